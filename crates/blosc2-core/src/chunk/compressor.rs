@@ -1,0 +1,303 @@
+//! The chunk compressor (`shared/spec/chunk.md` 9): header flags, block loop, run
+//! detection, memcpy fallback and the all-zeros special chunk, as C-Blosc2 3.x does them.
+//!
+//! One deliberate difference: our filters never write into the caller's buffer, so the
+//! C-Blosc2 defect with three or more filters (chunk.md 8) cannot happen here. With several
+//! threads, blocks are compressed in parallel but laid out in block order.
+
+use std::cell::RefCell;
+
+use rayon::prelude::*;
+
+use super::blocksize::{compute_blocksize, header_typesize, split_block};
+use super::pool::pool;
+use super::CompressParams;
+use crate::codec::CodecContext;
+use crate::error::{Error, Result};
+use crate::filter::FilterId;
+use crate::header::{flags, ChunkHeader, EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, MAX_BUFFERSIZE, MIN_BUFFERSIZE};
+
+/// Per-thread state reused across blocks and calls: codec contexts and two block buffers.
+#[derive(Default)]
+pub(crate) struct Workspace {
+    pub(crate) codec: CodecContext,
+    pub(crate) buf: Vec<u8>,
+    pub(crate) scratch: Vec<u8>,
+}
+
+impl Workspace {
+    /// Makes both buffers at least `n` bytes long.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+        }
+        if self.scratch.len() < n {
+            self.scratch.resize(n, 0);
+        }
+    }
+}
+
+thread_local! {
+    pub(crate) static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
+}
+
+/// What every block of one chunk shares.
+struct Job<'a> {
+    params: &'a CompressParams,
+    src: &'a [u8],
+    typesize: usize,
+    blocksize: usize,
+    nblocks: usize,
+    leftover: usize,
+    dont_split: bool,
+    filtered: bool,
+}
+
+pub(crate) fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
+    let mut dst = vec![0u8; src.len() + EXTENDED_HEADER_LEN];
+    let n = compress_into(params, src, &mut dst)?;
+    dst.truncate(n);
+    Ok(dst)
+}
+
+fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
+    let bad = |name, value: usize, reason| Err(Error::InvalidParam { name, value: value as i64, reason });
+    if params.clevel > 9 {
+        return bad("clevel", params.clevel.into(), "must be 0..=9");
+    }
+    if params.typesize == 0 || params.typesize > MAX_BLOCKSIZE {
+        return bad("typesize", params.typesize, "must be 1..=536866816");
+    }
+    if src.len() > MAX_BUFFERSIZE {
+        return bad("nbytes", src.len(), "a chunk holds at most 2,147,483,615 bytes");
+    }
+    if params.blocksize > MAX_BLOCKSIZE {
+        return bad("blocksize", params.blocksize, "must be 0 (automatic) or up to 536866816");
+    }
+    params.codec.format()?;
+    params.filters.validate_for_compression(header_typesize(params.typesize))
+}
+
+pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    validate(params, src)?;
+    let destsize = dst.len();
+    if destsize < EXTENDED_HEADER_LEN {
+        return Err(Error::DestinationTooSmall { needed: EXTENDED_HEADER_LEN, available: destsize });
+    }
+    let nbytes = src.len();
+    let ts = header_typesize(params.typesize);
+    let blocksize = compute_blocksize(params, nbytes).max(1);
+    let nblocks = nbytes.div_ceil(blocksize);
+    let leftover = nbytes % blocksize;
+    let mut memcpyed = params.clevel == 0 || nbytes < MIN_BUFFERSIZE;
+    let body_start = EXTENDED_HEADER_LEN + 4 * nblocks;
+    if !memcpyed && body_start > destsize {
+        memcpyed = true;
+    }
+    let mut header = ChunkHeader {
+        version: 5,
+        versionlz: 1,
+        flags: flags::EXTENDED,
+        typesize: ts as u8,
+        nbytes,
+        blocksize_field: blocksize,
+        cbytes: 0,
+        filters: params.filters,
+        udcodec: params.codec.0,
+        compcode_meta: params.codec_meta,
+        flags2: 0,
+        blosc2_flags: 0,
+    };
+    // A split block must hold whole elements; a caller's odd block size disables splitting.
+    let dont_split = !split_block(params, blocksize) || !blocksize.is_multiple_of(ts) || blocksize < ts;
+    if !memcpyed {
+        if params.filters.contains(FilterId::DELTA) {
+            header.flags |= flags::DELTA;
+        }
+        if dont_split {
+            header.flags |= flags::DONT_SPLIT;
+        }
+        header.flags |= params.codec.format()? << 5;
+        let job = Job {
+            params,
+            src,
+            typesize: ts,
+            blocksize,
+            nblocks,
+            leftover,
+            dont_split,
+            filtered: params.filters.filters.iter().any(|&f| f != 0),
+        };
+        let written = if params.nthreads > 1 && nblocks > 1 {
+            compress_parallel(&job, dst)?
+        } else {
+            compress_serial(&job, dst)?
+        };
+        match written {
+            Some(end) => {
+                let nstreams = if dont_split {
+                    nblocks
+                } else if leftover > 0 {
+                    (nblocks - 1) * ts + 1
+                } else {
+                    nblocks * ts
+                };
+                header.cbytes = end;
+                if end == body_start + 4 * nstreams {
+                    // Every stream is a run of zeros: the chunk becomes a special-zeros chunk.
+                    header.blosc2_flags |= 1 << 4;
+                    header.cbytes = EXTENDED_HEADER_LEN;
+                }
+                dst[..EXTENDED_HEADER_LEN].copy_from_slice(&header.to_bytes());
+                return Ok(header.cbytes);
+            }
+            None => memcpyed = true,
+        }
+    }
+    debug_assert!(memcpyed);
+    let cbytes = nbytes + EXTENDED_HEADER_LEN;
+    if cbytes > destsize {
+        return Err(Error::DestinationTooSmall { needed: cbytes, available: destsize });
+    }
+    header.flags |= flags::MEMCPYED;
+    header.cbytes = cbytes;
+    dst[..EXTENDED_HEADER_LEN].copy_from_slice(&header.to_bytes());
+    dst[EXTENDED_HEADER_LEN..cbytes].copy_from_slice(src);
+    Ok(cbytes)
+}
+
+/// Compresses the blocks one after the other straight into `dst`, with C-Blosc2's exact
+/// room limits. `None` means the chunk did not fit and must be memcpyed.
+fn compress_serial(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
+    WORKSPACE.with(|ws| {
+        let ws = &mut *ws.borrow_mut();
+        ws.reserve(job.blocksize);
+        let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
+        for j in 0..job.nblocks {
+            let at = EXTENDED_HEADER_LEN + 4 * j;
+            dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
+            match compress_block(job, j, &mut dst[ntbytes..], ws)? {
+                Some(n) => ntbytes += n,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(ntbytes))
+    })
+}
+
+/// Compresses blocks on the pool into per-block buffers, then lays them out in order.
+fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
+    // Room per block as C gives each thread: the block plus one size field per stream.
+    let ebsize = job.blocksize + job.typesize * 4;
+    let blocks: Vec<Result<Option<Vec<u8>>>> = pool(job.params.nthreads).install(|| {
+        (0..job.nblocks)
+            .into_par_iter()
+            .map(|j| {
+                WORKSPACE.with(|ws| {
+                    let ws = &mut *ws.borrow_mut();
+                    ws.reserve(job.blocksize);
+                    let mut out = vec![0u8; ebsize];
+                    Ok(compress_block(job, j, &mut out, ws)?.map(|n| {
+                        out.truncate(n);
+                        out
+                    }))
+                })
+            })
+            .collect()
+    });
+    let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
+    for (j, block) in blocks.into_iter().enumerate() {
+        let Some(block) = block? else { return Ok(None) };
+        if ntbytes + block.len() > dst.len() {
+            return Ok(None);
+        }
+        let at = EXTENDED_HEADER_LEN + 4 * j;
+        dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
+        dst[ntbytes..ntbytes + block.len()].copy_from_slice(&block);
+        ntbytes += block.len();
+    }
+    Ok(Some(ntbytes))
+}
+
+/// Whether all bytes of `s` equal `s[0]`.
+fn is_run(s: &[u8]) -> bool {
+    let Some(&first) = s.first() else { return true };
+    let word = u64::from_ne_bytes([first; 8]);
+    let mut chunks = s.chunks_exact(8);
+    for c in &mut chunks {
+        if u64::from_ne_bytes(c.try_into().expect("8 bytes")) != word {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| b == first)
+}
+
+/// Filters and compresses block `j` into `out` (whose length is the room left). Returns the
+/// bytes written, or `None` when the block does not fit.
+fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -> Result<Option<usize>> {
+    let offset = j * job.blocksize;
+    let leftover_block = j == job.nblocks - 1 && job.leftover > 0;
+    let bsize = if leftover_block { job.leftover } else { job.blocksize };
+    let block = &job.src[offset..offset + bsize];
+    let Workspace { codec, buf, scratch } = ws;
+    let filtered: &[u8] = if job.filtered {
+        let reference = &job.src[..job.blocksize.min(job.src.len())];
+        job.params.filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+        &buf[..bsize]
+    } else {
+        block
+    };
+    let nstreams = if !job.dont_split && !leftover_block { job.typesize } else { 1 };
+    let neblock = bsize / nstreams;
+    let mut pos = 0usize;
+    for stream in filtered.chunks_exact(neblock).take(nstreams) {
+        let size_at = pos;
+        pos += 4;
+        if pos > out.len() {
+            return Ok(None);
+        }
+        if is_run(stream) {
+            let value = stream[0];
+            out[size_at..pos].copy_from_slice(&(-i32::from(value)).to_le_bytes());
+            if value != 0 {
+                if pos + 1 > out.len() {
+                    return Ok(None);
+                }
+                out[pos] = 0x01;
+                pos += 1;
+            }
+            continue;
+        }
+        let maxout = neblock.min(out.len() - pos);
+        if maxout == 0 {
+            return Ok(None);
+        }
+        let mut csize = codec.compress(job.params.codec, job.params.clevel, stream, &mut out[pos..pos + maxout])?;
+        if csize == 0 || csize >= neblock {
+            if pos + neblock > out.len() {
+                return Ok(None);
+            }
+            out[pos..pos + neblock].copy_from_slice(stream);
+            csize = neblock;
+        }
+        out[size_at..size_at + 4].copy_from_slice(&(csize as i32).to_le_bytes());
+        pos += csize;
+    }
+    Ok(Some(pos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs() {
+        assert!(is_run(&[7; 100]));
+        let mut v = vec![7u8; 100];
+        v[99] = 8;
+        assert!(!is_run(&v));
+        v[99] = 7;
+        v[3] = 0;
+        assert!(!is_run(&v));
+    }
+}

@@ -1,0 +1,482 @@
+//! The chunk decoder (`shared/spec/chunk.md` 4, 5, 6, 7, 10 and 13): whole chunks, byte
+//! ranges and single blocks, with every offset and size checked against the chunk before
+//! use.
+
+use rayon::prelude::*;
+
+use super::compressor::{Workspace, WORKSPACE};
+use super::pool::pool;
+use super::special;
+use crate::error::{Error, Part, Result};
+use crate::filter::FilterId;
+use crate::header::{ChunkHeader, SpecialKind, MAX_DICT_SIZE};
+
+/// A chunk whose header and tables have been checked.
+struct Layout<'a> {
+    chunk: &'a [u8],
+    h: ChunkHeader,
+    kind: Kind<'a>,
+}
+
+enum Kind<'a> {
+    Special(SpecialKind, &'a [u8]),
+    Memcpyed,
+    Regular { bstarts: &'a [u8], dict: Option<&'a [u8]> },
+    Vl { bstarts: Vec<usize>, dict: Option<&'a [u8]>, offsets: Vec<usize> },
+}
+
+fn read_i32(b: &[u8], at: usize) -> i32 {
+    i32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn truncated(part: Part, offset: usize, needed: usize, available: usize) -> Error {
+    Error::Truncated { part, offset, needed, available }
+}
+
+impl<'a> Layout<'a> {
+    fn new(chunk: &'a [u8]) -> Result<Layout<'a>> {
+        let h = ChunkHeader::parse(chunk)?;
+        let chunk = &chunk[..h.cbytes];
+        let hl = h.header_len();
+        if let Some(kind) = h.special() {
+            let value = special::check(&h, chunk, kind)?;
+            return Ok(Layout { chunk, h, kind: Kind::Special(kind, value) });
+        }
+        if h.is_memcpyed() {
+            if h.cbytes != h.nbytes + hl {
+                return Err(Error::InvalidHeader {
+                    field: "cbytes",
+                    value: h.cbytes as i64,
+                    reason: "a memcpyed chunk must be nbytes plus the header",
+                });
+            }
+            return Ok(Layout { chunk, h, kind: Kind::Memcpyed });
+        }
+        if h.nbytes == 0 {
+            return Ok(Layout { chunk, h, kind: Kind::Memcpyed });
+        }
+        if !h.is_extended() && h.has_dict() {
+            return Err(Error::InvalidHeader {
+                field: "flags",
+                value: h.flags.into(),
+                reason: "dictionary in a Blosc1 chunk",
+            });
+        }
+        h.codec_format_supported()?;
+        let nblocks = h.nblocks();
+        let table_len = nblocks.checked_mul(4).ok_or(Error::InvalidHeader {
+            field: "blocksize",
+            value: h.blocksize_field as i64,
+            reason: "too many blocks",
+        })?;
+        let mut data_start = hl + table_len;
+        if data_start > h.cbytes {
+            return Err(truncated(Part::BlockStarts, hl, table_len, h.cbytes - hl));
+        }
+        let bstarts = &chunk[hl..data_start];
+        let dict = if h.has_dict() {
+            if data_start + 4 > h.cbytes {
+                return Err(truncated(Part::Dictionary, data_start, 4, h.cbytes - data_start));
+            }
+            let size = read_i32(chunk, data_start);
+            if size <= 0 || size as usize > MAX_DICT_SIZE {
+                return Err(Error::InvalidHeader {
+                    field: "dict_size",
+                    value: size.into(),
+                    reason: "must be 1..=32768",
+                });
+            }
+            let size = size as usize;
+            let from = data_start + 4;
+            if from + size > h.cbytes {
+                return Err(truncated(Part::Dictionary, from, size, h.cbytes - from));
+            }
+            data_start = from + size;
+            Some(&chunk[from..from + size])
+        } else {
+            None
+        };
+        // Every block start must lie in the data area.
+        let mut starts = Vec::new();
+        for i in 0..nblocks {
+            let s = read_i32(bstarts, 4 * i);
+            if s < data_start as i32 || s as usize >= h.cbytes {
+                return Err(Error::OffsetOutOfRange {
+                    part: Part::BlockStarts,
+                    index: i,
+                    offset: s.into(),
+                    min: data_start,
+                    max: h.cbytes,
+                });
+            }
+            if h.is_vl_blocks() {
+                starts.push(s as usize);
+            }
+        }
+        if h.is_vl_blocks() {
+            return Self::vl(chunk, h, starts, dict);
+        }
+        Ok(Layout { chunk, h, kind: Kind::Regular { bstarts, dict } })
+    }
+
+    /// VL-block chunks: strictly increasing starts, sizes that add up to `nbytes`.
+    fn vl(chunk: &'a [u8], h: ChunkHeader, starts: Vec<usize>, dict: Option<&'a [u8]>) -> Result<Layout<'a>> {
+        let mut offsets = Vec::with_capacity(starts.len() + 1);
+        let mut total = 0usize;
+        for (i, &s) in starts.iter().enumerate() {
+            let end = starts.get(i + 1).copied().unwrap_or(h.cbytes);
+            if end <= s + 4 {
+                return Err(Error::OffsetOutOfRange {
+                    part: Part::Block,
+                    index: i,
+                    offset: end as i64,
+                    min: s + 5,
+                    max: h.cbytes,
+                });
+            }
+            let size = read_i32(chunk, s);
+            if size <= 0 {
+                return Err(Error::InvalidStreamSize { block: i, stream: 0, csize: size.into(), neblock: 0 });
+            }
+            offsets.push(total);
+            total = total.saturating_add(size as usize);
+        }
+        if total != h.nbytes {
+            return Err(Error::InvalidHeader {
+                field: "nbytes",
+                value: h.nbytes as i64,
+                reason: "differs from the sum of the VL block sizes",
+            });
+        }
+        offsets.push(total);
+        Ok(Layout { chunk, h, kind: Kind::Vl { bstarts: starts, dict, offsets } })
+    }
+
+    fn blocksize(&self) -> usize {
+        self.h.blocksize()
+    }
+
+    /// Start and length of block `i` in the decoded content.
+    fn block_span(&self, i: usize) -> (usize, usize) {
+        match &self.kind {
+            Kind::Vl { offsets, .. } => (offsets[i], offsets[i + 1] - offsets[i]),
+            _ => {
+                let bs = self.blocksize();
+                let start = i * bs;
+                (start, bs.min(self.h.nbytes - start))
+            }
+        }
+    }
+
+    fn needs_block0(&self) -> bool {
+        matches!(self.kind, Kind::Regular { .. } | Kind::Vl { .. }) && self.h.filters.contains(FilterId::DELTA)
+    }
+
+    fn dict(&self) -> Option<&'a [u8]> {
+        match &self.kind {
+            Kind::Regular { dict, .. } | Kind::Vl { dict, .. } => *dict,
+            _ => None,
+        }
+    }
+
+    /// Decodes block `i` into `out` (exactly the block's length). `reference` is the decoded
+    /// block 0 when DELTA needs it.
+    fn decode_block(&self, i: usize, out: &mut [u8], reference: &[u8], ws: &mut Workspace) -> Result<()> {
+        let (start, len) = self.block_span(i);
+        debug_assert_eq!(out.len(), len);
+        match &self.kind {
+            Kind::Special(kind, value) => {
+                special::fill(*kind, usize::from(self.h.typesize), value, start, out);
+                return Ok(());
+            }
+            Kind::Memcpyed => {
+                let from = self.h.header_len() + start;
+                out.copy_from_slice(&self.chunk[from..from + len]);
+                return Ok(());
+            }
+            Kind::Regular { bstarts, .. } => {
+                let bstart = read_i32(bstarts, 4 * i) as usize;
+                self.decode_streams(i, bstart, self.h.cbytes, out, ws)?;
+            }
+            Kind::Vl { bstarts, .. } => {
+                let s = bstarts[i];
+                let end = bstarts.get(i + 1).copied().unwrap_or(self.h.cbytes);
+                let body = &self.chunk[s + 4..end];
+                ws.codec.set_dict(self.dict());
+                if body.len() == len {
+                    out.copy_from_slice(body);
+                } else if body.len() > len {
+                    return Err(Error::InvalidStreamSize {
+                        block: i,
+                        stream: 0,
+                        csize: body.len() as i64,
+                        neblock: len,
+                    });
+                } else {
+                    ws.codec.decompress(self.h.format(), self.h.udcodec, body, out)?;
+                }
+            }
+        }
+        let Workspace { scratch, .. } = ws;
+        if scratch.len() < len {
+            scratch.resize(len, 0);
+        }
+        let ts = usize::from(self.h.typesize);
+        self.h.filters.backward(ts, start, out, reference, &mut scratch[..len], self.h.version)
+    }
+
+    /// Decodes the streams of a fixed-size block starting at `bstart` into `out`.
+    fn decode_streams(&self, i: usize, bstart: usize, end: usize, out: &mut [u8], ws: &mut Workspace) -> Result<()> {
+        let bsize = out.len();
+        let leftover_block = i == self.h.nblocks() - 1 && self.h.leftover() > 0;
+        let ts = usize::from(self.h.typesize);
+        let nstreams = if !self.h.dont_split() && !leftover_block { ts } else { 1 };
+        if !bsize.is_multiple_of(nstreams) {
+            return Err(Error::InvalidHeader {
+                field: "blocksize",
+                value: bsize as i64,
+                reason: "split blocks must hold whole elements",
+            });
+        }
+        let neblock = bsize / nstreams;
+        ws.codec.set_dict(self.dict());
+        let chunk = self.chunk;
+        let mut pos = bstart;
+        for (j, dst) in out.chunks_exact_mut(neblock).enumerate() {
+            if pos + 4 > end {
+                return Err(truncated(Part::Stream, pos, 4, end.saturating_sub(pos)));
+            }
+            let csize = read_i32(chunk, pos);
+            pos += 4;
+            if csize == 0 {
+                dst.fill(0);
+            } else if csize < 0 {
+                if pos >= end {
+                    return Err(truncated(Part::Stream, pos, 1, 0));
+                }
+                let token = chunk[pos];
+                pos += 1;
+                if token & 1 == 0 || csize < -255 {
+                    return Err(Error::InvalidStreamSize { block: i, stream: j, csize: csize.into(), neblock });
+                }
+                dst.fill((-csize) as u8);
+            } else {
+                let csize = csize as usize;
+                if csize > neblock {
+                    return Err(Error::InvalidStreamSize { block: i, stream: j, csize: csize as i64, neblock });
+                }
+                if pos + csize > end {
+                    return Err(truncated(Part::Stream, pos, csize, end - pos));
+                }
+                let body = &chunk[pos..pos + csize];
+                if csize == neblock {
+                    dst.copy_from_slice(body);
+                } else {
+                    ws.codec.decompress(self.h.format(), self.h.udcodec, body, dst)?;
+                }
+                pos += csize;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ChunkHeader {
+    /// Checks that the codec format can be decoded by this crate.
+    pub(crate) fn codec_format_supported(&self) -> Result<()> {
+        match self.format() {
+            0 | 1 | 3 | 4 => Ok(()),
+            6 => Err(Error::UnsupportedCodec(self.udcodec)),
+            f => Err(Error::UnsupportedCodec(f)),
+        }
+    }
+}
+
+pub(crate) fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
+    // The layout is checked before the output is allocated.
+    let l = Layout::new(chunk)?;
+    let mut out = vec![0u8; l.h.nbytes];
+    decode_all(&l, &mut out, 1)?;
+    Ok(out)
+}
+
+pub(crate) fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
+    let l = Layout::new(chunk)?;
+    decode_all(&l, dst, nthreads)
+}
+
+fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> {
+    let nbytes = l.h.nbytes;
+    if dst.len() < nbytes {
+        return Err(Error::DestinationTooSmall { needed: nbytes, available: dst.len() });
+    }
+    let dst = &mut dst[..nbytes];
+    if nbytes == 0 {
+        return Ok(0);
+    }
+    match &l.kind {
+        Kind::Special(kind, value) => {
+            special::fill(*kind, usize::from(l.h.typesize), value, 0, dst);
+            return Ok(nbytes);
+        }
+        Kind::Memcpyed => {
+            let hl = l.h.header_len();
+            dst.copy_from_slice(&l.chunk[hl..hl + nbytes]);
+            return Ok(nbytes);
+        }
+        _ => {}
+    }
+    let nblocks = l.h.nblocks();
+    // Block 0 first: DELTA uses it as the reference of every other block.
+    let (len0, rest_start) = {
+        let (_, len0) = l.block_span(0);
+        (len0, len0)
+    };
+    let (first, rest) = dst.split_at_mut(rest_start);
+    WORKSPACE.with(|ws| l.decode_block(0, &mut first[..len0], &[], &mut ws.borrow_mut()))?;
+    let reference: &[u8] = first;
+    if nblocks == 1 {
+        return Ok(nbytes);
+    }
+    // Split the rest of the output into the remaining blocks.
+    let mut pieces: Vec<(usize, &mut [u8])> = Vec::with_capacity(nblocks - 1);
+    let mut tail = rest;
+    for i in 1..nblocks {
+        let (_, len) = l.block_span(i);
+        let (head, t) = tail.split_at_mut(len);
+        pieces.push((i, head));
+        tail = t;
+    }
+    let work = |(i, out): (usize, &mut [u8])| -> Result<()> {
+        WORKSPACE.with(|ws| l.decode_block(i, out, reference, &mut ws.borrow_mut()))
+    };
+    if nthreads > 1 {
+        pool(nthreads).install(|| pieces.into_par_iter().try_for_each(work))?;
+    } else {
+        pieces.into_iter().try_for_each(work)?;
+    }
+    Ok(nbytes)
+}
+
+pub(crate) fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
+    let l = Layout::new(chunk)?;
+    let end = start.checked_add(dst.len()).filter(|&e| e <= l.h.nbytes).ok_or(Error::RangeOutOfBounds {
+        start,
+        end: start.saturating_add(dst.len()),
+        len: l.h.nbytes,
+    })?;
+    if dst.is_empty() {
+        return Ok(());
+    }
+    match &l.kind {
+        Kind::Special(kind, value) => {
+            special::fill(*kind, usize::from(l.h.typesize), value, start, dst);
+            return Ok(());
+        }
+        Kind::Memcpyed => {
+            let hl = l.h.header_len();
+            dst.copy_from_slice(&l.chunk[hl + start..hl + end]);
+            return Ok(());
+        }
+        _ => {}
+    }
+    let (first, last) = blocks_touching(&l, start, end);
+    WORKSPACE.with(|ws| {
+        let ws = &mut *ws.borrow_mut();
+        let mut block0 = Vec::new();
+        if l.needs_block0() {
+            let (_, len0) = l.block_span(0);
+            block0.resize(len0, 0);
+            l.decode_block(0, &mut block0, &[], ws)?;
+        }
+        let mut tmp = Vec::new();
+        for i in first..=last {
+            let (bstart, blen) = l.block_span(i);
+            let lo = start.max(bstart);
+            let hi = end.min(bstart + blen);
+            let out = &mut dst[lo - start..hi - start];
+            if i == 0 && !block0.is_empty() {
+                out.copy_from_slice(&block0[lo..hi]);
+            } else if lo == bstart && hi == bstart + blen {
+                l.decode_block(i, out, &block0, ws)?;
+            } else {
+                tmp.resize(blen, 0);
+                l.decode_block(i, &mut tmp, &block0, ws)?;
+                out.copy_from_slice(&tmp[lo - bstart..hi - bstart]);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// First and last block index overlapping bytes `start..end` (`end > start`).
+fn blocks_touching(l: &Layout<'_>, start: usize, end: usize) -> (usize, usize) {
+    match &l.kind {
+        Kind::Vl { offsets, .. } => {
+            let first = offsets.partition_point(|&o| o <= start) - 1;
+            let last = offsets.partition_point(|&o| o < end) - 1;
+            (first, last)
+        }
+        _ => {
+            let bs = l.blocksize();
+            (start / bs, (end - 1) / bs)
+        }
+    }
+}
+
+pub(crate) fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
+    let l = Layout::new(chunk)?;
+    let nblocks = if l.h.nbytes == 0 { 0 } else { l.h.nblocks() };
+    if index >= nblocks {
+        return Err(Error::RangeOutOfBounds { start: index, end: index + 1, len: nblocks });
+    }
+    let (start, len) = l.block_span(index);
+    let mut out = vec![0u8; len];
+    decompress_range(chunk, start, &mut out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::chunk::{self, CompressParams, SplitMode};
+    use crate::codec::CodecId;
+    use crate::filter::Pipeline;
+
+    /// Rewrites an extended-header chunk (no runs, no dictionary) in the Blosc1 layout.
+    fn to_blosc1(chunk: &[u8], nblocks: usize, flags: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&[2, 1, flags, chunk[3]]);
+        out.extend_from_slice(&chunk[4..12]);
+        let cbytes = i32::from_le_bytes(chunk[12..16].try_into().unwrap()) - 16;
+        out.extend_from_slice(&cbytes.to_le_bytes());
+        for i in 0..nblocks {
+            let s = i32::from_le_bytes(chunk[32 + 4 * i..36 + 4 * i].try_into().unwrap());
+            out.extend_from_slice(&(s - 16).to_le_bytes());
+        }
+        out.extend_from_slice(&chunk[32 + 4 * nblocks..]);
+        out
+    }
+
+    #[test]
+    fn blosc1_chunks_decode() {
+        let data: Vec<u8> = (0..10_000u32).flat_map(|i| (i.wrapping_mul(2_654_435_761) % 1000).to_le_bytes()).collect();
+        for (codec, format) in [(CodecId::LZ4, 1u8), (CodecId::BLOSCLZ, 0), (CodecId::ZLIB, 3), (CodecId::ZSTD, 4)] {
+            let p = CompressParams {
+                codec,
+                typesize: 4,
+                blocksize: 4096,
+                splitmode: SplitMode::Never,
+                filters: Pipeline::shuffle(),
+                ..CompressParams::default()
+            };
+            let c = chunk::compress(&p, &data).unwrap();
+            let nblocks = data.len().div_ceil(4096);
+            // Blosc1 flags: shuffle bit, dont_split, codec format.
+            let old = to_blosc1(&c, nblocks, 0x01 | 0x10 | (format << 5));
+            assert_eq!(chunk::decompress(&old).unwrap(), data, "{codec}");
+            let mut part = vec![0u8; 100];
+            chunk::decompress_range(&old, 4090, &mut part).unwrap();
+            assert_eq!(part, data[4090..4190]);
+        }
+    }
+}

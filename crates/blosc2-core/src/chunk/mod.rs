@@ -1,0 +1,186 @@
+//! Chunks: compress and decompress one buffer of up to 2 GiB, read parts of it, build and
+//! recognize special chunks (`shared/spec/chunk.md`).
+//!
+//! The functions here are the public face; the work is in the private `compressor` and
+//! `decompressor` modules, [`blocksize`] and [`special`].
+
+pub mod blocksize;
+mod compressor;
+mod decompressor;
+mod pool;
+pub mod special;
+
+use crate::codec::CodecId;
+use crate::error::Result;
+use crate::filter::Pipeline;
+pub use crate::header::{ChunkHeader, SpecialKind};
+
+/// How blocks are split into streams (C: `BLOSC_*_SPLIT`; a frame stores `value - 1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SplitMode {
+    /// Always split blocks into `typesize` streams.
+    Always,
+    /// Never split.
+    Never,
+    /// Split when it usually pays (python-blosc2's default).
+    #[default]
+    Auto,
+    /// Like `Auto` (C-Blosc2's default).
+    ForwardCompat,
+}
+
+impl SplitMode {
+    /// The C value (1-4).
+    pub fn code(self) -> u8 {
+        match self {
+            SplitMode::Always => 1,
+            SplitMode::Never => 2,
+            SplitMode::Auto => 3,
+            SplitMode::ForwardCompat => 4,
+        }
+    }
+
+    /// The mode for a C value (1-4).
+    pub fn from_code(code: u8) -> Option<SplitMode> {
+        Some(match code {
+            1 => SplitMode::Always,
+            2 => SplitMode::Never,
+            3 => SplitMode::Auto,
+            4 => SplitMode::ForwardCompat,
+            _ => return None,
+        })
+    }
+
+    /// Name as python-blosc2 spells it, lower case (`always`, `never`, `auto`, `forward_compat`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SplitMode::Always => "always",
+            SplitMode::Never => "never",
+            SplitMode::Auto => "auto",
+            SplitMode::ForwardCompat => "forward_compat",
+        }
+    }
+
+    /// The mode for a name (also accepts `forward-compat` and python's `*_split` spellings).
+    pub fn from_name(name: &str) -> Option<SplitMode> {
+        let n = name.to_ascii_lowercase().replace('-', "_");
+        let n = n.trim_end_matches("_split");
+        Some(match n {
+            "always" => SplitMode::Always,
+            "never" => SplitMode::Never,
+            "auto" => SplitMode::Auto,
+            "forward_compat" => SplitMode::ForwardCompat,
+            _ => return None,
+        })
+    }
+}
+
+/// Compression parameters, named as in C-Blosc2's `blosc2_cparams`. The default equals
+/// python-blosc2's `CParams()`: zstd, clevel 5, typesize 8, shuffle, automatic block size,
+/// automatic split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompressParams {
+    /// The codec.
+    pub codec: CodecId,
+    /// Codec parameter byte (0 for built-in codecs).
+    pub codec_meta: u8,
+    /// Compression level 0-9 (0 stores the data as is).
+    pub clevel: u8,
+    /// Element size in bytes (1..=536,866,816; above 255 the chunk is processed as bytes).
+    pub typesize: usize,
+    /// The six-slot filter pipeline.
+    pub filters: Pipeline,
+    /// Block size in bytes; 0 chooses it as C-Blosc2 does.
+    pub blocksize: usize,
+    /// Stream splitting.
+    pub splitmode: SplitMode,
+    /// Threads used to compress blocks (1 = in the calling thread).
+    pub nthreads: usize,
+}
+
+impl Default for CompressParams {
+    fn default() -> Self {
+        CompressParams {
+            codec: CodecId::ZSTD,
+            codec_meta: 0,
+            clevel: 5,
+            typesize: 8,
+            filters: Pipeline::shuffle(),
+            blocksize: 0,
+            splitmode: SplitMode::Auto,
+            nthreads: 1,
+        }
+    }
+}
+
+/// Compresses `src` into a new chunk.
+///
+/// # Errors
+/// [`crate::Error::InvalidParam`] for parameters out of range, filter errors for filters
+/// that cannot run with this typesize, codec errors.
+pub fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
+    compressor::compress(params, src)
+}
+
+/// Compresses `src` into `dst`, returning the chunk length. A `dst` of
+/// `src.len() + MAX_OVERHEAD` bytes always suffices.
+///
+/// # Errors
+/// As [`compress`], plus [`crate::Error::DestinationTooSmall`] when not even a memcpyed
+/// chunk fits `dst`.
+pub fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    compressor::compress_into(params, src, dst)
+}
+
+/// Decompresses a whole chunk into a new vector (single-threaded).
+///
+/// # Errors
+/// Any header, size or stream problem as a typed error.
+pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
+    decompressor::decompress(chunk)
+}
+
+/// Decompresses a whole chunk into `dst` using `nthreads` threads; returns `nbytes`.
+///
+/// # Errors
+/// [`crate::Error::DestinationTooSmall`] when `dst` cannot hold `nbytes`; any header, size
+/// or stream problem as a typed error.
+pub fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
+    decompressor::decompress_into(chunk, dst, nthreads)
+}
+
+/// Decompresses bytes `start..start + dst.len()` of the chunk's content into `dst`, decoding
+/// only the blocks they touch (and block 0 when DELTA needs it).
+///
+/// # Errors
+/// [`crate::Error::RangeOutOfBounds`] when the range exceeds `nbytes`; any problem in the
+/// blocks read.
+pub fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
+    decompressor::decompress_range(chunk, start, dst)
+}
+
+/// Decompresses items `start..start + n` (in units of the header typesize, like C-Blosc2's
+/// `getitem`) into a new vector.
+///
+/// # Errors
+/// As [`decompress_range`].
+pub fn getitems(chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
+    let h = ChunkHeader::parse(chunk)?;
+    let ts = usize::from(h.typesize);
+    let (a, len) = match (start.checked_mul(ts), n.checked_mul(ts)) {
+        (Some(a), Some(len)) if a.checked_add(len).is_some_and(|e| e <= h.nbytes) => (a, len),
+        _ => return Err(crate::Error::RangeOutOfBounds { start, end: start.saturating_add(n), len: h.nbytes / ts }),
+    };
+    let mut out = vec![0u8; len];
+    decompressor::decompress_range(chunk, a, &mut out)?;
+    Ok(out)
+}
+
+/// Decompresses block `index` into a new vector.
+///
+/// # Errors
+/// [`crate::Error::RangeOutOfBounds`] for an index past the last block; any problem in the
+/// block.
+pub fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
+    decompressor::decompress_block(chunk, index)
+}

@@ -1,0 +1,276 @@
+//! Codecs: identifiers and the per-stream compress/decompress calls with the level mapping
+//! of C-Blosc2 (`shared/spec/chunk.md` 2.3 and 9.4).
+//!
+//! BloscLZ is implemented here ([`blosclz`]); LZ4 and LZ4HC come from liblz4, Zlib from
+//! zlib-rs (through flate2) and Zstd from libzstd. A [`CodecContext`] keeps the per-thread
+//! state those libraries want (compression contexts, dictionaries) so a chunk's streams
+//! reuse it.
+
+pub mod blosclz;
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// A codec id as stored in byte 22 of the header and used by every API (C: `compcode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodecId(pub u8);
+
+impl CodecId {
+    /// BloscLZ (C: `BLOSC_BLOSCLZ`).
+    pub const BLOSCLZ: CodecId = CodecId(0);
+    /// LZ4 (C: `BLOSC_LZ4`).
+    pub const LZ4: CodecId = CodecId(1);
+    /// LZ4HC (C: `BLOSC_LZ4HC`).
+    pub const LZ4HC: CodecId = CodecId(2);
+    /// Zlib (C: `BLOSC_ZLIB`).
+    pub const ZLIB: CodecId = CodecId(4);
+    /// Zstd (C: `BLOSC_ZSTD`).
+    pub const ZSTD: CodecId = CodecId(5);
+
+    /// All codecs this crate implements.
+    pub const ALL: [CodecId; 5] = [Self::BLOSCLZ, Self::LZ4, Self::LZ4HC, Self::ZLIB, Self::ZSTD];
+
+    /// Name as python-blosc2 spells it, lower case.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            Self::BLOSCLZ => "blosclz",
+            Self::LZ4 => "lz4",
+            Self::LZ4HC => "lz4hc",
+            Self::ZLIB => "zlib",
+            Self::ZSTD => "zstd",
+            _ => return None,
+        })
+    }
+
+    /// The codec for a python-blosc2 name (case-insensitive).
+    pub fn from_name(name: &str) -> Option<CodecId> {
+        Self::ALL.into_iter().find(|c| c.name().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// The 3-bit format stored in the header flags (LZ4 and LZ4HC share format 1).
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedCodec`] for ids this crate does not implement.
+    pub fn format(self) -> Result<u8> {
+        Ok(match self {
+            Self::BLOSCLZ => 0,
+            Self::LZ4 | Self::LZ4HC => 1,
+            Self::ZLIB => 3,
+            Self::ZSTD => 4,
+            _ => return Err(Error::UnsupportedCodec(self.0)),
+        })
+    }
+
+    /// Whether C-Blosc2 counts it as a high-compression-ratio codec (doubles the automatic
+    /// block size).
+    pub fn is_hcr(self) -> bool {
+        matches!(self, Self::LZ4HC | Self::ZLIB | Self::ZSTD)
+    }
+
+    fn label(self) -> &'static str {
+        self.name().unwrap_or("unknown")
+    }
+}
+
+impl fmt::Display for CodecId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "codec#{}", self.0),
+        }
+    }
+}
+
+/// The zstd level C-Blosc2 uses for a Blosc clevel (1-9).
+pub fn zstd_level(clevel: u8) -> i32 {
+    match clevel {
+        0..=7 => 2 * i32::from(clevel) - 1,
+        8 => 20, // C: ZSTD_maxCLevel() - 2
+        _ => 22, // C: ZSTD_maxCLevel()
+    }
+}
+
+/// Per-thread codec state: compression/decompression contexts and an optional dictionary.
+#[derive(Default)]
+pub struct CodecContext {
+    zstd_c: Option<(i32, zstd::bulk::Compressor<'static>)>,
+    zstd_d: Option<zstd::bulk::Decompressor<'static>>,
+    zlib_c: Option<(u8, flate2::Compress)>,
+    zlib_d: Option<flate2::Decompress>,
+    dict: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for CodecContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodecContext").field("dict_len", &self.dict.as_ref().map(Vec::len)).finish()
+    }
+}
+
+fn corrupt(codec: CodecId, reason: impl Into<String>) -> Error {
+    Error::CorruptStream { codec: codec.label(), reason: reason.into() }
+}
+
+impl CodecContext {
+    /// A context without dictionary.
+    pub fn new() -> CodecContext {
+        CodecContext::default()
+    }
+
+    /// A context whose decoder uses `dict` (for chunks with the dictionary flag).
+    pub fn with_dict(dict: &[u8]) -> CodecContext {
+        CodecContext { dict: Some(dict.to_vec()), ..CodecContext::default() }
+    }
+
+    /// Sets or clears the dictionary used for decoding.
+    pub fn set_dict(&mut self, dict: Option<&[u8]>) {
+        if self.dict.as_deref() != dict {
+            self.dict = dict.map(<[u8]>::to_vec);
+            self.zstd_d = None;
+        }
+    }
+
+    /// Compresses one stream like C-Blosc2 does; `dst.len()` is the room allowed (`maxout`).
+    /// Returns the compressed length, or 0 when the codec could not compress into `dst`
+    /// (the caller then stores the stream raw).
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedCodec`] for unknown codecs; [`Error::CompressionFailed`] when a
+    /// library fails for another reason than lack of room.
+    pub fn compress(&mut self, codec: CodecId, clevel: u8, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        if dst.is_empty() {
+            return Ok(0);
+        }
+        match codec {
+            CodecId::BLOSCLZ => Ok(blosclz::compress(clevel, src, dst)),
+            CodecId::LZ4 | CodecId::LZ4HC => {
+                let mode = if codec == CodecId::LZ4 {
+                    lz4::block::CompressionMode::FAST(10 - i32::from(clevel))
+                } else {
+                    lz4::block::CompressionMode::HIGHCOMPRESSION(i32::from(clevel))
+                };
+                // liblz4 returns 0 (an error here) when the output does not fit `dst`.
+                Ok(lz4::block::compress_to_buffer(src, Some(mode), false, dst).unwrap_or(0))
+            }
+            CodecId::ZLIB => {
+                use flate2::{Compress, Compression, FlushCompress, Status};
+                let z = match &mut self.zlib_c {
+                    Some((level, z)) if *level == clevel => {
+                        z.reset();
+                        z
+                    }
+                    slot => &mut slot.insert((clevel, Compress::new(Compression::new(u32::from(clevel)), true))).1,
+                };
+                match z.compress(src, dst, FlushCompress::Finish) {
+                    Ok(Status::StreamEnd) => Ok(z.total_out() as usize),
+                    Ok(_) => Ok(0),
+                    Err(e) => Err(Error::CompressionFailed { codec: "zlib", reason: e.to_string() }),
+                }
+            }
+            CodecId::ZSTD => {
+                let level = zstd_level(clevel);
+                let reuse = matches!(&self.zstd_c, Some((l, _)) if *l == level);
+                if !reuse {
+                    let c = zstd::bulk::Compressor::new(level)
+                        .map_err(|e| Error::CompressionFailed { codec: "zstd", reason: e.to_string() })?;
+                    self.zstd_c = Some((level, c));
+                }
+                let (_, c) = self.zstd_c.as_mut().expect("set above");
+                // zstd reports "destination too small" as an error: store raw.
+                Ok(c.compress_to_buffer(src, dst).unwrap_or(0))
+            }
+            other => Err(Error::UnsupportedCodec(other.0)),
+        }
+    }
+
+    /// Decodes one stream of format `format` (`flags >> 5`) into exactly `dst.len()` bytes.
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedCodec`] for formats without a decoder; [`Error::CorruptStream`]
+    /// when the stream is invalid or decodes to another size.
+    pub fn decompress(&mut self, format: u8, udcodec: u8, src: &[u8], dst: &mut [u8]) -> Result<()> {
+        let expected = dst.len();
+        let (codec, got) = match format {
+            0 => (CodecId::BLOSCLZ, blosclz::decompress(src, dst)?),
+            1 => {
+                let got = match &self.dict {
+                    Some(d) => lz4_flex::block::decompress_into_with_dict(src, dst, d)
+                        .map_err(|e| corrupt(CodecId::LZ4, e.to_string()))?,
+                    None => lz4::block::decompress_to_buffer(src, Some(expected as i32), dst)
+                        .map_err(|e| corrupt(CodecId::LZ4, e.to_string()))?,
+                };
+                (CodecId::LZ4, got)
+            }
+            3 => {
+                use flate2::{Decompress, FlushDecompress, Status};
+                let z = match &mut self.zlib_d {
+                    Some(z) => {
+                        z.reset(true);
+                        z
+                    }
+                    slot => slot.insert(Decompress::new(true)),
+                };
+                match z.decompress(src, dst, FlushDecompress::Finish) {
+                    Ok(Status::StreamEnd) => (CodecId::ZLIB, z.total_out() as usize),
+                    Ok(_) => return Err(corrupt(CodecId::ZLIB, "stream ends early or output overflows")),
+                    Err(e) => return Err(corrupt(CodecId::ZLIB, e.to_string())),
+                }
+            }
+            4 => {
+                if self.zstd_d.is_none() {
+                    let d = match &self.dict {
+                        Some(dict) => zstd::bulk::Decompressor::with_dictionary(dict),
+                        None => zstd::bulk::Decompressor::new(),
+                    }
+                    .map_err(|e| corrupt(CodecId::ZSTD, e.to_string()))?;
+                    self.zstd_d = Some(d);
+                }
+                let d = self.zstd_d.as_mut().expect("set above");
+                let got = d.decompress_to_buffer(src, dst).map_err(|e| corrupt(CodecId::ZSTD, e.to_string()))?;
+                (CodecId::ZSTD, got)
+            }
+            6 => return Err(Error::UnsupportedCodec(udcodec)),
+            _ => return Err(Error::UnsupportedCodec(format)),
+        };
+        if got != expected {
+            return Err(corrupt(codec, format!("decoded {got} bytes, expected {expected}")));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for c in CodecId::ALL {
+            assert_eq!(CodecId::from_name(c.name().unwrap()), Some(c));
+        }
+        assert_eq!(CodecId::from_name("snappy"), None);
+        assert_eq!(CodecId(3).format(), Err(Error::UnsupportedCodec(3)));
+    }
+
+    #[test]
+    fn library_codecs_round_trip_and_report_no_room() {
+        let src: Vec<u8> = (0..20_000u32).map(|i| (i / 7) as u8).collect();
+        let mut ctx = CodecContext::new();
+        for codec in [CodecId::LZ4, CodecId::LZ4HC, CodecId::ZLIB, CodecId::ZSTD] {
+            for clevel in [1u8, 5, 9] {
+                let mut dst = vec![0u8; src.len()];
+                let n = ctx.compress(codec, clevel, &src, &mut dst).unwrap();
+                assert!(n > 0 && n < src.len(), "{codec} {clevel}");
+                let mut out = vec![0u8; src.len()];
+                ctx.decompress(codec.format().unwrap(), codec.0, &dst[..n], &mut out).unwrap();
+                assert_eq!(out, src);
+                // Too little room: 0, not an error.
+                let mut tiny = vec![0u8; 8];
+                assert_eq!(ctx.compress(codec, clevel, &src, &mut tiny).unwrap(), 0);
+                // Wrong expected size: an error.
+                let mut short = vec![0u8; src.len() - 1];
+                assert!(ctx.decompress(codec.format().unwrap(), codec.0, &dst[..n], &mut short).is_err());
+            }
+        }
+    }
+}

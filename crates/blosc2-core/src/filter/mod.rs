@@ -1,0 +1,528 @@
+//! The filter pipeline, `shared/spec/chunk.md` 8 and `shared/spec/filters.md` 9, and every
+//! filter C-Blosc2 3.3 / python-blosc2 4.x write (except the NDCELL/NDMEAN plugins).
+//!
+//! A chunk header carries six filter slots ([`Pipeline`]). Compression runs the non-zero slots
+//! in increasing order on each block ([`Pipeline::forward`]); decompression undoes them in
+//! decreasing order ([`Pipeline::backward`] / [`Pipeline::backward_into`]). Every filter maps
+//! a block to a block of the same size:
+//!
+//! | id | filter | module |
+//! |---|---|---|
+//! | 1 | SHUFFLE | [`shuffle`] |
+//! | 2 | BITSHUFFLE | [`bitshuffle`] |
+//! | 3 | DELTA | [`delta`] |
+//! | 4 | TRUNC_PREC | [`trunc_prec`] |
+//! | 34, 35 | BYTEDELTA (legacy, current) | [`bytedelta`] |
+//! | 36 | INT_TRUNC | [`int_trunc`] |
+//!
+//! The buffers given to the pipeline are never modified except the destination and the
+//! scratch buffer; in particular the C-Blosc2 encoder defect of `chunk.md` 8 (a third filter
+//! writing into the caller's input) is not reproduced.
+//!
+//! ```
+//! use blosc2_core::filter::{FilterId, Pipeline};
+//!
+//! let pipeline = Pipeline::shuffle();
+//! let block: Vec<u8> = (0..64u32).flat_map(|v| v.to_le_bytes()).collect();
+//! let (mut filtered, mut scratch) = (vec![0u8; 256], vec![0u8; 256]);
+//! pipeline.forward(4, 0, &block, &block, &mut filtered, &mut scratch).unwrap();
+//! assert_eq!(&filtered[..4], &[0, 1, 2, 3]); // byte-plane 0
+//! pipeline.backward(4, 0, &mut filtered, &[], &mut scratch, 5).unwrap();
+//! assert_eq!(filtered, block);
+//! assert!(pipeline.contains(FilterId::SHUFFLE));
+//! ```
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::error::{Error, Result};
+
+pub mod bitshuffle;
+pub mod bytedelta;
+pub mod delta;
+pub mod int_trunc;
+pub mod shuffle;
+pub mod trunc_prec;
+
+/// Whether `BLOSC2_FORCE_SCALAR=1` was set when the filters were first used (read once).
+/// When set, SHUFFLE and BITSHUFFLE use their scalar kernels.
+pub fn force_scalar() -> bool {
+    static FORCE: OnceLock<bool> = OnceLock::new();
+    *FORCE.get_or_init(|| std::env::var_os("BLOSC2_FORCE_SCALAR").is_some_and(|v| v == "1"))
+}
+
+/// Filter id as on the wire (C: `BLOSC_NOFILTER`, `BLOSC_SHUFFLE`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FilterId(pub u8);
+
+impl FilterId {
+    /// No filter (`BLOSC_NOFILTER`, also `BLOSC_NOSHUFFLE`).
+    pub const NOFILTER: FilterId = FilterId(0);
+    /// Byte shuffle (`BLOSC_SHUFFLE`); meta = group size, 0 = typesize.
+    pub const SHUFFLE: FilterId = FilterId(1);
+    /// Bit shuffle (`BLOSC_BITSHUFFLE`); meta ignored.
+    pub const BITSHUFFLE: FilterId = FilterId(2);
+    /// XOR delta against the first block (`BLOSC_DELTA`); meta ignored.
+    pub const DELTA: FilterId = FilterId(3);
+    /// Floating-point precision truncation (`BLOSC_TRUNC_PREC`); meta = signed bits. Lossy.
+    pub const TRUNC_PREC: FilterId = FilterId(4);
+    /// N-dimensional cell reordering plugin (`BLOSC_FILTER_NDCELL`); not supported.
+    pub const NDCELL: FilterId = FilterId(32);
+    /// N-dimensional cell mean plugin (`BLOSC_FILTER_NDMEAN`); not supported.
+    pub const NDMEAN: FilterId = FilterId(33);
+    /// Legacy byte delta (`BLOSC_FILTER_BYTEDELTA_BUGGY`), decoded with its SIMD quirk.
+    pub const BYTEDELTA_BUGGY: FilterId = FilterId(34);
+    /// Byte delta within byte-planes (`BLOSC_FILTER_BYTEDELTA`); meta = group size.
+    pub const BYTEDELTA: FilterId = FilterId(35);
+    /// Integer truncation (`BLOSC_FILTER_INT_TRUNC`); meta = signed bits. Lossy.
+    pub const INT_TRUNC: FilterId = FilterId(36);
+
+    const NAMES: [(FilterId, &'static str); 10] = [
+        (FilterId::NOFILTER, "nofilter"),
+        (FilterId::SHUFFLE, "shuffle"),
+        (FilterId::BITSHUFFLE, "bitshuffle"),
+        (FilterId::DELTA, "delta"),
+        (FilterId::TRUNC_PREC, "trunc_prec"),
+        (FilterId::NDCELL, "ndcell"),
+        (FilterId::NDMEAN, "ndmean"),
+        (FilterId::BYTEDELTA_BUGGY, "bytedelta_buggy"),
+        (FilterId::BYTEDELTA, "bytedelta"),
+        (FilterId::INT_TRUNC, "int_trunc"),
+    ];
+
+    /// The python-blosc2 name (lower case: `"shuffle"`, `"trunc_prec"`, ...); `None` for
+    /// unknown ids.
+    pub fn name(self) -> Option<&'static str> {
+        Self::NAMES.iter().find(|(id, _)| *id == self).map(|(_, n)| *n)
+    }
+
+    /// The id for a name as returned by [`FilterId::name`] (ASCII case ignored, so
+    /// python-blosc2's `SHUFFLE` works too; `noshuffle` is accepted for 0).
+    pub fn from_name(name: &str) -> Option<FilterId> {
+        if name.eq_ignore_ascii_case("noshuffle") {
+            return Some(FilterId::NOFILTER);
+        }
+        Self::NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)).map(|(id, _)| *id)
+    }
+
+    /// Whether the filter loses information (TRUNC_PREC, NDMEAN, INT_TRUNC).
+    pub fn is_lossy(self) -> bool {
+        matches!(self, FilterId::TRUNC_PREC | FilterId::NDMEAN | FilterId::INT_TRUNC)
+    }
+}
+
+impl fmt::Display for FilterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "filter#{}", self.0),
+        }
+    }
+}
+
+/// The six-slot pipeline of a chunk header (`filters[0..6]`, `filters_meta[0..6]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pipeline {
+    /// Filter id of each slot (0 = empty).
+    pub filters: [u8; 6],
+    /// Meta byte of each slot.
+    pub meta: [u8; 6],
+}
+
+/// One filter step with its parameters resolved for a given block.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Shuffle(usize),
+    Bitshuffle(usize),
+    Delta,
+    Bytedelta { s: usize, buggy: bool },
+    TruncPrec(u8),
+    IntTrunc(u8),
+}
+
+/// Facts shared by the steps of one block.
+struct BlockCtx<'a> {
+    typesize: usize,
+    block_offset: usize,
+    reference: &'a [u8],
+}
+
+impl Op {
+    /// Runs the forward step from `src` into `dst`.
+    fn forward(self, cx: &BlockCtx<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
+        match self {
+            Op::Shuffle(s) => shuffle::shuffle(s, src, dst),
+            Op::Bitshuffle(s) => bitshuffle::bitshuffle(s, src, dst),
+            Op::Delta => delta::encode(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
+            Op::Bytedelta { s, buggy: false } => bytedelta::encode(s, src, dst),
+            Op::Bytedelta { s, buggy: true } => bytedelta::encode_buggy(s, src, dst),
+            Op::TruncPrec(meta) => trunc_prec::apply(cx.typesize, meta, src, dst)?,
+            Op::IntTrunc(meta) => int_trunc::apply(cx.typesize, meta, src, dst)?,
+        }
+        Ok(())
+    }
+
+    /// Whether the backward step can run in place.
+    fn in_place(self) -> bool {
+        matches!(self, Op::Delta | Op::Bytedelta { .. })
+    }
+
+    /// Runs the backward step in place (only for [`Op::in_place`] steps).
+    fn backward_in_place(self, cx: &BlockCtx<'_>, buf: &mut [u8]) -> Result<()> {
+        match self {
+            Op::Delta => delta::decode(cx.typesize, cx.block_offset, buf, cx.reference)?,
+            Op::Bytedelta { s, buggy: false } => bytedelta::decode(s, buf),
+            Op::Bytedelta { s, buggy: true } => bytedelta::decode_buggy(s, buf),
+            _ => unreachable!("not an in-place step"),
+        }
+        Ok(())
+    }
+
+    /// Runs the backward step from `src` into `dst`.
+    fn backward(self, cx: &BlockCtx<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
+        match self {
+            Op::Shuffle(s) => shuffle::unshuffle(s, src, dst),
+            Op::Bitshuffle(s) => bitshuffle::bitunshuffle(s, src, dst),
+            Op::Delta => delta::decode_into(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
+            Op::Bytedelta { s, buggy } => bytedelta::decode_into(s, src, dst, buggy),
+            Op::TruncPrec(_) | Op::IntTrunc(_) => dst.copy_from_slice(src),
+        }
+        Ok(())
+    }
+}
+
+fn check_typesize(typesize: usize) -> Result<()> {
+    if typesize == 0 {
+        return Err(Error::InvalidParam { name: "typesize", value: 0, reason: "typesize must be at least 1" });
+    }
+    Ok(())
+}
+
+fn check_scratch(needed: usize, available: usize) -> Result<()> {
+    if available < needed {
+        return Err(Error::DestinationTooSmall { needed, available });
+    }
+    Ok(())
+}
+
+fn check_same_len(src: usize, dst: usize) -> Result<()> {
+    if src != dst {
+        return Err(Error::InvalidParam {
+            name: "dst.len()",
+            value: i64::try_from(dst).unwrap_or(i64::MAX),
+            reason: "the filtered block must be as long as the block",
+        });
+    }
+    Ok(())
+}
+
+/// Up to six steps in execution order.
+#[derive(Default)]
+struct Ops {
+    ops: [Option<Op>; 6],
+    len: usize,
+}
+
+impl Ops {
+    fn push(&mut self, op: Op) {
+        self.ops[self.len] = Some(op);
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = Op> + '_ {
+        self.ops[..self.len].iter().flatten().copied()
+    }
+}
+
+impl Pipeline {
+    /// python-blosc2's default: SHUFFLE in slot 5.
+    pub fn shuffle() -> Pipeline {
+        Pipeline::single(FilterId::SHUFFLE)
+    }
+
+    /// A pipeline with a single filter in slot 5 (meta 0), like python-blosc2's
+    /// `filters=[F]`.
+    pub fn single(id: FilterId) -> Pipeline {
+        let mut p = Pipeline::default();
+        p.filters[5] = id.0;
+        p
+    }
+
+    /// Whether any slot holds `id`.
+    pub fn contains(&self, id: FilterId) -> bool {
+        id.0 != 0 && self.filters.contains(&id.0)
+    }
+
+    /// Whether the pipeline has no active slot.
+    pub fn is_empty(&self) -> bool {
+        self.filters.iter().all(|&f| f == 0)
+    }
+
+    /// Checks, before compressing, that every non-zero id is one we implement and that its
+    /// parameters fit `typesize` (the header typesize, 1..=255).
+    ///
+    /// # Errors
+    ///
+    /// * [`Error::InvalidParam`] if `typesize` is 0 or above 255;
+    /// * [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
+    /// * [`Error::InvalidFilterParams`] for TRUNC_PREC / INT_TRUNC with a wrong typesize or
+    ///   meta byte, for the legacy BYTEDELTA_BUGGY (34, decode only: write 35), and for DELTA
+    ///   placed after a lossy filter (the decoder's reference would differ from the encoder's,
+    ///   `filters.md` 4).
+    pub fn validate_for_compression(&self, typesize: usize) -> Result<()> {
+        if typesize == 0 || typesize > 255 {
+            return Err(Error::InvalidParam {
+                name: "typesize",
+                value: typesize as i64,
+                reason: "the header typesize must be 1..=255",
+            });
+        }
+        let mut lossy_before = false;
+        for (&id, &meta) in self.filters.iter().zip(&self.meta) {
+            let invalid = |reason| Error::InvalidFilterParams { filter: id, typesize, meta, reason };
+            match FilterId(id) {
+                FilterId::NOFILTER | FilterId::SHUFFLE | FilterId::BITSHUFFLE => {}
+                FilterId::BYTEDELTA => {}
+                FilterId::DELTA => {
+                    if lossy_before {
+                        return Err(invalid("DELTA after a lossy filter cannot be decoded"));
+                    }
+                }
+                FilterId::TRUNC_PREC => {
+                    trunc_prec::zeroed_bits(typesize, meta)?;
+                }
+                FilterId::INT_TRUNC => {
+                    int_trunc::zeroed_bits(typesize, meta)?;
+                }
+                FilterId::BYTEDELTA_BUGGY => {
+                    return Err(invalid("legacy BYTEDELTA_BUGGY (34) is decode-only; use 35"));
+                }
+                _ => return Err(Error::UnsupportedFilter(id)),
+            }
+            lossy_before |= FilterId(id).is_lossy();
+        }
+        Ok(())
+    }
+
+    /// The forward steps for a block of `len` bytes, skipping identities.
+    fn forward_ops(&self, typesize: usize, len: usize) -> Result<Ops> {
+        let mut ops = Ops::default();
+        for (&id, &meta) in self.filters.iter().zip(&self.meta) {
+            let op = match FilterId(id) {
+                FilterId::NOFILTER => None,
+                FilterId::TRUNC_PREC => {
+                    trunc_prec::zeroed_bits(typesize, meta)?;
+                    Some(Op::TruncPrec(meta))
+                }
+                FilterId::INT_TRUNC => {
+                    int_trunc::zeroed_bits(typesize, meta)?;
+                    Some(Op::IntTrunc(meta))
+                }
+                _ => common_op(id, meta, typesize, len, 5)?,
+            };
+            if let Some(op) = op {
+                ops.push(op);
+            }
+        }
+        Ok(ops)
+    }
+
+    /// The backward steps for a block of `len` bytes, in decreasing slot order, skipping
+    /// identities (TRUNC_PREC, INT_TRUNC, and blocks too small for a filter to act).
+    fn backward_ops(&self, typesize: usize, len: usize, chunk_version: u8) -> Result<Ops> {
+        let mut ops = Ops::default();
+        for (&id, &meta) in self.filters.iter().zip(&self.meta).rev() {
+            let op = match FilterId(id) {
+                FilterId::NOFILTER | FilterId::TRUNC_PREC | FilterId::INT_TRUNC => None,
+                _ => common_op(id, meta, typesize, len, chunk_version)?,
+            };
+            if let Some(op) = op {
+                ops.push(op);
+            }
+        }
+        Ok(ops)
+    }
+
+    /// Runs the forward filters on one block (slots in increasing order, skipping 0).
+    ///
+    /// * `src`: the block's original bytes (never modified).
+    /// * `reference`: the chunk's original first block (for DELTA; equals `src` for block 0;
+    ///   for a shorter leftover block only its first `src.len()` bytes matter).
+    /// * `block_offset`: the block's offset in the chunk in bytes (DELTA treats 0 specially).
+    /// * `dst`: receives the filtered block (`dst.len() == src.len()`).
+    /// * `scratch`: at least `src.len()` bytes of working space.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedFilter`], [`Error::InvalidFilterParams`] (TRUNC_PREC/INT_TRUNC
+    /// parameters, DELTA reference too short), [`Error::InvalidParam`] (typesize 0, `dst` of
+    /// another length), [`Error::DestinationTooSmall`] (scratch too short).
+    pub fn forward(
+        &self,
+        typesize: usize,
+        block_offset: usize,
+        src: &[u8],
+        reference: &[u8],
+        dst: &mut [u8],
+        scratch: &mut [u8],
+    ) -> Result<()> {
+        check_typesize(typesize)?;
+        check_same_len(src.len(), dst.len())?;
+        let len = src.len();
+        let ops = self.forward_ops(typesize, len)?;
+        if ops.len > 1 {
+            check_scratch(len, scratch.len())?;
+        }
+        let cx = BlockCtx { typesize, block_offset, reference };
+        let mut steps = ops.iter();
+        let Some(first) = steps.next() else {
+            dst.copy_from_slice(src);
+            return Ok(());
+        };
+        // Every step reads one buffer and writes the other; start so that the last one
+        // writes `dst`.
+        let scratch_len = len.min(scratch.len());
+        let scratch = &mut scratch[..scratch_len];
+        let mut in_dst = ops.len % 2 == 1;
+        if in_dst {
+            first.forward(&cx, src, dst)?;
+        } else {
+            first.forward(&cx, src, scratch)?;
+        }
+        for op in steps {
+            if in_dst {
+                op.forward(&cx, dst, scratch)?;
+            } else {
+                op.forward(&cx, scratch, dst)?;
+            }
+            in_dst = !in_dst;
+        }
+        debug_assert!(in_dst);
+        Ok(())
+    }
+
+    /// Undoes the filters on one block in place (slots in decreasing order; TRUNC_PREC does
+    /// nothing, INT_TRUNC is a copy).
+    ///
+    /// * `buf`: the filtered block in, the decoded block out.
+    /// * `reference`: the fully decoded first block of the chunk (DELTA; ignored when
+    ///   `block_offset == 0`).
+    /// * `scratch`: at least `buf.len()` bytes of working space.
+    /// * `chunk_version`: header byte 0 (version 2 selects the bitshuffle rule of
+    ///   `filters.md` 3.3).
+    ///
+    /// At most one copy happens, and only when the steps that cannot run in place (SHUFFLE,
+    /// BITSHUFFLE) are odd in number and no in-place step can absorb the swap.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
+    /// [`Error::InvalidFilterParams`] when DELTA's reference is too short;
+    /// [`Error::InvalidParam`] for typesize 0; [`Error::DestinationTooSmall`] when `scratch`
+    /// is too short. Never panics, whatever the header said.
+    pub fn backward(
+        &self,
+        typesize: usize,
+        block_offset: usize,
+        buf: &mut [u8],
+        reference: &[u8],
+        scratch: &mut [u8],
+        chunk_version: u8,
+    ) -> Result<()> {
+        check_typesize(typesize)?;
+        let len = buf.len();
+        let ops = self.backward_ops(typesize, len, chunk_version)?;
+        let cx = BlockCtx { typesize, block_offset, reference };
+        if ops.iter().all(Op::in_place) {
+            for op in ops.iter() {
+                op.backward_in_place(&cx, buf)?;
+            }
+            return Ok(());
+        }
+        check_scratch(len, scratch.len())?;
+        run_backward(&ops, &cx, buf, &mut scratch[..len], false)
+    }
+
+    /// Undoes the filters on one block from `filtered` into `dst`, avoiding the final copy of
+    /// [`Pipeline::backward`]: with a single SHUFFLE the block is unshuffled straight into
+    /// `dst`. `filtered` is used as working space and holds garbage afterwards.
+    ///
+    /// Same arguments and errors as [`Pipeline::backward`];
+    /// [`Error::InvalidParam`] if the two buffers differ in length.
+    pub fn backward_into(
+        &self,
+        typesize: usize,
+        block_offset: usize,
+        filtered: &mut [u8],
+        dst: &mut [u8],
+        reference: &[u8],
+        chunk_version: u8,
+    ) -> Result<()> {
+        check_typesize(typesize)?;
+        check_same_len(filtered.len(), dst.len())?;
+        let ops = self.backward_ops(typesize, filtered.len(), chunk_version)?;
+        let cx = BlockCtx { typesize, block_offset, reference };
+        run_backward(&ops, &cx, filtered, dst, true)
+    }
+}
+
+/// The step for a lossless filter slot (SHUFFLE, BITSHUFFLE, DELTA, BYTEDELTA), or `None`
+/// when it is an identity on a block of `len` bytes.
+fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -> Result<Option<Op>> {
+    Ok(match FilterId(id) {
+        FilterId::SHUFFLE => {
+            let s = if meta == 0 { typesize } else { usize::from(meta) };
+            (s > 1 && len / s > 0).then_some(Op::Shuffle(s))
+        }
+        FilterId::BITSHUFFLE => {
+            let n = len / typesize;
+            // filters.md 3.3: Blosc1 chunks did not bitshuffle blocks of n % 8 != 0 elements.
+            let skip = n < 8 || (chunk_version == 2 && !n.is_multiple_of(8));
+            (!skip).then_some(Op::Bitshuffle(typesize))
+        }
+        FilterId::DELTA => Some(Op::Delta),
+        FilterId::BYTEDELTA | FilterId::BYTEDELTA_BUGGY => {
+            let s = if meta == 0 { typesize } else { usize::from(meta) };
+            let buggy = id == FilterId::BYTEDELTA_BUGGY.0;
+            (len / s > 1).then_some(Op::Bytedelta { s, buggy })
+        }
+        _ => return Err(Error::UnsupportedFilter(id)),
+    })
+}
+
+/// Runs backward steps with the data starting in `x`, ping-ponging with `y`; the result ends
+/// in `y` when `want_y`, else in `x`. If the out-of-place steps leave the data in the wrong
+/// buffer, the first in-place step is run out of place instead, or else one copy is made.
+fn run_backward(ops: &Ops, cx: &BlockCtx<'_>, x: &mut [u8], y: &mut [u8], want_y: bool) -> Result<()> {
+    let swaps = ops.iter().filter(|op| !op.in_place()).count();
+    let mut extra_swap = (swaps % 2 == 1) != want_y;
+    let mut in_x = true;
+    for op in ops.iter() {
+        let out_of_place = if op.in_place() { std::mem::take(&mut extra_swap) } else { true };
+        if out_of_place {
+            if in_x {
+                op.backward(cx, x, y)?;
+            } else {
+                op.backward(cx, y, x)?;
+            }
+            in_x = !in_x;
+        } else if in_x {
+            op.backward_in_place(cx, x)?;
+        } else {
+            op.backward_in_place(cx, y)?;
+        }
+    }
+    if in_x == want_y {
+        if want_y {
+            y.copy_from_slice(x);
+        } else {
+            x.copy_from_slice(y);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod tests;
