@@ -1,0 +1,24 @@
+//! Frames: the serialization of super-chunks as one byte sequence (contiguous frame) or a
+//! directory of chunk files (sparse frame), byte-compatible with C-Blosc2 3.x
+//! (`shared/spec/frame.md`).
+//!
+//! * [`header`]: the fixed header and the metalayers section (spec 3);
+//! * [`trailer`]: vlmetalayers and the trailer length (spec 6);
+//! * [`offsets`]: the offsets chunk and special offsets (spec 4);
+//! * [`reader`]: [`Frame`], reading any frame from untrusted bytes or files (spec 8);
+//! * [`source`]: memory buffers and positioned file reads;
+//! * [`writer`]: writing contiguous and sparse frames (spec 1, 7);
+//! * `disk`: crash-safe in-place changes of frames on disk.
+
+pub(crate) mod disk;
+pub mod header;
+mod mpack;
+pub mod offsets;
+pub mod reader;
+pub mod source;
+pub mod trailer;
+pub mod writer;
+
+pub use header::{FrameHeader, FrameType};
+pub use offsets::Offsets;
+pub use reader::{ChunkInfo, ChunkLocation, Frame, SPARSE_INDEX};

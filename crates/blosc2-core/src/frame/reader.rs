@@ -1,0 +1,502 @@
+//! Reading frames (`shared/spec/frame.md` 8): contiguous frames in memory or in a file (at
+//! any byte offset) and sparse-frame directories. Opening reads only the header, the
+//! trailer and the offsets chunk; chunks are read on demand.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::header::{parse_metalayers, FrameHeader, FrameType, FIXED_HEADER_LEN};
+use super::offsets::{decode_offsets, special_kind, Offsets};
+use super::source::{FileSource, Source};
+use super::trailer::{parse_trailer, parse_trailer_len, MIN_TRAILER_LEN, TRAILER_TAIL_LEN};
+use crate::chunk::{self, special, CompressParams, SpecialKind, SplitMode};
+use crate::codec::CodecId;
+use crate::error::{Error, FramePart, Result};
+use crate::filter::Pipeline;
+use crate::header::{ChunkHeader, EXTENDED_HEADER_LEN, MAX_BUFFERSIZE};
+use crate::schunk::meta::{Metalayers, VlMetalayers};
+
+/// Name of the index file inside a sparse-frame directory.
+pub const SPARSE_INDEX: &str = "chunks.b2frame";
+
+/// File name of the chunk with file id `id` in a sparse frame (`{:08X}.chunk`).
+pub fn sparse_chunk_name(id: u64) -> String {
+    format!("{id:08X}.chunk")
+}
+
+/// Where a chunk's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkLocation {
+    /// At this offset of the chunks section of a contiguous frame.
+    Offset(u64),
+    /// In the sparse-frame file with this id.
+    File(u64),
+    /// Nowhere: a special offset (zeros, NaN or uninitialized).
+    SpecialOffset,
+    /// In memory (a super-chunk that is not backed by a frame).
+    Memory,
+}
+
+/// Metadata of one chunk, read from its header only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkInfo {
+    /// Chunk index.
+    pub index: u64,
+    /// Uncompressed size.
+    pub nbytes: usize,
+    /// Compressed size (header included; 32 for chunks stored as special offsets).
+    pub cbytes: usize,
+    /// The special kind, if any.
+    pub special: Option<SpecialKind>,
+    /// The repeated value of a repeated-value chunk.
+    pub value: Option<Vec<u8>>,
+    /// Where the chunk lives.
+    pub location: ChunkLocation,
+}
+
+impl ChunkInfo {
+    /// Compression ratio `nbytes / cbytes`.
+    pub fn ratio(&self) -> f64 {
+        if self.cbytes == 0 {
+            0.0
+        } else {
+            self.nbytes as f64 / self.cbytes as f64
+        }
+    }
+
+    /// Builds the info of an in-memory chunk from its bytes.
+    pub(crate) fn from_chunk(index: u64, chunk: &[u8], location: ChunkLocation) -> Result<ChunkInfo> {
+        let h = ChunkHeader::parse_prefix(chunk)?;
+        let special = h.special();
+        let value = match special {
+            Some(SpecialKind::Value) => {
+                let end = h.cbytes.min(chunk.len());
+                Some(chunk[EXTENDED_HEADER_LEN.min(end)..end].to_vec())
+            }
+            _ => None,
+        };
+        Ok(ChunkInfo { index, nbytes: h.nbytes, cbytes: h.cbytes, special, value, location })
+    }
+}
+
+/// The compression parameters C-Blosc2 uses to synthesize the chunk of a special offset:
+/// its defaults with the frame's typesize and blocksize.
+pub(crate) fn special_params(typesize: usize, blocksize: usize) -> CompressParams {
+    CompressParams {
+        codec: CodecId::BLOSCLZ,
+        codec_meta: 0,
+        clevel: 5,
+        typesize,
+        filters: Pipeline::shuffle(),
+        blocksize,
+        splitmode: SplitMode::ForwardCompat,
+        nthreads: 1,
+    }
+}
+
+/// A frame opened for reading: header, metalayers, vlmetalayers and offsets in memory,
+/// chunks fetched on demand.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    source: Source,
+    start: u64,
+    sparse_dir: Option<PathBuf>,
+    header: FrameHeader,
+    metalayers: Metalayers,
+    vlmetalayers: VlMetalayers,
+    trailer_len: u64,
+    offsets: Offsets,
+}
+
+fn frame_err(part: FramePart, offset: u64, reason: String) -> Error {
+    Error::InvalidFrame { part, offset, reason }
+}
+
+impl Frame {
+    /// Reads a contiguous frame held in `buf` (which must start with the frame; it may
+    /// continue after it).
+    ///
+    /// # Errors
+    /// [`Error::NotAFrame`] when `buf` is no frame; [`Error::InvalidFrame`] naming the part
+    /// that is wrong.
+    pub fn from_bytes(buf: Vec<u8>) -> Result<Frame> {
+        Self::from_shared(Arc::new(buf), 0)
+    }
+
+    /// Reads a contiguous frame starting at byte `offset` of a shared buffer; chunks are
+    /// borrowed from the buffer, never copied.
+    ///
+    /// # Errors
+    /// As [`Frame::from_bytes`].
+    pub fn from_shared(buf: Arc<Vec<u8>>, offset: u64) -> Result<Frame> {
+        Self::parse(Source::Memory(buf), offset, None)
+    }
+
+    /// Opens a frame on disk: a contiguous frame file, or a sparse-frame directory.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the path cannot be read; otherwise as [`Frame::from_bytes`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Frame> {
+        Self::open_at(path, 0)
+    }
+
+    /// Opens a contiguous frame starting at byte `offset` of a file (or a sparse directory
+    /// when `path` is one and `offset` is 0).
+    ///
+    /// # Errors
+    /// As [`Frame::open`].
+    pub fn open_at(path: impl AsRef<Path>, offset: u64) -> Result<Frame> {
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(&e, path))?;
+        if meta.is_dir() {
+            if offset != 0 {
+                return Err(Error::InvalidParam {
+                    name: "offset",
+                    value: offset as i64,
+                    reason: "sparse frames start at offset 0",
+                });
+            }
+            let index = path.join(SPARSE_INDEX);
+            if !index.is_file() {
+                return Err(Error::NotAFrame { reason: format!("directory {} has no {SPARSE_INDEX}", path.display()) });
+            }
+            let src = Source::File(Arc::new(FileSource::open(&index)?));
+            return Self::parse(src, 0, Some(path.to_path_buf()));
+        }
+        let src = Source::File(Arc::new(FileSource::open(path)?));
+        Self::parse(src, offset, None)
+    }
+
+    fn parse(source: Source, start: u64, sparse_dir: Option<PathBuf>) -> Result<Frame> {
+        let avail = source.len().saturating_sub(start);
+        let fixed = source.read_at(start, avail.min(FIXED_HEADER_LEN as u64) as usize, FramePart::Header, start)?;
+        let header = FrameHeader::parse(&fixed)?;
+        drop(fixed);
+        let hdr_err = |at: u64, reason: String| frame_err(FramePart::Header, at, reason);
+        match (header.frame_type, sparse_dir.is_some()) {
+            (FrameType::Contiguous, true) => {
+                return Err(hdr_err(26, "the index of a sparse directory says contiguous frame".into()));
+            }
+            (FrameType::Sparse, false) => {
+                return Err(hdr_err(26, "a sparse-frame index cannot be read as a contiguous frame".into()));
+            }
+            _ => {}
+        }
+        if header.frame_len > avail {
+            return Err(hdr_err(15, format!("frame_len {} exceeds the {avail} bytes available", header.frame_len)));
+        }
+        if header.frame_len < (FIXED_HEADER_LEN + MIN_TRAILER_LEN) as u64 {
+            return Err(hdr_err(15, format!("frame_len {} is too small", header.frame_len)));
+        }
+        let flen = header.frame_len;
+        let tail_pos = flen - TRAILER_TAIL_LEN as u64;
+        let tail = source.read_at(start + tail_pos, TRAILER_TAIL_LEN, FramePart::Trailer, start)?;
+        let trailer_len = u64::from(parse_trailer_len(&tail, tail_pos)?);
+        drop(tail);
+        if trailer_len < MIN_TRAILER_LEN as u64 || trailer_len > flen - header.header_len as u64 {
+            return Err(frame_err(
+                FramePart::Trailer,
+                tail_pos,
+                format!("trailer length {trailer_len} does not fit a frame of {flen} bytes"),
+            ));
+        }
+        let trailer_start = flen - trailer_len;
+        let hbytes = source.read_at(start, header.header_len, FramePart::Metalayers, start)?;
+        let metalayers = parse_metalayers(&hbytes)?;
+        drop(hbytes);
+        let tbytes = source.read_at(start + trailer_start, trailer_len as usize, FramePart::Trailer, start)?;
+        let vlmetalayers = parse_trailer(&tbytes, trailer_start)?;
+        drop(tbytes);
+
+        let sparse = header.frame_type == FrameType::Sparse;
+        let data_end = header.header_len as u64 + if sparse { 0 } else { header.cbytes };
+        if data_end > trailer_start {
+            return Err(hdr_err(
+                38,
+                format!("chunks section ends at {data_end}, after the trailer start {trailer_start}"),
+            ));
+        }
+        let offsets = if header.nbytes == 0 {
+            Offsets::List(Vec::new())
+        } else {
+            let expected = if header.chunksize > 0 {
+                let n = header.nbytes.div_ceil(header.chunksize as u64);
+                if n.saturating_mul(8) > MAX_BUFFERSIZE as u64 {
+                    return Err(hdr_err(29, format!("{n} chunks do not fit one offsets chunk")));
+                }
+                Some(n)
+            } else {
+                None
+            };
+            let pos = data_end;
+            if pos + EXTENDED_HEADER_LEN as u64 > trailer_start {
+                return Err(frame_err(FramePart::Offsets, pos, "no room for the offsets chunk".into()));
+            }
+            let oh = source.read_at(start + pos, EXTENDED_HEADER_LEN, FramePart::Offsets, start)?;
+            let ocbytes = ChunkHeader::parse_prefix(&oh)
+                .map_err(|e| frame_err(FramePart::Offsets, pos, format!("bad offsets chunk header: {e}")))?
+                .cbytes as u64;
+            drop(oh);
+            if pos + ocbytes > trailer_start {
+                return Err(frame_err(
+                    FramePart::Offsets,
+                    pos,
+                    format!("offsets chunk of {ocbytes} bytes runs into the trailer at {trailer_start}"),
+                ));
+            }
+            let ochunk = source.read_at(start + pos, ocbytes as usize, FramePart::Offsets, start)?;
+            decode_offsets(&ochunk, expected, pos)?
+        };
+        let frame = Frame { source, start, sparse_dir, header, metalayers, vlmetalayers, trailer_len, offsets };
+        frame.check_offsets()?;
+        Ok(frame)
+    }
+
+    /// A reader of a frame just written by this process to `path` (file or sparse
+    /// directory), built from the parts it wrote instead of parsing them again.
+    pub(crate) fn from_written(
+        path: &Path,
+        header: FrameHeader,
+        metalayers: Metalayers,
+        vlmetalayers: VlMetalayers,
+        offsets: Vec<i64>,
+    ) -> Result<Frame> {
+        let sparse = header.frame_type == FrameType::Sparse;
+        let file = if sparse { path.join(SPARSE_INDEX) } else { path.to_path_buf() };
+        let source = Source::File(Arc::new(FileSource::open(&file)?));
+        let trailer_len = crate::frame::trailer::trailer_bytes(&vlmetalayers)?.len() as u64;
+        Ok(Frame {
+            source,
+            start: 0,
+            sparse_dir: sparse.then(|| path.to_path_buf()),
+            header,
+            metalayers,
+            vlmetalayers,
+            trailer_len,
+            offsets: Offsets::List(offsets),
+        })
+    }
+
+    fn check_offsets(&self) -> Result<()> {
+        let check = |i: u64, o: i64| -> Result<()> {
+            if o < 0 {
+                special_kind(o, i)?;
+                if self.header.chunksize <= 0 {
+                    return Err(frame_err(
+                        FramePart::Offsets,
+                        0,
+                        format!("chunk {i}: special offset in a frame without a fixed chunksize"),
+                    ));
+                }
+            } else if self.sparse_dir.is_none() && o as u64 + EXTENDED_HEADER_LEN as u64 > self.header.cbytes {
+                return Err(frame_err(
+                    FramePart::Offsets,
+                    0,
+                    format!("chunk {i}: offset {o} outside the chunks section ({} bytes)", self.header.cbytes),
+                ));
+            }
+            Ok(())
+        };
+        match &self.offsets {
+            Offsets::List(v) => v.iter().enumerate().try_for_each(|(i, &o)| check(i as u64, o)),
+            Offsets::Repeated { value, n } => {
+                if *n > 0 {
+                    check(0, *value)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The decoded fixed header.
+    pub fn header(&self) -> &FrameHeader {
+        &self.header
+    }
+
+    /// The fixed metalayers.
+    pub fn metalayers(&self) -> &Metalayers {
+        &self.metalayers
+    }
+
+    /// The variable-length metalayers.
+    pub fn vlmetalayers(&self) -> &VlMetalayers {
+        &self.vlmetalayers
+    }
+
+    /// The chunk offsets.
+    pub fn offsets(&self) -> &Offsets {
+        &self.offsets
+    }
+
+    /// Number of chunks.
+    pub fn nchunks(&self) -> u64 {
+        self.offsets.len()
+    }
+
+    /// Length of the trailer.
+    pub fn trailer_len(&self) -> u64 {
+        self.trailer_len
+    }
+
+    /// Byte offset of the frame in its buffer or file.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// The directory of a sparse frame.
+    pub fn sparse_dir(&self) -> Option<&Path> {
+        self.sparse_dir.as_deref()
+    }
+
+    /// Whether the frame bytes are in memory.
+    pub fn is_in_memory(&self) -> bool {
+        matches!(self.source, Source::Memory(_))
+    }
+
+    /// The shared buffer of an in-memory frame.
+    pub(crate) fn memory(&self) -> Option<&Arc<Vec<u8>>> {
+        match &self.source {
+            Source::Memory(b) => Some(b),
+            Source::File(_) => None,
+        }
+    }
+
+    /// Source position and length of chunk `i` when it is stored in a contiguous frame
+    /// (`None` for special offsets and sparse frames).
+    pub(crate) fn stored_range(&self, i: u64) -> Result<Option<(u64, usize)>> {
+        let o = self.offset(i)?;
+        if o < 0 || self.sparse_dir.is_some() {
+            return Ok(None);
+        }
+        self.locate(i, o as u64).map(Some)
+    }
+
+    fn offset(&self, i: u64) -> Result<i64> {
+        self.offsets.get(i).ok_or(Error::ChunkOutOfRange { index: i, nchunks: self.nchunks() })
+    }
+
+    /// Uncompressed size of the chunk a special offset stands for (spec 4.1).
+    fn special_nbytes(&self, i: u64) -> usize {
+        let cs = self.header.chunksize.max(1) as u64;
+        let rem = self.header.nbytes % cs;
+        if i + 1 == self.nchunks() && rem != 0 {
+            rem as usize
+        } else {
+            cs as usize
+        }
+    }
+
+    /// Absolute source position and length of stored chunk `i` at `offset` of a
+    /// contiguous frame, after reading and checking its header.
+    fn locate(&self, i: u64, offset: u64) -> Result<(u64, usize)> {
+        let pos = self.start + self.header.header_len as u64 + offset;
+        let part = FramePart::Chunk(i);
+        let h = self.source.read_at(pos, EXTENDED_HEADER_LEN, part, self.start)?;
+        let cbytes = ChunkHeader::parse_prefix(&h)?.cbytes as u64;
+        if cbytes < EXTENDED_HEADER_LEN as u64 || offset + cbytes > self.header.cbytes {
+            return Err(frame_err(
+                part,
+                pos - self.start,
+                format!("chunk of {cbytes} bytes at offset {offset} exceeds the chunks section"),
+            ));
+        }
+        Ok((pos, cbytes as usize))
+    }
+
+    fn sparse_file(&self, id: u64) -> PathBuf {
+        self.sparse_dir.as_ref().expect("sparse").join(sparse_chunk_name(id))
+    }
+
+    fn read_sparse_chunk(&self, i: u64, id: u64) -> Result<Vec<u8>> {
+        let path = self.sparse_file(id);
+        let mut data = std::fs::read(&path).map_err(|e| Error::io(&e, &path))?;
+        let h = ChunkHeader::parse(&data)
+            .map_err(|e| frame_err(FramePart::Chunk(i), 0, format!("{}: {e}", path.display())))?;
+        data.truncate(h.cbytes);
+        Ok(data)
+    }
+
+    /// The compressed chunk `i`: borrowed from an in-memory frame, read from disk otherwise,
+    /// or synthesized for a special offset.
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`]; [`Error::InvalidFrame`] (part `Chunk(i)`) when the chunk
+    /// lies outside the chunks section; [`Error::Io`] for unreadable chunk files.
+    pub fn chunk(&self, i: u64) -> Result<Cow<'_, [u8]>> {
+        let o = self.offset(i)?;
+        if o < 0 {
+            let nbytes = self.special_nbytes(i);
+            let p = special_params(self.header.typesize, self.header.blocksize);
+            let c = match special_kind(o, i)? {
+                SpecialKind::Zeros => special::zeros(&p, nbytes),
+                SpecialKind::Nan => special::nans(&p, nbytes),
+                _ => special::uninit(&p, nbytes),
+            }?;
+            return Ok(Cow::Owned(c));
+        }
+        if self.sparse_dir.is_some() {
+            return Ok(Cow::Owned(self.read_sparse_chunk(i, o as u64)?));
+        }
+        let (pos, len) = self.locate(i, o as u64)?;
+        self.source.read_at(pos, len, FramePart::Chunk(i), self.start)
+    }
+
+    /// Decompresses chunk `i`.
+    ///
+    /// # Errors
+    /// As [`Frame::chunk`], plus chunk decoding errors.
+    pub fn decompress_chunk(&self, i: u64) -> Result<Vec<u8>> {
+        chunk::decompress(&self.chunk(i)?)
+    }
+
+    /// Metadata of chunk `i` from its header alone (for sparse frames the chunk file's
+    /// first bytes).
+    ///
+    /// # Errors
+    /// As [`Frame::chunk`].
+    pub fn chunk_info(&self, i: u64) -> Result<ChunkInfo> {
+        let o = self.offset(i)?;
+        if o < 0 {
+            let kind = special_kind(o, i)?;
+            let nbytes = self.special_nbytes(i);
+            return Ok(ChunkInfo {
+                index: i,
+                nbytes,
+                cbytes: EXTENDED_HEADER_LEN,
+                special: Some(kind),
+                value: None,
+                location: ChunkLocation::SpecialOffset,
+            });
+        }
+        if self.sparse_dir.is_some() {
+            let path = self.sparse_file(o as u64);
+            let f = FileSource::open(&path)?;
+            let src = Source::File(Arc::new(f));
+            let n = src.len().min(EXTENDED_HEADER_LEN as u64 + 256) as usize;
+            let head = src.read_at(0, n, FramePart::Chunk(i), 0)?;
+            let h = ChunkHeader::parse_prefix(&head)?;
+            if h.cbytes as u64 > src.len() {
+                return Err(frame_err(FramePart::Chunk(i), 0, format!("{} is truncated", path.display())));
+            }
+            let mut info = ChunkInfo::from_chunk(i, &head, ChunkLocation::File(o as u64))?;
+            if info.special == Some(SpecialKind::Value) && h.cbytes > head.len() {
+                info.value = Some(src.read_at(32, h.cbytes - 32, FramePart::Chunk(i), 0)?.into_owned());
+            }
+            return Ok(info);
+        }
+        let (pos, len) = self.locate(i, o as u64)?;
+        let head = self.source.read_at(pos, EXTENDED_HEADER_LEN, FramePart::Chunk(i), self.start)?;
+        let mut info = ChunkInfo::from_chunk(i, &head, ChunkLocation::Offset(o as u64))?;
+        if info.special == Some(SpecialKind::Value) {
+            let v = self.source.read_at(pos + 32, len - 32, FramePart::Chunk(i), self.start)?;
+            info.value = Some(v.into_owned());
+        }
+        Ok(info)
+    }
+
+    /// Metadata of every chunk in order, decompressing nothing.
+    pub fn chunk_infos(&self) -> impl Iterator<Item = Result<ChunkInfo>> + '_ {
+        (0..self.nchunks()).map(|i| self.chunk_info(i))
+    }
+}

@@ -1,0 +1,107 @@
+//! Where frame bytes come from: a shared in-memory buffer (borrowed, never copied) or a
+//! file read with positioned reads (`shared/spec/frame.md` 8: readers fetch only the parts
+//! they need).
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, FramePart, Result};
+
+/// Bytes of a frame: memory or a file. Positions are absolute in the buffer or file.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A shared buffer.
+    Memory(Arc<Vec<u8>>),
+    /// A file opened for reading.
+    File(Arc<FileSource>),
+}
+
+/// A file read by position (`pread` on Unix), shareable between threads.
+#[derive(Debug)]
+pub struct FileSource {
+    file: File,
+    path: PathBuf,
+    len: u64,
+    #[cfg(not(unix))]
+    lock: std::sync::Mutex<()>,
+}
+
+impl FileSource {
+    /// Opens `path` for reading.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it cannot be opened.
+    pub fn open(path: &Path) -> Result<FileSource> {
+        let file = File::open(path).map_err(|e| Error::io(&e, path))?;
+        let len = file.metadata().map_err(|e| Error::io(&e, path))?.len();
+        Ok(FileSource {
+            file,
+            path: path.to_path_buf(),
+            len,
+            #[cfg(not(unix))]
+            lock: std::sync::Mutex::new(()),
+        })
+    }
+
+    /// The file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    #[cfg(unix)]
+    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.file.read_exact_at(buf, pos)
+    }
+
+    #[cfg(not(unix))]
+    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = &self.file;
+        f.seek(SeekFrom::Start(pos))?;
+        f.read_exact(buf)
+    }
+}
+
+impl Source {
+    /// Total length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Source::Memory(b) => b.len() as u64,
+            Source::File(f) => f.len,
+        }
+    }
+
+    /// Whether the source is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads `len` bytes at `pos`; the range is checked against the source length before any
+    /// allocation. `part` and `frame_start` name the frame part in errors.
+    ///
+    /// # Errors
+    /// [`Error::InvalidFrame`] when the range is outside the source; [`Error::Io`] when the
+    /// read fails.
+    pub fn read_at(&self, pos: u64, len: usize, part: FramePart, frame_start: u64) -> Result<Cow<'_, [u8]>> {
+        let end = pos.checked_add(len as u64);
+        if end.is_none_or(|e| e > self.len()) {
+            return Err(Error::InvalidFrame {
+                part,
+                offset: pos.saturating_sub(frame_start),
+                reason: format!("{len} bytes at {pos} lie past the end of the data ({} bytes)", self.len()),
+            });
+        }
+        match self {
+            Source::Memory(b) => Ok(Cow::Borrowed(&b[pos as usize..pos as usize + len])),
+            Source::File(f) => {
+                let mut buf = vec![0u8; len];
+                f.read_exact_at(&mut buf, pos).map_err(|e| Error::io(&e, &f.path))?;
+                Ok(Cow::Owned(buf))
+            }
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Super-chunks: ordered sequences of chunks sharing compression parameters, with fixed
+//! and variable-length metalayers (`shared/spec/frame.md` 1, 3.3, 4.2, 5, 6.1 and 7).
+//!
+//! A [`SChunk`] lives in one of three places:
+//!
+//! * **memory**: [`SChunk::new`], [`SChunk::from_cframe`] (the chunks stay in the frame's
+//!   buffer, shared, not copied), [`SChunk::load`];
+//! * **a frame opened read-only**: [`SChunk::open`] reads the header, trailer and offsets
+//!   only; chunks are read on demand with positioned reads;
+//! * **a frame changed in place on disk**: [`SChunk::open_mut`], [`SChunk::into_file`],
+//!   [`SChunk::into_sparse`]; every change is committed crash-safely (`frame::disk`).
+//!
+//! [`SChunk::to_cframe`], [`SChunk::save`] and [`SChunk::save_sparse`] convert any of them
+//! to a contiguous or sparse frame laid out as C-Blosc2 writes a frame that chunks were
+//! appended to.
+
+pub mod meta;
+mod ops;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::chunk::{self, CompressParams, SpecialKind};
+use crate::error::{Error, Result};
+use crate::frame::disk::DiskFrame;
+use crate::frame::reader::{ChunkInfo, ChunkLocation};
+use crate::frame::{Frame, FrameHeader};
+use crate::header::ChunkHeader;
+pub use meta::{Metalayers, VlMetalayers};
+
+/// A chunk held in memory: a range of a shared buffer (a whole chunk vector, or a loaded
+/// frame).
+#[derive(Debug, Clone)]
+pub(crate) struct ChunkBuf {
+    buf: Arc<Vec<u8>>,
+    start: usize,
+    len: usize,
+}
+
+impl ChunkBuf {
+    fn owned(v: Vec<u8>) -> ChunkBuf {
+        let len = v.len();
+        ChunkBuf { buf: Arc::new(v), start: 0, len }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..self.start + self.len]
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Store {
+    Memory(Vec<ChunkBuf>),
+    Frame(Frame),
+    Disk(Box<DiskFrame>),
+}
+
+/// A super-chunk.
+#[derive(Debug)]
+pub struct SChunk {
+    pub(crate) cparams: CompressParams,
+    pub(crate) dnthreads: usize,
+    pub(crate) chunksize: i32,
+    pub(crate) nbytes: u64,
+    pub(crate) cbytes: u64,
+    pub(crate) vl_blocks: bool,
+    pub(crate) use_dict: bool,
+    pub(crate) metalayers: Metalayers,
+    pub(crate) vlmetalayers: VlMetalayers,
+    pub(crate) store: Store,
+}
+
+/// Parameters of a super-chunk stored in a frame header.
+fn cparams_from_header(h: &FrameHeader) -> CompressParams {
+    CompressParams {
+        codec: h.codec,
+        codec_meta: h.codec_meta,
+        clevel: h.clevel,
+        typesize: h.typesize,
+        filters: h.filters,
+        blocksize: h.blocksize,
+        splitmode: h.splitmode,
+        nthreads: h.nthreads_compress.max(1) as usize,
+    }
+}
+
+impl SChunk {
+    /// An empty in-memory super-chunk whose new chunks are compressed with `cparams`.
+    pub fn new(cparams: CompressParams) -> SChunk {
+        SChunk {
+            cparams,
+            dnthreads: 1,
+            chunksize: -1,
+            nbytes: 0,
+            cbytes: 0,
+            vl_blocks: false,
+            use_dict: false,
+            metalayers: Metalayers::new(),
+            vlmetalayers: VlMetalayers::new(),
+            store: Store::Memory(Vec::new()),
+        }
+    }
+
+    fn from_frame_parts(frame: &Frame) -> SChunk {
+        let h = frame.header();
+        let mut s = SChunk::new(cparams_from_header(h));
+        s.dnthreads = h.nthreads_decompress.max(1) as usize;
+        s.chunksize = h.chunksize;
+        s.nbytes = h.nbytes;
+        s.cbytes = h.cbytes;
+        s.vl_blocks = h.general_flags & crate::frame::header::FLAG_VL_BLOCKS != 0;
+        s.use_dict = h.use_dict;
+        s.metalayers = frame.metalayers().clone();
+        s.vlmetalayers = frame.vlmetalayers().clone();
+        s
+    }
+
+    /// Loads a contiguous frame held in memory as a mutable in-memory super-chunk. Chunk
+    /// bytes stay in `cframe` (shared, not copied); mutations only change the chunk list.
+    ///
+    /// # Errors
+    /// As [`Frame::from_bytes`], plus chunk header errors.
+    pub fn from_cframe(cframe: Vec<u8>) -> Result<SChunk> {
+        Self::from_frame(&Frame::from_bytes(cframe)?)
+    }
+
+    /// Makes a mutable in-memory super-chunk from any frame: chunks of an in-memory frame
+    /// are shared, chunks of on-disk frames are read once.
+    ///
+    /// # Errors
+    /// Any error reading a chunk.
+    pub fn from_frame(frame: &Frame) -> Result<SChunk> {
+        let mut s = Self::from_frame_parts(frame);
+        let mut chunks = Vec::with_capacity(frame.nchunks().min(1 << 20) as usize);
+        let mut cbytes = 0u64;
+        let mut nbytes = 0u64;
+        for i in 0..frame.nchunks() {
+            let cb = match (frame.memory(), frame.stored_range(i)?) {
+                (Some(buf), Some((pos, len))) => {
+                    ChunkHeader::parse(&buf[pos as usize..pos as usize + len])?;
+                    ChunkBuf { buf: Arc::clone(buf), start: pos as usize, len }
+                }
+                _ => ChunkBuf::owned(frame.chunk(i)?.into_owned()),
+            };
+            cbytes += cb.len as u64;
+            nbytes += ChunkHeader::parse_prefix(cb.bytes())?.nbytes as u64;
+            chunks.push(cb);
+        }
+        if nbytes != s.nbytes {
+            return Err(Error::InvalidFrame {
+                part: crate::error::FramePart::Header,
+                offset: 29,
+                reason: format!("nbytes {} differs from the chunks' total {nbytes}", s.nbytes),
+            });
+        }
+        s.cbytes = cbytes;
+        s.store = Store::Memory(chunks);
+        Ok(s)
+    }
+
+    /// Opens a frame on disk (contiguous file or sparse directory) lazily: only the
+    /// header, trailer and offsets are read now, chunks on demand. The result is
+    /// read-only; use [`SChunk::load`] to modify a frame's content.
+    ///
+    /// # Errors
+    /// As [`Frame::open`].
+    pub fn open(path: impl AsRef<Path>) -> Result<SChunk> {
+        Self::open_at(path, 0)
+    }
+
+    /// As [`SChunk::open`] for a contiguous frame starting at byte `offset` of a file.
+    ///
+    /// # Errors
+    /// As [`Frame::open_at`].
+    pub fn open_at(path: impl AsRef<Path>, offset: u64) -> Result<SChunk> {
+        let frame = Frame::open_at(path, offset)?;
+        let mut s = Self::from_frame_parts(&frame);
+        s.store = Store::Frame(frame);
+        Ok(s)
+    }
+
+    /// Reads a frame on disk into a mutable in-memory super-chunk.
+    ///
+    /// # Errors
+    /// As [`Frame::open`] and [`SChunk::from_frame`].
+    pub fn load(path: impl AsRef<Path>) -> Result<SChunk> {
+        let path = path.as_ref();
+        if path.is_dir() {
+            return Self::from_frame(&Frame::open(path)?);
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(&e, path))?;
+        Self::from_cframe(bytes)
+    }
+
+    /// The frame this super-chunk reads from, when opened lazily.
+    pub fn frame(&self) -> Option<&Frame> {
+        match &self.store {
+            Store::Frame(f) => Some(f),
+            Store::Disk(d) => Some(&d.frame),
+            Store::Memory(_) => None,
+        }
+    }
+
+    /// Opens a frame file (at offset 0) or a sparse-frame directory for modification:
+    /// chunks are read on demand and every change is committed to disk crash-safely (see
+    /// the `frame::disk` module). Metalayer and vlmetalayer changes are written by the next
+    /// chunk operation or by [`SChunk::flush`].
+    ///
+    /// # Errors
+    /// As [`Frame::open`], plus [`Error::Io`] when the file is not writable.
+    pub fn open_mut(path: impl AsRef<Path>) -> Result<SChunk> {
+        let d = DiskFrame::open(path.as_ref())?;
+        let mut s = Self::from_frame_parts(&d.frame);
+        s.store = Store::Disk(Box::new(d));
+        Ok(s)
+    }
+
+    /// Writes this super-chunk to a contiguous frame file (replacing `path`) and returns
+    /// it backed by that file, ready for crash-safe in-place changes.
+    ///
+    /// # Errors
+    /// As [`SChunk::save`] and [`SChunk::open_mut`].
+    pub fn into_file(self, path: impl AsRef<Path>) -> Result<SChunk> {
+        self.save(path.as_ref())?;
+        Self::open_mut(path)
+    }
+
+    /// Writes this super-chunk as a sparse frame in directory `dir` and returns it backed
+    /// by that directory.
+    ///
+    /// # Errors
+    /// As [`SChunk::save_sparse`] and [`SChunk::open_mut`].
+    pub fn into_sparse(self, dir: impl AsRef<Path>) -> Result<SChunk> {
+        self.save_sparse(dir.as_ref())?;
+        Self::open_mut(dir)
+    }
+
+    /// Commits pending metalayer and vlmetalayer changes of a super-chunk backed by a frame
+    /// on disk (no-op otherwise).
+    ///
+    /// # Errors
+    /// I/O errors; [`Error::Metalayer`] when fixed metalayers changed size.
+    pub fn flush(&mut self) -> Result<()> {
+        if let Store::Disk(d) = &self.store {
+            let offsets = d.offsets().to_vec();
+            self.disk_commit(offsets, &[])?;
+        }
+        Ok(())
+    }
+
+    /// Compression parameters for new chunks.
+    pub fn cparams(&self) -> &CompressParams {
+        &self.cparams
+    }
+
+    /// Threads used to decompress.
+    pub fn dnthreads(&self) -> usize {
+        self.dnthreads
+    }
+
+    /// Sets the threads used to decompress.
+    pub fn set_dnthreads(&mut self, n: usize) {
+        self.dnthreads = n.max(1);
+    }
+
+    /// Element size.
+    pub fn typesize(&self) -> usize {
+        self.cparams.typesize
+    }
+
+    /// Number of chunks.
+    pub fn nchunks(&self) -> u64 {
+        match &self.store {
+            Store::Memory(v) => v.len() as u64,
+            Store::Frame(f) => f.nchunks(),
+            Store::Disk(d) => d.frame.nchunks(),
+        }
+    }
+
+    /// Sum of the chunks' uncompressed sizes.
+    pub fn nbytes(&self) -> u64 {
+        self.nbytes
+    }
+
+    /// Sum of the chunks' compressed sizes (for frames opened lazily: the chunks section).
+    pub fn cbytes(&self) -> u64 {
+        self.cbytes
+    }
+
+    /// The chunk size field: > 0 fixed, 0 variable, -1 before the first chunk.
+    pub fn chunksize(&self) -> i32 {
+        self.chunksize
+    }
+
+    /// Whether the chunks are VL-block chunks.
+    pub fn is_vl_blocks(&self) -> bool {
+        self.vl_blocks
+    }
+
+    /// The fixed metalayers.
+    pub fn metalayers(&self) -> &Metalayers {
+        &self.metalayers
+    }
+
+    /// The fixed metalayers, to add (before saving) or update in place.
+    pub fn metalayers_mut(&mut self) -> &mut Metalayers {
+        &mut self.metalayers
+    }
+
+    /// The variable-length metalayers.
+    pub fn vlmetalayers(&self) -> &VlMetalayers {
+        &self.vlmetalayers
+    }
+
+    /// The variable-length metalayers, to add, update or delete.
+    pub fn vlmetalayers_mut(&mut self) -> &mut VlMetalayers {
+        &mut self.vlmetalayers
+    }
+
+    fn check_index(&self, i: u64) -> Result<()> {
+        if i >= self.nchunks() {
+            return Err(Error::ChunkOutOfRange { index: i, nchunks: self.nchunks() });
+        }
+        Ok(())
+    }
+
+    /// The compressed chunk `i` (borrowed when it is in memory).
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`]; frame read errors.
+    pub fn chunk(&self, i: u64) -> Result<Cow<'_, [u8]>> {
+        self.check_index(i)?;
+        match &self.store {
+            Store::Memory(v) => Ok(Cow::Borrowed(v[i as usize].bytes())),
+            Store::Frame(f) => f.chunk(i),
+            Store::Disk(d) => d.frame.chunk(i),
+        }
+    }
+
+    /// Decompresses chunk `i`.
+    ///
+    /// # Errors
+    /// As [`SChunk::chunk`], plus decoding errors.
+    pub fn decompress_chunk(&self, i: u64) -> Result<Vec<u8>> {
+        let c = self.chunk(i)?;
+        let h = ChunkHeader::parse(&c)?;
+        let mut out = vec![0u8; h.nbytes];
+        chunk::decompress_into(&c, &mut out, self.dnthreads)?;
+        Ok(out)
+    }
+
+    /// Decompresses chunk `i` into `dst`; returns its size.
+    ///
+    /// # Errors
+    /// As [`SChunk::decompress_chunk`], plus [`Error::DestinationTooSmall`].
+    pub fn decompress_chunk_into(&self, i: u64, dst: &mut [u8]) -> Result<usize> {
+        let c = self.chunk(i)?;
+        chunk::decompress_into(&c, dst, self.dnthreads)
+    }
+
+    /// Metadata of chunk `i` from its header.
+    ///
+    /// # Errors
+    /// As [`SChunk::chunk`].
+    pub fn chunk_info(&self, i: u64) -> Result<ChunkInfo> {
+        self.check_index(i)?;
+        match &self.store {
+            Store::Memory(v) => ChunkInfo::from_chunk(i, v[i as usize].bytes(), ChunkLocation::Memory),
+            Store::Frame(f) => f.chunk_info(i),
+            Store::Disk(d) => d.frame.chunk_info(i),
+        }
+    }
+
+    /// Metadata of every chunk in order, decompressing nothing.
+    pub fn chunk_infos(&self) -> impl Iterator<Item = Result<ChunkInfo>> + '_ {
+        (0..self.nchunks()).map(|i| self.chunk_info(i))
+    }
+
+    /// Uncompressed size of chunk `i` (header read only).
+    ///
+    /// # Errors
+    /// As [`SChunk::chunk_info`].
+    pub fn chunk_nbytes(&self, i: u64) -> Result<usize> {
+        if let Store::Memory(v) = &self.store {
+            self.check_index(i)?;
+            return Ok(ChunkHeader::parse_prefix(v[i as usize].bytes())?.nbytes);
+        }
+        Ok(self.chunk_info(i)?.nbytes)
+    }
+
+    /// A special chunk of `nbytes` bytes built with this super-chunk's parameters (C:
+    /// `blosc2_chunk_zeros/nans/uninit/repeatval` with the schunk's cparams).
+    ///
+    /// # Errors
+    /// Parameter errors of [`crate::chunk::special`].
+    pub fn special_chunk(&self, kind: SpecialKind, nbytes: usize, value: &[u8]) -> Result<Vec<u8>> {
+        let p = &self.cparams;
+        match kind {
+            SpecialKind::Zeros => chunk::special::zeros(p, nbytes),
+            SpecialKind::Nan => chunk::special::nans(p, nbytes),
+            SpecialKind::Uninit => chunk::special::uninit(p, nbytes),
+            SpecialKind::Value => chunk::special::repeat_value(p, nbytes, value),
+        }
+    }
+}

@@ -1,0 +1,570 @@
+//! Super-chunk mutations and item access across chunk boundaries
+//! (`shared/spec/frame.md` 5 and 7): append, insert, update, delete, special chunks,
+//! and reading or writing a range of items.
+
+use super::{ChunkBuf, SChunk, Store};
+use crate::chunk::{self, SpecialKind};
+use crate::error::{Error, Result};
+use crate::frame::disk::DiskFrame;
+use crate::frame::offsets::special_offset;
+use crate::header::ChunkHeader;
+
+#[derive(Clone, Copy)]
+struct Counters {
+    chunksize: i32,
+    nbytes: u64,
+    cbytes: u64,
+    vl_blocks: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Append,
+    Insert(u64),
+    Update(u64),
+}
+
+impl SChunk {
+    /// Checks a new chunk and applies C-Blosc2's chunk-size rules for `op`.
+    fn admit(&mut self, chunk: &mut Vec<u8>, op: Op) -> Result<ChunkHeader> {
+        let h = ChunkHeader::parse(chunk)?;
+        chunk.truncate(h.cbytes);
+        let n = self.nchunks();
+        if n > 0 && h.is_vl_blocks() != self.vl_blocks {
+            return Err(Error::IncompatibleChunk { reason: "regular and VL-block chunks cannot be mixed" });
+        }
+        if h.nbytes > i32::MAX as usize {
+            return Err(Error::IncompatibleChunk { reason: "chunk above 2 GiB" });
+        }
+        let nb = h.nbytes as i32;
+        if self.chunksize == -1 {
+            self.chunksize = nb;
+        }
+        let cs = self.chunksize;
+        if cs > 0 {
+            let variable = match op {
+                Op::Append | Op::Insert(_) => {
+                    let last_short = n > 0 && self.chunk_nbytes(n - 1)? < cs as usize;
+                    let mid = matches!(op, Op::Insert(i) if i != n) && nb != cs;
+                    last_short || nb > cs || mid
+                }
+                Op::Update(i) => nb > cs || (i + 1 != n && nb != cs),
+            };
+            if variable {
+                self.chunksize = 0;
+            }
+        }
+        if n == 0 || (op == Op::Update(0) && n == 1) {
+            self.vl_blocks = h.is_vl_blocks();
+        }
+        Ok(h)
+    }
+
+    fn counters(&self) -> Counters {
+        Counters { chunksize: self.chunksize, nbytes: self.nbytes, cbytes: self.cbytes, vl_blocks: self.vl_blocks }
+    }
+
+    fn restore(&mut self, c: Counters) {
+        self.chunksize = c.chunksize;
+        self.nbytes = c.nbytes;
+        self.cbytes = c.cbytes;
+        self.vl_blocks = c.vl_blocks;
+    }
+
+    /// Commits `offsets` (with `new` chunks stored at the listed indices) to the frame on
+    /// disk, compacting it when holes outweigh the data.
+    pub(crate) fn disk_commit(&mut self, offsets: Vec<i64>, new: &[(usize, &[u8])]) -> Result<()> {
+        let Store::Disk(mut d) = std::mem::replace(&mut self.store, Store::Memory(Vec::new())) else {
+            return Err(Error::Unsupported {
+                operation: "commit",
+                what: "a super-chunk not backed by a frame on disk",
+            });
+        };
+        let r = d.commit(self, offsets, new);
+        let compact = r.is_ok() && d.wants_compaction();
+        let path = d.path().to_path_buf();
+        self.store = Store::Disk(d);
+        r?;
+        if compact {
+            self.save(&path)?;
+            self.store = Store::Disk(Box::new(DiskFrame::open(&path)?));
+        }
+        Ok(())
+    }
+
+    /// Stores the chunks of special offsets as real chunks (needed before a frame on disk
+    /// becomes variable-size, where special offsets have no size).
+    fn materialize_specials(&mut self) -> Result<()> {
+        let Store::Disk(d) = &self.store else { return Ok(()) };
+        let offsets = d.offsets().to_vec();
+        let mut chunks = Vec::new();
+        for (i, &o) in offsets.iter().enumerate() {
+            if o < 0 {
+                chunks.push((i, d.frame.chunk(i as u64)?.into_owned()));
+            }
+        }
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        let refs: Vec<(usize, &[u8])> = chunks.iter().map(|(i, c)| (*i, c.as_slice())).collect();
+        self.disk_commit(offsets, &refs)
+    }
+
+    /// Admits `chunk` for `op` on any store; on a frame on disk, materializes special offsets
+    /// first if the frame is about to become variable-size.
+    fn admit_any(&mut self, chunk: &mut Vec<u8>, op: Op, operation: &'static str) -> Result<(ChunkHeader, Counters)> {
+        if matches!(self.store, Store::Frame(_)) {
+            return Err(Error::Unsupported { operation, what: "a read-only frame (use SChunk::open_mut or load)" });
+        }
+        let before = self.counters();
+        let h = self.admit(chunk, op).inspect_err(|_| self.restore(before))?;
+        let has_specials = matches!(&self.store, Store::Disk(d) if d.offsets().iter().any(|&o| o < 0));
+        if before.chunksize > 0 && self.chunksize == 0 && has_specials {
+            self.restore(before);
+            self.materialize_specials()?;
+            let h = self.admit(chunk, op).inspect_err(|_| self.restore(before))?;
+            return Ok((h, before));
+        }
+        Ok((h, before))
+    }
+
+    /// The special offset a new chunk gets in a frame on disk, if any.
+    fn special_entry(&self, h: &ChunkHeader) -> Option<i64> {
+        if self.chunksize <= 0 {
+            return None;
+        }
+        h.special().and_then(special_offset)
+    }
+
+    /// Puts an admitted chunk at `i` (insert or replace) in the frame on disk.
+    fn disk_place(&mut self, i: usize, chunk: &[u8], h: &ChunkHeader, replace: bool) -> Result<()> {
+        let Store::Disk(d) = &self.store else { unreachable!("disk store") };
+        let mut offsets = d.offsets().to_vec();
+        let entry = self.special_entry(h);
+        let e = entry.unwrap_or(0);
+        if replace {
+            offsets[i] = e;
+        } else {
+            offsets.insert(i, e);
+        }
+        if entry.is_some() {
+            self.disk_commit(offsets, &[])
+        } else {
+            self.disk_commit(offsets, &[(i, chunk)])
+        }
+    }
+
+    /// Appends a compressed chunk; returns the new number of chunks.
+    ///
+    /// # Errors
+    /// Header errors; [`Error::IncompatibleChunk`]; [`Error::Unsupported`] on a read-only
+    /// frame; I/O errors for frames on disk.
+    pub fn append_chunk(&mut self, chunk: Vec<u8>) -> Result<u64> {
+        let n = self.nchunks();
+        self.insert_chunk_as(n, chunk, Op::Append, "append")
+    }
+
+    fn insert_chunk_as(&mut self, i: u64, mut chunk: Vec<u8>, op: Op, operation: &'static str) -> Result<u64> {
+        if i > self.nchunks() {
+            return Err(Error::ChunkOutOfRange { index: i, nchunks: self.nchunks() });
+        }
+        let (h, before) = self.admit_any(&mut chunk, op, operation)?;
+        self.nbytes += h.nbytes as u64;
+        self.cbytes += chunk.len() as u64;
+        match &mut self.store {
+            Store::Memory(v) => v.insert(i as usize, ChunkBuf::owned(chunk)),
+            _ => self.disk_place(i as usize, &chunk, &h, false).inspect_err(|_| self.restore(before))?,
+        }
+        Ok(self.nchunks())
+    }
+
+    /// Compresses `data` with the super-chunk's parameters and appends it.
+    ///
+    /// # Errors
+    /// Compression errors, then as [`SChunk::append_chunk`].
+    pub fn append_buffer(&mut self, data: &[u8]) -> Result<u64> {
+        let c = chunk::compress(&self.cparams, data)?;
+        self.append_chunk(c)
+    }
+
+    /// Appends a special chunk of `nbytes` bytes without data (`value` is used only for
+    /// [`SpecialKind::Value`]). In a frame on disk, zero, NaN and uninitialized chunks
+    /// take no space (special offsets).
+    ///
+    /// # Errors
+    /// As [`SChunk::special_chunk`] and [`SChunk::append_chunk`].
+    pub fn append_special(&mut self, kind: SpecialKind, nbytes: usize, value: &[u8]) -> Result<u64> {
+        let c = self.special_chunk(kind, nbytes, value)?;
+        self.append_chunk(c)
+    }
+
+    /// Appends `data` cut into chunks of `chunksize` bytes (the last one may be shorter),
+    /// as python-blosc2's `SChunk(chunksize=..., data=...)` does; returns the new number of
+    /// chunks.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] for a zero chunk size; as [`SChunk::append_buffer`].
+    pub fn append_data(&mut self, data: &[u8], chunksize: usize) -> Result<u64> {
+        if chunksize == 0 {
+            return Err(Error::InvalidParam { name: "chunksize", value: 0, reason: "must be positive" });
+        }
+        for piece in data.chunks(chunksize) {
+            self.append_buffer(piece)?;
+        }
+        Ok(self.nchunks())
+    }
+
+    /// Inserts a compressed chunk at position `i` (`i == nchunks` appends).
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`] for `i > nchunks`; as [`SChunk::append_chunk`].
+    pub fn insert_chunk(&mut self, i: u64, chunk: Vec<u8>) -> Result<u64> {
+        self.insert_chunk_as(i, chunk, Op::Insert(i), "insert")
+    }
+
+    /// Compresses `data` and inserts it at position `i`.
+    ///
+    /// # Errors
+    /// As [`SChunk::insert_chunk`].
+    pub fn insert_buffer(&mut self, i: u64, data: &[u8]) -> Result<u64> {
+        let c = chunk::compress(&self.cparams, data)?;
+        self.insert_chunk(i, c)
+    }
+
+    /// Inserts a special chunk at position `i`.
+    ///
+    /// # Errors
+    /// As [`SChunk::insert_chunk`].
+    pub fn insert_special(&mut self, i: u64, kind: SpecialKind, nbytes: usize, value: &[u8]) -> Result<u64> {
+        let c = self.special_chunk(kind, nbytes, value)?;
+        self.insert_chunk(i, c)
+    }
+
+    /// Replaces chunk `i` by a compressed chunk.
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`]; as [`SChunk::append_chunk`].
+    pub fn update_chunk(&mut self, i: u64, mut chunk: Vec<u8>) -> Result<()> {
+        self.check_index(i)?;
+        let old = self.chunk_info(i)?;
+        let (h, before) = self.admit_any(&mut chunk, Op::Update(i), "update")?;
+        self.nbytes = self.nbytes.saturating_sub(old.nbytes as u64) + h.nbytes as u64;
+        self.cbytes = self.cbytes.saturating_sub(old.cbytes as u64) + chunk.len() as u64;
+        match &mut self.store {
+            Store::Memory(v) => v[i as usize] = ChunkBuf::owned(chunk),
+            _ => self.disk_place(i as usize, &chunk, &h, true).inspect_err(|_| self.restore(before))?,
+        }
+        Ok(())
+    }
+
+    /// Compresses `data` and replaces chunk `i` with it.
+    ///
+    /// # Errors
+    /// As [`SChunk::update_chunk`].
+    pub fn update_buffer(&mut self, i: u64, data: &[u8]) -> Result<()> {
+        let c = chunk::compress(&self.cparams, data)?;
+        self.update_chunk(i, c)
+    }
+
+    /// Removes chunk `i`; returns the new number of chunks.
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`]; [`Error::Unsupported`] on a read-only frame; I/O errors.
+    pub fn delete_chunk(&mut self, i: u64) -> Result<u64> {
+        if matches!(self.store, Store::Frame(_)) {
+            return Err(Error::Unsupported {
+                operation: "delete",
+                what: "a read-only frame (use SChunk::open_mut or load)",
+            });
+        }
+        self.check_index(i)?;
+        let old = self.chunk_info(i)?;
+        let before = self.counters();
+        self.nbytes = self.nbytes.saturating_sub(old.nbytes as u64);
+        self.cbytes = self.cbytes.saturating_sub(old.cbytes as u64);
+        match &mut self.store {
+            Store::Memory(v) => {
+                v.remove(i as usize);
+            }
+            Store::Disk(d) => {
+                let mut offsets = d.offsets().to_vec();
+                offsets.remove(i as usize);
+                self.disk_commit(offsets, &[]).inspect_err(|_| self.restore(before))?;
+            }
+            Store::Frame(_) => unreachable!("checked above"),
+        }
+        Ok(self.nchunks())
+    }
+
+    /// Byte ranges `(chunk, start, end)` covering bytes `start..end` of the content.
+    fn byte_spans(&self, start: u64, end: u64) -> Result<Vec<(u64, usize, usize)>> {
+        if start > end || end > self.nbytes {
+            return Err(Error::RangeOutOfBounds {
+                start: start as usize,
+                end: end as usize,
+                len: self.nbytes as usize,
+            });
+        }
+        let mut spans = Vec::new();
+        if start == end {
+            return Ok(spans);
+        }
+        let (mut i, mut base) = if self.chunksize > 0 {
+            let cs = self.chunksize as u64;
+            (start / cs, start / cs * cs)
+        } else {
+            (0, 0)
+        };
+        while base < end && i < self.nchunks() {
+            let n = self.chunk_nbytes(i)? as u64;
+            let (a, b) = (start.max(base), end.min(base + n));
+            if a < b {
+                spans.push((i, (a - base) as usize, (b - base) as usize));
+            }
+            base += n;
+            i += 1;
+        }
+        if base < end {
+            return Err(Error::RangeOutOfBounds { start: start as usize, end: end as usize, len: base as usize });
+        }
+        Ok(spans)
+    }
+
+    fn item_bytes(&self, start: u64, stop: u64) -> Result<(u64, u64)> {
+        let ts = self.typesize() as u64;
+        match (start.checked_mul(ts), stop.checked_mul(ts)) {
+            (Some(a), Some(b)) => Ok((a, b)),
+            _ => Err(Error::RangeOutOfBounds { start: start as usize, end: stop as usize, len: 0 }),
+        }
+    }
+
+    /// Items `start..stop` (in units of the typesize) across chunk boundaries, decoding
+    /// only the blocks they touch.
+    ///
+    /// # Errors
+    /// [`Error::RangeOutOfBounds`]; chunk read and decoding errors.
+    pub fn get_slice(&self, start: u64, stop: u64) -> Result<Vec<u8>> {
+        let (a, b) = self.item_bytes(start, stop)?;
+        let spans = self.byte_spans(a, b)?;
+        let mut out = vec![0u8; (b - a) as usize];
+        let mut at = 0;
+        for (i, s, e) in spans {
+            let c = self.chunk(i)?;
+            chunk::decompress_range(&c, s, &mut out[at..at + e - s])?;
+            at += e - s;
+        }
+        Ok(out)
+    }
+
+    /// Overwrites items from `start` on with `data` (whose length must be a multiple of the
+    /// typesize), recompressing every chunk it touches. The content cannot grow.
+    ///
+    /// # Errors
+    /// [`Error::RangeOutOfBounds`] past the end; decoding and compression errors.
+    pub fn set_slice(&mut self, start: u64, data: &[u8]) -> Result<()> {
+        if matches!(self.store, Store::Frame(_)) {
+            return Err(Error::Unsupported {
+                operation: "set_slice",
+                what: "a read-only frame (use SChunk::open_mut or load)",
+            });
+        }
+        let (a, _) = self.item_bytes(start, start)?;
+        let spans = self.byte_spans(a, a + data.len() as u64)?;
+        let mut at = 0;
+        for (i, s, e) in spans {
+            let mut buf = self.decompress_chunk(i)?;
+            buf[s..e].copy_from_slice(&data[at..at + e - s]);
+            at += e - s;
+            self.update_buffer(i, &buf)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::chunk::{CompressParams, SpecialKind};
+    use crate::codec::CodecId;
+    use crate::error::Error;
+    use crate::filter::Pipeline;
+    use crate::schunk::SChunk;
+
+    fn params() -> CompressParams {
+        CompressParams { codec: CodecId::LZ4, typesize: 4, filters: Pipeline::default(), ..CompressParams::default() }
+    }
+
+    fn items(range: std::ops::Range<i32>) -> Vec<u8> {
+        range.flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn chunksize_rules_follow_c() {
+        let mut s = SChunk::new(params());
+        assert_eq!(s.chunksize(), -1);
+        s.append_buffer(&items(0..100)).unwrap();
+        assert_eq!(s.chunksize(), 400);
+        s.append_buffer(&items(0..50)).unwrap();
+        assert_eq!(s.chunksize(), 400, "a short last chunk keeps the chunk size");
+        s.append_buffer(&items(0..100)).unwrap();
+        assert_eq!(s.chunksize(), 0, "a chunk after a short one makes it variable");
+        let mut s = SChunk::new(params());
+        s.append_buffer(&items(0..100)).unwrap();
+        s.append_buffer(&items(0..200)).unwrap();
+        assert_eq!(s.chunksize(), 0, "a bigger chunk makes it variable");
+        let mut s = SChunk::new(params());
+        s.append_buffer(&items(0..100)).unwrap();
+        s.insert_buffer(0, &items(0..100)).unwrap();
+        assert_eq!(s.chunksize(), 400);
+        s.update_buffer(0, &items(0..10)).unwrap();
+        assert_eq!(s.chunksize(), 0, "a short chunk that is not last");
+    }
+
+    #[test]
+    fn mutations_and_slices_across_chunks() {
+        let mut s = SChunk::new(params());
+        for k in 0..4 {
+            s.append_buffer(&items(k * 100..k * 100 + 100)).unwrap();
+        }
+        assert_eq!(s.get_slice(95, 205).unwrap(), items(95..205));
+        s.set_slice(98, &items(-4..0)).unwrap();
+        let mut want = items(0..400);
+        want[98 * 4..102 * 4].copy_from_slice(&items(-4..0));
+        assert_eq!(s.get_slice(0, 400).unwrap(), want);
+        s.insert_special(1, SpecialKind::Zeros, 400, &[]).unwrap();
+        s.update_chunk(2, s.special_chunk(SpecialKind::Value, 400, &7i32.to_le_bytes()).unwrap()).unwrap();
+        assert_eq!(s.get_slice(100, 101).unwrap(), 0i32.to_le_bytes());
+        assert_eq!(s.get_slice(250, 251).unwrap(), 7i32.to_le_bytes());
+        assert_eq!(s.delete_chunk(0).unwrap(), 4);
+        assert_eq!(s.nbytes(), 1600);
+        assert!(matches!(s.get_slice(0, 401), Err(Error::RangeOutOfBounds { .. })));
+        assert!(matches!(s.chunk(4), Err(Error::ChunkOutOfRange { index: 4, nchunks: 4 })));
+        assert!(matches!(s.insert_buffer(9, &items(0..100)), Err(Error::ChunkOutOfRange { .. })));
+        let infos: Vec<_> = s.chunk_infos().map(|i| i.unwrap()).collect();
+        assert_eq!(infos[0].special, Some(SpecialKind::Zeros));
+        assert_eq!(infos[1].value.as_deref(), Some(&7i32.to_le_bytes()[..]));
+        assert!(infos[2].ratio() > 0.0);
+    }
+
+    #[test]
+    fn small_frames_round_trip_without_copies() {
+        let mut s = SChunk::new(params());
+        s.metalayers_mut().add("m", &[1, 2, 3]).unwrap();
+        s.vlmetalayers_mut().set("v", b"value").unwrap();
+        s.append_buffer(&items(0..100)).unwrap();
+        s.append_special(SpecialKind::Zeros, 400, &[]).unwrap();
+        s.append_buffer(&items(0..10)).unwrap();
+        let frame = s.to_cframe().unwrap();
+        let back = SChunk::from_cframe(frame.clone()).unwrap();
+        assert_eq!(back.nchunks(), 3);
+        assert_eq!(back.get_slice(0, 210).unwrap(), s.get_slice(0, 210).unwrap());
+        assert_eq!(back.metalayers().get("m"), Some(&[1u8, 2, 3][..]));
+        assert_eq!(back.vlmetalayers().get("v").unwrap(), b"value");
+        assert_eq!(back.to_cframe().unwrap(), frame);
+        // Chunks 0 and 2 are slices of the one frame buffer, back to back: not copies.
+        let (c0, c2) = (back.chunk(0).unwrap(), back.chunk(2).unwrap());
+        assert_eq!(c0.as_ptr() as usize + c0.len(), c2.as_ptr() as usize);
+        // The zero chunk is a special offset: the chunks section holds two chunks.
+        let f = crate::frame::Frame::from_bytes(frame).unwrap();
+        assert_eq!(f.offsets().get(1), Some(crate::frame::offsets::SPECIAL_ZEROS));
+    }
+
+    fn disk_round(sparse: bool) {
+        let dir = std::env::temp_dir().join(format!("b2-disk-ops-{sparse}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.b2frame");
+        let mut model = SChunk::new(params());
+        let mut s = SChunk::new(params());
+        s.metalayers_mut().add("m", &[7; 3]).unwrap();
+        let mut s = if sparse { s.into_sparse(&path).unwrap() } else { s.into_file(&path).unwrap() };
+        let check = |s: &SChunk, model: &SChunk| {
+            let f = crate::frame::Frame::open(&path).unwrap();
+            assert_eq!(f.nchunks(), model.nchunks());
+            for i in 0..model.nchunks() {
+                assert_eq!(f.decompress_chunk(i).unwrap(), model.decompress_chunk(i).unwrap(), "chunk {i}");
+                assert_eq!(s.decompress_chunk(i).unwrap(), model.decompress_chunk(i).unwrap(), "chunk {i}");
+            }
+            assert_eq!(f.metalayers().get("m"), Some(&[7u8; 3][..]));
+            assert_eq!(f.header().chunksize, model.chunksize());
+        };
+        for k in 0..5 {
+            s.append_buffer(&items(k * 100..k * 100 + 100)).unwrap();
+            model.append_buffer(&items(k * 100..k * 100 + 100)).unwrap();
+            check(&s, &model);
+        }
+        s.append_special(SpecialKind::Zeros, 400, &[]).unwrap();
+        model.append_special(SpecialKind::Zeros, 400, &[]).unwrap();
+        s.insert_buffer(1, &items(-100..0)).unwrap();
+        model.insert_buffer(1, &items(-100..0)).unwrap();
+        check(&s, &model);
+        s.update_buffer(3, &items(1000..1100)).unwrap();
+        model.update_buffer(3, &items(1000..1100)).unwrap();
+        s.delete_chunk(0).unwrap();
+        model.delete_chunk(0).unwrap();
+        s.set_slice(95, &items(5..15)).unwrap();
+        model.set_slice(95, &items(5..15)).unwrap();
+        check(&s, &model);
+        s.vlmetalayers_mut().set("note", b"on disk").unwrap();
+        s.flush().unwrap();
+        assert_eq!(crate::frame::Frame::open(&path).unwrap().vlmetalayers().get("note").unwrap(), b"on disk");
+        // Fixed metalayers change in place when their size does not change.
+        s.metalayers_mut().update("m", &[9; 3]).unwrap();
+        s.flush().unwrap();
+        assert_eq!(crate::frame::Frame::open(&path).unwrap().metalayers().get("m"), Some(&[9u8; 3][..]));
+        s.metalayers_mut().update("m", &[7; 3]).unwrap();
+        // A short chunk then a full one: the frame becomes variable-size and its special
+        // offset turns into a stored chunk.
+        s.append_buffer(&items(0..10)).unwrap();
+        model.append_buffer(&items(0..10)).unwrap();
+        s.append_buffer(&items(0..100)).unwrap();
+        model.append_buffer(&items(0..100)).unwrap();
+        assert_eq!(s.chunksize(), 0);
+        check(&s, &model);
+        let reopened = SChunk::open_mut(&path).unwrap();
+        assert_eq!(reopened.get_slice(0, 500).unwrap(), model.get_slice(0, 500).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn contiguous_frames_change_on_disk() {
+        disk_round(false);
+    }
+
+    #[test]
+    fn sparse_frames_change_on_disk() {
+        disk_round(true);
+    }
+
+    #[test]
+    fn read_only_frames_refuse_changes() {
+        let dir = std::env::temp_dir().join(format!("b2-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ro.b2frame");
+        let mut s = SChunk::new(params());
+        s.append_buffer(&items(0..100)).unwrap();
+        s.save(&path).unwrap();
+        let mut ro = SChunk::open(&path).unwrap();
+        assert!(matches!(ro.append_buffer(&items(0..100)), Err(Error::Unsupported { .. })));
+        assert!(matches!(ro.delete_chunk(0), Err(Error::Unsupported { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn holes_are_compacted_away() {
+        let dir = std::env::temp_dir().join(format!("b2-compact-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.b2frame");
+        let mut s = SChunk::new(params()).into_file(&path).unwrap();
+        // Each append leaves the previous offsets chunk and trailer as a hole: about 4 MB
+        // over 2000 appends without compaction.
+        for i in 0..2000i32 {
+            s.append_buffer(&items(i..i + 2)).unwrap();
+        }
+        let len = std::fs::metadata(&path).unwrap().len();
+        assert!(len < 2000 * 40 + (1 << 20) + 50_000, "file of {len} bytes");
+        let f = crate::frame::Frame::open(&path).unwrap();
+        assert_eq!(f.nchunks(), 2000);
+        assert_eq!(f.decompress_chunk(1999).unwrap(), items(1999..2001));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
