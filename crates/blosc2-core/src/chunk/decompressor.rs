@@ -181,6 +181,9 @@ impl<'a> Layout<'a> {
 
     /// Decodes block `i` into `out` (exactly the block's length). `reference` is the decoded
     /// block 0 when DELTA needs it.
+    ///
+    /// Without filters the streams are decoded straight into `out`; with filters they are
+    /// decoded into the workspace buffer and the last backward filter writes into `out`.
     fn decode_block(&self, i: usize, out: &mut [u8], reference: &[u8], ws: &mut Workspace) -> Result<()> {
         let (start, len) = self.block_span(i);
         debug_assert_eq!(out.len(), len);
@@ -194,9 +197,30 @@ impl<'a> Layout<'a> {
                 out.copy_from_slice(&self.chunk[from..from + len]);
                 return Ok(());
             }
+            _ => {}
+        }
+        if self.h.filters.is_empty() {
+            return self.decode_payload(i, out, ws);
+        }
+        let mut filtered = std::mem::take(&mut ws.buf);
+        if filtered.len() < len {
+            filtered.resize(len, 0);
+        }
+        let result = self.decode_payload(i, &mut filtered[..len], ws).and_then(|()| {
+            let ts = usize::from(self.h.typesize);
+            self.h.filters.backward_into(ts, start, &mut filtered[..len], out, reference, self.h.version)
+        });
+        ws.buf = filtered;
+        result
+    }
+
+    /// Decodes the codec streams of block `i` (still filtered) into `out`.
+    fn decode_payload(&self, i: usize, out: &mut [u8], ws: &mut Workspace) -> Result<()> {
+        let len = out.len();
+        match &self.kind {
             Kind::Regular { bstarts, .. } => {
                 let bstart = read_i32(bstarts, 4 * i) as usize;
-                self.decode_streams(i, bstart, self.h.cbytes, out, ws)?;
+                self.decode_streams(i, bstart, self.h.cbytes, out, ws)
             }
             Kind::Vl { bstarts, .. } => {
                 let s = bstarts[i];
@@ -205,24 +229,15 @@ impl<'a> Layout<'a> {
                 ws.codec.set_dict(self.dict());
                 if body.len() == len {
                     out.copy_from_slice(body);
+                    Ok(())
                 } else if body.len() > len {
-                    return Err(Error::InvalidStreamSize {
-                        block: i,
-                        stream: 0,
-                        csize: body.len() as i64,
-                        neblock: len,
-                    });
+                    Err(Error::InvalidStreamSize { block: i, stream: 0, csize: body.len() as i64, neblock: len })
                 } else {
-                    ws.codec.decompress(self.h.format(), self.h.udcodec, body, out)?;
+                    ws.codec.decompress(self.h.format(), self.h.udcodec, body, out)
                 }
             }
+            Kind::Special(..) | Kind::Memcpyed => unreachable!("handled by decode_block"),
         }
-        let Workspace { scratch, .. } = ws;
-        if scratch.len() < len {
-            scratch.resize(len, 0);
-        }
-        let ts = usize::from(self.h.typesize);
-        self.h.filters.backward(ts, start, out, reference, &mut scratch[..len], self.h.version)
     }
 
     /// Decodes the streams of a fixed-size block starting at `bstart` into `out`.
