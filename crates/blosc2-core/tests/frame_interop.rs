@@ -62,6 +62,9 @@ fn edit(s: &mut SChunk) {
     s.delete_chunk(4).unwrap();
     s.insert_buffer(3, &i32_bytes((0..1000).map(|v| v * v))).unwrap();
     s.vlmetalayers_mut().set_value("edited", &Mp::Boolean(true)).unwrap();
+    // A metalayer added to a frame on disk: the header grows (contiguous frames are
+    // rewritten atomically by the flush).
+    s.metalayers_mut().add_value("added", &Mp::from("later")).unwrap();
     s.flush().unwrap();
     s.append_buffer(&i32_bytes(0..1000)).unwrap();
 }

@@ -1,7 +1,9 @@
 //! Truncated, corrupted and lying frames give `Ok` or a typed error, never a panic and never
 //! an allocation sized from an unchecked field: every truncation and byte flips at every
 //! position of small frame fixtures (sampled positions of larger ones), then every chunk,
-//! chunk header and vlmetalayer of whatever still opens is read.
+//! chunk header and vlmetalayer of whatever still opens is read. Writers killed with
+//! SIGKILL while appending, inserting, updating or deleting leave frames that open and hold
+//! every acknowledged change (`killed_writers_keep_every_acknowledged_change`).
 
 mod common;
 
@@ -195,86 +197,239 @@ fn crash_params() -> blosc2_core::chunk::CompressParams {
     }
 }
 
-fn crash_chunk(n: u64) -> Vec<u8> {
-    (0..1000u32).flat_map(|v| (v.wrapping_mul(n as u32 + 1) ^ n as u32).to_le_bytes()).collect()
+/// What a chunk of the crash test holds: data derived from a key, or zeros (a special
+/// chunk, stored as a special offset while the frame has a fixed chunk size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Key(u64),
+    Zeros,
 }
 
-/// Child mode of `killed_appends_keep_every_returned_chunk`: appends to the frame named by
-/// `B2_CRASH_FRAME` until killed, printing the number of chunks after each append returns.
+impl Content {
+    fn bytes(self) -> Vec<u8> {
+        match self {
+            // One key in 29 gives a half-size chunk: the frame turns variable-size and its
+            // special offsets are materialized, a multi-commit change.
+            Content::Key(k) => {
+                let n = if k.is_multiple_of(29) { 500 } else { 1000 };
+                (0..n).flat_map(|v: u32| (v.wrapping_mul(k as u32 | 1) ^ (k >> 7) as u32).to_le_bytes()).collect()
+            }
+            Content::Zeros => vec![0u8; 4000],
+        }
+    }
+}
+
+/// One change the crash child makes; chosen from `(seed, step, nchunks)` alone so the
+/// parent can replay it.
+#[derive(Debug, Clone, Copy)]
+enum CrashOp {
+    Append(Content),
+    Insert(u64, Content),
+    Update(u64, Content),
+    Delete(u64),
+    /// Set the `count` vlmetalayer and flush.
+    Vlmeta(u64),
+}
+
+fn crash_op(seed: u64, step: u64, n: u64) -> CrashOp {
+    let r = common::sm64(seed, step);
+    let key = (seed << 20) + step;
+    let content = if (r >> 40).is_multiple_of(9) { Content::Zeros } else { Content::Key(key) };
+    let at = (r >> 8) % n.max(1);
+    match r % 100 {
+        _ if n == 0 => CrashOp::Append(content),
+        k if k < 30 && n > 60 => CrashOp::Delete(at),
+        0..35 => CrashOp::Append(content),
+        35..55 => CrashOp::Insert((r >> 8) % (n + 1), content),
+        55..85 => CrashOp::Update(at, content),
+        // Vlmeta flushes (with an fsync) are rare: they would take most of the children's
+        // time and most kills would land in the fsync, after the commit.
+        85..97 => CrashOp::Delete(at),
+        _ => CrashOp::Vlmeta(key),
+    }
+}
+
+/// The logical content of a frame: chunks and the `count` vlmetalayer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Model {
+    chunks: Vec<Content>,
+    count: Option<u64>,
+}
+
+impl Model {
+    fn apply(&mut self, op: CrashOp) {
+        match op {
+            CrashOp::Append(c) => self.chunks.push(c),
+            CrashOp::Insert(i, c) => self.chunks.insert(i as usize, c),
+            CrashOp::Update(i, c) => self.chunks[i as usize] = c,
+            CrashOp::Delete(i) => {
+                self.chunks.remove(i as usize);
+            }
+            CrashOp::Vlmeta(k) => self.count = Some(k),
+        }
+    }
+
+    /// Whether frame `f` holds exactly this content.
+    fn matches(&self, f: &Frame) -> bool {
+        if f.nchunks() != self.chunks.len() as u64 {
+            return false;
+        }
+        let count = f.vlmetalayers().get("count").ok().map(|b| u64::from_le_bytes(b.try_into().unwrap()));
+        count == self.count
+            && self.chunks.iter().enumerate().all(|(i, c)| f.decompress_chunk(i as u64).ok() == Some(c.bytes()))
+    }
+}
+
+fn apply_to_schunk(s: &mut blosc2_core::schunk::SChunk, op: CrashOp) {
+    use blosc2_core::chunk::SpecialKind;
+    let chunk = |s: &blosc2_core::schunk::SChunk, c: Content| match c {
+        Content::Key(_) => blosc2_core::chunk::compress(s.cparams(), &c.bytes()).unwrap(),
+        Content::Zeros => s.special_chunk(SpecialKind::Zeros, 4000, &[]).unwrap(),
+    };
+    match op {
+        CrashOp::Append(c) => {
+            s.append_chunk(chunk(s, c)).unwrap();
+        }
+        CrashOp::Insert(i, c) => {
+            s.insert_chunk(i, chunk(s, c)).unwrap();
+        }
+        CrashOp::Update(i, c) => s.update_chunk(i, chunk(s, c)).unwrap(),
+        CrashOp::Delete(i) => {
+            s.delete_chunk(i).unwrap();
+        }
+        CrashOp::Vlmeta(k) => {
+            s.vlmetalayers_mut().set("count", &k.to_le_bytes()).unwrap();
+            s.flush().unwrap();
+        }
+    }
+}
+
+/// Child mode of `killed_writers_keep_every_acknowledged_change`: opens the frame named by
+/// `B2_CRASH_FRAME`, prints `ready`, then makes the changes `crash_op(B2_CRASH_SEED, 0..)`
+/// until killed, printing each step number after its call returns (the acknowledgement).
 #[test]
 fn crash_writer_child() {
     use std::io::Write;
     let Ok(path) = std::env::var("B2_CRASH_FRAME") else { return };
+    let seed: u64 = std::env::var("B2_CRASH_SEED").unwrap().parse().unwrap();
     let mut s = blosc2_core::schunk::SChunk::open_mut(&path).unwrap();
     let mut out = std::io::stdout();
-    loop {
-        let n = s.nchunks();
-        if n % 7 == 5 {
-            s.append_special(blosc2_core::chunk::SpecialKind::Zeros, 4000, &[]).unwrap();
-        } else {
-            s.append_buffer(&crash_chunk(n)).unwrap();
-        }
-        if n.is_multiple_of(11) {
-            s.vlmetalayers_mut().set("count", &n.to_le_bytes()).unwrap();
-            s.flush().unwrap();
-        }
-        writeln!(out, "appended {}", n + 1).unwrap();
+    writeln!(out, "ready").unwrap();
+    out.flush().unwrap();
+    for step in 0.. {
+        let op = crash_op(seed, step, s.nchunks());
+        apply_to_schunk(&mut s, op);
+        writeln!(out, "{step}").unwrap();
         out.flush().unwrap();
     }
 }
 
-#[test]
-fn killed_appends_keep_every_returned_chunk() {
-    use std::io::BufRead;
-    let tmp = common::TempDir::new("crash-appends");
-    // More rounds on demand: B2_CRASH_ROUNDS=200 cargo test --test frame_mutation killed
-    let rounds = std::env::var("B2_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(5u64);
-    for round in 0..rounds {
-        let sparse = round % 2 == 1;
-        let path = tmp.0.join(format!("crash-{round}.b2frame"));
-        let mut s = blosc2_core::schunk::SChunk::new(crash_params());
-        s.metalayers_mut().add("round", &round.to_le_bytes()).unwrap();
-        s.append_buffer(&crash_chunk(0)).unwrap();
-        drop(if sparse { s.into_sparse(&path).unwrap() } else { s.into_file(&path).unwrap() });
-        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["crash_writer_child", "--exact", "--nocapture", "--test-threads=1"])
-            .env("B2_CRASH_FRAME", &path)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let target = 5 + round * 23 % 150;
-        let mut returned = 0u64;
-        while returned < target {
-            match lines.next() {
-                Some(Ok(l)) => {
-                    if let Some(n) = l.strip_prefix("appended ") {
-                        returned = n.parse().unwrap();
-                    }
-                }
-                _ => panic!("writer stopped early"),
-            }
-        }
-        std::thread::sleep(std::time::Duration::from_micros(137 * round % 2000));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        for l in lines.map_while(Result::ok) {
-            if let Some(n) = l.strip_prefix("appended ") {
-                returned = n.parse().unwrap();
-            }
-        }
-        let f = Frame::open(&path).unwrap_or_else(|e| panic!("round {round}: killed writer left a broken frame: {e}"));
-        assert!(f.nchunks() >= returned, "round {round}: {} chunks, {returned} returned", f.nchunks());
-        for i in 0..f.nchunks() {
-            let want = if i % 7 == 5 { vec![0u8; 4000] } else { crash_chunk(i) };
-            assert_eq!(f.decompress_chunk(i).unwrap(), want, "round {round}: chunk {i}");
-        }
-        assert_eq!(f.metalayers().get("round"), Some(&round.to_le_bytes()[..]));
-        // The frame takes further appends.
-        let mut s = blosc2_core::schunk::SChunk::open_mut(&path).unwrap();
-        let n = s.nchunks();
-        s.append_buffer(&crash_chunk(n)).unwrap();
-        assert_eq!(Frame::open(&path).unwrap().decompress_chunk(n).unwrap(), crash_chunk(n));
+/// Kills a child process when dropped (a failing assertion must not leave it running).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
+}
+
+/// The issue's crash test: children append, insert, update, delete chunks and rewrite
+/// vlmetalayers of an on-disk frame (contiguous and sparse, alternately) and are killed
+/// with SIGKILL after a random delay; after each kill the frame opens and holds exactly the
+/// content after the last acknowledged change, or after the one in flight. The frames live
+/// on across kills (each child reopens what the last one left) and are recreated every 40
+/// kills. `B2_CRASH_ROUNDS` sets the number of kills (default 240).
+#[test]
+fn killed_writers_keep_every_acknowledged_change() {
+    use std::io::BufRead;
+    let tmp = common::TempDir::new("crash-writers");
+    let rounds = std::env::var("B2_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(240u64);
+    let mut models = [Model::default(), Model::default()];
+    let mut paths = [tmp.0.join("none"), tmp.0.join("none")];
+    let (mut acked_total, mut in_flight_seen, mut ops_by_kind) = (0u64, 0u64, [0u64; 5]);
+    for round in 0..rounds {
+        let kind = (round % 2) as usize;
+        let sparse = kind == 1;
+        if round % 40 < 2 {
+            // A fresh frame with a fixed metalayer and one chunk.
+            let path = tmp.0.join(format!("crash-{round}.b2frame"));
+            let mut s = blosc2_core::schunk::SChunk::new(crash_params());
+            s.metalayers_mut().add("round", &round.to_le_bytes()).unwrap();
+            let first = Content::Key(round << 40 | 1);
+            s.append_buffer(&first.bytes()).unwrap();
+            drop(if sparse { s.into_sparse(&path).unwrap() } else { s.into_file(&path).unwrap() });
+            models[kind] = Model { chunks: vec![first], count: None };
+            paths[kind] = path;
+        }
+        let path = &paths[kind];
+        let seed = 0x5eed_0000 + round;
+        let mut child = KillOnDrop(
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["crash_writer_child", "--exact", "--nocapture", "--test-threads=1"])
+                .env("B2_CRASH_FRAME", path)
+                .env("B2_CRASH_SEED", seed.to_string())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
+        loop {
+            match lines.next() {
+                // libtest prints "test crash_writer_child ... " before it without a newline.
+                Some(Ok(l)) if l.ends_with("ready") => break,
+                Some(Ok(l)) => assert!(l.parse::<u64>().is_err(), "round {round}: no ready line before {l}"),
+                _ => panic!("round {round}: the writer died before it was ready"),
+            }
+        }
+        let delay = common::sm64(round, 999) % 6000;
+        std::thread::sleep(std::time::Duration::from_micros(delay));
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+        let mut acked = 0u64;
+        for l in lines.map_while(Result::ok) {
+            if let Ok(step) = l.parse::<u64>() {
+                assert_eq!(step, acked, "round {round}: acknowledgements in order");
+                acked = step + 1;
+            }
+        }
+        drop(child);
+        // Replay the acknowledged steps on the model.
+        let model = &mut models[kind];
+        for step in 0..acked {
+            let op = crash_op(seed, step, model.chunks.len() as u64);
+            ops_by_kind[match op {
+                CrashOp::Append(_) => 0,
+                CrashOp::Insert(..) => 1,
+                CrashOp::Update(..) => 2,
+                CrashOp::Delete(_) => 3,
+                CrashOp::Vlmeta(_) => 4,
+            }] += 1;
+            model.apply(op);
+        }
+        acked_total += acked;
+        let f = Frame::open(path)
+            .unwrap_or_else(|e| panic!("round {round} (sparse={sparse}): killed writer left a broken frame: {e}"));
+        assert_eq!(f.metalayers().get("round").map(<[u8]>::len), Some(8), "round {round}");
+        if !model.matches(&f) {
+            let mut next = model.clone();
+            next.apply(crash_op(seed, acked, model.chunks.len() as u64));
+            assert!(
+                next.matches(&f),
+                "round {round} (sparse={sparse}): after {acked} acknowledged steps the frame holds neither \
+                 that state nor the next one ({} chunks, model {})",
+                f.nchunks(),
+                model.chunks.len()
+            );
+            *model = next;
+            in_flight_seen += 1;
+        }
+    }
+    // The run exercised every kind of change and killed some of them in flight.
+    assert!(acked_total >= rounds, "only {acked_total} acknowledged changes");
+    if rounds >= 100 {
+        assert!(ops_by_kind.iter().all(|&n| n > 0), "{ops_by_kind:?}");
+    }
+    eprintln!("{rounds} kills, {acked_total} acknowledged changes {ops_by_kind:?}, {in_flight_seen} in-flight changes found committed");
 }

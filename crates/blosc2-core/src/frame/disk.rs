@@ -1,28 +1,49 @@
 //! Frames modified in place on disk, crash-safely (`shared/spec/frame.md` 1, 7).
 //!
-//! Every change (append, insert, update, delete, metadata) is one *commit*:
+//! Every change (append, insert, update, delete, metadata) is one *commit*. The write
+//! order is what makes a process killed at any moment (SIGKILL, panic, OOM kill) harmless:
 //!
-//! * **contiguous frame**: new chunk data, then the new offsets chunk and trailer are
-//!   written *after the current end of the frame* (`frame_len`), where nothing live lives;
-//!   only then the header is rewritten (one `write` call) with the new `compressed_size`,
-//!   `frame_len` and `nbytes`. The old offsets chunk and trailer become an unreferenced
-//!   hole of the chunks section, which the format allows (spec 4.1). A process killed at
-//!   any moment leaves either the old header (whose offsets and trailer were not touched)
-//!   or the new one (whose data was written first): the file always opens and holds every
-//!   chunk whose call returned. When holes outweigh the live chunks, the frame is
-//!   compacted into a temporary file renamed over the original (atomic).
-//! * **sparse frame**: a new chunk goes to a new file first; then the index is written to a
-//!   temporary file renamed over `chunks.b2frame` (atomic); files no longer referenced are
-//!   removed last.
+//! * **contiguous frame**:
+//!   1. new chunk data, then the new offsets chunk and trailer are written *after the
+//!      current end of the frame* (`frame_len`), where nothing the committed header refers
+//!      to lives. An update or insert never writes over the chunk it replaces or shifts:
+//!      the new chunk goes to the end and only the offsets change; the replaced chunk, the
+//!      old offsets chunk and the old trailer become unreferenced holes of the chunks
+//!      section, which the format allows (spec 4.1);
+//!   2. only then the header is rewritten (the *commit point*) with the new
+//!      `compressed_size`, `frame_len` and `nbytes`. Only the bytes that differ from the
+//!      committed header are written, in one `pwrite`: normally the fixed 87-byte part,
+//!      inside the first page of the file. Linux checks for a fatal signal only between
+//!      pages of a write, so a killed process leaves that write whole or not done. A
+//!      change that spans more than one page (a metalayer updated in place far into a
+//!      big header) and any change of the header's length (a metalayer added) rewrite
+//!      the whole frame to a temporary file renamed over the original instead (atomic);
+//!   3. bytes left past the new `frame_len` by an earlier killed commit are truncated.
 //!
-//! Writes are ordered but not `fsync`ed: the guarantee covers a killed process (the page
-//! cache survives it), not a power loss.
+//!   A reader therefore finds either the old header, whose offsets, trailer and chunks
+//!   were not touched, or the new one, whose data was written first: the file always
+//!   opens and holds every chunk whose call returned. When holes outweigh the live
+//!   chunks, the frame is compacted into a temporary file renamed over the original.
+//! * **sparse frame**: a new chunk goes to a new file first (temporary name, renamed);
+//!   updates and inserts use new file ids, never rewriting a file the index refers to;
+//!   then the index is written to a temporary file renamed over `chunks.b2frame` (the
+//!   commit point, atomic); files no longer referenced are removed last.
+//!
+//! Commits are ordered but not `fsync`ed: the guarantee above covers a killed process
+//! (the page cache survives it). [`crate::schunk::SChunk::flush`] also `fsync`s (the
+//! frame file; or the chunk files written since the last flush, the index and the
+//! directory), so a frame not changed since its last flush survives a power loss too;
+//! a power loss between a change and the next flush may lose the frame.
+//!
+//! Tested two ways: `schunk::ops::tests::every_crash_point_of_a_change_leaves_the_old_or_the_new_frame`
+//! stops the writes at every point of every kind of change (the [`crash_point`] counter),
+//! and `tests/frame_mutation.rs` kills writer processes with SIGKILL at random moments.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use super::header::{FrameHeader, FrameType};
+use super::header::{FrameHeader, FrameType, FIXED_HEADER_LEN};
 use super::offsets::{encode_offsets, OffsetsStyle};
 use super::reader::{sparse_chunk_name, Frame, SPARSE_INDEX};
 use super::trailer::trailer_bytes;
@@ -44,21 +65,74 @@ pub(crate) struct DiskFrame {
     holes: u64,
     /// Bytes of the stored chunks (chunk files of a sparse frame).
     live: u64,
+    /// Contiguous: the header bytes as committed on disk.
+    header_bytes: Vec<u8>,
+    /// The frame must be rewritten whole: its header changed length or a change spans
+    /// more than one page.
+    needs_rewrite: bool,
+    /// Sparse: chunk files written since the last [`DiskFrame::sync`].
+    unsynced: Vec<PathBuf>,
 }
+
+/// Page size assumed for the atomicity of one header write (the smallest Linux page).
+const PAGE: usize = 4096;
 
 fn io(e: &std::io::Error, p: &Path) -> Error {
     Error::io(e, p)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Crash simulation for tests: the number of file-system writes this thread may still
+    /// make before they all fail, as if the process died there (`None`: no limit).
+    pub(crate) static WRITES_LEFT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Counts one write against `WRITES_LEFT` (tests only; a no-op otherwise).
+pub(crate) fn crash_point(path: &Path) -> Result<()> {
+    #[cfg(test)]
+    {
+        let dead = WRITES_LEFT.with(|w| match w.get() {
+            Some(0) => true,
+            Some(n) => {
+                w.set(Some(n - 1));
+                false
+            }
+            None => false,
+        });
+        if dead {
+            let e = std::io::Error::other("simulated crash");
+            return Err(io(&e, path));
+        }
+    }
+    let _ = path;
+    Ok(())
+}
+
 #[cfg(unix)]
 fn write_at(f: &File, buf: &[u8], pos: u64, path: &Path) -> Result<()> {
     use std::os::unix::fs::FileExt;
+    crash_point(path)?;
     f.write_all_at(buf, pos).map_err(|e| io(&e, path))
+}
+
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], pos: u64, path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.read_exact_at(buf, pos).map_err(|e| io(&e, path))
+}
+
+#[cfg(not(unix))]
+fn read_at(mut f: &File, buf: &mut [u8], pos: u64, path: &Path) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    f.seek(SeekFrom::Start(pos)).map_err(|e| io(&e, path))?;
+    f.read_exact(buf).map_err(|e| io(&e, path))
 }
 
 #[cfg(not(unix))]
 fn write_at(mut f: &File, buf: &[u8], pos: u64, path: &Path) -> Result<()> {
     use std::io::{Seek, SeekFrom, Write};
+    crash_point(path)?;
     f.seek(SeekFrom::Start(pos)).map_err(|e| io(&e, path))?;
     f.write_all(buf).map_err(|e| io(&e, path))
 }
@@ -67,7 +141,9 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp{}", std::process::id()));
     let tmp = path.with_file_name(name);
+    crash_point(&tmp)?;
     std::fs::write(&tmp, bytes).map_err(|e| io(&e, &tmp))?;
+    crash_point(path)?;
     std::fs::rename(&tmp, path).map_err(|e| io(&e, path))
 }
 
@@ -89,7 +165,25 @@ impl DiskFrame {
             }
         }
         let holes = if file.is_some() { frame.header().cbytes.saturating_sub(live) } else { 0 };
-        Ok(DiskFrame { frame, path: path.to_path_buf(), file, offsets, holes, live })
+        let header_bytes = match &file {
+            Some(f) => {
+                let mut b = vec![0u8; frame.header().header_len];
+                read_at(f, &mut b, 0, path)?;
+                b
+            }
+            None => Vec::new(),
+        };
+        Ok(DiskFrame {
+            frame,
+            path: path.to_path_buf(),
+            file,
+            offsets,
+            holes,
+            live,
+            header_bytes,
+            needs_rewrite: false,
+            unsynced: Vec::new(),
+        })
     }
 
     /// The committed offsets.
@@ -132,7 +226,9 @@ impl DiskFrame {
             let h = self.commit_sparse(s, &mut offsets, new_chunks, &kept, live)?;
             for o in removed {
                 let p = self.path.join(sparse_chunk_name(o as u64));
-                let _ = std::fs::remove_file(p);
+                if crash_point(&p).is_ok() {
+                    let _ = std::fs::remove_file(p);
+                }
             }
             self.holes = 0;
             h
@@ -171,17 +267,30 @@ impl DiskFrame {
         write_at(f, &trailer, pos + off.len() as u64, &self.path)?;
         let mut header = s.frame_header(FrameType::Contiguous, pos - hl);
         header.frame_len = pos + off.len() as u64 + trailer.len() as u64;
-        let bytes = header.to_bytes(s.metalayers())?;
+        let mut bytes = header.to_bytes(s.metalayers())?;
         if bytes.len() as u64 != hl {
-            return Err(Error::Metalayer {
-                name: String::new(),
-                reason: "metalayers of a frame on disk cannot change size",
-            });
+            // Metalayers added or resized: commit the chunks with the header layout on disk
+            // (the old metalayers), then rewrite the whole frame atomically.
+            bytes = header.to_bytes(self.frame.metalayers())?;
+            self.needs_rewrite = true;
         }
-        // The commit point: one write of the header.
-        write_at(f, &bytes, 0, &self.path)?;
+        // The commit point: one write of the bytes that changed, within one page.
+        let old = &self.header_bytes;
+        if let Some(first) = (0..bytes.len()).find(|&k| bytes[k] != old[k]) {
+            let last = (0..bytes.len()).rev().find(|&k| bytes[k] != old[k]).unwrap_or(first);
+            if first / PAGE == last / PAGE {
+                write_at(f, &bytes[first..=last], first as u64, &self.path)?;
+            } else {
+                // Fixed fields first (one page), then the rest via an atomic rewrite.
+                write_at(f, &bytes[..FIXED_HEADER_LEN], 0, &self.path)?;
+                bytes[FIXED_HEADER_LEN..].copy_from_slice(&old[FIXED_HEADER_LEN..]);
+                self.needs_rewrite = true;
+            }
+        }
+        self.header_bytes = bytes;
         let flen = f.metadata().map_err(|e| io(&e, &self.path))?.len();
         if flen > header.frame_len {
+            crash_point(&self.path)?;
             f.set_len(header.frame_len).map_err(|e| io(&e, &self.path))?;
         }
         header.header_len = hl as usize;
@@ -200,6 +309,7 @@ impl DiskFrame {
         for (id, &(i, c)) in (first..).zip(new_chunks) {
             let p = self.path.join(sparse_chunk_name(id as u64));
             write_atomically(&p, c)?;
+            self.unsynced.push(p);
             offsets[i] = id;
         }
         let off = if offsets.is_empty() { Vec::new() } else { encode_offsets(offsets, OffsetsStyle::Appended)? };
@@ -215,9 +325,33 @@ impl DiskFrame {
         Ok(header)
     }
 
-    /// Whether the holes are worth a compaction.
+    /// Whether the frame must be rewritten whole: the holes are worth a compaction, or the
+    /// last commit left part of the metadata to an atomic rewrite.
     pub(crate) fn wants_compaction(&self) -> bool {
-        self.holes > COMPACT_MIN_HOLES && self.holes > self.live
+        self.needs_rewrite || (self.holes > COMPACT_MIN_HOLES && self.holes > self.live)
+    }
+
+    /// Makes the committed state durable: `fsync` of the frame file, or of the chunk files
+    /// written since the last sync, the index and the directory of a sparse frame.
+    pub(crate) fn sync(&mut self) -> Result<()> {
+        if let Some(f) = &self.file {
+            return f.sync_all().map_err(|e| io(&e, &self.path));
+        }
+        let sync_path = |p: &Path| -> Result<()> {
+            match File::open(p) {
+                Ok(f) => f.sync_all().map_err(|e| io(&e, p)),
+                // Written, then removed by a later commit.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(io(&e, p)),
+            }
+        };
+        for p in std::mem::take(&mut self.unsynced) {
+            sync_path(&p)?;
+        }
+        sync_path(&self.path.join(SPARSE_INDEX))?;
+        #[cfg(unix)]
+        sync_path(&self.path)?;
+        Ok(())
     }
 
     /// The path of the frame.

@@ -22,3 +22,4 @@ pub mod writer;
 pub use header::{FrameHeader, FrameType};
 pub use offsets::Offsets;
 pub use reader::{ChunkInfo, ChunkLocation, Frame, SPARSE_INDEX};
+pub use writer::FrameWriter;

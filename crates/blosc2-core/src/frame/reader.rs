@@ -390,6 +390,11 @@ impl Frame {
     /// Absolute source position and length of stored chunk `i` at `offset` of a
     /// contiguous frame, after reading and checking its header.
     fn locate(&self, i: u64, offset: u64) -> Result<(u64, usize)> {
+        self.locate_with_head(i, offset).map(|(pos, len, _)| (pos, len))
+    }
+
+    /// As [`Frame::locate`], also returning the chunk's 32-byte header (one read).
+    fn locate_with_head(&self, i: u64, offset: u64) -> Result<(u64, usize, Cow<'_, [u8]>)> {
         let pos = self.start + self.header.header_len as u64 + offset;
         let part = FramePart::Chunk(i);
         let h = self.source.read_at(pos, EXTENDED_HEADER_LEN, part, self.start)?;
@@ -401,7 +406,7 @@ impl Frame {
                 format!("chunk of {cbytes} bytes at offset {offset} exceeds the chunks section"),
             ));
         }
-        Ok((pos, cbytes as usize))
+        Ok((pos, cbytes as usize, h))
     }
 
     fn sparse_file(&self, id: u64) -> PathBuf {
@@ -485,8 +490,7 @@ impl Frame {
             }
             return Ok(info);
         }
-        let (pos, len) = self.locate(i, o as u64)?;
-        let head = self.source.read_at(pos, EXTENDED_HEADER_LEN, FramePart::Chunk(i), self.start)?;
+        let (pos, len, head) = self.locate_with_head(i, o as u64)?;
         let mut info = ChunkInfo::from_chunk(i, &head, ChunkLocation::Offset(o as u64))?;
         if info.special == Some(SpecialKind::Value) {
             let v = self.source.read_at(pos + 32, len - 32, FramePart::Chunk(i), self.start)?;

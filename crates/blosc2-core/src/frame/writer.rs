@@ -156,8 +156,10 @@ impl SChunk {
             let f = std::fs::File::create(&tmp).map_err(|e| io_err(&e, &tmp))?;
             let mut w = std::io::BufWriter::new(f);
             self.write_cframe(&mut w)?;
+            super::disk::crash_point(&tmp)?;
             let f = w.into_inner().map_err(|e| io_err(e.error(), &tmp))?;
             f.sync_all().map_err(|e| io_err(&e, &tmp))?;
+            super::disk::crash_point(path)?;
             std::fs::rename(&tmp, path).map_err(|e| io_err(&e, path))
         })();
         if res.is_err() {
@@ -208,4 +210,300 @@ fn temp_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
+}
+
+/// Writes a frame chunk by chunk without keeping the chunks: memory holds the offsets
+/// only, so inputs of any size stream through. The frame goes to a temporary name (a file,
+/// or a directory for a sparse frame) that [`FrameWriter::finish`] renames over the target;
+/// a writer dropped unfinished removes it. The layout is the one
+/// [`SChunk::save`]/[`SChunk::save_sparse`] give the same chunks: chunks in append order,
+/// zero/NaN/uninit chunks as special offsets while the chunk size is fixed.
+///
+/// Unlike a super-chunk opened with [`SChunk::open_mut`], nothing is readable under the
+/// target name before `finish`: this is for building a frame in one go (the CLI's
+/// `compress`), where per-append commits would rewrite the offsets `n` times.
+#[derive(Debug)]
+pub struct FrameWriter {
+    s: SChunk,
+    target: PathBuf,
+    tmp: PathBuf,
+    sparse: bool,
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    header_len: u64,
+    offsets: Vec<i64>,
+    /// Special chunks stored as special offsets: (index, chunk), materialized by `finish`
+    /// if the chunk size turns variable.
+    specials: Vec<(usize, Vec<u8>)>,
+    data_len: u64,
+    stored: u64,
+    last_nbytes: usize,
+    finished: bool,
+}
+
+impl FrameWriter {
+    /// Starts a contiguous frame file (`sparse == false`) or a sparse-frame directory at
+    /// `path`, with chunks compressed by `cparams` and the given fixed metalayers. A sparse
+    /// target that exists must be a sparse frame (it is replaced by `finish`).
+    ///
+    /// # Errors
+    /// [`Error::Io`]; [`Error::Metalayer`] for metalayers that do not fit a header;
+    /// [`Error::InvalidParam`] when a sparse target exists and is not a sparse frame.
+    pub fn create(
+        path: impl AsRef<Path>,
+        cparams: crate::chunk::CompressParams,
+        metalayers: crate::schunk::Metalayers,
+        sparse: bool,
+    ) -> Result<FrameWriter> {
+        let target = path.as_ref().to_path_buf();
+        if sparse && target.exists() && !target.join(SPARSE_INDEX).is_file() {
+            return Err(Error::InvalidParam {
+                name: "path",
+                value: 0,
+                reason: "the target of a sparse frame exists and is not a sparse frame",
+            });
+        }
+        let mut s = SChunk::new(cparams);
+        s.metalayers = metalayers;
+        let tmp = temp_name(&target);
+        let ft = if sparse { FrameType::Sparse } else { FrameType::Contiguous };
+        let placeholder = s.frame_header(ft, 0).to_bytes(&s.metalayers)?;
+        let header_len = placeholder.len() as u64;
+        let file = if sparse {
+            let _ = std::fs::remove_dir_all(&tmp);
+            std::fs::create_dir_all(&tmp).map_err(|e| io_err(&e, &tmp))?;
+            None
+        } else {
+            let f = std::fs::File::create(&tmp).map_err(|e| io_err(&e, &tmp))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            w.write_all(&placeholder).map_err(|e| io_err(&e, &tmp))?;
+            Some(w)
+        };
+        Ok(FrameWriter {
+            s,
+            target,
+            tmp,
+            sparse,
+            file,
+            header_len,
+            offsets: Vec::new(),
+            specials: Vec::new(),
+            data_len: 0,
+            stored: 0,
+            last_nbytes: 0,
+            finished: false,
+        })
+    }
+
+    /// The variable-length metalayers written by [`FrameWriter::finish`].
+    pub fn vlmetalayers_mut(&mut self) -> &mut crate::schunk::VlMetalayers {
+        &mut self.s.vlmetalayers
+    }
+
+    /// Compression parameters of the frame.
+    pub fn cparams(&self) -> &crate::chunk::CompressParams {
+        &self.s.cparams
+    }
+
+    /// Number of chunks appended so far.
+    pub fn nchunks(&self) -> u64 {
+        self.offsets.len() as u64
+    }
+
+    /// Uncompressed bytes appended so far.
+    pub fn nbytes(&self) -> u64 {
+        self.s.nbytes
+    }
+
+    /// Compresses `data` with the frame's parameters and appends it.
+    ///
+    /// # Errors
+    /// Compression errors, then as [`FrameWriter::append_chunk`].
+    pub fn append_buffer(&mut self, data: &[u8]) -> Result<u64> {
+        let c = self.s.compress_buffer(data)?;
+        self.append_chunk(c)
+    }
+
+    fn write_data(&mut self, chunk: &[u8]) -> Result<i64> {
+        if let Some(w) = &mut self.file {
+            w.write_all(chunk).map_err(|e| io_err(&e, &self.tmp))?;
+            let o = self.data_len as i64;
+            self.data_len += chunk.len() as u64;
+            Ok(o)
+        } else {
+            let p = self.tmp.join(sparse_chunk_name(self.stored));
+            std::fs::write(&p, chunk).map_err(|e| io_err(&e, &p))?;
+            self.data_len += chunk.len() as u64;
+            self.stored += 1;
+            Ok(self.stored as i64 - 1)
+        }
+    }
+
+    /// Appends a compressed chunk under C-Blosc2's chunk-size rules for appends; returns
+    /// the number of chunks.
+    ///
+    /// # Errors
+    /// Header errors; [`Error::IncompatibleChunk`] when regular and VL-block chunks mix or a
+    /// chunk is above 2 GiB; [`Error::Io`].
+    pub fn append_chunk(&mut self, mut chunk: Vec<u8>) -> Result<u64> {
+        let h = crate::header::ChunkHeader::parse(&chunk)?;
+        chunk.truncate(h.cbytes);
+        let n = self.offsets.len();
+        if n > 0 && h.is_vl_blocks() != self.s.vl_blocks {
+            return Err(Error::IncompatibleChunk { reason: "regular and VL-block chunks cannot be mixed" });
+        }
+        if h.nbytes > i32::MAX as usize {
+            return Err(Error::IncompatibleChunk { reason: "chunk above 2 GiB" });
+        }
+        if n * 8 + 8 > crate::header::MAX_BUFFERSIZE {
+            return Err(Error::InvalidParam { name: "nchunks", value: n as i64, reason: "too many chunks" });
+        }
+        if n == 0 {
+            self.s.vl_blocks = h.is_vl_blocks();
+            self.s.chunksize = h.nbytes as i32;
+        }
+        let cs = self.s.chunksize;
+        if cs > 0 && ((n > 0 && self.last_nbytes < cs as usize) || h.nbytes > cs as usize) {
+            self.s.chunksize = 0;
+        }
+        let special = match h.special() {
+            Some(k @ (SpecialKind::Zeros | SpecialKind::Nan | SpecialKind::Uninit)) if self.s.chunksize > 0 => {
+                special_offset(k)
+            }
+            _ => None,
+        };
+        let offset = match special {
+            Some(o) => {
+                self.specials.push((n, chunk));
+                o
+            }
+            None => self.write_data(&chunk)?,
+        };
+        self.offsets.push(offset);
+        self.s.nbytes += h.nbytes as u64;
+        self.last_nbytes = h.nbytes;
+        Ok(self.offsets.len() as u64)
+    }
+
+    /// Writes the offsets, trailer and header and renames the frame over the target.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; as [`encode_offsets`] and [`trailer_bytes`].
+    pub fn finish(mut self) -> Result<()> {
+        if self.s.chunksize <= 0 {
+            for (i, c) in std::mem::take(&mut self.specials) {
+                self.offsets[i] = self.write_data(&c)?;
+            }
+        }
+        self.s.cbytes = self.data_len;
+        let offsets =
+            if self.offsets.is_empty() { Vec::new() } else { encode_offsets(&self.offsets, OffsetsStyle::Appended)? };
+        let trailer = trailer_bytes(&self.s.vlmetalayers)?;
+        let ft = if self.sparse { FrameType::Sparse } else { FrameType::Contiguous };
+        let mut h = self.s.frame_header(ft, self.data_len);
+        let data = if self.sparse { 0 } else { self.data_len };
+        h.frame_len = self.header_len + data + offsets.len() as u64 + trailer.len() as u64;
+        let header = h.to_bytes(&self.s.metalayers)?;
+        debug_assert_eq!(header.len() as u64, self.header_len);
+        if let Some(mut w) = self.file.take() {
+            use std::io::{Seek, SeekFrom};
+            let tmp = self.tmp.clone();
+            let e = |e: std::io::Error| io_err(&e, &tmp);
+            w.write_all(&offsets).map_err(e)?;
+            w.write_all(&trailer).map_err(e)?;
+            w.seek(SeekFrom::Start(0)).map_err(e)?;
+            w.write_all(&header).map_err(e)?;
+            let f = w.into_inner().map_err(|x| io_err(x.error(), &tmp))?;
+            f.sync_all().map_err(e)?;
+            std::fs::rename(&tmp, &self.target).map_err(|e| io_err(&e, &self.target))?;
+        } else {
+            let index = self.tmp.join(SPARSE_INDEX);
+            let mut bytes = header;
+            bytes.extend_from_slice(&offsets);
+            bytes.extend_from_slice(&trailer);
+            std::fs::write(&index, &bytes).map_err(|e| io_err(&e, &index))?;
+            if self.target.join(SPARSE_INDEX).is_file() {
+                std::fs::remove_dir_all(&self.target).map_err(|e| io_err(&e, &self.target))?;
+            }
+            std::fs::rename(&self.tmp, &self.target).map_err(|e| io_err(&e, &self.target))?;
+        }
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for FrameWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.file = None;
+            if self.sparse {
+                let _ = std::fs::remove_dir_all(&self.tmp);
+            } else {
+                let _ = std::fs::remove_file(&self.tmp);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FrameWriter;
+    use crate::chunk::{CompressParams, SpecialKind};
+    use crate::frame::Frame;
+    use crate::schunk::{Metalayers, SChunk};
+
+    fn params() -> CompressParams {
+        CompressParams { typesize: 4, codec: crate::codec::CodecId::LZ4, ..CompressParams::default() }
+    }
+
+    fn items(k: u32, n: u32) -> Vec<u8> {
+        (k..k + n).flat_map(|v| (v / 3).to_le_bytes()).collect()
+    }
+
+    #[test]
+    fn streamed_frames_equal_saved_ones() {
+        let dir = std::env::temp_dir().join(format!("b2-fw-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut meta = Metalayers::new();
+        meta.add("m", &[0x93, 1, 2, 3]).unwrap();
+        // Fixed chunk size with special chunks (bytes identical to save), then a variable
+        // one whose special chunk must be materialized (same content).
+        for (variable, sparse) in [(false, false), (false, true), (true, false), (true, true)] {
+            let name = format!("f-{variable}-{sparse}");
+            let (a, b) = (dir.join(format!("{name}.stream")), dir.join(format!("{name}.saved")));
+            let mut w = FrameWriter::create(&a, params(), meta.clone(), sparse).unwrap();
+            let mut s = SChunk::new(params());
+            s.metalayers_mut().add("m", &[0x93, 1, 2, 3]).unwrap();
+            for k in 0..5u32 {
+                let n = if variable && k == 3 { 50 } else { 100 };
+                let c = if k == 2 {
+                    s.special_chunk(SpecialKind::Zeros, 400, &[]).unwrap()
+                } else {
+                    crate::chunk::compress(&params(), &items(k * 100, n)).unwrap()
+                };
+                w.append_chunk(c.clone()).unwrap();
+                s.append_chunk(c).unwrap();
+            }
+            w.vlmetalayers_mut().set("v", b"x").unwrap();
+            s.vlmetalayers_mut().set("v", b"x").unwrap();
+            w.finish().unwrap();
+            if sparse {
+                s.save_sparse(&b).unwrap();
+            } else {
+                s.save(&b).unwrap();
+            }
+            let (fa, fb) = (Frame::open(&a).unwrap(), Frame::open(&b).unwrap());
+            assert_eq!(fa.header(), fb.header(), "{name}");
+            for i in 0..5 {
+                assert_eq!(fa.decompress_chunk(i).unwrap(), fb.decompress_chunk(i).unwrap(), "{name} {i}");
+            }
+            if !variable && !sparse {
+                assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{name}");
+            }
+        }
+        // An unfinished writer leaves nothing behind.
+        let c = dir.join("dropped");
+        drop(FrameWriter::create(&c, params(), Metalayers::new(), false).unwrap());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 8);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -88,7 +88,8 @@ impl Metalayers {
         self.get(name).is_some()
     }
 
-    /// Adds a metalayer (only possible before the super-chunk is serialized with it).
+    /// Adds a metalayer (a frame on disk gets it at the next commit; a contiguous frame is
+    /// then rewritten because its header grows).
     ///
     /// # Errors
     /// [`Error::Metalayer`] for a bad or duplicate name, or when 16 already exist.

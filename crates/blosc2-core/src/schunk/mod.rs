@@ -69,6 +69,18 @@ pub struct SChunk {
     pub(crate) metalayers: Metalayers,
     pub(crate) vlmetalayers: VlMetalayers,
     pub(crate) store: Store,
+    /// Output buffer reused by `*_buffer` calls (a fresh buffer per chunk costs page faults).
+    pub(crate) scratch: Scratch,
+}
+
+/// A reusable compression output buffer (its bytes are not part of `Debug`).
+#[derive(Default)]
+pub(crate) struct Scratch(Vec<u8>);
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({} bytes)", self.0.len())
+    }
 }
 
 /// Parameters of a super-chunk stored in a frame header.
@@ -99,6 +111,7 @@ impl SChunk {
             metalayers: Metalayers::new(),
             vlmetalayers: VlMetalayers::new(),
             store: Store::Memory(Vec::new()),
+            scratch: Scratch::default(),
         }
     }
 
@@ -237,14 +250,20 @@ impl SChunk {
     }
 
     /// Commits pending metalayer and vlmetalayer changes of a super-chunk backed by a frame
-    /// on disk (no-op otherwise).
+    /// on disk, then `fsync`s it (no-op for other super-chunks). Metalayers added since the
+    /// frame was opened make a contiguous frame's header grow: the frame is then rewritten
+    /// to a temporary file renamed over the original (atomic); a sparse frame's index is
+    /// always rewritten whole. See the `frame::disk` module for what survives a crash.
     ///
     /// # Errors
-    /// I/O errors; [`Error::Metalayer`] when fixed metalayers changed size.
+    /// I/O errors; [`Error::Metalayer`] for metalayers that do not fit a header.
     pub fn flush(&mut self) -> Result<()> {
         if let Store::Disk(d) = &self.store {
             let offsets = d.offsets().to_vec();
             self.disk_commit(offsets, &[])?;
+            if let Store::Disk(d) = &mut self.store {
+                d.sync()?;
+            }
         }
         Ok(())
     }
@@ -303,7 +322,8 @@ impl SChunk {
         &self.metalayers
     }
 
-    /// The fixed metalayers, to add (before saving) or update in place.
+    /// The fixed metalayers, to add or update (for a frame on disk, written by the next
+    /// chunk operation or [`SChunk::flush`]).
     pub fn metalayers_mut(&mut self) -> &mut Metalayers {
         &mut self.metalayers
     }

@@ -60,6 +60,23 @@ impl SChunk {
         Ok(h)
     }
 
+    /// Compresses `data` with the super-chunk's parameters through the reused output
+    /// buffer; the chunk is then copied out at its compressed size.
+    pub(crate) fn compress_buffer(&mut self, data: &[u8]) -> Result<Vec<u8>> {
+        let need = data.len() + crate::header::MAX_OVERHEAD;
+        let buf = &mut self.scratch.0;
+        if buf.len() < need {
+            buf.resize(need, 0);
+        }
+        let n = chunk::compress_into(&self.cparams, data, &mut buf[..need])?;
+        let out = buf[..n].to_vec();
+        if buf.len() > 4 * need.max(1 << 20) {
+            // Do not keep a buffer for much bigger chunks than the current ones.
+            *buf = Vec::new();
+        }
+        Ok(out)
+    }
+
     fn counters(&self) -> Counters {
         Counters { chunksize: self.chunksize, nbytes: self.nbytes, cbytes: self.cbytes, vl_blocks: self.vl_blocks }
     }
@@ -183,7 +200,7 @@ impl SChunk {
     /// # Errors
     /// Compression errors, then as [`SChunk::append_chunk`].
     pub fn append_buffer(&mut self, data: &[u8]) -> Result<u64> {
-        let c = chunk::compress(&self.cparams, data)?;
+        let c = self.compress_buffer(data)?;
         self.append_chunk(c)
     }
 
@@ -227,7 +244,7 @@ impl SChunk {
     /// # Errors
     /// As [`SChunk::insert_chunk`].
     pub fn insert_buffer(&mut self, i: u64, data: &[u8]) -> Result<u64> {
-        let c = chunk::compress(&self.cparams, data)?;
+        let c = self.compress_buffer(data)?;
         self.insert_chunk(i, c)
     }
 
@@ -262,7 +279,7 @@ impl SChunk {
     /// # Errors
     /// As [`SChunk::update_chunk`].
     pub fn update_buffer(&mut self, i: u64, data: &[u8]) -> Result<()> {
-        let c = chunk::compress(&self.cparams, data)?;
+        let c = self.compress_buffer(data)?;
         self.update_chunk(i, c)
     }
 
@@ -565,6 +582,189 @@ mod tests {
         let f = crate::frame::Frame::open(&path).unwrap();
         assert_eq!(f.nchunks(), 2000);
         assert_eq!(f.decompress_chunk(1999).unwrap(), items(1999..2001));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn metalayers_added_on_disk_are_committed_by_flush() {
+        for sparse in [false, true] {
+            let dir = std::env::temp_dir().join(format!("b2-addmeta-{sparse}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("m.b2frame");
+            let mut s = SChunk::new(params());
+            s.metalayers_mut().add("first", &[1, 2, 3]).unwrap();
+            s.append_buffer(&items(0..100)).unwrap();
+            let mut s = if sparse { s.into_sparse(&path).unwrap() } else { s.into_file(&path).unwrap() };
+            // A metalayer bigger than a page: the header grows and crosses pages.
+            s.metalayers_mut().add("big", &[7u8; 5000]).unwrap();
+            s.append_buffer(&items(100..200)).unwrap();
+            s.flush().unwrap();
+            let f = crate::frame::Frame::open(&path).unwrap();
+            assert_eq!(f.metalayers().get("first"), Some(&[1u8, 2, 3][..]));
+            assert_eq!(f.metalayers().get("big"), Some(&[7u8; 5000][..]));
+            assert_eq!(f.decompress_chunk(1).unwrap(), items(100..200));
+            // Same-size updates near the start and far into the header.
+            s.metalayers_mut().update("first", &[4, 5, 6]).unwrap();
+            s.flush().unwrap();
+            let mut big = vec![7u8; 5000];
+            big[4999] = 8;
+            s.metalayers_mut().update("big", &big).unwrap();
+            s.metalayers_mut().update("first", &[9, 9, 9]).unwrap();
+            s.append_buffer(&items(200..300)).unwrap();
+            for f in
+                [crate::frame::Frame::open(&path).unwrap(), SChunk::open_mut(&path).unwrap().frame().unwrap().clone()]
+            {
+                assert_eq!(f.metalayers().get("first"), Some(&[9u8, 9, 9][..]));
+                assert_eq!(f.metalayers().get("big"), Some(&big[..]));
+                assert_eq!(f.nchunks(), 3);
+                assert_eq!(f.decompress_chunk(2).unwrap(), items(200..300));
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+
+    /// Everything a reader sees in a frame: chunks, metalayers, vlmetalayers.
+    type State = (Vec<Vec<u8>>, Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>);
+
+    fn state(path: &std::path::Path) -> State {
+        let f = crate::frame::Frame::open(path).unwrap();
+        let chunks = (0..f.nchunks()).map(|i| f.decompress_chunk(i).unwrap()).collect();
+        let metas = f.metalayers().iter().map(|(n, c)| (n.to_string(), c.to_vec())).collect();
+        let vl = f.vlmetalayers().names().map(|n| (n.to_string(), f.vlmetalayers().get(n).unwrap())).collect();
+        (chunks, metas, vl)
+    }
+
+    fn copy_frame(from: &std::path::Path, to: &std::path::Path) {
+        let _ = std::fs::remove_dir_all(to);
+        let _ = std::fs::remove_file(to);
+        if from.is_dir() {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let p = e.unwrap().path();
+                std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+            }
+        } else {
+            std::fs::copy(from, to).unwrap();
+        }
+    }
+
+    fn noise(n: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    }
+
+    type Change = Box<dyn Fn(&mut SChunk) -> crate::Result<()>>;
+
+    /// A crash (simulated: every file-system write fails from the k-th on, for every k) in
+    /// the middle of any change leaves a frame that opens and holds either the state before
+    /// the change or the state after it, and that takes the change again afterwards.
+    #[test]
+    fn every_crash_point_of_a_change_leaves_the_old_or_the_new_frame() {
+        use crate::frame::disk::WRITES_LEFT;
+        let dir = std::env::temp_dir().join(format!("b2-crashpoints-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let changes: Vec<(&str, Change)> = vec![
+            ("append", Box::new(|s| s.append_buffer(&items(500..600)).map(drop))),
+            ("append zeros", Box::new(|s| s.append_special(SpecialKind::Zeros, 400, &[]).map(drop))),
+            ("insert", Box::new(|s| s.insert_buffer(1, &items(600..700)).map(drop))),
+            ("update", Box::new(|s| s.update_buffer(2, &items(700..800)))),
+            ("update special", Box::new(|s| s.update_buffer(3, &items(800..900)))),
+            ("delete", Box::new(|s| s.delete_chunk(0).map(drop))),
+            ("short insert", Box::new(|s| s.insert_buffer(1, &items(0..10)).map(drop))),
+            (
+                "vlmeta",
+                Box::new(|s| {
+                    s.vlmetalayers_mut().set("v", b"value")?;
+                    s.flush()
+                }),
+            ),
+            (
+                "metalayer update",
+                Box::new(|s| {
+                    s.metalayers_mut().update("m", &[9; 3])?;
+                    s.flush()
+                }),
+            ),
+            (
+                "metalayer add",
+                Box::new(|s| {
+                    s.metalayers_mut().add("grown", &[5; 5000])?;
+                    s.flush()
+                }),
+            ),
+        ];
+        let mut bases = Vec::new();
+        for sparse in [false, true] {
+            let path = dir.join(format!("base-{sparse}.b2frame"));
+            let mut s = SChunk::new(params());
+            s.metalayers_mut().add("m", &[7; 3]).unwrap();
+            for k in 0..5 {
+                if k == 3 {
+                    s.append_special(SpecialKind::Zeros, 400, &[]).unwrap();
+                } else {
+                    s.append_buffer(&items(k * 100..k * 100 + 100)).unwrap();
+                }
+            }
+            drop(if sparse { s.into_sparse(&path).unwrap() } else { s.into_file(&path).unwrap() });
+            bases.push(path);
+        }
+        let mut cases: Vec<(std::path::PathBuf, &str, &Change)> = Vec::new();
+        for base in &bases {
+            for (name, change) in &changes {
+                cases.push((base.clone(), name, change));
+            }
+        }
+        // An update that makes holes outweigh the data: the change ends with a compaction.
+        let big = dir.join("big.b2frame");
+        let mut s = SChunk::new(params());
+        s.append_buffer(&noise(3 << 19, 1)).unwrap();
+        drop(s.into_file(&big).unwrap());
+        let compaction: Change = Box::new(|s| s.update_buffer(0, &noise(3 << 19, 2)));
+        cases.push((big.clone(), "compaction", &compaction));
+        let mut crashes = 0;
+        for (base, name, change) in cases {
+            let before = state(&base);
+            let work = dir.join("work");
+            copy_frame(&base, &work);
+            let mut s = SChunk::open_mut(&work).unwrap();
+            change(&mut s).unwrap();
+            drop(s);
+            let after = state(&work);
+            assert_ne!(before, after, "{name}");
+            if name == "compaction" {
+                assert!(std::fs::metadata(&work).unwrap().len() < 2 * (3 << 19), "compacted");
+            }
+            for k in 0.. {
+                copy_frame(&base, &work);
+                let mut s = SChunk::open_mut(&work).unwrap();
+                WRITES_LEFT.with(|w| w.set(Some(k)));
+                let r = change(&mut s);
+                WRITES_LEFT.with(|w| w.set(None));
+                drop(s);
+                let now = state(&work);
+                if r.is_ok() {
+                    assert_eq!(now, after, "{name}: {k} writes");
+                    break;
+                }
+                crashes += 1;
+                assert!(now == before || now == after, "{name} ({}): crash after {k} writes", base.display());
+                // The frame takes the change after the crash.
+                let mut s = SChunk::open_mut(&work).unwrap();
+                change(&mut s).unwrap();
+                drop(s);
+                assert_eq!(state(&work), after, "{name}: redone after a crash after {k} writes");
+                assert!(k < 100, "{name}: no end");
+            }
+        }
+        assert!(crashes > 60, "{crashes} crash points");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
