@@ -1,0 +1,141 @@
+//! Reading only the needed blocks of a chunk stored in a frame file (`shared/spec/chunk.md`
+//! 4-5, `frame.md` 4.1): the chunk header, the block-start table (and dictionary), then the
+//! bytes of the wanted blocks; the rest of the returned buffer stays zero and is never
+//! decoded. Used by box reads from frames opened lazily, so that a small box read costs a
+//! few blocks of I/O, not whole chunks.
+
+use std::path::{Path, PathBuf};
+
+use blosc2_core::chunk::ChunkHeader;
+use blosc2_core::frame::reader::sparse_chunk_name;
+use blosc2_core::frame::ChunkLocation;
+use blosc2_core::header::EXTENDED_HEADER_LEN;
+
+use crate::array::NdArray;
+
+/// DELTA filter id: its blocks refer to block 0.
+const DELTA: u8 = 3;
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], pos: u64) -> Option<()> {
+    use std::os::unix::fs::FileExt;
+    f.read_exact_at(buf, pos).ok()
+}
+
+#[cfg(not(unix))]
+fn read_at(_f: &std::fs::File, _buf: &mut [u8], _pos: u64) -> Option<()> {
+    None
+}
+
+impl NdArray {
+    /// Where chunk `index` is stored in a file: the file and the chunk's first byte.
+    fn chunk_file(&self, index: u64) -> Option<(PathBuf, u64)> {
+        let frame = self.schunk.frame()?;
+        if frame.is_in_memory() {
+            return None;
+        }
+        match self.schunk.chunk_info(index).ok()?.location {
+            ChunkLocation::Offset(o) => {
+                let path = self.path.as_deref()?;
+                Some((path.to_path_buf(), frame.start() + frame.header().header_len as u64 + o))
+            }
+            ChunkLocation::File(id) => Some((frame.sparse_dir()?.join(sparse_chunk_name(id)), 0)),
+            _ => None,
+        }
+    }
+
+    /// Chunk `index` with only the blocks covering bytes `ranges` (of the decompressed
+    /// chunk) read from its file, or `None` when this does not apply (in-memory arrays,
+    /// special or memcpyed chunks, anything unexpected): the caller then reads the chunk
+    /// whole, which also reports any error.
+    pub(crate) fn partial_chunk(&self, index: u64, ranges: &[(usize, usize)]) -> Option<Vec<u8>> {
+        let (path, pos) = self.chunk_file(index)?;
+        let f = std::fs::File::open(Path::new(&path)).ok()?;
+        let mut head = [0u8; EXTENDED_HEADER_LEN];
+        read_at(&f, &mut head, pos)?;
+        let h = ChunkHeader::parse_prefix(&head).ok()?;
+        if !h.is_extended() || h.special().is_some() || h.is_memcpyed() || h.is_vl_blocks() || h.nbytes == 0 {
+            return None;
+        }
+        let (cbytes, nblocks, bs) = (h.cbytes, h.nblocks(), h.blocksize());
+        let mut table_end = EXTENDED_HEADER_LEN.checked_add(nblocks.checked_mul(4)?)?;
+        if table_end + 4 > cbytes {
+            return None;
+        }
+        let mut buf = vec![0u8; cbytes];
+        buf[..EXTENDED_HEADER_LEN].copy_from_slice(&head);
+        read_at(&f, &mut buf[EXTENDED_HEADER_LEN..table_end + 4], pos + EXTENDED_HEADER_LEN as u64)?;
+        if h.has_dict() {
+            let size = i32::from_le_bytes(buf[table_end..table_end + 4].try_into().ok()?);
+            let end = table_end.checked_add(4)?.checked_add(usize::try_from(size).ok()?)?;
+            if end > cbytes {
+                return None;
+            }
+            read_at(&f, &mut buf[table_end..end], pos + table_end as u64)?;
+            table_end = end;
+        }
+        let mut starts: Vec<usize> = (0..nblocks)
+            .map(|b| {
+                let at = EXTENDED_HEADER_LEN + 4 * b;
+                i32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes")) as usize
+            })
+            .collect();
+        if starts.iter().any(|&s| s < table_end || s >= cbytes) {
+            return None;
+        }
+        let mut wanted: Vec<usize> = Vec::new();
+        if h.filters.filters.contains(&DELTA) {
+            wanted.push(0);
+        }
+        for &(a, b) in ranges {
+            if b > a {
+                wanted.extend(a / bs..=((b - 1) / bs).min(nblocks - 1));
+            }
+        }
+        wanted.sort_unstable();
+        wanted.dedup();
+        let own: Vec<usize> = wanted.iter().map(|&b| starts[b]).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        for s in own {
+            let next = starts.partition_point(|&x| x <= s);
+            let end = starts.get(next).copied().unwrap_or(cbytes);
+            read_at(&f, &mut buf[s..end], pos + s as u64)?;
+        }
+        Some(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{NdArray, Options};
+
+    #[test]
+    fn only_the_wanted_blocks_are_read() {
+        let dir = std::env::temp_dir().join(format!("b2nd-partial-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let values: Vec<u64> = (0..64 * 64).map(|i| i * 2_654_435_761 % 1_000_003).collect();
+        let a = NdArray::from_slice(&[64, 64], &values, &Options::new().chunks(&[32, 64]).blocks(&[8, 64])).unwrap();
+        for sparse in [false, true] {
+            let path = dir.join(if sparse { "p-dir.b2nd" } else { "p.b2nd" });
+            if sparse {
+                a.save_sparse(&path).unwrap();
+            } else {
+                a.save(&path).unwrap();
+            }
+            let f = NdArray::open(&path).unwrap();
+            let bb = f.geometry().block_nbytes();
+            let c = f.partial_chunk(1, &[(2 * bb, 3 * bb)]).expect("partial read applies");
+            let whole = f.schunk().chunk(1).unwrap();
+            assert_eq!(c.len(), whole.len());
+            let mut got = vec![0u8; bb];
+            blosc2_core::chunk::decompress_range(&c, 2 * bb, &mut got).unwrap();
+            assert_eq!(got, f.schunk().decompress_chunk(1).unwrap()[2 * bb..3 * bb]);
+            // Bytes of other blocks were not read.
+            let differs = c.iter().zip(whole.iter()).filter(|(x, y)| x != y).count();
+            assert!(differs > whole.len() / 2, "{differs} of {} bytes left unread", whole.len());
+            assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, bb)]).is_none());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,337 @@
+//! Reading and writing boxes (`shared/spec/b2nd.md` 3 and 4): a read decodes only the
+//! blocks of the chunks the box touches; a write recompresses only the chunks it touches.
+
+use rayon::prelude::*;
+
+use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
+
+use crate::array::NdArray;
+use crate::error::{Error, Result};
+use crate::shape::{copy_box, product, ravel, unravel, Geometry, Selection};
+
+/// When a read touches more than 1 / this of a chunk's blocks, it decodes the whole chunk at once.
+const WHOLE_CHUNK_FRACTION: usize = 2;
+
+/// Chunks handled per parallel batch (bounds the memory of reads and writes).
+const BATCH: usize = 16;
+
+/// The part of a box that falls in one chunk.
+struct Piece {
+    index: u64,
+    /// Chunk origin in array coordinates.
+    origin: Vec<u64>,
+    /// Intersection with the box, array coordinates.
+    lo: Vec<u64>,
+    hi: Vec<u64>,
+}
+
+impl Piece {
+    fn shape(&self) -> Vec<u64> {
+        self.lo.iter().zip(&self.hi).map(|(a, b)| b - a).collect()
+    }
+}
+
+/// The chunks a box `start..stop` touches, in chunk order.
+fn pieces(g: &Geometry, start: &[u64], stop: &[u64]) -> Vec<Piece> {
+    let n = g.ndim();
+    if n == 0 {
+        return vec![Piece { index: 0, origin: vec![], lo: vec![], hi: vec![] }];
+    }
+    if (0..n).any(|d| start[d] >= stop[d]) {
+        return Vec::new();
+    }
+    let cs = g.chunkshape();
+    let first: Vec<u64> = (0..n).map(|d| start[d] / cs[d]).collect();
+    let counts: Vec<u64> = (0..n).map(|d| (stop[d] - 1) / cs[d] - first[d] + 1).collect();
+    let total = product(&counts).expect("fits: bounded by nchunks");
+    (0..total)
+        .map(|k| {
+            let rel = unravel(k, &counts);
+            let coords: Vec<u64> = (0..n).map(|d| first[d] + rel[d]).collect();
+            let origin: Vec<u64> = (0..n).map(|d| coords[d] * cs[d]).collect();
+            let lo = (0..n).map(|d| start[d].max(origin[d])).collect();
+            let hi = (0..n).map(|d| stop[d].min(origin[d] + cs[d])).collect();
+            Piece { index: g.chunk_index(&coords), origin, lo, hi }
+        })
+        .collect()
+}
+
+/// The blocks of a chunk that `piece` touches: (block index, block origin in array
+/// coordinates).
+fn touched_blocks(g: &Geometry, p: &Piece) -> Vec<(usize, Vec<u64>)> {
+    let n = g.ndim();
+    if n == 0 {
+        return vec![(0, vec![])];
+    }
+    let bs = g.blockshape();
+    let first: Vec<u64> = (0..n).map(|d| (p.lo[d] - p.origin[d]) / bs[d]).collect();
+    let counts: Vec<u64> = (0..n).map(|d| (p.hi[d] - 1 - p.origin[d]) / bs[d] - first[d] + 1).collect();
+    let total = product(&counts).expect("bounded by nblocks");
+    (0..total)
+        .map(|k| {
+            let rel = unravel(k, &counts);
+            let b: Vec<u64> = (0..n).map(|d| first[d] + rel[d]).collect();
+            let origin = (0..n).map(|d| p.origin[d] + b[d] * bs[d]).collect();
+            (ravel(&b, g.blocks_per_chunk()) as usize, origin)
+        })
+        .collect()
+}
+
+/// A destination buffer: a row-major array of `shape` whose first element is at array
+/// coordinates `origin`.
+struct Dest<'a> {
+    buf: &'a mut [u8],
+    shape: &'a [u64],
+    origin: &'a [u64],
+}
+
+impl NdArray {
+    fn check_chunk(&self, index: u64, h: &ChunkHeader) -> Result<()> {
+        let want = self.geom.chunk_nbytes();
+        if h.nbytes != want {
+            return Err(Error::ChunkMismatch {
+                index,
+                reason: "chunk size differs from the padded chunk shape",
+                expected: want as u64,
+                found: h.nbytes as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a decompressed chunk is the chunk in C order: no padding, and blocks that are
+    /// 1 in the leading dimensions, then a divisor of the chunk, then the whole chunk (the
+    /// condition of C-Blosc2's `nchunk_fastpath`).
+    fn chunk_is_c_order(&self) -> bool {
+        let g = &self.geom;
+        let (c, b) = (g.chunkshape(), g.blockshape());
+        if g.ndim() == 0 || g.extchunkshape() != c {
+            return false;
+        }
+        let k = b.iter().position(|&x| x != 1).unwrap_or(b.len());
+        (k + 1..b.len()).all(|d| b[d] == c[d])
+    }
+
+    /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
+    fn read_piece(&self, p: &Piece, dst: &mut Dest<'_>) -> Result<()> {
+        let g = &self.geom;
+        let ts = g.typesize();
+        let blocks = touched_blocks(g, p);
+        let bb = g.block_nbytes();
+        let whole_chunk = blocks.len() * WHOLE_CHUNK_FRACTION > g.nblocks();
+        let partial = if whole_chunk {
+            None
+        } else {
+            let ranges: Vec<(usize, usize)> = blocks.iter().map(|(bi, _)| (bi * bb, (bi + 1) * bb)).collect();
+            self.partial_chunk(p.index, &ranges)
+        };
+        let c = match partial {
+            Some(c) => std::borrow::Cow::Owned(c),
+            None => self.schunk.chunk(p.index)?,
+        };
+        let h = ChunkHeader::parse(&c)?;
+        self.check_chunk(p.index, &h)?;
+        if matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
+            return Ok(());
+        }
+        let bshape = g.blockshape();
+        let n = g.ndim();
+        let mut scatter = |block: &[u8], borigin: &[u64]| {
+            let lo: Vec<u64> = (0..n).map(|d| p.lo[d].max(borigin[d])).collect();
+            let hi: Vec<u64> = (0..n).map(|d| p.hi[d].min(borigin[d] + bshape[d])).collect();
+            let region: Vec<u64> = (0..n).map(|d| hi[d] - lo[d]).collect();
+            let src_start: Vec<u64> = (0..n).map(|d| lo[d] - borigin[d]).collect();
+            let dst_start: Vec<u64> = (0..n).map(|d| lo[d] - dst.origin[d]).collect();
+            copy_box(ts, block, bshape, &src_start, dst.buf, dst.shape, &dst_start, &region);
+        };
+        if h.special().is_none() && self.chunk_is_c_order() && p.shape() == g.chunkshape() {
+            // The chunk's bytes are the C-order chunk: decode straight into `dst` when its
+            // rows there are contiguous.
+            let n = g.ndim();
+            if (1..n).all(|d| dst.shape[d] == g.chunkshape()[d]) {
+                let row: usize = g.chunkshape()[1..].iter().product::<u64>() as usize * ts;
+                let at = (p.lo[0] - dst.origin[0]) as usize * row;
+                chunk::decompress_into(&c, &mut dst.buf[at..at + h.nbytes], 1)?;
+                return Ok(());
+            }
+        }
+        if h.special().is_some() || whole_chunk {
+            let mut whole = vec![0u8; h.nbytes];
+            chunk::decompress_into(&c, &mut whole, 1)?;
+            for (bi, borigin) in &blocks {
+                scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
+            }
+        } else {
+            let mut block = vec![0u8; bb];
+            for (bi, borigin) in &blocks {
+                chunk::decompress_range(&c, bi * bb, &mut block)?;
+                scatter(&block, borigin);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the box `start..stop` into `out` (C order, `prod(stop - start) * itemsize`
+    /// bytes), decoding only the blocks it touches.
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the dimension, [`Error::BufferSize`], chunk errors.
+    pub fn read_box_into(&self, start: &[u64], stop: &[u64], out: &mut [u8]) -> Result<()> {
+        self.read_into(start, stop, out, false)
+    }
+
+    fn read_into(&self, start: &[u64], stop: &[u64], out: &mut [u8], zeroed: bool) -> Result<()> {
+        let sel = Selection::boxed(start, stop, self.shape())?;
+        let shape = sel.box_shape();
+        let expected = product(&shape).expect("inside the array") * self.geom.typesize() as u64;
+        if out.len() as u64 != expected {
+            return Err(Error::BufferSize { expected, found: out.len() as u64 });
+        }
+        if !zeroed {
+            out.fill(0);
+        }
+        let ps = pieces(&self.geom, start, stop);
+        if ps.len() <= 1 || rayon::current_num_threads() <= 1 {
+            let mut dst = Dest { buf: out, shape: &shape, origin: start };
+            for p in &ps {
+                self.read_piece(p, &mut dst)?;
+            }
+            return Ok(());
+        }
+        let ts = self.geom.typesize();
+        // Chunks of different rows (dimension 0) write disjoint slabs of `out`: decode them
+        // in parallel straight into their slab.
+        let groups: Vec<&[Piece]> = ps.chunk_by(|a, b| a.lo[0] == b.lo[0]).collect();
+        if groups.len() >= 2 {
+            let row_bytes = product(&shape[1..]).expect("inside the array") as usize * ts;
+            let mut slabs = Vec::with_capacity(groups.len());
+            let mut rest = out;
+            for g in &groups {
+                let (slab, tail) = rest.split_at_mut((g[0].hi[0] - g[0].lo[0]) as usize * row_bytes);
+                slabs.push(slab);
+                rest = tail;
+            }
+            return groups.par_iter().zip(slabs.into_par_iter()).try_for_each(|(g, slab)| {
+                let mut sshape = shape.clone();
+                sshape[0] = g[0].hi[0] - g[0].lo[0];
+                let mut origin = start.to_vec();
+                origin[0] = g[0].lo[0];
+                let mut dst = Dest { buf: slab, shape: &sshape, origin: &origin };
+                g.iter().try_for_each(|p| self.read_piece(p, &mut dst))
+            });
+        }
+        for batch in ps.chunks(BATCH) {
+            let parts: Vec<Result<Vec<u8>>> = batch
+                .par_iter()
+                .map(|p| {
+                    let pshape = p.shape();
+                    let mut buf = vec![0u8; product(&pshape).expect("small") as usize * ts];
+                    self.read_piece(p, &mut Dest { buf: &mut buf, shape: &pshape, origin: &p.lo })?;
+                    Ok(buf)
+                })
+                .collect();
+            for (p, part) in batch.iter().zip(parts) {
+                let part = part?;
+                let pshape = p.shape();
+                let zero = vec![0; pshape.len()];
+                let dst_start: Vec<u64> = (0..pshape.len()).map(|d| p.lo[d] - start[d]).collect();
+                copy_box(ts, &part, &pshape, &zero, out, &shape, &dst_start, &pshape);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the box `start..stop` (C order).
+    ///
+    /// # Errors
+    /// As [`NdArray::read_box_into`].
+    pub fn read_box(&self, start: &[u64], stop: &[u64]) -> Result<Vec<u8>> {
+        let sel = Selection::boxed(start, stop, self.shape())?;
+        let n = product(&sel.box_shape()).expect("inside the array") as usize * self.geom.typesize();
+        let mut out = vec![0u8; n];
+        self.read_into(start, stop, &mut out, true)?;
+        Ok(out)
+    }
+
+    /// The new content of chunk `p` with its part of `data` (the box at `start` of `shape`)
+    /// written in, compressed.
+    fn write_piece(&self, p: &Piece, start: &[u64], shape: &[u64], data: &[u8]) -> Result<Vec<u8>> {
+        let g = &self.geom;
+        let n = g.ndim();
+        let ts = g.typesize();
+        let covered =
+            (0..n).all(|d| p.lo[d] == p.origin[d] && p.hi[d] == g.shape()[d].min(p.origin[d] + g.chunkshape()[d]));
+        let mut buf = vec![0u8; g.chunk_nbytes()];
+        if !covered {
+            let c = self.schunk.chunk(p.index)?;
+            let h = ChunkHeader::parse(&c)?;
+            self.check_chunk(p.index, &h)?;
+            if !matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
+                chunk::decompress_into(&c, &mut buf, 1)?;
+            }
+        }
+        let bb = g.block_nbytes();
+        let bshape = g.blockshape();
+        for (bi, borigin) in touched_blocks(g, p) {
+            let lo: Vec<u64> = (0..n).map(|d| p.lo[d].max(borigin[d])).collect();
+            let hi: Vec<u64> = (0..n).map(|d| p.hi[d].min(borigin[d] + bshape[d])).collect();
+            let region: Vec<u64> = (0..n).map(|d| hi[d] - lo[d]).collect();
+            let src_start: Vec<u64> = (0..n).map(|d| lo[d] - start[d]).collect();
+            let dst_start: Vec<u64> = (0..n).map(|d| lo[d] - borigin[d]).collect();
+            copy_box(ts, data, shape, &src_start, &mut buf[bi * bb..(bi + 1) * bb], bshape, &dst_start, &region);
+        }
+        Ok(chunk::compress(&self.cparams, &buf)?)
+    }
+
+    /// Writes `data` (C-order bytes of an array of `shape`) at `start`, recompressing only
+    /// the chunks the box touches (chunks it covers entirely are not decompressed first).
+    ///
+    /// # Errors
+    /// [`Error::OutOfRange`] naming the dimension, [`Error::BufferSize`], chunk and
+    /// compression errors; core errors on read-only arrays.
+    pub fn write_box(&mut self, start: &[u64], shape: &[u64], data: &[u8]) -> Result<()> {
+        let n = self.ndim();
+        if shape.len() != n {
+            return Err(Error::shape(
+                crate::error::ShapeErrorKind::RankMismatch,
+                "box",
+                0,
+                shape.len() as i64,
+                n as i64,
+            ));
+        }
+        let stop: Vec<u64> = (0..n).map(|d| start.get(d).copied().unwrap_or(0).saturating_add(shape[d])).collect();
+        let sel = Selection::boxed(start, &stop, self.shape())?;
+        let expected = product(&sel.box_shape()).expect("inside the array") * self.geom.typesize() as u64;
+        if data.len() as u64 != expected {
+            return Err(Error::BufferSize { expected, found: data.len() as u64 });
+        }
+        let ps = pieces(&self.geom, start, &stop);
+        for batch in ps.chunks(BATCH) {
+            let chunks: Vec<Result<Vec<u8>>> = if batch.len() > 1 {
+                batch.par_iter().map(|p| self.write_piece(p, start, shape, data)).collect()
+            } else {
+                batch.iter().map(|p| self.write_piece(p, start, shape, data)).collect()
+            };
+            for (p, c) in batch.iter().zip(chunks) {
+                self.schunk.update_chunk(p.index, c?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Picks every `step[d]`-th element of a row-major box of `shape`.
+pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -> Vec<u8> {
+    let out_shape: Vec<u64> = shape.iter().zip(step).map(|(&s, &k)| s.div_ceil(k)).collect();
+    let total = product(&out_shape).unwrap_or(0);
+    let strides = crate::shape::strides(shape);
+    let mut out = Vec::with_capacity(total as usize * ts);
+    for k in 0..total {
+        let idx = unravel(k, &out_shape);
+        let off: u64 = idx.iter().zip(step).zip(&strides).map(|((&i, &s), &st)| i * s * st).sum();
+        let off = off as usize * ts;
+        out.extend_from_slice(&src[off..off + ts]);
+    }
+    out
+}

@@ -1,0 +1,257 @@
+//! Box reads and writes against `ndarray` as the model (proptest), resizing, huge sparse
+//! arrays, `.npy` round trips and error cases.
+
+mod common;
+
+use blosc2_core::chunk::SpecialKind;
+use blosc2_nd::{parse_selection, DType, Error, NdArray, Options, SliceItem};
+use ndarray::{ArrayD, Dimension, IxDyn, SliceInfoElem};
+use proptest::prelude::*;
+
+/// A random geometry: shape, chunks and blocks with blocks <= chunks, 1 to 4 dimensions.
+fn geometry() -> impl Strategy<Value = (Vec<u64>, Vec<u64>, Vec<u64>)> {
+    prop::collection::vec((1u64..13, 1u64..8, 1u64..8), 1..=4).prop_map(|dims| {
+        let shape = dims.iter().map(|d| d.0).collect();
+        let chunks: Vec<u64> = dims.iter().map(|d| d.1).collect();
+        let blocks = dims.iter().zip(&chunks).map(|(d, &c)| d.2.min(c)).collect();
+        (shape, chunks, blocks)
+    })
+}
+
+fn boxes(shape: &[u64]) -> impl Strategy<Value = Vec<(u64, u64)>> {
+    let dims: Vec<_> = shape.iter().map(|&s| (0..=s, 0..=s).prop_map(|(a, b)| (a.min(b), a.max(b)))).collect();
+    dims
+}
+
+fn model(shape: &[u64]) -> ArrayD<i32> {
+    let n: u64 = shape.iter().product();
+    let dims: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
+    ArrayD::from_shape_vec(IxDyn(&dims), (0..n as i32).map(|v| v * 7 - 3).collect()).unwrap()
+}
+
+fn info(b: &[(u64, u64)]) -> Vec<SliceInfoElem> {
+    b.iter().map(|&(a, z)| SliceInfoElem::Slice { start: a as isize, end: Some(z as isize), step: 1 }).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reading_a_box_equals_slicing_ndarray(
+        (g, b) in geometry().prop_flat_map(|g| { let s = g.0.clone(); (Just(g), boxes(&s)) })
+    ) {
+        let (shape, chunks, blocks) = g;
+        let m = model(&shape);
+        let a = NdArray::from_ndarray(&m, &Options::new().chunks(&chunks).blocks(&blocks)).unwrap();
+        let start: Vec<u64> = b.iter().map(|x| x.0).collect();
+        let stop: Vec<u64> = b.iter().map(|x| x.1).collect();
+        let got = a.read_box(&start, &stop).unwrap();
+        let want: Vec<i32> = m.slice(info(&b).as_slice()).iter().copied().collect();
+        let want: Vec<u8> = want.iter().flat_map(|v| v.to_le_bytes()).collect();
+        prop_assert_eq!(got, want);
+        // The same through the typed selection API.
+        let items: Vec<SliceItem> = b.iter().map(|&(x, y)| SliceItem::Range { start: Some(x as i64), stop: Some(y as i64), step: 1 }).collect();
+        let nd = a.slice_ndarray::<i32>(&items).unwrap();
+        prop_assert_eq!(nd, m.slice(info(&b).as_slice()).to_owned());
+    }
+
+    #[test]
+    fn writing_a_box_equals_assigning_in_ndarray(
+        (g, b) in geometry().prop_flat_map(|g| { let s = g.0.clone(); (Just(g), boxes(&s)) })
+    ) {
+        let (shape, chunks, blocks) = g;
+        let mut m = model(&shape);
+        let mut a = NdArray::from_ndarray(&m, &Options::new().chunks(&chunks).blocks(&blocks)).unwrap();
+        let bshape: Vec<usize> = b.iter().map(|&(x, y)| (y - x) as usize).collect();
+        let n: usize = bshape.iter().product();
+        let patch = ArrayD::from_shape_vec(IxDyn(&bshape), (0..n as i32).map(|v| -v - 1).collect()).unwrap();
+        let start: Vec<u64> = b.iter().map(|x| x.0).collect();
+        a.write_ndarray(&start, &patch).unwrap();
+        m.slice_mut(info(&b).as_slice()).assign(&patch);
+        prop_assert_eq!(a.to_ndarray::<i32>().unwrap(), m);
+    }
+
+    #[test]
+    fn decoders_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..120), text in ".{0,60}") {
+        let _ = blosc2_nd::B2ndMeta::decode(&bytes);
+        let _ = blosc2_nd::npy::parse_header(&bytes);
+        let _ = DType::parse(&text);
+        let _ = parse_selection(&text);
+        let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+        npy.extend_from_slice(&(text.len() as u16).to_le_bytes());
+        npy.extend_from_slice(text.as_bytes());
+        let _ = blosc2_nd::npy::parse_header(&npy);
+    }
+
+    #[test]
+    fn resizing_equals_padding_with_zeros(
+        (g, new) in geometry().prop_flat_map(|g| { let n = g.0.len(); (Just(g), prop::collection::vec(0u64..15, n)) })
+    ) {
+        let (shape, chunks, blocks) = g;
+        let m = model(&shape);
+        let mut a = NdArray::from_ndarray(&m, &Options::new().chunks(&chunks).blocks(&blocks)).unwrap();
+        a.resize(&new).unwrap();
+        prop_assert_eq!(a.shape(), new.as_slice());
+        let got = a.to_ndarray::<i32>().unwrap();
+        let dims: Vec<usize> = new.iter().map(|&s| s as usize).collect();
+        let want = ArrayD::from_shape_fn(IxDyn(&dims), |ix| {
+            let inside = (0..ix.ndim()).all(|d| ix[d] < shape[d] as usize);
+            if inside { m[&ix] } else { 0 }
+        });
+        prop_assert_eq!(got, want);
+        // The frame survives a save and reopen.
+        let back = NdArray::from_cframe(a.to_cframe().unwrap()).unwrap();
+        prop_assert_eq!(back.to_ndarray::<i32>().unwrap(), a.to_ndarray::<i32>().unwrap());
+    }
+}
+
+#[test]
+fn integer_indices_drop_dimensions_and_steps_stride() {
+    let m = model(&[6, 7, 8]);
+    let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[4, 3, 5]).blocks(&[2, 3, 2])).unwrap();
+    let got = a.slice_ndarray::<i32>(&parse_selection("1:5, 3, ::3").unwrap()).unwrap();
+    let want = m.slice(ndarray::s![1..5, 3, ..;3]).to_owned().into_dyn();
+    assert_eq!(got, want);
+    let got = a.slice_ndarray::<i32>(&parse_selection("-1, -2:, 0").unwrap()).unwrap();
+    assert_eq!(got, m.slice(ndarray::s![5, 5.., 0]).to_owned().into_dyn());
+    assert_eq!(a.get::<i32>(&[5, 6, 7]).unwrap(), m[[5, 6, 7]]);
+    match a.read_selection(&parse_selection(":, 0:9").unwrap()) {
+        Err(Error::OutOfRange { dim: 1, len: 7, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(a.read_box(&[0, 0, 0], &[6, 7, 9]), Err(Error::OutOfRange { dim: 2, .. })));
+    assert!(matches!(a.get::<f32>(&[0, 0, 0]), Err(Error::DtypeMismatch { .. })));
+    let mut b = NdArray::from_ndarray(&m, &Options::new()).unwrap();
+    assert!(matches!(b.write_box(&[5, 0, 0], &[2, 1, 1], &[0; 8]), Err(Error::OutOfRange { dim: 0, .. })));
+    assert!(matches!(b.write_box(&[0, 0, 0], &[1, 1, 1], &[0; 3]), Err(Error::BufferSize { .. })));
+}
+
+#[test]
+fn chunks_in_c_order_decode_straight_into_the_output() {
+    // Blocks 1 x 3 x 8 in chunks 4 x 6 x 8: the decompressed chunk is the C-order chunk.
+    for (shape, chunks, blocks) in [([8u64, 12, 8], [4u64, 6, 8], [1u64, 3, 8]), ([9, 13, 8], [4, 6, 8], [1, 1, 4])] {
+        let m = model(&shape);
+        let a = NdArray::from_ndarray(&m, &Options::new().chunks(&chunks).blocks(&blocks)).unwrap();
+        assert_eq!(a.to_ndarray::<i32>().unwrap(), m);
+        let got = a.read_box(&[4, 0, 0], &[8, 12, 8]).unwrap();
+        let want: Vec<u8> = m.slice(ndarray::s![4..8, 0..12, ..]).iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn huge_sparse_array_is_cheap() {
+    let tmp = common::TempDir::new("nd-huge");
+    let path = tmp.0.join("huge.b2nd");
+    let t = std::time::Instant::now();
+    let a = NdArray::zeros(&[20000, 20000, 20000], &DType::parse("|u1").unwrap(), &Options::new()).unwrap();
+    let mut a = a.into_file(&path).unwrap();
+    let created = t.elapsed();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < 4 << 20, "{size} bytes");
+    let patch: Vec<u8> = (0..1000).map(|i| (i % 251) as u8 + 1).collect();
+    let corners = [[0u64, 0, 0], [12345, 6789, 19990], [19990, 19990, 0]];
+    for c in corners {
+        a.write_box(&c, &[10, 10, 10], &patch).unwrap();
+    }
+    let a = NdArray::open(&path).unwrap();
+    for c in corners {
+        let stop: Vec<u64> = c.iter().map(|x| x + 10).collect();
+        assert_eq!(a.read_box(&c, &stop).unwrap(), patch);
+    }
+    assert_eq!(a.read_box(&[5000, 5000, 5000], &[5010, 5010, 5010]).unwrap(), vec![0u8; 1000]);
+    let stored = a.chunk_infos().filter(|i| i.as_ref().unwrap().special != Some(SpecialKind::Zeros)).count();
+    // Each 10-deep box spans 10 chunks of depth 1.
+    assert_eq!(stored, 30);
+    eprintln!(
+        "20000^3 zeros created in {created:?}, {size} bytes; with 3 boxes {} bytes",
+        std::fs::metadata(&path).unwrap().len()
+    );
+}
+
+#[test]
+fn npy_round_trips() {
+    let tmp = common::TempDir::new("nd-npy");
+    let m = model(&[5, 9, 4]);
+    let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[2, 4, 4]).blocks(&[1, 2, 4])).unwrap();
+    let p = tmp.0.join("a.npy");
+    a.to_npy(&p).unwrap();
+    let b = NdArray::from_npy(&p, &Options::new().metalayer("units", b"\xa6parsec")).unwrap();
+    assert_eq!(b.schunk().metalayers().get("units"), Some(&b"\xa6parsec"[..]));
+    assert_eq!(b.to_ndarray::<i32>().unwrap(), m);
+    assert_eq!(b.dtype().as_str(), "<i4");
+    let mut bytes = std::fs::read(&p).unwrap();
+    bytes.truncate(bytes.len() - 1);
+    assert!(matches!(NdArray::from_npy_bytes(&bytes, &Options::new()), Err(Error::Npy { .. })));
+}
+
+#[test]
+fn sparse_frames_and_in_place_changes() {
+    let tmp = common::TempDir::new("nd-sframe");
+    let m = model(&[30, 40]);
+    let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[10, 16]).blocks(&[5, 8])).unwrap();
+    let dir = tmp.0.join("s.b2nd");
+    let mut s = a.into_sparse(&dir).unwrap();
+    s.write_box(&[29, 39], &[1, 1], &(-5i32).to_le_bytes()).unwrap();
+    s.resize(&[35, 41]).unwrap();
+    let back = NdArray::open(&dir).unwrap();
+    assert_eq!(back.shape(), &[35, 41]);
+    assert_eq!(back.get::<i32>(&[29, 39]).unwrap(), -5);
+    assert_eq!(back.get::<i32>(&[3, 4]).unwrap(), m[[3, 4]]);
+    assert_eq!(back.get::<i32>(&[34, 40]).unwrap(), 0);
+    let file = tmp.0.join("c.b2nd");
+    back.save(&file).unwrap();
+    let mut c = NdArray::open_mut(&file).unwrap();
+    c.resize(&[12, 12]).unwrap();
+    c.write_box(&[0, 0], &[1, 2], &[0u8; 8]).unwrap();
+    // Read back through the array changed in place (partial block reads of the new bytes).
+    assert_eq!(c.get::<i32>(&[0, 1]).unwrap(), 0);
+    assert_eq!(c.get::<i32>(&[0, 2]).unwrap(), m[[0, 2]]);
+    assert_eq!(c.get::<i32>(&[11, 11]).unwrap(), m[[11, 11]]);
+    let c = NdArray::open(&file).unwrap();
+    assert_eq!(c.shape(), &[12, 12]);
+    assert_eq!(c.get::<i32>(&[0, 1]).unwrap(), 0);
+    assert_eq!(c.get::<i32>(&[11, 11]).unwrap(), m[[11, 11]]);
+    // Read-only arrays refuse changes with a typed error.
+    let mut ro = NdArray::open(&file).unwrap();
+    assert!(matches!(ro.write_box(&[0, 0], &[1, 1], &[0u8; 4]), Err(Error::Core(_))));
+}
+
+#[test]
+fn bad_geometry_and_dtypes_are_typed_errors() {
+    let d = DType::parse("<f4").unwrap();
+    assert!(matches!(
+        NdArray::zeros(&[10, 10], &d, &Options::new().chunks(&[5, 5]).blocks(&[6, 5])),
+        Err(Error::Shape { .. })
+    ));
+    assert!(matches!(
+        NdArray::zeros(&[10], &d, &Options::new().chunks(&[5, 5]).blocks(&[5, 5])),
+        Err(Error::Shape { .. })
+    ));
+    assert!(matches!(DType::parse("<q7"), Err(Error::UnknownDtype { .. })));
+    assert!(matches!(
+        NdArray::zeros(&[1 << 40, 1 << 40, 1 << 40], &d, &Options::new().chunks(&[1, 1, 1]).blocks(&[1, 1, 1])),
+        Err(Error::Shape { .. })
+    ));
+    let mut dims = vec![2u64; 17];
+    assert!(matches!(NdArray::zeros(&dims, &d, &Options::new().chunks(&dims).blocks(&dims)), Err(Error::Shape { .. })));
+    dims.truncate(8);
+    let a = NdArray::zeros(&dims, &d, &Options::new().chunks(&dims).blocks(&dims)).unwrap();
+    assert_eq!(a.ndim(), 8);
+    // A frame whose chunks do not match the metalayer.
+    let mut sc =
+        blosc2_core::schunk::SChunk::new(blosc2_core::chunk::CompressParams { typesize: 4, ..Default::default() });
+    let meta = blosc2_nd::B2ndMeta {
+        version: 0,
+        shape: vec![10],
+        chunkshape: vec![5],
+        blockshape: vec![5],
+        dtype_format: 0,
+        dtype: Some("<f4".into()),
+    };
+    sc.metalayers_mut().add("b2nd", &meta.encode()).unwrap();
+    sc.append_buffer(&[0u8; 20]).unwrap();
+    assert!(matches!(NdArray::from_schunk(sc), Err(Error::ChunkMismatch { .. })));
+    let sc = blosc2_core::schunk::SChunk::new(blosc2_core::chunk::CompressParams::default());
+    assert!(matches!(NdArray::from_schunk(sc), Err(Error::NotAnArray)));
+}
