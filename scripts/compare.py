@@ -6,7 +6,9 @@ Runs the reference harness (shared/bench/anchor.py) and `blosc2 bench` alternate
 --alternate-by codec) on the same options, keeps the raw JSON-lines records of both
 sides, joins them per cell (api, dataset, codec, filter, clevel, typesize, nthreads)
 and prints ours/reference ratios of compression GB/s, decompression GB/s and
-compression ratio, then a summary (median and worst cell of each column).
+compression ratio, the same speed ratios from process CPU time (ref CPU s / ours CPU s;
+robust to descheduling on a loaded machine), then a summary (median and worst cell of
+each column).
 
     scripts/compare.sh --dataset arange_i64 --codecs lz4,zstd --nthreads 1
     .venv/bin/python scripts/compare.py --ratio-only --outdir /tmp/cmp --markdown /tmp/cmp/table.md
@@ -185,6 +187,11 @@ def gbps(rec: dict, what: str):
     return s.get("gbps_median") if isinstance(s, dict) else None
 
 
+def cpu_s(rec: dict, what: str):
+    s = rec.get(what)
+    return s.get("cpu_median_s") if isinstance(s, dict) else None
+
+
 def med(values):
     v = [x for x in values if x is not None]
     return statistics.median(v) if v else None
@@ -214,6 +221,8 @@ def join(ref_recs: list[dict], our_recs: list[dict]) -> list[dict]:
             row[f"{side}_cbytes"] = ok[-1].get("cbytes") if ok else None
             row[f"{side}_c_gbps"] = med(gbps(r, "compress") for r in ok)
             row[f"{side}_d_gbps"] = med(gbps(r, "decompress") for r in ok)
+            row[f"{side}_c_cpu_s"] = med(cpu_s(r, "compress") for r in ok)
+            row[f"{side}_d_cpu_s"] = med(cpu_s(r, "decompress") for r in ok)
             row[f"{side}_c_runs"] = sum((r.get("compress") or {}).get("runs", 0) for r in ok)
             bad = [r.get("error") or "roundtrip failed" for r in rs if r.get("error") or r.get("roundtrip_ok") is False]
             row[f"{side}_problem"] = bad[-1] if bad else ("missing" if not rs else None)
@@ -222,6 +231,10 @@ def join(ref_recs: list[dict], our_recs: list[dict]) -> list[dict]:
                               if row["ours_cbytes"] is not None and row["ref_cbytes"] is not None else None)
         row["c_ratio"] = ratio(row["ours_c_gbps"], row["ref_c_gbps"])
         row["d_ratio"] = ratio(row["ours_d_gbps"], row["ref_d_gbps"])
+        # Speed ratio from process CPU time (ref / ours): robust to descheduling on a loaded
+        # machine, and equal to the wall-clock ratio for nthreads = 1 on an idle one.
+        row["c_cpu_ratio"] = ratio(row["ref_c_cpu_s"], row["ours_c_cpu_s"])
+        row["d_cpu_ratio"] = ratio(row["ref_d_cpu_s"], row["ours_d_cpu_s"])
         rows.append(row)
     order = {d: i for i, d in enumerate(DATASETS)}
     corder = {c: i for i, c in enumerate(CODECS)}
@@ -241,6 +254,8 @@ def cell_name(r: dict) -> str:
 
 
 COLUMNS = [("c_ratio", "compress GB/s ours/ref", min), ("d_ratio", "decompress GB/s ours/ref", min),
+           ("c_cpu_ratio", "compress CPU-time speed ours/ref", min),
+           ("d_cpu_ratio", "decompress CPU-time speed ours/ref", min),
            ("cratio_ratio", "cratio ours/ref", min)]
 
 
@@ -272,7 +287,7 @@ def summarize_rows(rows: list[dict]) -> dict:
 
 def table_lines(rows: list[dict], markdown: bool) -> list[str]:
     head = ["dataset", "codec", "filter", "cl", "ts", "nt", "cratio ref", "cratio ours", "cr o/r", "cbytes o-r",
-            "C ref", "C ours", "C o/r", "D ref", "D ours", "D o/r", "bs ref", "bs ours", "note"]
+            "C ref", "C ours", "C o/r", "D ref", "D ours", "D o/r", "Ccpu o/r", "Dcpu o/r", "bs ref", "bs ours", "note"]
     body = []
     for r in rows:
         note = "; ".join(f"{s}: {r[f'{s}_problem']}" for s in ("ref", "ours") if r[f"{s}_problem"])
@@ -280,7 +295,8 @@ def table_lines(rows: list[dict], markdown: bool) -> list[str]:
                      str(r["nthreads"]), fmt(r["ref_cratio"], ".2f"), fmt(r["ours_cratio"], ".2f"),
                      fmt(r["cratio_ratio"], ".4f"), fmt(r["cbytes_diff"], "+d"), fmt(r["ref_c_gbps"]), fmt(r["ours_c_gbps"]),
                      fmt(r["c_ratio"], ".2f"), fmt(r["ref_d_gbps"]), fmt(r["ours_d_gbps"]),
-                     fmt(r["d_ratio"], ".2f"), fmt(r["ref_blocksize"], "d"), fmt(r["ours_blocksize"], "d"), note])
+                     fmt(r["d_ratio"], ".2f"), fmt(r["c_cpu_ratio"], ".2f"), fmt(r["d_cpu_ratio"], ".2f"),
+                     fmt(r["ref_blocksize"], "d"), fmt(r["ours_blocksize"], "d"), note])
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
         lines += ["| " + " | ".join(b) + " |" for b in body]
@@ -314,7 +330,7 @@ def summary_lines(summ: dict, markdown: bool) -> list[str]:
         for col, _, _ in COLUMNS:
             e = summ.get(col)
             if e:
-                out.append(f"  {e['label']:26s} median {e['median']:.4f}  worst {e['worst']:.4f} ({e['worst_cell']})"
+                out.append(f"  {e['label']:36s} median {e['median']:.4f}  worst {e['worst']:.4f} ({e['worst_cell']})"
                            f"  best {e['best']:.4f} ({e['best_cell']})")
                 out.append("    by codec (median/worst): " + ", ".join(
                     f"{c} {v['median']:.3f}/{v['worst']:.3f}" for c, v in e["by_codec"].items()))

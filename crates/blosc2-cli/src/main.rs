@@ -2,6 +2,9 @@
 
 mod bench;
 mod chunk_cmd;
+mod frame_cmd;
+mod info;
+mod nd_cmd;
 mod options;
 mod roundtrip;
 
@@ -29,6 +32,16 @@ enum Command {
     Roundtrip(roundtrip::RoundtripArgs),
     /// Run the benchmark workloads of shared/bench/WORKLOADS.md (as anchor.py does).
     Bench(bench::BenchArgs),
+    /// Compress a file of any size into a frame (contiguous file or --sparse directory).
+    Compress(frame_cmd::CompressArgs),
+    /// Decompress a frame (contiguous or sparse) into a file.
+    Decompress(frame_cmd::DecompressArgs),
+    /// Show a frame's header, metalayers, vlmetalayers and chunk table.
+    Info(info::InfoArgs),
+    /// Convert an array between .npy and .b2nd (either way, or .b2nd to .b2nd with new chunks).
+    Convert(nd_cmd::ConvertArgs),
+    /// Read a box of a .b2nd array into a .npy file.
+    Slice(nd_cmd::SliceArgs),
 }
 
 /// Writes `bytes` to `path` through a temporary file renamed into place, so a failed write
@@ -62,6 +75,11 @@ fn main() -> ExitCode {
         Command::Chunk(cmd) => chunk_cmd::run(cmd),
         Command::Roundtrip(args) => roundtrip::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Compress(args) => frame_cmd::compress(args),
+        Command::Decompress(args) => frame_cmd::decompress(args),
+        Command::Info(args) => info::run(args),
+        Command::Convert(args) => nd_cmd::convert(args),
+        Command::Slice(args) => nd_cmd::slice(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,14 +2,18 @@
 //! x clevel x typesize matrix, compressed and decompressed in 8 MiB pieces, with the same
 //! timing rules and record fields as `anchor.py`'s `wl_codecs`.
 //!
-//! Implemented APIs: `chunk` (every 8 MiB slice is an independent chunk, decompressed into
-//! its slice of the pre-allocated output). `schunk` and `ndarray` are refused until the
-//! super-chunk and b2nd layers exist.
+//! APIs: `chunk` (every 8 MiB slice is an independent chunk, decompressed into its slice of
+//! the pre-allocated output), `schunk` (an in-memory super-chunk of 8 MiB chunks built with
+//! `append_buffer`, decompressed chunk by chunk into the output) and `ndarray` (an in-memory
+//! `blosc2_nd::NdArray` with the default chunk and block shapes, read back whole with
+//! `read_box_into` into the pre-allocated output, in a rayon pool of `nthreads` threads).
 
 use anyhow::{bail, ensure, Context, Result};
 use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
+use blosc2_core::schunk::SChunk;
+use blosc2_nd::{DType, NdArray, Options};
 use serde::Serialize;
 
 use super::datasets::{self, DatasetSpec};
@@ -22,7 +26,7 @@ pub const CODECS: [&str; 5] = ["blosclz", "lz4", "lz4hc", "zlib", "zstd"];
 /// Filters of the default matrix.
 pub const FILTERS: [&str; 3] = ["nofilter", "shuffle", "bitshuffle"];
 /// APIs this implementation can run.
-const APIS_DONE: [&str; 1] = ["chunk"];
+const APIS_DONE: [&str; 3] = ["schunk", "chunk", "ndarray"];
 
 /// The filter of the last pipeline slot for a name.
 fn filter_id(name: &str) -> Result<FilterId> {
@@ -36,7 +40,13 @@ fn filter_id(name: &str) -> Result<FilterId> {
 
 /// `anchor.py`'s `cparams_for`: pipeline `[0, 0, 0, 0, 0, F]`, meta all 0, automatic block
 /// size, automatic split.
-fn params_for(codec: CodecId, filter: FilterId, clevel: u8, typesize: usize, nthreads: usize) -> CompressParams {
+pub(crate) fn params_for(
+    codec: CodecId,
+    filter: FilterId,
+    clevel: u8,
+    typesize: usize,
+    nthreads: usize,
+) -> CompressParams {
     CompressParams {
         codec,
         codec_meta: 0,
@@ -64,6 +74,12 @@ struct CodecsRecord<'a> {
     nthreads: usize,
     nbytes: usize,
     chunksize: usize,
+    /// api = ndarray: the chunk shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chunks: Option<Vec<u64>>,
+    /// api = ndarray: the block shape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocks: Option<Vec<u64>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blocksize: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -147,13 +163,10 @@ fn parse_matrix(args: &BenchArgs) -> Result<Matrix> {
             _ => bail!("typesize '{t}' is not in 1..=255"),
         })
         .collect::<Result<Vec<_>>>()?;
-    let apis = list(&Some(args.api.clone()), &[]);
+    let apis: Vec<String> = args.api.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
     for api in &apis {
         match api.as_str() {
             a if APIS_DONE.contains(&a) => {}
-            "schunk" | "ndarray" => {
-                bail!("schunk/ndarray: not yet implemented in blosc2-rs (--api {api}); use --api chunk")
-            }
             other => bail!("unknown api '{other}' (expected schunk, chunk or ndarray)"),
         }
     }
@@ -167,6 +180,8 @@ struct Measured {
     roundtrip_ok: bool,
     compress: Option<Summary>,
     decompress: Option<Summary>,
+    /// api = ndarray: chunk shape, block shape, chunk bytes.
+    layout: Option<(Vec<u64>, Vec<u64>, usize)>,
 }
 
 /// Compresses `buf` as independent `chunk`-byte chunks and back (api = chunk).
@@ -198,7 +213,7 @@ fn measure_chunk_api(
         }
     };
     if ratio_only || !decompressed {
-        return Ok(Measured { blocksize, cbytes, roundtrip_ok, compress: None, decompress: None });
+        return Ok(Measured { blocksize, cbytes, roundtrip_ok, compress: None, decompress: None, layout: None });
     }
     let (dtimes, dcpu, ()) = time_adaptive(Adaptive::DECOMPRESS, || decomp(dst))?;
     let n = buf.len();
@@ -208,24 +223,135 @@ fn measure_chunk_api(
         roundtrip_ok,
         compress: Some(summarize(&ctimes, Some(n), &ccpu)),
         decompress: Some(summarize(&dtimes, Some(n), &dcpu)),
+        layout: None,
     })
 }
 
-/// Names of one configuration of the matrix.
+/// The round-trip check and the timed decompression shared by the `schunk` and `ndarray`
+/// APIs: `decomp` fills `dst` from the compressed form.
+fn check_and_time_decompress(
+    buf: &[u8],
+    dst: &mut [u8],
+    ratio_only: bool,
+    mut decomp: impl FnMut(&mut [u8]) -> Result<()>,
+) -> Result<(bool, Option<Summary>)> {
+    dst.fill(0);
+    let ok = match decomp(dst) {
+        Ok(()) => dst == buf,
+        Err(e) => {
+            eprintln!("    decompression failed: {e:#}");
+            return Ok((false, None));
+        }
+    };
+    if ratio_only {
+        return Ok((ok, None));
+    }
+    let (dtimes, dcpu, ()) = time_adaptive(Adaptive::DECOMPRESS, || decomp(dst))?;
+    Ok((ok, Some(summarize(&dtimes, Some(buf.len()), &dcpu))))
+}
+
+/// Builds an in-memory (sparse) super-chunk of `chunk`-byte chunks from `buf` and
+/// decompresses it chunk by chunk into `dst` (api = schunk; python-blosc2's
+/// `SChunk(chunksize=..., data=...)` and `decompress_chunk(i, dst)`).
+fn measure_schunk_api(
+    params: &CompressParams,
+    buf: &[u8],
+    dst: &mut [u8],
+    chunk: usize,
+    ratio_only: bool,
+) -> Result<Measured> {
+    let nt = params.nthreads;
+    let comp = || -> Result<SChunk> {
+        let mut sc = SChunk::new(params.clone());
+        sc.set_dnthreads(nt);
+        for piece in buf.chunks(chunk) {
+            sc.append_buffer(piece)?;
+        }
+        Ok(sc)
+    };
+    let (ctimes, ccpu, sc) =
+        if ratio_only { (Vec::new(), Vec::new(), comp()?) } else { time_adaptive(Adaptive::COMPRESS, comp)? };
+    let cbytes = sc.cbytes() as usize;
+    let blocksize = ChunkHeader::parse(&sc.chunk(0)?)?.blocksize_field;
+    let decomp = |dst: &mut [u8]| -> Result<()> {
+        for (i, out) in dst.chunks_mut(chunk).enumerate() {
+            sc.decompress_chunk_into(i as u64, out)?;
+        }
+        Ok(())
+    };
+    let (roundtrip_ok, decompress) = check_and_time_decompress(buf, dst, ratio_only, decomp)?;
+    let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));
+    Ok(Measured {
+        blocksize,
+        cbytes,
+        roundtrip_ok,
+        compress,
+        decompress: decompress.filter(|_| !ratio_only),
+        layout: None,
+    })
+}
+
+/// The typed array of api = ndarray: the data set viewed as unsigned integers of
+/// `typesize` bytes, 1-D, except a multi-dimensional data set whose element size is
+/// `typesize` (galaxy_u8 with typesize 1), which keeps its shape.
+fn ndarray_view(spec: &DatasetSpec, nbytes: usize, typesize: usize) -> Result<(Vec<u64>, DType)> {
+    let dtype = DType::parse(match typesize {
+        1 => "|u1",
+        2 => "<u2",
+        4 => "<u4",
+        8 => "<u8",
+        other => bail!("api ndarray: typesize {other} has no unsigned integer dtype (1, 2, 4 or 8)"),
+    })?;
+    let shape = datasets::shape(spec, nbytes);
+    let shape = if shape.len() > 1 && spec.dtype.size() == typesize {
+        shape.iter().map(|&s| s as u64).collect()
+    } else {
+        vec![(nbytes / typesize) as u64]
+    };
+    Ok((shape, dtype))
+}
+
+/// Builds an in-memory NDArray with the default chunk and block shapes from `buf` and
+/// reads it all back into `dst` (api = ndarray), in a rayon pool of `nthreads` threads.
+fn measure_ndarray_api(
+    params: &CompressParams,
+    spec: &DatasetSpec,
+    buf: &[u8],
+    dst: &mut [u8],
+    ratio_only: bool,
+) -> Result<Measured> {
+    let (shape, dtype) = ndarray_view(spec, buf.len(), params.typesize)?;
+    let opts = Options::new().cparams(params.clone());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(params.nthreads).build().context("rayon thread pool")?;
+    pool.install(|| {
+        let comp = || Ok(NdArray::from_bytes(&shape, &dtype, buf, &opts)?);
+        let (ctimes, ccpu, nd) =
+            if ratio_only { (Vec::new(), Vec::new(), comp()?) } else { time_adaptive(Adaptive::COMPRESS, comp)? };
+        let cbytes = nd.schunk().cbytes() as usize;
+        let blocksize = ChunkHeader::parse(&nd.schunk().chunk(0)?)?.blocksize_field;
+        let layout = Some((nd.chunks().to_vec(), nd.blocks().to_vec(), nd.schunk().chunksize().max(0) as usize));
+        let zero = vec![0u64; shape.len()];
+        let decomp = |dst: &mut [u8]| -> Result<()> { Ok(nd.read_box_into(&zero, &shape, dst)?) };
+        let (roundtrip_ok, decompress) = check_and_time_decompress(buf, dst, ratio_only, decomp)?;
+        let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));
+        Ok(Measured { blocksize, cbytes, roundtrip_ok, compress, decompress, layout })
+    })
+}
+
+/// One configuration of the matrix.
 struct Cell<'a> {
     api: &'a str,
     dataset: &'a str,
     codec: (&'a str, CodecId),
     filter: (&'a str, FilterId),
+    clevel: u8,
+    typesize: usize,
+    nthreads: usize,
 }
 
 /// Measures one configuration and builds its record (an `error` record when it fails).
-#[allow(clippy::too_many_arguments)]
 fn measure_cell<'a>(
     cell: &Cell<'a>,
-    clevel: u8,
-    ts: usize,
-    nt: usize,
     buf: &[u8],
     dst: &mut [u8],
     chunk: usize,
@@ -234,11 +360,15 @@ fn measure_cell<'a>(
 ) -> CodecsRecord<'a> {
     let (cname, codec) = cell.codec;
     let (fname, filter) = cell.filter;
-    let api = cell.api;
+    let (api, clevel, ts, nt) = (cell.api, cell.clevel, cell.typesize, cell.nthreads);
     let params = params_for(codec, filter, clevel, ts, nt);
     let res = match api {
         "chunk" => measure_chunk_api(&params, buf, dst, chunk, args.ratio_only),
-        other => Err(anyhow::anyhow!("api {other}: not yet implemented")),
+        "schunk" => measure_schunk_api(&params, buf, dst, chunk, args.ratio_only),
+        "ndarray" => {
+            datasets::spec(cell.dataset).and_then(|spec| measure_ndarray_api(&params, spec, buf, dst, args.ratio_only))
+        }
+        other => Err(anyhow::anyhow!("unknown api {other}")),
     };
     let nbytes = buf.len();
     let mut rec = CodecsRecord {
@@ -253,6 +383,8 @@ fn measure_cell<'a>(
         nthreads: nt,
         nbytes,
         chunksize: chunk,
+        chunks: None,
+        blocks: None,
         blocksize: None,
         cbytes: None,
         cratio: None,
@@ -286,6 +418,11 @@ fn measure_cell<'a>(
             rec.roundtrip_ok = Some(r.roundtrip_ok);
             rec.compress = r.compress;
             rec.decompress = r.decompress;
+            if let Some((chunks, blocks, chunksize)) = r.layout {
+                rec.chunks = Some(chunks);
+                rec.blocks = Some(blocks);
+                rec.chunksize = chunksize;
+            }
         }
         Err(e) => {
             eprintln!("{head} ERROR {e:#}");
@@ -311,7 +448,7 @@ pub fn run(args: &BenchArgs, sink: &mut Sink) -> Result<()> {
         let buf = datasets::make(spec, args.size_mib);
         let nbytes = buf.len();
         ensure!(
-            nbytes.is_multiple_of(chunk),
+            nbytes > 0 && nbytes.is_multiple_of(chunk),
             "{name}: {nbytes} bytes is not a multiple of the {chunk}-byte chunk size"
         );
         let mut dst = vec![0u8; nbytes];
@@ -327,9 +464,16 @@ pub fn run(args: &BenchArgs, sink: &mut Sink) -> Result<()> {
                     for &clevel in &m.clevels {
                         for &ts in &m.typesizes {
                             for api in &m.apis {
-                                let cell =
-                                    Cell { api, dataset: name, codec: (cname, *codec), filter: (fname, *filter) };
-                                let rec = measure_cell(&cell, clevel, ts, nt, &buf, &mut dst, chunk, args, same_run);
+                                let cell = Cell {
+                                    api,
+                                    dataset: name,
+                                    codec: (cname, *codec),
+                                    filter: (fname, *filter),
+                                    clevel,
+                                    typesize: ts,
+                                    nthreads: nt,
+                                };
+                                let rec = measure_cell(&cell, &buf, &mut dst, chunk, args, same_run);
                                 sink.emit(&rec)?;
                             }
                         }

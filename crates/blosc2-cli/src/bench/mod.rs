@@ -3,11 +3,12 @@
 //! in one session and be compared as ratios (`scripts/compare.py`).
 //!
 //! Every record carries `"impl": "blosc2-rs"`. Implemented workloads: `datasets`, `memcpy`,
-//! `codecs` with `--api chunk`.
+//! `codecs` (`--api chunk`, `schunk`, `ndarray`), `nd-read` (b2nd backends) and `nd-lazy`.
 
 pub mod codecs;
 pub mod datasets;
 pub mod memcpy;
+pub mod nd;
 pub mod record;
 
 use std::path::PathBuf;
@@ -25,15 +26,15 @@ pub const IMPL: &str = "blosc2-rs";
 const WORKLOADS: [(&str, bool, &str); 5] = [
     ("memcpy", true, "memory copy bandwidth (copy, write, read; 1..N threads)"),
     ("datasets", true, "generate the datasets and print their SHA-256 (no timing)"),
-    ("codecs", true, "compress/decompress matrix: --api chunk (schunk, ndarray: not yet implemented)"),
-    ("nd-read", false, "3-D float32 array: create, planes, 10^3 cubes, elements, full read, resize"),
-    ("nd-lazy", false, "huge lazily created zeros array: create, open, iterchunks_info, resize"),
+    ("codecs", true, "compress/decompress matrix: --api schunk|chunk|ndarray"),
+    ("nd-read", true, "3-D float32 array: create, planes, 10^3 cubes, elements, full read, resize"),
+    ("nd-lazy", true, "huge lazily created zeros array: create, open, iterchunks_info, resize"),
 ];
 
 /// Arguments of `bench` (the names, comma lists and defaults of `anchor.py`).
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// Workload: memcpy, datasets, codecs (nd-read, nd-lazy: not yet implemented).
+    /// Workload: memcpy, datasets, codecs, nd-read, nd-lazy.
     #[arg(long)]
     pub workload: Option<String>,
     /// List the workloads.
@@ -53,7 +54,8 @@ pub struct BenchArgs {
     /// for memcpy).
     #[arg(long)]
     pub size_mib: Option<usize>,
-    /// codecs: schunk, chunk or ndarray, or a comma list (only chunk is implemented yet).
+    /// codecs: schunk, chunk or ndarray, or a comma list to run them back to back for every
+    /// configuration.
     #[arg(long, default_value = "schunk")]
     pub api: String,
     /// Comma list of codecs (default blosclz,lz4,lz4hc,zlib,zstd).
@@ -74,9 +76,32 @@ pub struct BenchArgs {
     /// codecs: chunk size in MiB.
     #[arg(long, default_value_t = 8)]
     pub chunk_mib: usize,
-    /// memcpy: timed runs (default 11). The codecs workload repeats adaptively.
+    /// memcpy: timed runs (default 11); nd-read: full reads (default 3); nd-lazy: chunk
+    /// metadata walks (default 3). The codecs workload repeats adaptively.
     #[arg(long)]
     pub runs: Option<usize>,
+    /// nd-read: comma list of b2nd-default, b2nd-explicit, b2nd-mem (default the first two;
+    /// zarr and h5py are reference-only backends).
+    #[arg(long)]
+    pub backend: Option<String>,
+    /// nd-read: array shape (default 640,640,640).
+    #[arg(long)]
+    pub nd_shape: Option<String>,
+    /// nd-lazy: array shape.
+    #[arg(long, default_value = "20000,20000,20000")]
+    pub lazy_shape: String,
+    /// nd-lazy: chunk shape.
+    #[arg(long, default_value = "200,200,200")]
+    pub lazy_chunks: String,
+    /// nd-read: skip the resize measurements.
+    #[arg(long)]
+    pub no_resize: bool,
+    /// nd-read, nd-lazy: keep the temporary files.
+    #[arg(long)]
+    pub keep: bool,
+    /// nd-read, nd-lazy: where temporary arrays go (default: the system temporary directory).
+    #[arg(long)]
+    pub workdir: Option<PathBuf>,
     /// codecs: compress and check each configuration once, without timing (compression
     /// ratios only). Not an `anchor.py` option.
     #[arg(long)]
@@ -160,7 +185,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "datasets" => datasets::run,
         "memcpy" => memcpy::run,
         "codecs" => codecs::run,
-        "nd-read" | "nd-lazy" => bail!("workload {workload}: not yet implemented in blosc2-rs"),
+        "nd-read" => nd::run_read,
+        "nd-lazy" => nd::run_lazy,
         other => bail!(
             "unknown workload '{other}' (expected one of {})",
             WORKLOADS.iter().map(|w| w.0).collect::<Vec<_>>().join(", ")

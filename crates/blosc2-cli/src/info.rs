@@ -1,0 +1,449 @@
+//! `blosc2 info FILE [--json]`: what a frame holds, from its metadata alone (header,
+//! metalayers, vlmetalayers, offsets and each chunk's 32-byte header; no chunk is
+//! decompressed).
+//!
+//! The report is built as [`Report`] and printed as JSON or as text. `.b2nd` files are
+//! frames too and are reported at the frame level; the array layer adds its own section
+//! through [`array_section`] (see the marked hook below).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use blosc2_core::chunk::SpecialKind;
+use blosc2_core::filter::FilterId;
+use blosc2_core::frame::{ChunkLocation, Frame, FrameType};
+use clap::Args;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Arguments of `blosc2 info`.
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// A contiguous frame (`.b2frame`, `.b2nd`), or a sparse-frame directory.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Everything `info` reports.
+#[derive(Serialize, Debug)]
+pub struct Report {
+    /// The path given.
+    pub path: String,
+    /// `frame` or `b2nd` (a frame with a `b2nd` metalayer).
+    pub kind: &'static str,
+    /// The fixed header fields.
+    pub header: HeaderReport,
+    /// Length of the trailer in bytes.
+    pub trailer_len: u64,
+    /// Number of chunks.
+    pub nchunks: u64,
+    /// Fixed metalayers in order.
+    pub metalayers: Vec<MetaReport>,
+    /// Variable-length metalayers in order.
+    pub vlmetalayers: Vec<VlMetaReport>,
+    /// Array-level information added by the array layer (`None` for plain frames).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub array: Option<Value>,
+    /// The chunk table.
+    pub chunks: Vec<ChunkReport>,
+}
+
+/// The fixed frame header.
+#[derive(Serialize, Debug)]
+pub struct HeaderReport {
+    /// Format version (low nibble of the general flags).
+    pub version: u8,
+    /// Header length including metalayers.
+    pub header_len: usize,
+    /// Frame length (contiguous: the whole frame; sparse: the index file).
+    pub frame_len: u64,
+    /// General flags, as `0x..`.
+    pub general_flags: String,
+    /// `contiguous` or `sparse`.
+    pub frame_type: &'static str,
+    /// Codec name (or `codec-N` for codecs this tool does not know).
+    pub codec: String,
+    /// Codec id.
+    pub codec_id: u8,
+    /// Codec meta byte.
+    pub codec_meta: u8,
+    /// Compression level.
+    pub clevel: u8,
+    /// Split mode.
+    pub splitmode: &'static str,
+    /// Uncompressed bytes.
+    pub nbytes: u64,
+    /// Compressed bytes of the chunks section.
+    pub cbytes: u64,
+    /// `nbytes / cbytes`.
+    pub ratio: f64,
+    /// Element size.
+    pub typesize: usize,
+    /// Block size (0 = automatic).
+    pub blocksize: usize,
+    /// Chunk size (> 0 fixed, 0 variable, -1 before the first chunk).
+    pub chunksize: i32,
+    /// Compression threads recorded.
+    pub nthreads_compress: i16,
+    /// Decompression threads recorded.
+    pub nthreads_decompress: i16,
+    /// Whether the frame has vlmetalayers.
+    pub has_vlmetalayers: bool,
+    /// Filter pipeline, the non-empty slots in order.
+    pub filters: Vec<FilterReport>,
+    /// Whether chunks use a dictionary.
+    pub use_dict: bool,
+}
+
+/// One filter slot.
+#[derive(Serialize, Debug)]
+pub struct FilterReport {
+    /// Slot 0..5.
+    pub slot: usize,
+    /// Filter id.
+    pub id: u8,
+    /// Filter name (or `filter-N`).
+    pub name: String,
+    /// Meta byte.
+    pub meta: u8,
+}
+
+/// One fixed metalayer.
+#[derive(Serialize, Debug)]
+pub struct MetaReport {
+    /// Name.
+    pub name: String,
+    /// Content size in bytes.
+    pub size: usize,
+    /// The content decoded as msgpack, when it is msgpack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// The raw content in hex (first 1024 bytes).
+    pub raw_hex: String,
+}
+
+/// One variable-length metalayer.
+#[derive(Serialize, Debug)]
+pub struct VlMetaReport {
+    /// Name.
+    pub name: String,
+    /// Decompressed size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<usize>,
+    /// Size of the stored chunk.
+    pub cbytes: usize,
+    /// The value decoded as msgpack, when it is msgpack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// Why the value could not be read, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One row of the chunk table.
+#[derive(Serialize, Debug)]
+pub struct ChunkReport {
+    /// Chunk index.
+    pub index: u64,
+    /// Uncompressed size.
+    pub nbytes: usize,
+    /// Compressed size.
+    pub cbytes: usize,
+    /// `nbytes / cbytes`.
+    pub ratio: f64,
+    /// `none`, `zero`, `nan`, `value` or `uninit`.
+    pub special: &'static str,
+    /// The repeated value of a `value` chunk, in hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Where the chunk is: `offset N`, `file N` or `special offset`.
+    pub location: String,
+    /// Why the chunk header could not be read, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Converts a msgpack value to JSON: binaries and extension values become
+/// `{"bin": hex}` / `{"ext": type, "hex": ...}`, maps with non-string keys become lists of
+/// pairs, non-finite floats become strings.
+pub fn msgpack_to_json(v: &rmpv::Value) -> Value {
+    use rmpv::Value as M;
+    match v {
+        M::Nil => Value::Null,
+        M::Boolean(b) => Value::Bool(*b),
+        M::Integer(i) => i
+            .as_i64()
+            .map(Value::from)
+            .or_else(|| i.as_u64().map(Value::from))
+            .unwrap_or_else(|| Value::String(i.to_string())),
+        M::F32(f) => float(f64::from(*f)),
+        M::F64(f) => float(*f),
+        M::String(s) => match s.as_str() {
+            Some(s) => Value::String(s.to_string()),
+            None => serde_json::json!({ "bin": hex(s.as_bytes()) }),
+        },
+        M::Binary(b) => serde_json::json!({ "bin": hex(b) }),
+        M::Array(a) => Value::Array(a.iter().map(msgpack_to_json).collect()),
+        M::Map(m) => {
+            if m.iter().all(|(k, _)| k.as_str().is_some()) {
+                let mut o = serde_json::Map::new();
+                for (k, v) in m {
+                    o.insert(k.as_str().unwrap_or_default().to_string(), msgpack_to_json(v));
+                }
+                Value::Object(o)
+            } else {
+                Value::Array(
+                    m.iter().map(|(k, v)| Value::Array(vec![msgpack_to_json(k), msgpack_to_json(v)])).collect(),
+                )
+            }
+        }
+        M::Ext(t, d) => serde_json::json!({ "ext": t, "hex": hex(d) }),
+    }
+}
+
+fn float(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map(Value::Number).unwrap_or_else(|| Value::String(f.to_string()))
+}
+
+fn special_name(k: Option<SpecialKind>) -> &'static str {
+    match k {
+        None => "none",
+        Some(SpecialKind::Zeros) => "zero",
+        Some(SpecialKind::Nan) => "nan",
+        Some(SpecialKind::Value) => "value",
+        Some(SpecialKind::Uninit) => "uninit",
+    }
+}
+
+fn ratio(n: u64, c: u64) -> f64 {
+    if c == 0 {
+        0.0
+    } else {
+        (n as f64 / c as f64 * 1000.0).round() / 1000.0
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// ARRAY LAYER HOOK. The b2nd layer extends `info` here: return `Some(object)` with the
+// array's fields (shape, chunks, blocks, dtype, ...) for frames holding an array. Text
+// output prints each key of the object as `  key: value` under an `array:` heading; JSON
+// output puts the object under "array". Until then `.b2nd` files are reported at the
+// frame level (their `b2nd` metalayer appears decoded among the metalayers).
+// ---------------------------------------------------------------------------------------
+/// The array section of the report for a frame holding a b2nd array, if any.
+pub fn array_section(path: &Path, frame: &Frame) -> Option<Value> {
+    crate::nd_cmd::array_section(path, frame)
+}
+
+/// Builds the report of the frame at `path`.
+pub fn report(path: &Path, frame: &Frame) -> Report {
+    let h = frame.header();
+    let filters = (0..6)
+        .filter(|&k| h.filters.filters[k] != 0)
+        .map(|k| {
+            let id = h.filters.filters[k];
+            FilterReport {
+                slot: k,
+                id,
+                name: FilterId(id).name().map(str::to_string).unwrap_or_else(|| format!("filter-{id}")),
+                meta: h.filters.meta[k],
+            }
+        })
+        .collect();
+    let header = HeaderReport {
+        version: h.version(),
+        header_len: h.header_len,
+        frame_len: h.frame_len,
+        general_flags: format!("{:#04x}", h.general_flags),
+        frame_type: match h.frame_type {
+            FrameType::Contiguous => "contiguous",
+            FrameType::Sparse => "sparse",
+        },
+        codec: h.codec.name().map(str::to_string).unwrap_or_else(|| format!("codec-{}", h.codec.0)),
+        codec_id: h.codec.0,
+        codec_meta: h.codec_meta,
+        clevel: h.clevel,
+        splitmode: h.splitmode.name(),
+        nbytes: h.nbytes,
+        cbytes: h.cbytes,
+        ratio: ratio(h.nbytes, h.cbytes),
+        typesize: h.typesize,
+        blocksize: h.blocksize,
+        chunksize: h.chunksize,
+        nthreads_compress: h.nthreads_compress,
+        nthreads_decompress: h.nthreads_decompress,
+        has_vlmetalayers: h.has_vlmetalayers,
+        filters,
+        use_dict: h.use_dict,
+    };
+    let metalayers = frame
+        .metalayers()
+        .iter()
+        .map(|(name, content)| MetaReport {
+            name: name.to_string(),
+            size: content.len(),
+            value: blosc2_core::schunk::meta::unpack_value(name, content).ok().map(|v| msgpack_to_json(&v)),
+            raw_hex: hex(&content[..content.len().min(1024)]),
+        })
+        .collect();
+    let vlmetalayers = frame
+        .vlmetalayers()
+        .iter_chunks()
+        .map(|(name, c)| {
+            let mut r = VlMetaReport { name: name.to_string(), size: None, cbytes: c.len(), value: None, error: None };
+            match frame.vlmetalayers().get(name) {
+                Ok(bytes) => {
+                    r.size = Some(bytes.len());
+                    match blosc2_core::schunk::meta::unpack_value(name, &bytes) {
+                        Ok(v) => r.value = Some(msgpack_to_json(&v)),
+                        Err(_) => r.value = Some(serde_json::json!({ "bin": hex(&bytes[..bytes.len().min(1024)]) })),
+                    }
+                }
+                Err(e) => r.error = Some(e.to_string()),
+            }
+            r
+        })
+        .collect();
+    let chunks = (0..frame.nchunks())
+        .map(|i| match frame.chunk_info(i) {
+            Ok(c) => ChunkReport {
+                index: i,
+                nbytes: c.nbytes,
+                cbytes: c.cbytes,
+                ratio: ratio(c.nbytes as u64, c.cbytes as u64),
+                special: special_name(c.special),
+                value: c.value.as_deref().map(hex),
+                location: match c.location {
+                    ChunkLocation::Offset(o) => format!("offset {o}"),
+                    ChunkLocation::File(id) => format!("file {id}"),
+                    ChunkLocation::SpecialOffset => "special offset".to_string(),
+                    ChunkLocation::Memory => "memory".to_string(),
+                },
+                error: None,
+            },
+            Err(e) => ChunkReport {
+                index: i,
+                nbytes: 0,
+                cbytes: 0,
+                ratio: 0.0,
+                special: "none",
+                value: None,
+                location: String::new(),
+                error: Some(e.to_string()),
+            },
+        })
+        .collect();
+    let kind = if frame.metalayers().contains("b2nd") { "b2nd" } else { "frame" };
+    Report {
+        path: path.display().to_string(),
+        kind,
+        header,
+        trailer_len: frame.trailer_len(),
+        nchunks: frame.nchunks(),
+        metalayers,
+        vlmetalayers,
+        array: array_section(path, frame),
+        chunks,
+    }
+}
+
+fn compact(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 200 {
+        format!("{}... ({} chars)", &s[..s.char_indices().nth(197).map(|(i, _)| i).unwrap_or(s.len())], s.len())
+    } else {
+        s
+    }
+}
+
+/// Prints the report as text.
+fn print_text(r: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let h = &r.header;
+    writeln!(out, "{}: {} ({} frame)", r.path, r.kind, h.frame_type)?;
+    writeln!(out, "header:")?;
+    writeln!(out, "  version: {}  header_len: {}  frame_len: {}", h.version, h.header_len, h.frame_len)?;
+    writeln!(out, "  general_flags: {}  trailer_len: {}", h.general_flags, r.trailer_len)?;
+    writeln!(
+        out,
+        "  codec: {} (id {}, meta {})  clevel: {}  splitmode: {}",
+        h.codec, h.codec_id, h.codec_meta, h.clevel, h.splitmode
+    )?;
+    let filters: Vec<String> = h.filters.iter().map(|f| format!("{}:{}", f.name, f.meta)).collect();
+    writeln!(out, "  filters: [{}]  use_dict: {}", filters.join(", "), h.use_dict)?;
+    writeln!(out, "  typesize: {}  blocksize: {}  chunksize: {}", h.typesize, h.blocksize, h.chunksize)?;
+    writeln!(out, "  nbytes: {}  cbytes: {}  ratio: {:.3}", h.nbytes, h.cbytes, h.ratio)?;
+    writeln!(out, "  nthreads: {} compress, {} decompress", h.nthreads_compress, h.nthreads_decompress)?;
+    writeln!(out, "metalayers: {}", r.metalayers.len())?;
+    for m in &r.metalayers {
+        match &m.value {
+            Some(v) => writeln!(out, "  {}: {} bytes = {}", m.name, m.size, compact(v))?,
+            None => {
+                writeln!(out, "  {}: {} bytes (not msgpack) {}", m.name, m.size, &m.raw_hex[..m.raw_hex.len().min(64)])?
+            }
+        }
+    }
+    writeln!(out, "vlmetalayers: {}", r.vlmetalayers.len())?;
+    for m in &r.vlmetalayers {
+        match (&m.value, &m.error) {
+            (_, Some(e)) => writeln!(out, "  {}: {} bytes stored, unreadable: {e}", m.name, m.cbytes)?,
+            (Some(v), None) => {
+                writeln!(out, "  {}: {} bytes ({} stored) = {}", m.name, m.size.unwrap_or(0), m.cbytes, compact(v))?
+            }
+            (None, None) => writeln!(out, "  {}: {} bytes stored", m.name, m.cbytes)?,
+        }
+    }
+    if let Some(Value::Object(a)) = &r.array {
+        writeln!(out, "array:")?;
+        for (k, v) in a {
+            writeln!(out, "  {k}: {}", compact(v))?;
+        }
+    }
+    writeln!(out, "chunks: {}", r.nchunks)?;
+    if !r.chunks.is_empty() {
+        writeln!(out, "  {:>8} {:>12} {:>12} {:>9}  {:<8} location", "index", "nbytes", "cbytes", "ratio", "special")?;
+    }
+    for c in &r.chunks {
+        if let Some(e) = &c.error {
+            writeln!(out, "  {:>8} unreadable: {e}", c.index)?;
+            continue;
+        }
+        let special = match &c.value {
+            Some(v) => format!("{}={v}", c.special),
+            None => c.special.to_string(),
+        };
+        writeln!(
+            out,
+            "  {:>8} {:>12} {:>12} {:>9.3}  {:<8} {}",
+            c.index, c.nbytes, c.cbytes, c.ratio, special, c.location
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `blosc2 info`.
+pub fn run(args: InfoArgs) -> Result<()> {
+    let frame = crate::frame_cmd::open_frame(&args.file)?;
+    let r = report(&args.file, &frame);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &r)?;
+        writeln!(out)?;
+    } else {
+        print_text(&r, &mut out)?;
+    }
+    std::io::Write::flush(&mut out)?;
+    let bad = r.chunks.iter().filter(|c| c.error.is_some()).count();
+    if bad > 0 {
+        bail!("{}: {bad} of {} chunk headers are unreadable", args.file.display(), r.nchunks);
+    }
+    Ok(())
+}
+
+use std::io::Write as _;
