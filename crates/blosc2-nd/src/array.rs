@@ -150,9 +150,7 @@ impl NdArray {
             SpecialKind::Value => blosc2_core::chunk::special::repeat_value(&self.cparams, nbytes, value)?,
             _ => self.schunk.special_chunk(kind, nbytes, value)?,
         };
-        for _ in 0..self.geom.nchunks() {
-            self.schunk.append_chunk(chunk.clone())?;
-        }
+        self.schunk.append_chunk_repeated(chunk, self.geom.nchunks())?;
         Ok(self)
     }
 

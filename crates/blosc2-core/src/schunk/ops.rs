@@ -195,6 +195,46 @@ impl SChunk {
         Ok(self.nchunks())
     }
 
+    /// Appends `count` copies of one compressed chunk; returns the new number of chunks.
+    /// In memory the copies share one buffer, so filling a huge array with special chunks
+    /// costs a few bytes per chunk.
+    ///
+    /// # Errors
+    /// As [`SChunk::append_chunk`].
+    pub fn append_chunk_repeated(&mut self, chunk: Vec<u8>, count: u64) -> Result<u64> {
+        // The first two copies go through the size rules (the second one sees the first as
+        // the last chunk); every later copy finds the same state.
+        for _ in 0..count.min(2) {
+            self.append_chunk(chunk.clone())?;
+        }
+        let rest = count.saturating_sub(2);
+        if rest == 0 {
+            return Ok(self.nchunks());
+        }
+        match &mut self.store {
+            Store::Memory(v) => {
+                let shared = v.last().expect("two chunks were just appended").clone();
+                let rest_usize = usize::try_from(rest)
+                    .map_err(|_| Error::IncompatibleChunk { reason: "more chunks than memory can index" })?;
+                v.try_reserve(rest_usize)
+                    .map_err(|_| Error::IncompatibleChunk { reason: "cannot reserve the chunk table" })?;
+                let (nb, cb) = {
+                    let h = ChunkHeader::parse(shared.bytes())?;
+                    (h.nbytes as u64, shared.bytes().len() as u64)
+                };
+                v.extend(std::iter::repeat_n(shared, rest_usize));
+                self.nbytes += nb * rest;
+                self.cbytes += cb * rest;
+            }
+            _ => {
+                for _ in 0..rest {
+                    self.append_chunk(chunk.clone())?;
+                }
+            }
+        }
+        Ok(self.nchunks())
+    }
+
     /// Compresses `data` with the super-chunk's parameters and appends it.
     ///
     /// # Errors
@@ -434,6 +474,26 @@ mod tests {
         assert_eq!(s.chunksize(), 400);
         s.update_buffer(0, &items(0..10)).unwrap();
         assert_eq!(s.chunksize(), 0, "a short chunk that is not last");
+    }
+
+    #[test]
+    fn repeated_appends_equal_single_appends() {
+        for (first, chunk_items) in [(100, 100), (100, 30), (0, 100)] {
+            let mut one = SChunk::new(params());
+            let mut many = SChunk::new(params());
+            if first > 0 {
+                one.append_buffer(&items(0..first)).unwrap();
+                many.append_buffer(&items(0..first)).unwrap();
+            }
+            let zeros = one.special_chunk(SpecialKind::Zeros, chunk_items as usize * 4, &[]).unwrap();
+            for _ in 0..1000 {
+                one.append_chunk(zeros.clone()).unwrap();
+            }
+            many.append_chunk_repeated(zeros, 1000).unwrap();
+            assert_eq!(many.nchunks(), one.nchunks());
+            assert_eq!((many.nbytes(), many.cbytes(), many.chunksize()), (one.nbytes(), one.cbytes(), one.chunksize()));
+            assert_eq!(many.to_cframe().unwrap(), one.to_cframe().unwrap());
+        }
     }
 
     #[test]
