@@ -1,0 +1,427 @@
+//! Exploring a galaxy: whole-cube statistics from a walk over the chunk index (only
+//! non-empty chunks are decompressed) and exact region queries over the star table
+//! (`shared/spec/gaia.md` 3.6).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cube_store::{ArrayReader, ChunkKind};
+use crate::geom::Grid;
+use crate::ingest::read_summary;
+use crate::table::StarTable;
+
+/// A galaxy directory (or a bare cube file) with its grid.
+pub struct Galaxy {
+    /// The directory (None for a bare cube file).
+    pub dir: Option<PathBuf>,
+    /// The cube.
+    pub cube: ArrayReader,
+    /// Its grid.
+    pub grid: Grid,
+}
+
+impl Galaxy {
+    /// Opens a galaxy directory, or a bare `.b2nd` cube (then 1 ly cells around the centre
+    /// are assumed).
+    ///
+    /// # Errors
+    /// Missing files, a cube that is not a 3-D uint8 array, or a grid that disagrees with it.
+    pub fn open(path: &Path) -> Result<Galaxy> {
+        if path.is_dir() {
+            let s = read_summary(path)?;
+            let cube = ArrayReader::open(&path.join("cube.b2nd"))?;
+            check_cube(&cube, &s.grid)?;
+            return Ok(Galaxy { dir: Some(path.to_path_buf()), cube, grid: s.grid });
+        }
+        let cube = ArrayReader::open(path)?;
+        let m = cube.meta();
+        if m.shape.len() != 3 {
+            bail!("{} is not a 3-D array", path.display());
+        }
+        let side = m.shape[0] as u64;
+        let grid = Grid {
+            radius_ly: (side / 2) as f64,
+            cell_ly: 1.0,
+            side,
+            offset: (side / 2) as i64,
+            chunk: m.chunks[0] as u64,
+            block: m.blocks[0] as u64,
+        };
+        check_cube(&cube, &grid)?;
+        Ok(Galaxy { dir: None, cube, grid })
+    }
+}
+
+fn check_cube(cube: &ArrayReader, g: &Grid) -> Result<()> {
+    let m = cube.meta();
+    let want = crate::cube::cube_meta(g);
+    if m.shape != want.shape || m.chunks != want.chunks || m.blocks != want.blocks || m.dtype != "|u1" {
+        bail!(
+            "cube layout shape {:?} chunks {:?} blocks {:?} dtype {} does not match the grid (expected {:?} {:?} {:?} |u1)",
+            m.shape,
+            m.chunks,
+            m.blocks,
+            m.dtype,
+            want.shape,
+            want.chunks,
+            want.blocks
+        );
+    }
+    Ok(())
+}
+
+/// The fullest cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MaxCell {
+    /// Cell indices.
+    pub cell: [u64; 3],
+    /// Stars in it (as stored: saturates at 255).
+    pub count: u64,
+    /// Centre of the cell in ly.
+    pub center_ly: [f64; 3],
+}
+
+/// Bounding box of the non-empty cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BBox {
+    /// Lowest cell index per axis.
+    pub lo_cell: [u64; 3],
+    /// Highest cell index per axis.
+    pub hi_cell: [u64; 3],
+    /// Lower corner in ly.
+    pub lo_ly: [f64; 3],
+    /// Upper corner in ly (upper edge of the highest cells).
+    pub hi_ly: [f64; 3],
+}
+
+/// Distance histogram from cell centres.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Histogram {
+    /// Bin width in ly.
+    pub bin_ly: f64,
+    /// Stars per bin (bin k covers [k bin, (k+1) bin); the last bin also takes cell centres
+    /// beyond the radius).
+    pub counts: Vec<u64>,
+}
+
+/// Whole-cube statistics (`milkyway stats`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stats {
+    /// Total stars (sum of the cells).
+    pub stars: u64,
+    /// Non-empty cells.
+    pub nonempty_cells: u64,
+    /// Non-empty (non-special) chunks.
+    pub nonempty_chunks: u64,
+    /// All chunks.
+    pub nchunks: u64,
+    /// ZERO chunks.
+    pub zero_chunks: u64,
+    /// Non-special chunks / all chunks.
+    pub occupancy: f64,
+    /// Cells at 255 (saturated).
+    pub saturated_cells: u64,
+    /// The fullest cell (the lowest cell index in C order on ties).
+    pub max_cell: Option<MaxCell>,
+    /// Bounding box.
+    pub bbox: Option<BBox>,
+    /// Distance histogram.
+    pub distance_histogram: Histogram,
+    /// Compressed bytes of the data chunks.
+    pub cbytes: u64,
+}
+
+#[derive(Default)]
+struct Part {
+    stars: u64,
+    cells: u64,
+    sat: u64,
+    max: Option<([u64; 3], u64)>,
+    lo: Option<[u64; 3]>,
+    hi: Option<[u64; 3]>,
+    hist: Vec<u64>,
+}
+
+impl Part {
+    fn merge(mut self, o: Part) -> Part {
+        self.stars += o.stars;
+        self.cells += o.cells;
+        self.sat += o.sat;
+        if let Some(m) = o.max {
+            if self.max.is_none_or(|s| m.1 > s.1 || (m.1 == s.1 && m.0 < s.0)) {
+                self.max = Some(m);
+            }
+        }
+        self.lo = match (self.lo, o.lo) {
+            (Some(a), Some(b)) => Some([0, 1, 2].map(|k| a[k].min(b[k]))),
+            (a, b) => a.or(b),
+        };
+        self.hi = match (self.hi, o.hi) {
+            (Some(a), Some(b)) => Some([0, 1, 2].map(|k| a[k].max(b[k]))),
+            (a, b) => a.or(b),
+        };
+        if self.hist.len() < o.hist.len() {
+            self.hist.resize(o.hist.len(), 0);
+        }
+        for (a, b) in self.hist.iter_mut().zip(o.hist) {
+            *a += b;
+        }
+        self
+    }
+}
+
+/// The non-zero bytes of `b` with their positions, skipping zero words quickly.
+fn nonzero_bytes(b: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let words = b.chunks_exact(8);
+    let tail_at = b.len() - words.remainder().len();
+    let tail = b[tail_at..].iter().enumerate().map(move |(i, &v)| (tail_at + i, v));
+    words
+        .enumerate()
+        .filter(|(_, w)| u64::from_ne_bytes((*w).try_into().expect("8 bytes")) != 0)
+        .flat_map(|(k, w)| w.iter().enumerate().map(move |(i, &v)| (8 * k + i, v)))
+        .chain(tail)
+        .filter(|&(_, v)| v != 0)
+}
+
+/// Histogram bin of a cell (cell centre distance).
+pub fn hist_bin(grid: &Grid, cell: [u64; 3], bin_ly: f64, nbins: usize) -> usize {
+    let c = grid.cell_center(cell);
+    let d = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+    ((d / bin_ly) as usize).min(nbins - 1)
+}
+
+/// Computes [`Stats`] by walking the chunk index and decompressing only data chunks.
+///
+/// # Errors
+/// Read and decoding errors.
+pub fn stats(g: &Galaxy, bin_ly: f64) -> Result<Stats> {
+    let n = g.cube.nchunks();
+    let mut data = Vec::new();
+    let mut zero = 0u64;
+    let mut cbytes = 0u64;
+    for i in 0..n {
+        match g.cube.chunk_kind(i)? {
+            (ChunkKind::Zero, _) => zero += 1,
+            (ChunkKind::Data, cb) => {
+                data.push(i);
+                cbytes += cb as u64;
+            }
+            (ChunkKind::OtherSpecial, _) => bail!("chunk {i} is a special chunk other than ZERO"),
+        }
+    }
+    let grid = g.grid;
+    let nbins = (grid.radius_ly / bin_ly).ceil().max(1.0) as usize;
+    let part = data
+        .par_iter()
+        .map(|&i| -> Result<Part> {
+            let mut p = Part { hist: vec![0; nbins], ..Default::default() };
+            let bc = grid.block_cells();
+            let c = g.cube.chunk(i)?;
+            let blocks: Vec<(usize, Vec<u8>)> = match crate::sparse_chunk::nonzero_blocks(&c) {
+                Some(list) => list
+                    .into_iter()
+                    .map(|bn| Ok((bn, blosc2_core::chunk::decompress_block(&c, bn)?)))
+                    .collect::<Result<_>>()?,
+                None => {
+                    let mut buf = vec![0u8; g.cube.chunk_nbytes()];
+                    g.cube.read_chunk(i, &mut buf)?;
+                    buf.chunks(bc).enumerate().map(|(bn, b)| (bn, b.to_vec())).collect()
+                }
+            };
+            for (bn, block) in blocks {
+                for (inb, v) in nonzero_bytes(&block) {
+                    let off = bn * bc + inb;
+                    let cell = grid.cell_at(i, off).context("non-zero padding in a chunk")?;
+                    let v = u64::from(v);
+                    p.stars += v;
+                    p.cells += 1;
+                    if v == 255 {
+                        p.sat += 1;
+                    }
+                    if p.max.is_none_or(|m| v > m.1 || (v == m.1 && cell < m.0)) {
+                        p.max = Some((cell, v));
+                    }
+                    p.lo = Some(p.lo.map_or(cell, |a| [0, 1, 2].map(|k| a[k].min(cell[k]))));
+                    p.hi = Some(p.hi.map_or(cell, |a| [0, 1, 2].map(|k| a[k].max(cell[k]))));
+                    p.hist[hist_bin(&grid, cell, bin_ly, nbins)] += v;
+                }
+            }
+            Ok(p)
+        })
+        .try_reduce(|| Part { hist: vec![0; nbins], ..Default::default() }, |a, b| Ok(a.merge(b)))?;
+    Ok(Stats {
+        stars: part.stars,
+        nonempty_cells: part.cells,
+        nonempty_chunks: data.len() as u64,
+        nchunks: n,
+        zero_chunks: zero,
+        occupancy: if n == 0 { 0.0 } else { data.len() as f64 / n as f64 },
+        saturated_cells: part.sat,
+        max_cell: part.max.map(|(cell, count)| MaxCell { cell, count, center_ly: grid.cell_center(cell) }),
+        bbox: match (part.lo, part.hi) {
+            (Some(lo), Some(hi)) => Some(BBox {
+                lo_cell: lo,
+                hi_cell: hi,
+                lo_ly: grid.cell_corner(lo),
+                hi_ly: grid.cell_corner(hi.map(|v| v + 1)),
+            }),
+            _ => None,
+        },
+        distance_histogram: Histogram { bin_ly, counts: part.hist },
+        cbytes,
+    })
+}
+
+/// A query region in ly around the Sun.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Region {
+    /// Centre and radius: |p - c| <= r.
+    Sphere {
+        /// Centre.
+        c: [f64; 3],
+        /// Radius.
+        r: f64,
+    },
+    /// Closed box lo <= p <= hi per axis.
+    Box {
+        /// Lower corner.
+        lo: [f64; 3],
+        /// Upper corner.
+        hi: [f64; 3],
+    },
+}
+
+impl Region {
+    /// Parses `x,y,z,r` as a sphere.
+    ///
+    /// # Errors
+    /// Not four numbers, or a negative radius.
+    pub fn parse_sphere(s: &str) -> Result<Region> {
+        let v: Vec<f64> = s
+            .split(',')
+            .map(|t| t.trim().parse::<f64>())
+            .collect::<std::result::Result<_, _>>()
+            .with_context(|| format!("--sphere {s:?}: expected x,y,z,r (numbers in ly)"))?;
+        if v.len() != 4 || v[3].is_nan() || v[3] < 0.0 {
+            bail!("--sphere {s:?}: expected x,y,z,r with r >= 0");
+        }
+        Ok(Region::Sphere { c: [v[0], v[1], v[2]], r: v[3] })
+    }
+
+    /// Parses `x0:x1,y0:y1,z0:z1` as a box.
+    ///
+    /// # Errors
+    /// Not three ranges of numbers with lo <= hi.
+    pub fn parse_box(s: &str) -> Result<Region> {
+        let err = || format!("--box {s:?}: expected x0:x1,y0:y1,z0:z1 (numbers in ly)");
+        let parts: Vec<&str> = s.split(',').collect();
+        if parts.len() != 3 {
+            bail!(err());
+        }
+        let mut lo = [0.0f64; 3];
+        let mut hi = [0.0f64; 3];
+        for (a, p) in parts.iter().enumerate() {
+            let (l, h) = p.split_once(':').with_context(err)?;
+            lo[a] = l.trim().parse().with_context(err)?;
+            hi[a] = h.trim().parse().with_context(err)?;
+            if lo[a].is_nan() || hi[a].is_nan() || lo[a] > hi[a] {
+                bail!(err());
+            }
+        }
+        Ok(Region::Box { lo, hi })
+    }
+
+    /// Whether `p` lies in the region.
+    pub fn contains(&self, p: [f64; 3]) -> bool {
+        match *self {
+            Region::Sphere { c, r } => {
+                let d = [p[0] - c[0], p[1] - c[1], p[2] - c[2]];
+                d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= r * r
+            }
+            Region::Box { lo, hi } => (0..3).all(|a| p[a] >= lo[a] && p[a] <= hi[a]),
+        }
+    }
+
+    /// Axis-aligned bounds.
+    pub fn bounds(&self) -> ([f64; 3], [f64; 3]) {
+        match *self {
+            Region::Sphere { c, r } => (c.map(|v| v - r), c.map(|v| v + r)),
+            Region::Box { lo, hi } => (lo, hi),
+        }
+    }
+}
+
+/// A star found by a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoundStar {
+    /// Gaia source_id.
+    pub source_id: i64,
+    /// x in ly.
+    pub x: f64,
+    /// y in ly.
+    pub y: f64,
+    /// z in ly.
+    pub z: f64,
+    /// Distance from the Sun in ly.
+    pub distance_ly: f64,
+}
+
+/// Result of a query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryResult {
+    /// Stars in the region.
+    pub count: u64,
+    /// The stars (table order: by chunk, cell, source_id), at most the limit.
+    pub stars: Vec<FoundStar>,
+}
+
+/// Stars of the galaxy inside `region`, exactly (positions from the star table), reading only
+/// the table rows of the chunks the region touches.
+///
+/// # Errors
+/// Read errors; a bare cube without a star table.
+pub fn query(g: &Galaxy, region: &Region, limit: Option<usize>) -> Result<QueryResult> {
+    let dir = g.dir.as_ref().context("queries need a galaxy directory (with its star table), not a bare cube")?;
+    let table = StarTable::open(dir)?;
+    let grid = g.grid;
+    let (lo, hi) = region.bounds();
+    let clamp = |v: f64| -> u64 {
+        let i = (v / grid.cell_ly).floor() + grid.offset as f64;
+        i.clamp(0.0, (grid.side - 1) as f64) as u64
+    };
+    let outside = (0..3).any(|a| hi[a] < -(grid.offset as f64) * grid.cell_ly || lo[a] > grid.radius_ly * 2.0);
+    let mut res = QueryResult { count: 0, stars: Vec::new() };
+    if outside {
+        return Ok(res);
+    }
+    let clo = [0, 1, 2].map(|a| clamp(lo[a]) / grid.chunk);
+    let chi = [0, 1, 2].map(|a| clamp(hi[a]) / grid.chunk);
+    for ci in clo[0]..=chi[0] {
+        for cj in clo[1]..=chi[1] {
+            for ck in clo[2]..=chi[2] {
+                let rows = table.rows_of_chunk(grid.nchunk([ci, cj, ck]));
+                if rows.is_empty() {
+                    continue;
+                }
+                for s in table.read(rows)? {
+                    if region.contains(s.pos) {
+                        res.count += 1;
+                        if limit.is_none_or(|l| res.stars.len() < l) {
+                            res.stars.push(FoundStar {
+                                source_id: s.source_id,
+                                x: s.pos[0],
+                                y: s.pos[1],
+                                z: s.pos[2],
+                                distance_ly: s.d_ly,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(res)
+}

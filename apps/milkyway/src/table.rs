@@ -1,0 +1,104 @@
+//! The star table of a galaxy: 1-D b2nd arrays `stars/{source_id,x,y,z,mag}.b2nd` in
+//! chunk order (chunk, offset in chunk, source_id), with an index of the rows of every
+//! non-empty cube chunk (`stars/chunk_nchunk.b2nd`, `stars/chunk_start.b2nd`).
+
+use std::ops::Range;
+use std::path::Path;
+
+use anyhow::{ensure, Result};
+
+use crate::cube::TABLE_FILES;
+use crate::cube_store::ArrayReader;
+use crate::reader::Star;
+
+/// An opened star table.
+pub struct StarTable {
+    cols: Vec<ArrayReader>,
+    /// Number of stars.
+    pub len: u64,
+    /// Non-empty chunk numbers, ascending.
+    pub chunk_nchunk: Vec<u64>,
+    /// First row of each non-empty chunk (plus `len` at the end).
+    pub chunk_start: Vec<u64>,
+}
+
+fn as_i64(b: &[u8]) -> Vec<i64> {
+    b.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("8"))).collect()
+}
+
+fn as_f64(b: &[u8]) -> Vec<f64> {
+    b.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8"))).collect()
+}
+
+impl StarTable {
+    /// Opens the table of the galaxy directory `galaxy`.
+    ///
+    /// # Errors
+    /// Missing or inconsistent files.
+    pub fn open(galaxy: &Path) -> Result<StarTable> {
+        let dir = galaxy.join("stars");
+        let cols: Vec<ArrayReader> =
+            TABLE_FILES.iter().map(|f| ArrayReader::open(&dir.join(f))).collect::<Result<_>>()?;
+        let len = cols[0].meta().shape[0] as u64;
+        for c in &cols[1..5] {
+            ensure!(c.meta().shape[0] as u64 == len, "star table columns of different lengths in {}", dir.display());
+        }
+        let nidx = cols[5].meta().shape[0] as u64;
+        let chunk_nchunk = as_i64(&cols[5].read_items_1d(0, nidx)?).into_iter().map(|v| v as u64).collect();
+        let mut chunk_start: Vec<u64> =
+            as_i64(&cols[6].read_items_1d(0, nidx)?).into_iter().map(|v| v as u64).collect();
+        chunk_start.push(len);
+        Ok(StarTable { cols, len, chunk_nchunk, chunk_start })
+    }
+
+    /// Rows of the stars in cube chunk `nchunk` (empty when it has none).
+    pub fn rows_of_chunk(&self, nchunk: u64) -> Range<u64> {
+        match self.chunk_nchunk.binary_search(&nchunk) {
+            Ok(k) => self.chunk_start[k]..self.chunk_start[k + 1],
+            Err(_) => 0..0,
+        }
+    }
+
+    /// The stars of rows `r` (distance recomputed from the position).
+    ///
+    /// # Errors
+    /// Read errors.
+    pub fn read(&self, r: Range<u64>) -> Result<Vec<Star>> {
+        if r.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = as_i64(&self.cols[0].read_items_1d(r.start, r.end)?);
+        let x = as_f64(&self.cols[1].read_items_1d(r.start, r.end)?);
+        let y = as_f64(&self.cols[2].read_items_1d(r.start, r.end)?);
+        let z = as_f64(&self.cols[3].read_items_1d(r.start, r.end)?);
+        let m = self.cols[4].read_items_1d(r.start, r.end)?;
+        Ok((0..ids.len())
+            .map(|i| {
+                let pos = [x[i], y[i], z[i]];
+                Star {
+                    source_id: ids[i],
+                    pos,
+                    d_ly: (pos[0] * pos[0] + pos[1] * pos[1] + pos[2] * pos[2]).sqrt(),
+                    mag: f32::from_le_bytes(m[4 * i..4 * i + 4].try_into().expect("4")),
+                }
+            })
+            .collect())
+    }
+
+    /// Calls `f` with every star in table order, reading a table chunk at a time.
+    ///
+    /// # Errors
+    /// Read errors and the errors of `f`.
+    pub fn for_each_star(&self, mut f: impl FnMut(Star) -> Result<()>) -> Result<()> {
+        let step = crate::cube::TABLE_CHUNK as u64;
+        let mut at = 0;
+        while at < self.len {
+            let end = (at + step).min(self.len);
+            for s in self.read(at..end)? {
+                f(s)?;
+            }
+            at = end;
+        }
+        Ok(())
+    }
+}
