@@ -19,6 +19,14 @@ each column).
 anchor.py for the data sets and compression parameters and compresses every chunk once
 with blosc2.compress2, as anchor.py's api=chunk does.
 
+--workload nd-read / nd-lazy runs those workloads instead (A B per round, --rounds N),
+joins the records per backend (nd-read) or per shape (nd-lazy) and prints, per timed
+operation, the reference and our median times and the speedup ref time / our time
+(> 1: ours faster), then a summary (median, worst, and the cells where ours is slower):
+
+    .venv/bin/python scripts/compare.py --workload nd-read --backend b2nd-default,b2nd-explicit
+    .venv/bin/python scripts/compare.py --workload nd-lazy --lazy-shape 20000,20000,2000 --rounds 2
+
 Needs python-blosc2 and numpy (scripts/setup-python.sh) for the reference side only.
 """
 
@@ -250,7 +258,7 @@ def fmt(x, spec=".3f"):
 
 
 def cell_name(r: dict) -> str:
-    return f"{r['dataset']} {r['codec']} {r['filter']} c{r['clevel']} ts{r['typesize']} nt{r['nthreads']}"
+    return f"{r['api']} {r['dataset']} {r['codec']} {r['filter']} c{r['clevel']} ts{r['typesize']} nt{r['nthreads']}"
 
 
 COLUMNS = [("c_ratio", "compress GB/s ours/ref", min), ("d_ratio", "decompress GB/s ours/ref", min),
@@ -286,12 +294,12 @@ def summarize_rows(rows: list[dict]) -> dict:
 
 
 def table_lines(rows: list[dict], markdown: bool) -> list[str]:
-    head = ["dataset", "codec", "filter", "cl", "ts", "nt", "cratio ref", "cratio ours", "cr o/r", "cbytes o-r",
+    head = ["api", "dataset", "codec", "filter", "cl", "ts", "nt", "cratio ref", "cratio ours", "cr o/r", "cbytes o-r",
             "C ref", "C ours", "C o/r", "D ref", "D ours", "D o/r", "Ccpu o/r", "Dcpu o/r", "bs ref", "bs ours", "note"]
     body = []
     for r in rows:
         note = "; ".join(f"{s}: {r[f'{s}_problem']}" for s in ("ref", "ours") if r[f"{s}_problem"])
-        body.append([r["dataset"], r["codec"], r["filter"], str(r["clevel"]), str(r["typesize"]),
+        body.append([r["api"], r["dataset"], r["codec"], r["filter"], str(r["clevel"]), str(r["typesize"]),
                      str(r["nthreads"]), fmt(r["ref_cratio"], ".2f"), fmt(r["ours_cratio"], ".2f"),
                      fmt(r["cratio_ratio"], ".4f"), fmt(r["cbytes_diff"], "+d"), fmt(r["ref_c_gbps"]), fmt(r["ours_c_gbps"]),
                      fmt(r["c_ratio"], ".2f"), fmt(r["ref_d_gbps"]), fmt(r["ours_d_gbps"]),
@@ -302,7 +310,7 @@ def table_lines(rows: list[dict], markdown: bool) -> list[str]:
         lines += ["| " + " | ".join(b) + " |" for b in body]
         return lines
     widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
-    line = lambda cols: "  ".join(c.ljust(w) if i < 3 or i == len(cols) - 1 else c.rjust(w)
+    line = lambda cols: "  ".join(c.ljust(w) if i < 4 or i == len(cols) - 1 else c.rjust(w)
                                   for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
     return [line(head)] + [line(b) for b in body]
 
@@ -343,6 +351,162 @@ def summary_lines(summ: dict, markdown: bool) -> list[str]:
 
 
 # --------------------------------------------------------------------------
+# nd-read / nd-lazy
+# --------------------------------------------------------------------------
+
+# (field, label, how the time is read from a record)
+ND_READ_OPS = [("create", "create"), ("open_s", "open"), ("plane_axis0", "plane axis 0"),
+               ("plane_axis1", "plane axis 1"), ("plane_axis2", "plane axis 2"), ("cube10", "cube10"),
+               ("element", "element"), ("full", "full"), ("resize_grow", "resize grow"),
+               ("resize_shrink", "resize shrink")]
+ND_LAZY_OPS = [("create", "create"), ("open", "open"), ("iterchunks_info", "chunk walk (total)"),
+               ("iterchunks_info.per_chunk_us", "chunk walk per chunk (us)"), ("element_s", "element (centre)"),
+               ("cube10_s", "cube [0:10]^3"), ("resize_grow", "resize grow"), ("resize_shrink", "resize shrink"),
+               ("create_in_memory", "create in memory")]
+
+
+def nd_time(rec: dict, field: str):
+    """Median seconds of a timed field (a summary or a bare number); `a.b` reads a sub-key."""
+    if "." in field:
+        top, sub = field.split(".", 1)
+        v = rec.get(top)
+        return v.get(sub) if isinstance(v, dict) else None
+    v = rec.get(field)
+    if isinstance(v, dict):
+        return v.get("median_s")
+    return v if isinstance(v, (int, float)) else None
+
+
+def nd_key(rec: dict):
+    if rec.get("workload") == "nd-read":
+        return ("nd-read", rec.get("backend"), tuple(rec.get("shape") or ()), rec.get("nthreads"))
+    return ("nd-lazy", tuple(rec.get("shape") or ()), tuple(rec.get("chunks") or ()), rec.get("nthreads"))
+
+
+def nd_join(ref_recs: list[dict], our_recs: list[dict], workload: str) -> list[dict]:
+    """One row per (configuration, operation): medians across the rounds of each side."""
+    ops = ND_READ_OPS if workload == "nd-read" else ND_LAZY_OPS
+    groups: dict[tuple, dict] = {}
+    for side, recs in (("ref", ref_recs), ("ours", our_recs)):
+        for r in recs:
+            if r.get("workload") == workload:
+                groups.setdefault(nd_key(r), {"ref": [], "ours": []})[side].append(r)
+    rows = []
+    for key, sides in groups.items():
+        cfg = " ".join(str(k) if not isinstance(k, tuple) else "x".join(map(str, k)) for k in key[1:])
+        info = {}
+        for side in ("ref", "ours"):
+            rs = sides[side]
+            last = rs[-1] if rs else {}
+            info[side] = {"n": len(rs), "chunks": last.get("chunks"), "blocks": last.get("blocks"),
+                          "cratio": last.get("cratio"), "disk_bytes": last.get("disk_bytes")}
+        for field, label in ops:
+            ref = med(nd_time(r, field) for r in sides["ref"])
+            ours = med(nd_time(r, field) for r in sides["ours"])
+            rows.append({"config": cfg, "op": label, "field": field, "ref_s": ref, "ours_s": ours,
+                         "speedup": ratio(ref, ours), "ref_n": info["ref"]["n"], "ours_n": info["ours"]["n"],
+                         "info": info})
+    return rows
+
+
+def nd_fmt_time(t, field: str) -> str:
+    if t is None:
+        return "-"
+    if field.endswith("per_chunk_us"):
+        return f"{t:.3f} us"
+    if t >= 1:
+        return f"{t:.3f} s"
+    if t >= 1e-3:
+        return f"{t * 1e3:.3f} ms"
+    return f"{t * 1e6:.1f} us"
+
+
+def nd_lines(rows: list[dict], markdown: bool) -> list[str]:
+    head = ["config", "operation", "ref", "ours", "speedup ref/ours", "runs ref/ours"]
+    body = [[r["config"], r["op"], nd_fmt_time(r["ref_s"], r["field"]), nd_fmt_time(r["ours_s"], r["field"]),
+             fmt(r["speedup"], ".2f"), f"{r['ref_n']}/{r['ours_n']}"] for r in rows]
+    out = []
+    if markdown:
+        out += ["| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"]
+        out += ["| " + " | ".join(b) + " |" for b in body]
+    else:
+        widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+        out += ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
+                for cols in [head] + body]
+    # Layout and size per configuration (shapes must agree for the times to be comparable).
+    seen = set()
+    out.append("")
+    for r in rows:
+        if r["config"] in seen:
+            continue
+        seen.add(r["config"])
+        i = r["info"]
+        same = i["ref"]["chunks"] == i["ours"]["chunks"] and i["ref"]["blocks"] == i["ours"]["blocks"]
+        out.append(f"{r['config']}: chunks ref {i['ref']['chunks']} ours {i['ours']['chunks']}, blocks ref "
+                   f"{i['ref']['blocks']} ours {i['ours']['blocks']}{'' if same else '  LAYOUTS DIFFER'}; cratio ref "
+                   f"{fmt(i['ref']['cratio'], '.3f')} ours {fmt(i['ours']['cratio'], '.3f')}; disk bytes ref "
+                   f"{i['ref']['disk_bytes']} ours {i['ours']['disk_bytes']}")
+    vals = [r for r in rows if r["speedup"] is not None and not r["field"].endswith("per_chunk_us")]
+    if vals:
+        sp = [r["speedup"] for r in vals]
+        worst = min(vals, key=lambda r: r["speedup"])
+        out.append("")
+        out.append(f"summary over {len(vals)} timed operations: speedup ref/ours median "
+                   f"{statistics.median(sp):.2f}, geometric mean "
+                   f"{statistics.geometric_mean(sp):.2f}, worst {worst['speedup']:.2f} ({worst['config']} "
+                   f"{worst['op']}), best {max(sp):.2f}")
+        slower = [r for r in vals if r["speedup"] < 1]
+        out.append(f"ours slower in {len(slower)} of {len(vals)}: " + (", ".join(
+            f"{r['config']} {r['op']} {r['speedup']:.2f}" for r in slower) or "none"))
+    return out
+
+
+def nd_side_cmd(side: str, args, out: str) -> list[str]:
+    a = ["--workload", args.workload, "--nthreads", args.nthreads]
+    if args.workload == "nd-read":
+        a += ["--backend", args.backend]
+        if args.nd_shape:
+            a += ["--nd-shape", args.nd_shape]
+    else:
+        a += ["--lazy-shape", args.lazy_shape, "--lazy-chunks", args.lazy_chunks]
+    if args.workdir:
+        a += ["--workdir", args.workdir]
+    a += ["--out", out]
+    return [args.python, args.anchor, *a] if side == "ref" else [args.ours, "bench", *a]
+
+
+def nd_main(args) -> int:
+    if args.from_dir:
+        outdir = args.from_dir
+    else:
+        if not os.path.exists(args.anchor) or not os.access(args.ours, os.X_OK):
+            log(f"error: need {args.anchor} and {args.ours}")
+            return 2
+        args.anchor = os.path.abspath(args.anchor)
+        outdir = args.outdir or os.path.join(ROOT, "target", "bench-results", time.strftime("%Y%m%d-%H%M%S"))
+        os.makedirs(outdir, exist_ok=True)
+        with open(os.path.join(outdir, f"session-{args.workload}.json"), "a") as f:
+            f.write(json.dumps({"argv": sys.argv[1:], **tool_versions(args)}) + "\n")
+        for rnd in range(args.rounds):
+            for side in ("ref", "ours"):
+                cmd = nd_side_cmd(side, args, os.path.join(outdir, f"{side}.jsonl"))
+                log(f"[{side}] round {rnd}: {' '.join(cmd)}")
+                t0 = time.perf_counter()
+                p = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+                log(f"[{side}] exit {p.returncode} after {time.perf_counter() - t0:.1f} s")
+    rows = nd_join(read_records(os.path.join(outdir, "ref.jsonl")), read_records(os.path.join(outdir, "ours.jsonl")),
+                   args.workload)
+    print("\n".join(nd_lines(rows, markdown=False)))
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(nd_lines(rows, markdown=True)) + "\n")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"rows": rows}, f, indent=1)
+    return 0
+
+
+# --------------------------------------------------------------------------
 
 
 def main(argv=None) -> int:
@@ -368,12 +532,22 @@ def main(argv=None) -> int:
     ap.add_argument("--from-dir", default=None, help="join the raw results of an earlier run; run nothing")
     ap.add_argument("--json", dest="json_out", default=None, help="write the joined table and summary as JSON")
     ap.add_argument("--markdown", default=None, help="write the joined table and summary as Markdown")
+    ap.add_argument("--workload", choices=["codecs", "nd-read", "nd-lazy"], default="codecs")
+    ap.add_argument("--backend", default="b2nd-default,b2nd-explicit", help="nd-read backends")
+    ap.add_argument("--nd-shape", default=None, help="nd-read shape (default 640,640,640)")
+    ap.add_argument("--lazy-shape", default="20000,20000,20000", help="nd-lazy shape")
+    ap.add_argument("--lazy-chunks", default="200,200,200", help="nd-lazy chunk shape")
+    ap.add_argument("--workdir", default=None, help="nd-read/nd-lazy: where the temporary arrays go")
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--ref-ratio-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.ref_ratio_worker:
         return ref_ratio_worker(args)
+    if args.workload in ("nd-read", "nd-lazy"):
+        if args.nthreads == "1,2":
+            args.nthreads = "2"  # both harnesses use max(--nthreads)
+        return nd_main(args)
 
     if args.from_dir:
         outdir = args.from_dir

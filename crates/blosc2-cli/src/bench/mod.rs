@@ -80,7 +80,9 @@ pub struct BenchArgs {
     /// metadata walks (default 3). The codecs workload repeats adaptively.
     #[arg(long)]
     pub runs: Option<usize>,
-    /// nd-read: comma list of b2nd-default, b2nd-explicit, b2nd-mem (default the first two;
+    /// nd-read: comma list of b2nd-default (automatic shapes, as python-blosc2 chooses them
+    /// on this machine), b2nd-default-wl ((5, 640, 640) / (1, 80, 640), the default of
+    /// WORKLOADS.md's machine), b2nd-explicit, b2nd-mem (default b2nd-default,b2nd-explicit;
     /// zarr and h5py are reference-only backends).
     #[arg(long)]
     pub backend: Option<String>,

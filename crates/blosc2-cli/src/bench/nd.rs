@@ -19,14 +19,17 @@ use serde_json::{json, Map, Value};
 
 use super::codecs::params_for;
 use super::datasets::{self, nd_positions, NdPositions};
-use super::record::{summarize, time_adaptive, timestamp, Adaptive, Sink, Summary};
+use super::record::{process_cpu_s, summarize, time_adaptive, timestamp, Adaptive, Sink, Summary};
 use super::{BenchArgs, IMPL};
 
 /// Shape of the `nd-read` array.
 pub const ND_SHAPE: [u64; 3] = [640, 640, 640];
-/// Chunk and block shapes python-blosc2 4.14.1 chooses for [`ND_SHAPE`] float32
-/// (`b2nd-default`; used explicitly so that both sides store the same layout).
-pub const DEFAULT_SHAPES: ([u64; 3], [u64; 3]) = ([5, 640, 640], [1, 80, 640]);
+/// Chunk and block shapes python-blosc2 4.14.1 chooses for [`ND_SHAPE`] float32 on the
+/// machine of WORKLOADS.md (backend `b2nd-default-wl`). The shapes depend on the CPU cache
+/// sizes: on a machine with 512 KiB L2 and 16 MiB L3 python-blosc2 chooses (2, 640, 640) /
+/// (1, 40, 640), so `b2nd-default` uses `blosc2_nd`'s automatic shapes, which follow the
+/// same rule on the same machine (the records carry both sides' shapes).
+pub const WL_DEFAULT_SHAPES: ([u64; 3], [u64; 3]) = ([5, 640, 640], [1, 80, 640]);
 /// Chunk and block shapes of `b2nd-explicit` and `b2nd-mem`.
 pub const EXPLICIT_SHAPES: ([u64; 3], [u64; 3]) = ([100, 100, 100], [20, 20, 20]);
 /// `nd-read` create: 3 runs below 0.5 s, 2 below 8 s (from 2 s the warm-up counts), else 1.
@@ -118,18 +121,26 @@ fn plane_of(data: &[u8], shape: &[u64; 3], ax: usize, k: u64) -> Vec<u8> {
     out
 }
 
-/// Times a read of every box in `boxes` once (one run each).
+/// Times a read of every box in `boxes` once (one run each); the summary also carries the
+/// process CPU time of each read (not in `anchor.py`'s records; CPU / wall shows how many
+/// cores a read kept busy).
 fn time_boxes(a: &NdArray, boxes: &[([u64; 3], [u64; 3])], nbytes: Option<usize>) -> Result<Summary> {
-    let mut times = Vec::with_capacity(boxes.len());
+    let (mut times, mut cpu) = (Vec::with_capacity(boxes.len()), Vec::with_capacity(boxes.len()));
     for (start, stop) in boxes {
+        let c0 = process_cpu_s();
         let (t, out) = timed(|| Ok(a.read_box(start, stop)?))?;
+        cpu.push(process_cpu_s() - c0);
         times.push(t);
         drop(out);
     }
-    Ok(summarize(&times, nbytes, &[]))
+    Ok(summarize(&times, nbytes, &cpu))
 }
 
-/// Grows axis 0 of `a` by one chunk and shrinks it back, 3 times: (grow, shrink, grown shape).
+/// A grow + shrink pair taking longer than this is not repeated (`runs` = 1 in the record).
+const RESIZE_ONCE_S: f64 = 20.0;
+
+/// Grows axis 0 of `a` by one chunk and shrinks it back, 3 times (once when the first pair
+/// takes [`RESIZE_ONCE_S`] or more): (grow, shrink, grown shape).
 fn time_resize(a: &mut NdArray, shape: &[u64]) -> Result<(Summary, Summary, Vec<u64>)> {
     let mut big = shape.to_vec();
     big[0] += a.chunks()[0];
@@ -137,6 +148,10 @@ fn time_resize(a: &mut NdArray, shape: &[u64]) -> Result<(Summary, Summary, Vec<
     for _ in 0..3 {
         grow.push(timed(|| Ok(a.resize(&big)?))?.0);
         shrink.push(timed(|| Ok(a.resize(shape)?))?.0);
+        eprintln!("  resize grow {:.3} s, shrink {:.3} s", grow[grow.len() - 1], shrink[shrink.len() - 1]);
+        if grow[0] + shrink[0] >= RESIZE_ONCE_S {
+            break;
+        }
     }
     Ok((summarize(&grow, None, &[]), summarize(&shrink, None, &[]), big))
 }
@@ -151,15 +166,21 @@ fn nd_read_backend(
     workdir: &Path,
     nt: usize,
 ) -> Result<Map<String, Value>> {
-    let (chunks, blocks) = match be {
-        "b2nd-default" => DEFAULT_SHAPES,
-        "b2nd-explicit" | "b2nd-mem" => EXPLICIT_SHAPES,
-        other => bail!("unknown backend '{other}' (expected b2nd-default, b2nd-explicit or b2nd-mem)"),
+    let shapes = match be {
+        "b2nd-default" => None,
+        "b2nd-default-wl" => Some(WL_DEFAULT_SHAPES),
+        "b2nd-explicit" | "b2nd-mem" => Some(EXPLICIT_SHAPES),
+        other => {
+            bail!("unknown backend '{other}' (expected b2nd-default, b2nd-default-wl, b2nd-explicit or b2nd-mem)")
+        }
     };
     let in_memory = be == "b2nd-mem";
     let path = workdir.join(format!("{be}.b2nd"));
     let dtype = DType::parse("<f4")?;
-    let opts = Options::new().chunks(&chunks).blocks(&blocks).cparams(nd_cparams(nt));
+    let mut opts = Options::new().cparams(nd_cparams(nt));
+    if let Some((chunks, blocks)) = shapes {
+        opts = opts.chunks(&chunks).blocks(&blocks);
+    }
     let mut rec = Map::new();
     for (k, v) in [
         ("workload", json!("nd-read")),
@@ -369,14 +390,6 @@ fn nd_lazy_record(
     ensure!(v.iter().all(|&b| b == 0), "cube [0:10]^3 is not zero");
     rec.insert("cube10_s".into(), json!(t));
     drop(a);
-    let mut a = NdArray::open_mut(path)?;
-    let (grow, shrink, big) = time_resize(&mut a, shape)?;
-    rec.insert("resize_grow".into(), sv(&grow));
-    rec.insert("resize_shrink".into(), sv(&shrink));
-    rec.insert("resize_to".into(), json!(big));
-    drop(a);
-    rec.insert("disk_bytes_after_resize".into(), json!(std::fs::metadata(path)?.len()));
-    eprintln!("  resize grow {:.3} s shrink {:.3} s", grow.median_s, shrink.median_s);
     let mut times = Vec::new();
     for _ in 0..3 {
         let (t, m) = timed(|| Ok(NdArray::zeros(shape, &dtype, &opts)?))?;
@@ -384,6 +397,15 @@ fn nd_lazy_record(
         drop(m);
     }
     rec.insert("create_in_memory".into(), sv(&summarize(&times, None, &[])));
+    if !args.no_resize {
+        let mut a = NdArray::open_mut(path)?;
+        let (grow, shrink, big) = time_resize(&mut a, shape)?;
+        rec.insert("resize_grow".into(), sv(&grow));
+        rec.insert("resize_shrink".into(), sv(&shrink));
+        rec.insert("resize_to".into(), json!(big));
+        drop(a);
+        rec.insert("disk_bytes_after_resize".into(), json!(std::fs::metadata(path)?.len()));
+    }
     rec.insert("ts".into(), json!(timestamp()));
     Ok(rec)
 }
