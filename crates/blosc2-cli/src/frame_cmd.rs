@@ -32,6 +32,10 @@ pub struct CompressArgs {
     /// Write a sparse frame: a directory with one file per chunk and a `chunks.b2frame` index.
     #[arg(long)]
     pub sparse: bool,
+    /// Record a CRC-32 of every compressed chunk in a `checksums` vlmetalayer (ignored by
+    /// python-blosc2 and C-Blosc2; checked by `blosc2 verify`).
+    #[arg(long)]
+    pub checksum: bool,
 }
 
 /// Arguments of `blosc2 decompress`.
@@ -74,6 +78,9 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     }
     let mut w = FrameWriter::create(&args.output, params, Metalayers::new(), args.sparse)
         .with_context(|| format!("cannot create {}", args.output.display()))?;
+    if args.checksum {
+        w.enable_checksums()?;
+    }
     let mut buf = vec![0u8; args.chunksize];
     loop {
         let n = read_full(&mut f, &mut buf).with_context(|| format!("cannot read {}", input.display()))?;

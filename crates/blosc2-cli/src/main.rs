@@ -7,6 +7,7 @@ mod info;
 mod nd_cmd;
 mod options;
 mod roundtrip;
+mod verify;
 
 use std::io::Write;
 use std::path::Path;
@@ -42,6 +43,9 @@ enum Command {
     Convert(nd_cmd::ConvertArgs),
     /// Read a box of a .b2nd array into a .npy file.
     Slice(nd_cmd::SliceArgs),
+    /// Check a frame end to end (structure, every chunk, checksums) and report the first
+    /// problem; exit status 0 ok, 1 problem found, 2 usage or I/O error.
+    Verify(verify::VerifyArgs),
 }
 
 /// Writes `bytes` to `path` through a temporary file renamed into place, so a failed write
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Info(args) => info::run(args),
         Command::Convert(args) => nd_cmd::convert(args),
         Command::Slice(args) => nd_cmd::slice(args),
+        Command::Verify(args) => return verify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

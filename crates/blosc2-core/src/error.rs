@@ -257,6 +257,16 @@ pub enum Error {
         /// The kind of super-chunk or storage.
         what: &'static str,
     },
+    /// A chunk's bytes do not hash to the checksum recorded for it (`schunk::checksum`).
+    #[error("chunk {index}: checksum {found:#010x} differs from the recorded {expected:#010x}")]
+    ChecksumMismatch {
+        /// The chunk.
+        index: u64,
+        /// The recorded checksum.
+        expected: u32,
+        /// The checksum of the bytes read.
+        found: u32,
+    },
 }
 
 impl Error {
@@ -290,6 +300,7 @@ impl Error {
             Error::InvalidMsgpack { .. } => -7,     // BLOSC2_ERROR_DATA
             Error::IncompatibleChunk { .. } => -20, // BLOSC2_ERROR_CHUNK_APPEND
             Error::Unsupported { .. } => -12,       // BLOSC2_ERROR_INVALID_PARAM
+            Error::ChecksumMismatch { .. } => -7,   // BLOSC2_ERROR_DATA
         }
     }
 }

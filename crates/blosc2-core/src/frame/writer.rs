@@ -87,7 +87,7 @@ impl SChunk {
             chunksize: self.chunksize,
             nthreads_compress: p.nthreads.min(i16::MAX as usize) as i16,
             nthreads_decompress: self.dnthreads.min(i16::MAX as usize) as i16,
-            has_vlmetalayers: !self.vlmetalayers.is_empty(),
+            has_vlmetalayers: !self.vlmetalayers.is_empty() || self.checksums.is_some(),
             filters: p.filters,
             codec_meta: p.codec_meta,
             use_dict: self.use_dict,
@@ -98,7 +98,7 @@ impl SChunk {
     fn frame_parts(&self, plan: &Plan, frame_type: FrameType) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>)> {
         let offsets =
             if plan.offsets.is_empty() { Vec::new() } else { encode_offsets(&plan.offsets, OffsetsStyle::Appended)? };
-        let trailer = trailer_bytes(&self.vlmetalayers)?;
+        let trailer = trailer_bytes(&*self.vlmetalayers_to_write()?)?;
         let mut h = self.frame_header(frame_type, plan.data_len);
         let header_len = h.to_bytes(&self.metalayers)?.len() as u64;
         let data = if frame_type == FrameType::Contiguous { plan.data_len } else { 0 };
@@ -304,6 +304,19 @@ impl FrameWriter {
         &self.s.cparams
     }
 
+    /// Records a CRC-32 of every chunk appended from now on, written in the `checksums`
+    /// vlmetalayer by [`FrameWriter::finish`] (see [`crate::schunk::checksum`]).
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] once chunks were appended; as
+    /// [`SChunk::enable_checksums`].
+    pub fn enable_checksums(&mut self) -> Result<()> {
+        if !self.offsets.is_empty() {
+            return Err(Error::Unsupported { operation: "enable checksums", what: "a frame writer with chunks" });
+        }
+        self.s.enable_checksums()
+    }
+
     /// Number of chunks appended so far.
     pub fn nchunks(&self) -> u64 {
         self.offsets.len() as u64
@@ -371,6 +384,7 @@ impl FrameWriter {
             }
             _ => None,
         };
+        let sum = self.s.checksums.is_some().then(|| crate::schunk::checksum::chunk_checksum(&chunk));
         let offset = match special {
             Some(o) => {
                 self.specials.push((n, chunk));
@@ -379,6 +393,9 @@ impl FrameWriter {
             None => self.write_data(&chunk)?,
         };
         self.offsets.push(offset);
+        if let (Some(t), Some(sum)) = (&mut self.s.checksums, sum) {
+            t.push(sum);
+        }
         self.s.nbytes += h.nbytes as u64;
         self.last_nbytes = h.nbytes;
         Ok(self.offsets.len() as u64)
@@ -397,6 +414,7 @@ impl FrameWriter {
         self.s.cbytes = self.data_len;
         let offsets =
             if self.offsets.is_empty() { Vec::new() } else { encode_offsets(&self.offsets, OffsetsStyle::Appended)? };
+        self.s.sync_checksums()?;
         let trailer = trailer_bytes(&self.s.vlmetalayers)?;
         let ft = if self.sparse { FrameType::Sparse } else { FrameType::Contiguous };
         let mut h = self.s.frame_header(ft, self.data_len);

@@ -14,6 +14,7 @@
 //! to a contiguous or sparse frame laid out as C-Blosc2 writes a frame that chunks were
 //! appended to.
 
+pub mod checksum;
 pub mod meta;
 mod ops;
 
@@ -28,6 +29,10 @@ use crate::frame::reader::{ChunkInfo, ChunkLocation};
 use crate::frame::{Frame, FrameHeader};
 use crate::header::ChunkHeader;
 pub use meta::{Metalayers, VlMetalayers};
+
+/// Chunks a frame may list beyond one per byte of its length and still be loaded into
+/// memory ([`SChunk::from_frame`]).
+const MEMORY_CHUNKS_SLACK: u64 = 1 << 20;
 
 /// A chunk held in memory: a range of a shared buffer (a whole chunk vector, or a loaded
 /// frame).
@@ -71,6 +76,10 @@ pub struct SChunk {
     pub(crate) store: Store,
     /// Output buffer reused by `*_buffer` calls (a fresh buffer per chunk costs page faults).
     pub(crate) scratch: Scratch,
+    /// One checksum per chunk when checksums are on (`checksum` module).
+    pub(crate) checksums: Option<Vec<u32>>,
+    /// Whether chunk reads check their checksum.
+    pub(crate) verify_reads: bool,
 }
 
 /// A reusable compression output buffer (its bytes are not part of `Debug`).
@@ -112,6 +121,8 @@ impl SChunk {
             vlmetalayers: VlMetalayers::new(),
             store: Store::Memory(Vec::new()),
             scratch: Scratch::default(),
+            checksums: None,
+            verify_reads: false,
         }
     }
 
@@ -126,6 +137,8 @@ impl SChunk {
         s.use_dict = h.use_dict;
         s.metalayers = frame.metalayers().clone();
         s.vlmetalayers = frame.vlmetalayers().clone();
+        // A readable table turns checksums on; a damaged one is reported by `verify`.
+        s.checksums = checksum::read_table(&s.vlmetalayers, frame.nchunks()).and_then(Result::ok);
         s
     }
 
@@ -142,19 +155,41 @@ impl SChunk {
     /// are shared, chunks of on-disk frames are read once.
     ///
     /// # Errors
-    /// Any error reading a chunk.
+    /// Any error reading a chunk; [`Error::Unsupported`] when the frame lists more chunks
+    /// than one per byte of its length plus 2^20 (a chunk table it cannot justify; open
+    /// such a frame lazily with [`SChunk::open`]).
     pub fn from_frame(frame: &Frame) -> Result<SChunk> {
+        // A repeated-value offsets chunk lists billions of chunks in 40 bytes; the chunk
+        // table costs 24 bytes per chunk, so allow one chunk per frame byte plus 2^20.
+        if frame.nchunks() > frame.header().frame_len.saturating_add(MEMORY_CHUNKS_SLACK) {
+            return Err(Error::Unsupported {
+                operation: "load into memory",
+                what: "a frame listing more chunks than its size justifies (open it lazily instead)",
+            });
+        }
         let mut s = Self::from_frame_parts(frame);
         let mut chunks = Vec::with_capacity(frame.nchunks().min(1 << 20) as usize);
         let mut cbytes = 0u64;
         let mut nbytes = 0u64;
+        // Chunks synthesized for special offsets repeat: consecutive equal ones share a buffer.
+        let mut last_owned: Option<ChunkBuf> = None;
         for i in 0..frame.nchunks() {
             let cb = match (frame.memory(), frame.stored_range(i)?) {
                 (Some(buf), Some((pos, len))) => {
                     ChunkHeader::parse(&buf[pos as usize..pos as usize + len])?;
                     ChunkBuf { buf: Arc::clone(buf), start: pos as usize, len }
                 }
-                _ => ChunkBuf::owned(frame.chunk(i)?.into_owned()),
+                _ => {
+                    let c = frame.chunk(i)?;
+                    match &last_owned {
+                        Some(last) if last.bytes() == &*c => last.clone(),
+                        _ => {
+                            let cb = ChunkBuf::owned(c.into_owned());
+                            last_owned = Some(cb.clone());
+                            cb
+                        }
+                    }
+                }
             };
             cbytes += cb.len as u64;
             nbytes += ChunkHeader::parse_prefix(cb.bytes())?.nbytes as u64;
@@ -328,7 +363,8 @@ impl SChunk {
         &mut self.metalayers
     }
 
-    /// The variable-length metalayers.
+    /// The variable-length metalayers (with checksums on, the `checksums` entry is
+    /// refreshed each time the super-chunk is written).
     pub fn vlmetalayers(&self) -> &VlMetalayers {
         &self.vlmetalayers
     }
@@ -345,11 +381,19 @@ impl SChunk {
         Ok(())
     }
 
-    /// The compressed chunk `i` (borrowed when it is in memory).
+    /// The compressed chunk `i` (borrowed when it is in memory), checked against its
+    /// checksum when [`SChunk::set_verify_reads`] is on.
     ///
     /// # Errors
-    /// [`Error::ChunkOutOfRange`]; frame read errors.
+    /// [`Error::ChunkOutOfRange`]; frame read errors; [`Error::ChecksumMismatch`].
     pub fn chunk(&self, i: u64) -> Result<Cow<'_, [u8]>> {
+        let c = self.raw_chunk(i)?;
+        self.check_read(i, &c)?;
+        Ok(c)
+    }
+
+    /// The compressed chunk `i`, never checked against its checksum.
+    pub(crate) fn raw_chunk(&self, i: u64) -> Result<Cow<'_, [u8]>> {
         self.check_index(i)?;
         match &self.store {
             Store::Memory(v) => Ok(Cow::Borrowed(v[i as usize].bytes())),

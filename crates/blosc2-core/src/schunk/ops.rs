@@ -91,6 +91,13 @@ impl SChunk {
     /// Commits `offsets` (with `new` chunks stored at the listed indices) to the frame on
     /// disk, compacting it when holes outweigh the data.
     pub(crate) fn disk_commit(&mut self, offsets: Vec<i64>, new: &[(usize, &[u8])]) -> Result<()> {
+        if !matches!(self.store, Store::Disk(_)) {
+            return Err(Error::Unsupported {
+                operation: "commit",
+                what: "a super-chunk not backed by a frame on disk",
+            });
+        }
+        self.sync_checksums()?;
         let Store::Disk(mut d) = std::mem::replace(&mut self.store, Store::Memory(Vec::new())) else {
             return Err(Error::Unsupported {
                 operation: "commit",
@@ -185,12 +192,17 @@ impl SChunk {
         if i > self.nchunks() {
             return Err(Error::ChunkOutOfRange { index: i, nchunks: self.nchunks() });
         }
+        self.checksums_ready()?;
         let (h, before) = self.admit_any(&mut chunk, op, operation)?;
         self.nbytes += h.nbytes as u64;
         self.cbytes += chunk.len() as u64;
+        self.checksum_insert(i, &chunk);
         match &mut self.store {
             Store::Memory(v) => v.insert(i as usize, ChunkBuf::owned(chunk)),
-            _ => self.disk_place(i as usize, &chunk, &h, false).inspect_err(|_| self.restore(before))?,
+            _ => self.disk_place(i as usize, &chunk, &h, false).inspect_err(|_| {
+                self.restore(before);
+                self.checksum_remove(i);
+            })?,
         }
         Ok(self.nchunks())
     }
@@ -222,9 +234,10 @@ impl SChunk {
                     let h = ChunkHeader::parse(shared.bytes())?;
                     (h.nbytes as u64, shared.bytes().len() as u64)
                 };
-                v.extend(std::iter::repeat_n(shared, rest_usize));
+                v.extend(std::iter::repeat_n(shared.clone(), rest_usize));
                 self.nbytes += nb * rest;
                 self.cbytes += cb * rest;
+                self.checksum_extend(shared.bytes(), rest_usize);
             }
             _ => {
                 for _ in 0..rest {
@@ -303,13 +316,21 @@ impl SChunk {
     /// [`Error::ChunkOutOfRange`]; as [`SChunk::append_chunk`].
     pub fn update_chunk(&mut self, i: u64, mut chunk: Vec<u8>) -> Result<()> {
         self.check_index(i)?;
+        self.checksums_ready()?;
         let old = self.chunk_info(i)?;
         let (h, before) = self.admit_any(&mut chunk, Op::Update(i), "update")?;
         self.nbytes = self.nbytes.saturating_sub(old.nbytes as u64) + h.nbytes as u64;
         self.cbytes = self.cbytes.saturating_sub(old.cbytes as u64) + chunk.len() as u64;
+        let old_sum = self.checksums.as_ref().map(|t| t[i as usize]);
+        self.checksum_update(i, &chunk);
         match &mut self.store {
             Store::Memory(v) => v[i as usize] = ChunkBuf::owned(chunk),
-            _ => self.disk_place(i as usize, &chunk, &h, true).inspect_err(|_| self.restore(before))?,
+            _ => self.disk_place(i as usize, &chunk, &h, true).inspect_err(|_| {
+                self.restore(before);
+                if let (Some(t), Some(s)) = (&mut self.checksums, old_sum) {
+                    t[i as usize] = s;
+                }
+            })?,
         }
         Ok(())
     }
@@ -335,10 +356,13 @@ impl SChunk {
             });
         }
         self.check_index(i)?;
+        self.checksums_ready()?;
         let old = self.chunk_info(i)?;
         let before = self.counters();
         self.nbytes = self.nbytes.saturating_sub(old.nbytes as u64);
         self.cbytes = self.cbytes.saturating_sub(old.cbytes as u64);
+        let old_sum = self.checksums.as_ref().map(|t| t[i as usize]);
+        self.checksum_remove(i);
         match &mut self.store {
             Store::Memory(v) => {
                 v.remove(i as usize);
@@ -346,7 +370,12 @@ impl SChunk {
             Store::Disk(d) => {
                 let mut offsets = d.offsets().to_vec();
                 offsets.remove(i as usize);
-                self.disk_commit(offsets, &[]).inspect_err(|_| self.restore(before))?;
+                self.disk_commit(offsets, &[]).inspect_err(|_| {
+                    self.restore(before);
+                    if let (Some(t), Some(s)) = (&mut self.checksums, old_sum) {
+                        t.insert(i as usize, s);
+                    }
+                })?;
             }
             Store::Frame(_) => unreachable!("checked above"),
         }
