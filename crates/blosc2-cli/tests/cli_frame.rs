@@ -4,41 +4,12 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-fn blosc2<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blosc2")).args(args).output().expect("blosc2 runs")
-}
-
-fn ok<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    let r = blosc2(args);
-    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
-    assert!(r.status.success(), "{shown:?}: {}", String::from_utf8_lossy(&r.stderr));
-    r
-}
-
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Tmp {
-        let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-frame-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Tmp(d)
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
-}
+mod common;
+use common::{blosc2, fixtures, ok, Tmp};
 
 fn smooth(n: usize) -> Vec<u8> {
     (0..n.div_ceil(8)).flat_map(|i| (i as f64 / 3.0 + (i % 17) as f64).to_le_bytes()).take(n).collect()
@@ -55,7 +26,7 @@ fn info_json(path: &Path) -> Value {
 
 #[test]
 fn compress_and_decompress_round_trip_contiguous_and_sparse() {
-    let t = Tmp::new("roundtrip");
+    let t = Tmp::new("frame-roundtrip");
     // Sizes: empty, below one chunk, exactly two chunks, two and a bit; plus zeros, which
     // become special chunks.
     let mut cases: Vec<(String, Vec<u8>)> =
@@ -253,7 +224,7 @@ fn python() -> Option<PathBuf> {
 #[test]
 fn python_blosc2_reads_frames_written_by_blosc2_compress() {
     let Some(py) = python() else { return };
-    let t = Tmp::new("python");
+    let t = Tmp::new("frame-python");
     let input = t.0.join("in.bin");
     let mut data = smooth(300_000);
     data.extend(vec![0u8; 100_000]);
@@ -296,7 +267,7 @@ fn python_blosc2_reads_frames_written_by_blosc2_compress() {
 
 #[test]
 fn bad_input_gives_one_line_and_status_1() {
-    let t = Tmp::new("bad");
+    let t = Tmp::new("frame-bad");
     let input = t.0.join("in.bin");
     std::fs::write(&input, smooth(50_000)).unwrap();
     let frame = t.0.join("f.b2frame");

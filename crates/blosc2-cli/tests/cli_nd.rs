@@ -1,43 +1,14 @@
 //! The array commands: `blosc2 convert` between `.npy` and `.b2nd` (both ways, sparse
 //! frames, chunk options), `blosc2 slice` and the array section of `blosc2 info`.
 
-use std::ffi::OsStr;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use blosc2_nd::{NdArray, Options};
 
-fn blosc2<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blosc2")).args(args).output().expect("blosc2 runs")
-}
-
-fn ok<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    let r = blosc2(args);
-    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
-    assert!(r.status.success(), "{shown:?}: {}", String::from_utf8_lossy(&r.stderr));
-    r
-}
-
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Tmp {
-        let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-nd-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Tmp(d)
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::{blosc2, ok, Tmp};
 
 #[test]
 fn convert_slice_and_info() {
-    let t = Tmp::new("convert");
+    let t = Tmp::new("nd-convert");
     let values: Vec<i32> = (0..24 * 30 * 7).collect();
     let src = NdArray::from_slice(&[24, 30, 7], &values, &Options::new()).unwrap();
     let npy = t.0.join("a.npy");

@@ -4,36 +4,14 @@
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn blosc2<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blosc2")).args(args).output().expect("blosc2 runs")
-}
+mod common;
+use common::{blosc2, fixtures, Tmp};
 
 fn status<S: AsRef<OsStr>>(args: &[S]) -> (i32, String) {
     let r = blosc2(args);
     (r.status.code().unwrap_or(-1), String::from_utf8_lossy(&r.stdout).into_owned())
-}
-
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Tmp {
-        let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-verify-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Tmp(d)
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
 }
 
 fn p(path: &Path) -> &OsStr {
@@ -64,7 +42,7 @@ fn fixtures_verify_clean() {
 
 #[test]
 fn checksummed_frames_verify_and_changes_are_reported_with_their_chunk() {
-    let t = Tmp::new("flip");
+    let t = Tmp::new("verify-flip");
     let src = input(&t);
     for sparse in [false, true] {
         let out = t.0.join(format!("c-{sparse}.b2frame"));
@@ -113,7 +91,7 @@ fn checksummed_frames_verify_and_changes_are_reported_with_their_chunk() {
 
 #[test]
 fn usage_and_io_errors_exit_2() {
-    let t = Tmp::new("usage");
+    let t = Tmp::new("verify-usage");
     assert_eq!(blosc2(&[OsStr::new("verify")]).status.code(), Some(2));
     assert_eq!(blosc2(&[OsStr::new("verify"), OsStr::new("--bogus"), OsStr::new("x")]).status.code(), Some(2));
     let missing = t.0.join("missing.b2frame");
@@ -127,7 +105,7 @@ fn python_blosc2_reads_frames_written_with_checksums() {
     let candidate = std::env::var_os("BLOSC2_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let t = Tmp::new("python");
+    let t = Tmp::new("verify-python");
     let src = input(&t);
     let out = t.0.join("c.b2frame");
     let r = blosc2(&[OsStr::new("compress"), p(&src), p(&out), OsStr::new("--checksum")]);

@@ -6,6 +6,7 @@
 //! typed error, never a panic, never more than a second, never a heap peak above 64 MiB
 //! plus what the checked shape and sizes justify (a counting global allocator measures it).
 
+#[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 #[path = "../../blosc2-core/tests/common/counting.rs"]
 mod counting;

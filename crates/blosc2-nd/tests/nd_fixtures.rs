@@ -1,6 +1,7 @@
 //! Every `.b2nd` golden file opens and reads equal to its manifest, whole and by random
 //! boxes; arrays rebuilt from the same data get the same metalayer and chunks.
 
+#[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 
 use blosc2_core::chunk::{CompressParams, SplitMode};

@@ -4,6 +4,7 @@
 //! 64 MiB and within a second (a counting global allocator measures every case); a legal
 //! array of 260 million zero chunks in a 300-byte file opens lazily and reads.
 
+#[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 #[path = "../../blosc2-core/tests/common/counting.rs"]
 mod counting;

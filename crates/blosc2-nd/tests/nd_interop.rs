@@ -2,6 +2,7 @@
 //! to ours, we read its files (resized, slice-assigned, sparse, many dtypes), and our
 //! automatic chunk and block shapes equal its choices.
 
+#[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 
 use std::ffi::OsStr;

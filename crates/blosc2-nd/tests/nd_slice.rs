@@ -1,6 +1,7 @@
 //! Box reads and writes against `ndarray` as the model (proptest), resizing, huge sparse
 //! arrays, `.npy` round trips and error cases.
 
+#[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 
 use blosc2_core::chunk::SpecialKind;
