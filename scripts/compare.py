@@ -43,7 +43,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_ANCHOR = os.path.join(ROOT, "..", "shared", "bench", "anchor.py")
+DEFAULT_ANCHOR = os.path.join(ROOT, "bench", "anchor.py")
 DEFAULT_OURS = os.path.join(ROOT, "target", "release", "blosc2")
 DATASETS = ["linspace_f64", "smooth_noise_f32", "arange_i64", "galaxy_u8", "random_bytes"]
 CODECS = ["blosclz", "lz4", "lz4hc", "zlib", "zstd"]
@@ -511,7 +511,7 @@ def nd_main(args) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--anchor", default=DEFAULT_ANCHOR, help="reference harness (default ../shared/bench/anchor.py)")
+    ap.add_argument("--anchor", default=DEFAULT_ANCHOR, help="reference harness (default bench/anchor.py)")
     ap.add_argument("--ours", default=DEFAULT_OURS, help="our blosc2 binary (default target/release/blosc2)")
     ap.add_argument("--python", default=sys.executable, help="python with blosc2 + numpy for the reference side")
     ap.add_argument("--dataset", default=",".join(DATASETS))
