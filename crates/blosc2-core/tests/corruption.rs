@@ -418,12 +418,15 @@ fn sparse_frames_survive_corruption() {
 #[test]
 fn counting_allocator_sees_allocations() {
     let _g = counting::lock();
+    // Other threads of the test harness may free a few bytes while we measure: allow a
+    // page of slack below the exact figure.
+    let slack = 4096;
     let (v, cost) = counting::measure(|| vec![1u8; 3 << 20]);
-    assert!(cost.peak >= 3 << 20, "{cost:?}");
+    assert!(cost.peak >= (3 << 20) - slack, "{cost:?}");
     drop(v);
     let (_, cost) =
         counting::measure(|| chunk::decompress(&chunk::special::zeros(&CompressParams::default(), 5 << 20).unwrap()));
-    assert!(cost.peak >= 5 << 20, "{cost:?}");
+    assert!(cost.peak >= (5 << 20) - slack, "{cost:?}");
 }
 
 /// Every one of the 255 other values at every header position: the 32-byte headers of the
