@@ -2,14 +2,14 @@
 # Builds the fuzz targets and runs each for SECONDS (default 20), seeded with the fixtures.
 #   fuzz/run.sh [SECONDS] [TARGET...]
 # Needs cargo-fuzz (`cargo install cargo-fuzz`); runs on stable with --sanitizer none.
-# Crashes land in fuzz/artifacts/TARGET/; copy each into testdata/regressions/ and add it
+# Crashing, leaking, slow or memory-hungry inputs land in fuzz/artifacts/TARGET/; copy each into testdata/regressions/ and add it
 # to a normal test so it is replayed forever.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(chunk_decompress blosclz_decode frame_open chunk_roundtrip nd_open msgpack_meta)
+[ ${#targets[@]} -gt 0 ] || targets=(chunk_decompress blosclz_decode codec_decode frame_open sparse_frame chunk_roundtrip nd_open msgpack_meta)
 fixtures=../testdata/fixtures
 # The metalayers (fixed and variable-length) of the b2nd fixtures, one file each.
 seed_msgpack() {
@@ -25,6 +25,70 @@ for f in sorted(src.glob("*.b2nd")):
             (dst / f"{f.stem}-{kind}-{name}").write_bytes(msgpack.packb(layers[name]))
 PY
 }
+# The first block stream of each chunk fixture, in codec_decode's input layout.
+seed_codec() {
+    [ -n "$(ls -A "$1")" ] && return 0
+    ../.venv/bin/python - "$fixtures"/chunks "$1" <<'PY'
+import pathlib, struct, sys
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for f in sorted(src.glob("*/*.chunk")):
+    b = f.read_bytes()
+    if len(b) < 16:
+        continue
+    flags, typesize = b[2], b[3]
+    nbytes, blocksize, cbytes = struct.unpack_from("<iii", b, 4)
+    if flags & 0x02 or nbytes == 0 or blocksize <= 0:
+        continue  # memcpyed or empty: no codec stream
+    hlen = 32 if flags & 0x05 == 0x05 else 16
+    if hlen == 32 and b[31] & 0x70:
+        continue  # special chunk
+    nstreams = 1 if flags & 0x10 or typesize <= 1 else typesize
+    bsize = min(blocksize, nbytes)
+    try:
+        (start,) = struct.unpack_from("<i", b, hlen)
+        (csize,) = struct.unpack_from("<i", b, start)
+    except struct.error:
+        continue
+    if csize <= 0 or start + 4 + csize > len(b):
+        continue
+    expected = min(bsize // nstreams, 0xFFFF)
+    stream = b[start + 4:start + 4 + csize]
+    dst.joinpath(f"{f.parent.name}-{f.stem}").write_bytes(bytes([flags >> 5]) + struct.pack("<H", expected) + b"\0" + stream)
+PY
+}
+# Sparse frames written by python-blosc2, in sparse_frame's input layout.
+seed_sparse() {
+    [ -n "$(ls -A "$1")" ] && return 0
+    ../.venv/bin/python - "$1" <<'PY'
+import pathlib, struct, sys, tempfile
+import blosc2, numpy as np
+dst = pathlib.Path(sys.argv[1])
+def pack(name, d):
+    d = pathlib.Path(d)
+    index = (d / "chunks.b2frame").read_bytes()
+    files = [p.read_bytes() for p in sorted(d.glob("*.chunk"))][:4]
+    out = struct.pack("<H", min(len(index), 0xFFFF)) + bytes([len(files)]) + index
+    for i, f in enumerate(files):
+        out += f if i + 1 == len(files) else struct.pack("<H", min(len(f), 0xFFFF)) + f
+    (dst / name).write_bytes(out)
+with tempfile.TemporaryDirectory() as tmp:
+    for k, (codec, n) in enumerate([(blosc2.Codec.ZSTD, 3), (blosc2.Codec.LZ4, 2), (blosc2.Codec.BLOSCLZ, 1)]):
+        d = f"{tmp}/s{k}"
+        data = np.linspace(0, 1, 1000 * n, dtype="f8")
+        s = blosc2.SChunk(chunksize=8000, data=data, urlpath=d, contiguous=False, cparams={"codec": codec})
+        s.vlmeta["note"] = "seed"
+        del s
+        pack(f"schunk-{codec.name.lower()}", d)
+    d = f"{tmp}/nd"
+    a = blosc2.arange(0, 600, shape=(20, 30), chunks=(10, 10), blocks=(5, 5), urlpath=d, contiguous=False)
+    del a
+    pack("b2nd-arange", d)
+    d = f"{tmp}/zeros"
+    a = blosc2.zeros((40, 40), dtype="u1", chunks=(20, 20), urlpath=d, contiguous=False)
+    del a
+    pack("b2nd-zeros", d)
+PY
+}
 seed() {
     local dir=corpus/$1
     mkdir -p "$dir"
@@ -38,16 +102,25 @@ seed() {
                 [ -e "$dir/$(basename "$f")" ] || { printf '\000'; cat "$f"; } >"$dir/$(basename "$f")"
             done ;;
         msgpack_meta) seed_msgpack "$dir" ;;
+        codec_decode) seed_codec "$dir" ;;
+        sparse_frame) seed_sparse "$dir" ;;
     esac
 }
 cargo fuzz build -s none -O
+status=0
 for t in "${targets[@]}"; do
     seed "$t"
     echo "== $t: $secs s"
-    cargo fuzz run -s none -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout=10 2>&1 \
-        | grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs|ERROR|panicked|SUMMARY" || true
-    if ls "artifacts/$t"/crash-* >/dev/null 2>&1; then
-        echo "crash found in $t: see fuzz/artifacts/$t" >&2
-        exit 1
+    log=$(mktemp)
+    rc=0
+    cargo fuzz run -s none -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout="${FUZZ_TIMEOUT:-30}" \
+        -print_final_stats=1 >"$log" 2>&1 || rc=$?
+    grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs|stat::number_of_executed_units|ERROR|panicked|SUMMARY" "$log" || true
+    if [ "$rc" -ne 0 ]; then
+        tail -40 "$log" >&2
+        echo "$t failed (exit $rc): inputs in fuzz/artifacts/$t" >&2
+        status=1
     fi
+    rm -f "$log"
 done
+exit $status

@@ -219,6 +219,13 @@ pub enum Error {
         /// The error message.
         message: String,
     },
+    /// Another handle (in this process or another) has the frame open for writing: one
+    /// writer at a time (see the `frame::disk` module).
+    #[error("{path} is open for writing elsewhere: one writer at a time")]
+    WriterActive {
+        /// The frame file or sparse directory.
+        path: String,
+    },
     /// A chunk index past the last chunk.
     #[error("chunk {index} out of range: the super-chunk has {nchunks} chunks")]
     ChunkOutOfRange {
@@ -273,21 +280,21 @@ impl Error {
     /// The C-Blosc2 error number (`BLOSC2_ERROR_*`) closest to this error.
     pub fn code(&self) -> i32 {
         match self {
-            Error::Truncated { .. } => -11,          // BLOSC2_ERROR_READ_BUFFER
-            Error::InvalidHeader { .. } => -5,       // BLOSC2_ERROR_INVALID_HEADER
-            Error::OffsetOutOfRange { .. } => -5,    // BLOSC2_ERROR_INVALID_HEADER
-            Error::InvalidStreamSize { .. } => -7,   // BLOSC2_ERROR_DATA
-            Error::CorruptStream { .. } => -7,       // BLOSC2_ERROR_DATA
-            Error::UnsupportedCodec(_) => -3,        // BLOSC2_ERROR_CODEC_SUPPORT
-            Error::UnsupportedFilter(_) => -8,       // BLOSC2_ERROR_FILTER_PIPELINE
-            Error::InvalidFilterParams { .. } => -8, // BLOSC2_ERROR_FILTER_PIPELINE
-            Error::InvalidParam { .. } => -12,       // BLOSC2_ERROR_INVALID_PARAM
-            Error::DestinationTooSmall { .. } => -9, // BLOSC2_ERROR_WRITE_BUFFER
-            Error::RangeOutOfBounds { .. } => -12,   // BLOSC2_ERROR_INVALID_PARAM
-            Error::LazyChunk => -5,                  // BLOSC2_ERROR_INVALID_HEADER
-            Error::CompressionFailed { .. } => -4,   // BLOSC2_ERROR_CODEC_PARAM
-            Error::InvalidFrame { .. } => -5,        // BLOSC2_ERROR_INVALID_HEADER
-            Error::NotAFrame { .. } => -24,          // BLOSC2_ERROR_FRAME_TYPE
+            Error::Truncated { .. } => -5,            // BLOSC2_ERROR_READ_BUFFER
+            Error::InvalidHeader { .. } => -11,       // BLOSC2_ERROR_INVALID_HEADER
+            Error::OffsetOutOfRange { .. } => -11,    // BLOSC2_ERROR_INVALID_HEADER
+            Error::InvalidStreamSize { .. } => -3,    // BLOSC2_ERROR_DATA
+            Error::CorruptStream { .. } => -3,        // BLOSC2_ERROR_DATA
+            Error::UnsupportedCodec(_) => -7,         // BLOSC2_ERROR_CODEC_SUPPORT
+            Error::UnsupportedFilter(_) => -18,       // BLOSC2_ERROR_FILTER_PIPELINE
+            Error::InvalidFilterParams { .. } => -18, // BLOSC2_ERROR_FILTER_PIPELINE
+            Error::InvalidParam { .. } => -12,        // BLOSC2_ERROR_INVALID_PARAM
+            Error::DestinationTooSmall { .. } => -6,  // BLOSC2_ERROR_WRITE_BUFFER
+            Error::RangeOutOfBounds { .. } => -12,    // BLOSC2_ERROR_INVALID_PARAM
+            Error::LazyChunk => -11,                  // BLOSC2_ERROR_INVALID_HEADER
+            Error::CompressionFailed { .. } => -8,    // BLOSC2_ERROR_CODEC_PARAM
+            Error::InvalidFrame { .. } => -11,        // BLOSC2_ERROR_INVALID_HEADER
+            Error::NotAFrame { .. } => -24,           // BLOSC2_ERROR_FRAME_TYPE
             Error::Io { kind, .. } => {
                 if *kind == std::io::ErrorKind::NotFound {
                     -15 // BLOSC2_ERROR_FILE_OPEN
@@ -295,12 +302,13 @@ impl Error {
                     -13 // BLOSC2_ERROR_FILE_READ
                 }
             }
+            Error::WriterActive { .. } => -15,      // BLOSC2_ERROR_FILE_OPEN
             Error::ChunkOutOfRange { .. } => -12,   // BLOSC2_ERROR_INVALID_PARAM
-            Error::Metalayer { .. } => -34,         // BLOSC2_ERROR_METALAYER_NOT_FOUND
-            Error::InvalidMsgpack { .. } => -7,     // BLOSC2_ERROR_DATA
+            Error::Metalayer { .. } => -16,         // BLOSC2_ERROR_NOT_FOUND
+            Error::InvalidMsgpack { .. } => -3,     // BLOSC2_ERROR_DATA
             Error::IncompatibleChunk { .. } => -20, // BLOSC2_ERROR_CHUNK_APPEND
             Error::Unsupported { .. } => -12,       // BLOSC2_ERROR_INVALID_PARAM
-            Error::ChecksumMismatch { .. } => -7,   // BLOSC2_ERROR_DATA
+            Error::ChecksumMismatch { .. } => -3,   // BLOSC2_ERROR_DATA
         }
     }
 }
@@ -314,3 +322,35 @@ impl Error {
 
 /// Result alias of the format crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    /// The numbers of C-Blosc2's `BLOSC2_ERROR_*` enum (blosc2.h) that `code` uses.
+    const DATA: i32 = -3;
+    const READ_BUFFER: i32 = -5;
+    const WRITE_BUFFER: i32 = -6;
+    const CODEC_SUPPORT: i32 = -7;
+    const INVALID_HEADER: i32 = -11;
+    const FILE_OPEN: i32 = -15;
+    const FILTER_PIPELINE: i32 = -18;
+    const FRAME_TYPE: i32 = -24;
+
+    #[test]
+    fn codes_follow_the_c_enum() {
+        let cases = [
+            (Error::Truncated { part: super::Part::Header, offset: 0, needed: 32, available: 3 }, READ_BUFFER),
+            (Error::CorruptStream { codec: "lz4", reason: String::new() }, DATA),
+            (Error::UnsupportedCodec(9), CODEC_SUPPORT),
+            (Error::UnsupportedFilter(200), FILTER_PIPELINE),
+            (Error::DestinationTooSmall { needed: 10, available: 1 }, WRITE_BUFFER),
+            (Error::NotAFrame { reason: String::new() }, FRAME_TYPE),
+            (Error::WriterActive { path: "f".into() }, FILE_OPEN),
+            (Error::LazyChunk, INVALID_HEADER),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.code(), code, "{e}");
+        }
+    }
+}

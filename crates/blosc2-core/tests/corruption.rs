@@ -464,3 +464,26 @@ fn every_value_of_every_header_byte() {
     eprintln!("{n} inputs");
     assert!(n > 50_000, "{n}");
 }
+
+/// Inputs the fuzz targets once failed on (`testdata/regressions/TARGET/`), replayed with
+/// the same memory bound as the corruption suite.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let _g = counting::lock();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/regressions");
+    let mut n = 0;
+    for dir in files_in_dirs(&root) {
+        let target = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for p in files_in(&dir, "") {
+            let bytes = std::fs::read(&p).unwrap();
+            let what = p.display();
+            match target.as_str() {
+                "frame_open" => run_frame(bytes, &what),
+                "chunk_decompress" => run_chunk(&bytes, &what),
+                other => panic!("no replay for fuzz target {other}"),
+            }
+            n += 1;
+        }
+    }
+    assert!(n > 0, "no regression inputs found under {}", root.display());
+}

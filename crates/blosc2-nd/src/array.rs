@@ -163,6 +163,22 @@ impl NdArray {
         Self::create(shape, dtype, opts)?.fill_special(SpecialKind::Zeros, &[])
     }
 
+    /// An array of zeros created directly as a contiguous frame file at `path` (replaced
+    /// if it exists) and returned opened read-only (use [`NdArray::open_mut`] to write
+    /// into it). Every chunk is a special zero chunk stored as a special offset, so the
+    /// work and the file size do not depend on the number of chunks: a 20,000^3 array of
+    /// a million chunks is a file of a few hundred bytes, written in microseconds
+    /// (python-blosc2's `zeros(..., urlpath=...)`).
+    ///
+    /// # Errors
+    /// As [`NdArray::zeros`], plus [`Error::Core`] for I/O errors.
+    pub fn zeros_at(path: impl AsRef<Path>, shape: &[u64], dtype: &DType, opts: &Options) -> Result<NdArray> {
+        let a = Self::create(shape, dtype, opts)?;
+        let nbytes = if a.geom.ndim() == 0 { a.geom.typesize() } else { a.geom.chunk_nbytes() };
+        a.schunk.save_special(path.as_ref(), SpecialKind::Zeros, nbytes, a.geom.nchunks())?;
+        Self::open(path)
+    }
+
     /// Same as [`NdArray::zeros`] (python-blosc2's `empty`).
     ///
     /// # Errors

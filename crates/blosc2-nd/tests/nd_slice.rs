@@ -256,3 +256,40 @@ fn bad_geometry_and_dtypes_are_typed_errors() {
     let sc = blosc2_core::schunk::SChunk::new(blosc2_core::chunk::CompressParams::default());
     assert!(matches!(NdArray::from_schunk(sc), Err(Error::NotAnArray)));
 }
+
+/// `zeros_at` writes the same file as building the zeros array in memory and saving it,
+/// without work per chunk; the array reads as zeros and can be opened for writing.
+#[test]
+fn zeros_at_equals_zeros_then_save() {
+    let tmp = common::TempDir::new("zeros-at");
+    let dtype = DType::parse("<f8").unwrap();
+    for (k, (shape, chunks)) in [
+        (vec![1000u64, 1000, 100], vec![100u64, 100, 10]),
+        (vec![7, 0, 3], vec![2, 2, 2]),
+        (vec![5], vec![5]),
+        (vec![], vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let opts = Options::new().chunks(&chunks).blocks(&chunks);
+        let direct = tmp.0.join(format!("direct-{k}.b2nd"));
+        let saved = tmp.0.join(format!("saved-{k}.b2nd"));
+        let a = NdArray::zeros_at(&direct, &shape, &dtype, &opts).unwrap();
+        NdArray::zeros(&shape, &dtype, &opts).unwrap().save(&saved).unwrap();
+        assert_eq!(std::fs::read(&direct).unwrap(), std::fs::read(&saved).unwrap(), "shape {shape:?}");
+        assert_eq!(a.shape(), &shape[..]);
+        if !a.is_empty() {
+            let last: Vec<u64> = shape.iter().map(|&s| s - 1).collect();
+            assert_eq!(a.get::<f64>(&last).unwrap(), 0.0);
+        }
+        drop(a);
+        let mut w = NdArray::open_mut(&direct).unwrap();
+        if !w.is_empty() {
+            let start = vec![0u64; shape.len()];
+            let one = ndarray::ArrayD::<f64>::from_elem(IxDyn(&vec![1usize; shape.len()]), 2.5);
+            w.write_ndarray(&start, &one).unwrap();
+            assert_eq!(w.get::<f64>(&start).unwrap(), 2.5);
+        }
+    }
+}

@@ -72,6 +72,9 @@ pub(crate) struct DiskFrame {
     needs_rewrite: bool,
     /// Sparse: chunk files written since the last [`DiskFrame::sync`].
     unsynced: Vec<PathBuf>,
+    /// Sparse: the directory, held open for the writer's lock (a contiguous frame's lock
+    /// is on `file`).
+    _dir_lock: Option<File>,
 }
 
 /// Page size assumed for the atomicity of one header write (the smallest Linux page).
@@ -147,16 +150,62 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| io(&e, path))
 }
 
+/// Takes the writer's lock on a frame: an exclusive advisory lock (`flock`) on the frame
+/// file, or on the directory of a sparse frame. Returns the file opened for writing
+/// (contiguous) or the locked directory (sparse).
+///
+/// A contiguous frame replaced by a rename (compaction, atomic rewrite) while this ran is
+/// opened again, so the lock is always on the file the path names. File systems without
+/// locks are written without one.
+fn lock_writer(path: &Path) -> Result<(Option<File>, Option<File>)> {
+    let meta = std::fs::metadata(path).map_err(|e| io(&e, path))?;
+    if meta.is_dir() {
+        let dir = File::open(path).map_err(|e| io(&e, path))?;
+        try_lock(&dir, path)?;
+        return Ok((None, Some(dir)));
+    }
+    for _ in 0..super::reader::OPEN_ATTEMPTS {
+        let f = OpenOptions::new().read(true).write(true).open(path).map_err(|e| io(&e, path))?;
+        try_lock(&f, path)?;
+        if names_same_file(&f, path)? {
+            return Ok((Some(f), None));
+        }
+    }
+    Err(Error::WriterActive { path: path.display().to_string() })
+}
+
+fn try_lock(f: &File, path: &Path) -> Result<()> {
+    match f.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::WriterActive { path: path.display().to_string() }),
+        // No locks on this file system (some network file systems): proceed unlocked.
+        Err(std::fs::TryLockError::Error(_)) => Ok(()),
+    }
+}
+
+/// Whether the open file `f` is still the one `path` names.
+#[cfg(unix)]
+fn names_same_file(f: &File, path: &Path) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (f.metadata().map_err(|e| io(&e, path))?, std::fs::metadata(path).map_err(|e| io(&e, path))?);
+    Ok(a.dev() == b.dev() && a.ino() == b.ino())
+}
+
+#[cfg(not(unix))]
+fn names_same_file(_: &File, _: &Path) -> Result<bool> {
+    Ok(true)
+}
+
 impl DiskFrame {
     /// Opens a frame file or sparse directory for modification (frames embedded at an
     /// offset cannot be modified).
     pub(crate) fn open(path: &Path) -> Result<DiskFrame> {
+        // The writer's lock first, then the state it protects.
+        let (file, dir_lock) = lock_writer(path)?;
         let frame = Frame::open(path)?;
-        let file = if frame.sparse_dir().is_some() {
-            None
-        } else {
-            Some(OpenOptions::new().read(true).write(true).open(path).map_err(|e| io(&e, path))?)
-        };
+        if frame.sparse_dir().is_some() != file.is_none() {
+            return Err(Error::NotAFrame { reason: format!("{} changed kind while being opened", path.display()) });
+        }
         let offsets = frame.offsets().to_vec();
         let mut live = 0;
         for (i, &o) in offsets.iter().enumerate() {
@@ -183,6 +232,7 @@ impl DiskFrame {
             header_bytes,
             needs_rewrite: false,
             unsynced: Vec::new(),
+            _dir_lock: dir_lock,
         })
     }
 

@@ -21,5 +21,5 @@ pub mod writer;
 
 pub use header::{FrameHeader, FrameType};
 pub use offsets::Offsets;
-pub use reader::{ChunkInfo, ChunkLocation, Frame, SPARSE_INDEX};
+pub use reader::{sparse_chunk_name, ChunkInfo, ChunkLocation, Frame, OPEN_ATTEMPTS, SPARSE_INDEX};
 pub use writer::FrameWriter;

@@ -93,17 +93,31 @@ impl Offsets {
     }
 }
 
-/// Decodes an offsets chunk that must hold `nchunks` offsets (`pos` = its frame position,
-/// for errors). `nchunks = None` accepts any multiple of 8 (variable-chunksize frames).
+/// How many chunks an offsets chunk may list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkCount {
+    /// Exactly this many (frames with a fixed chunk size: `ceil(nbytes / chunksize)`).
+    Exactly(u64),
+    /// Any multiple of 8 bytes up to this many (variable-chunksize frames, whose chunks
+    /// are all stored: their number is bounded by the room the frame has for them).
+    AtMost(u64),
+}
+
+/// Bytes of offsets decoded at a time (the offsets are built without holding the whole
+/// decompressed chunk a second time).
+const DECODE_STEP: usize = 1 << 20;
+
+/// Decodes an offsets chunk listing `count` offsets (`pos` = its frame position, for
+/// errors).
 ///
 /// # Errors
 /// [`Error::InvalidFrame`] (part `Offsets`) for a size mismatch; chunk errors when it does
 /// not decompress.
-pub fn decode_offsets(chunk: &[u8], nchunks: Option<u64>, pos: u64) -> Result<Offsets> {
+pub fn decode_offsets(chunk: &[u8], count: ChunkCount, pos: u64) -> Result<Offsets> {
     let bad = |reason: String| Error::InvalidFrame { part: FramePart::Offsets, offset: pos, reason };
     let h = ChunkHeader::parse(chunk).map_err(|e| bad(format!("bad offsets chunk header: {e}")))?;
-    let n = match nchunks {
-        Some(n) => {
+    let n = match count {
+        ChunkCount::Exactly(n) => {
             if (h.nbytes as u64) != n.saturating_mul(8) {
                 return Err(bad(format!(
                     "offsets chunk holds {} bytes, {n} chunks need {}",
@@ -113,11 +127,15 @@ pub fn decode_offsets(chunk: &[u8], nchunks: Option<u64>, pos: u64) -> Result<Of
             }
             n
         }
-        None => {
+        ChunkCount::AtMost(max) => {
             if h.nbytes % 8 != 0 {
                 return Err(bad(format!("offsets chunk holds {} bytes, not a multiple of 8", h.nbytes)));
             }
-            (h.nbytes / 8) as u64
+            let n = (h.nbytes / 8) as u64;
+            if n > max {
+                return Err(bad(format!("offsets chunk lists {n} chunks, but the frame has room for at most {max}")));
+            }
+            n
         }
     };
     if h.special() == Some(SpecialKind::Value) && h.cbytes == 40 {
@@ -127,8 +145,21 @@ pub fn decode_offsets(chunk: &[u8], nchunks: Option<u64>, pos: u64) -> Result<Of
     if h.special() == Some(SpecialKind::Zeros) {
         return Ok(Offsets::Repeated { value: 0, n });
     }
-    let raw = chunk::decompress(chunk).map_err(|e| bad(format!("offsets chunk does not decompress: {e}")))?;
-    Ok(Offsets::List(raw.chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes"))).collect()))
+    let undecodable = |e: Error| bad(format!("offsets chunk does not decompress: {e}"));
+    let total = h.nbytes;
+    let mut list = Vec::with_capacity(total / 8);
+    // Whole blocks per step, so no block is decoded twice.
+    let blocksize = h.blocksize().clamp(8, DECODE_STEP);
+    let step_len = DECODE_STEP / blocksize * blocksize;
+    let mut step = vec![0u8; total.min(step_len)];
+    let mut at = 0;
+    while at < total {
+        let len = (total - at).min(step_len);
+        chunk::decompress_range(chunk, at, &mut step[..len]).map_err(undecodable)?;
+        list.extend(step[..len].chunks_exact(8).map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes"))));
+        at += len;
+    }
+    Ok(Offsets::List(list))
 }
 
 /// How an offsets chunk is compressed (spec 4.3).
@@ -151,7 +182,37 @@ pub fn encode_offsets(offsets: &[i64], style: OffsetsStyle) -> Result<Vec<u8>> {
     if nbytes > MAX_BUFFERSIZE {
         return Err(Error::InvalidParam { name: "nchunks", value: offsets.len() as i64, reason: "too many chunks" });
     }
-    let mut params = CompressParams {
+    if style == OffsetsStyle::Appended {
+        if let Some(&first) = offsets.first() {
+            if first < 0 && offsets.iter().all(|&o| o == first) {
+                return repeated_offsets(first, offsets.len() as u64);
+            }
+        }
+    }
+    let mut params = offsets_params();
+    if style == OffsetsStyle::Appended {
+        params.splitmode = SplitMode::Never;
+        params.blocksize = 16384;
+    }
+    let raw: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+    chunk::compress(&params, &raw)
+}
+
+/// The 40-byte offsets chunk of `n` chunks that all have the special offset `value`, as
+/// C-Blosc2's `fill_special` writes it (`OffsetsStyle::Appended` of such a list).
+///
+/// # Errors
+/// [`Error::InvalidParam`] for more offsets than a chunk holds.
+pub fn repeated_offsets(value: i64, n: u64) -> Result<Vec<u8>> {
+    let nbytes = n.checked_mul(8).filter(|&b| b <= MAX_BUFFERSIZE as u64);
+    let nbytes =
+        nbytes.ok_or(Error::InvalidParam { name: "nchunks", value: n as i64, reason: "too many chunks" })? as usize;
+    chunk::special::repeat_value(&offsets_params(), nbytes, &value.to_le_bytes())
+}
+
+/// The parameters offsets chunks are compressed with.
+fn offsets_params() -> CompressParams {
+    CompressParams {
         codec: CodecId::BLOSCLZ,
         codec_meta: 0,
         clevel: 5,
@@ -160,18 +221,7 @@ pub fn encode_offsets(offsets: &[i64], style: OffsetsStyle) -> Result<Vec<u8>> {
         blocksize: 0,
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
-    };
-    if style == OffsetsStyle::Appended {
-        if let Some(&first) = offsets.first() {
-            if first < 0 && offsets.iter().all(|&o| o == first) {
-                return chunk::special::repeat_value(&params, nbytes, &first.to_le_bytes());
-            }
-        }
-        params.splitmode = SplitMode::Never;
-        params.blocksize = 16384;
     }
-    let raw: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
-    chunk::compress(&params, &raw)
 }
 
 #[cfg(test)]
@@ -193,7 +243,10 @@ mod tests {
         assert_eq!(c.len(), 40);
         assert_eq!(&c[..4], &[5, 1, 5, 8]);
         assert_eq!(c[31], 0x30);
-        assert_eq!(decode_offsets(&c, Some(11), 0).unwrap(), Offsets::Repeated { value: SPECIAL_ZEROS, n: 11 });
-        assert!(decode_offsets(&c, Some(12), 0).is_err());
+        assert_eq!(
+            decode_offsets(&c, ChunkCount::Exactly(11), 0).unwrap(),
+            Offsets::Repeated { value: SPECIAL_ZEROS, n: 11 }
+        );
+        assert!(decode_offsets(&c, ChunkCount::Exactly(12), 0).is_err());
     }
 }

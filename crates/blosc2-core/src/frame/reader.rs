@@ -7,15 +7,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::header::{parse_metalayers, FrameHeader, FrameType, FIXED_HEADER_LEN};
-use super::offsets::{decode_offsets, special_kind, Offsets};
+use super::offsets::{decode_offsets, special_kind, ChunkCount, Offsets};
 use super::source::{FileSource, Source};
 use super::trailer::{parse_trailer, parse_trailer_len, MIN_TRAILER_LEN, TRAILER_TAIL_LEN};
 use crate::chunk::{self, special, CompressParams, SpecialKind, SplitMode};
 use crate::codec::CodecId;
 use crate::error::{Error, FramePart, Result};
 use crate::filter::Pipeline;
-use crate::header::{ChunkHeader, EXTENDED_HEADER_LEN, MAX_BUFFERSIZE};
+use crate::header::{ChunkHeader, BLOSC1_HEADER_LEN, EXTENDED_HEADER_LEN, MAX_BUFFERSIZE};
 use crate::schunk::meta::{Metalayers, VlMetalayers};
+
+/// How many times opening a file is retried when a concurrent commit changed it meanwhile.
+pub const OPEN_ATTEMPTS: u32 = 16;
 
 /// Name of the index file inside a sparse-frame directory.
 pub const SPARSE_INDEX: &str = "chunks.b2frame";
@@ -23,6 +26,19 @@ pub const SPARSE_INDEX: &str = "chunks.b2frame";
 /// File name of the chunk with file id `id` in a sparse frame (`{:08X}.chunk`).
 pub fn sparse_chunk_name(id: u64) -> String {
     format!("{id:08X}.chunk")
+}
+
+/// Chunk counts up to which a variable-size sparse frame is opened without listing its
+/// directory to check that it can hold that many chunk files.
+const SPARSE_UNCOUNTED: u64 = 1 << 16;
+
+/// The number of chunk files a sparse-frame directory can hold for its chunks: its entries
+/// (counted only when the directory can be listed; otherwise no bound).
+fn sparse_chunk_files(dir: &Path) -> u64 {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.count() as u64,
+        Err(_) => u64::MAX,
+    }
 }
 
 /// Where a chunk's bytes are.
@@ -164,8 +180,28 @@ impl Frame {
             let src = Source::File(Arc::new(FileSource::open(&index)?));
             return Self::parse(src, 0, Some(path.to_path_buf()));
         }
-        let src = Source::File(Arc::new(FileSource::open(path)?));
-        Self::parse(src, offset, None)
+        Self::open_contiguous(path, offset)
+    }
+
+    /// Opens a contiguous frame file that a writer in another process may be committing
+    /// to. A commit writes its data first and the header last (`frame/disk.rs`), so a
+    /// header read whole refers only to bytes already written; the fixed header is read
+    /// before and after parsing, and a parse that raced a commit (the header changed, or
+    /// the file grew past the length seen at open) is redone on the new state, at most
+    /// [`OPEN_ATTEMPTS`] times.
+    fn open_contiguous(path: &Path, offset: u64) -> Result<Frame> {
+        let mut attempt = 1;
+        loop {
+            let file = Arc::new(FileSource::open(path)?);
+            let before = file.peek(offset, FIXED_HEADER_LEN);
+            let result = Self::parse(Source::File(Arc::clone(&file)), offset, None);
+            let after = file.peek(offset, FIXED_HEADER_LEN);
+            let raced = before != after || (result.is_err() && file.current_len() != Some(file.opened_len()));
+            if !raced || attempt >= OPEN_ATTEMPTS {
+                return result;
+            }
+            attempt += 1;
+        }
     }
 
     fn parse(source: Source, start: u64, sparse_dir: Option<PathBuf>) -> Result<Frame> {
@@ -220,24 +256,32 @@ impl Frame {
         let offsets = if header.nbytes == 0 {
             Offsets::List(Vec::new())
         } else {
-            let expected = if header.chunksize > 0 {
-                let n = header.nbytes.div_ceil(header.chunksize as u64);
-                if n.saturating_mul(8) > MAX_BUFFERSIZE as u64 {
-                    return Err(hdr_err(29, format!("{n} chunks do not fit one offsets chunk")));
-                }
-                Some(n)
-            } else {
-                None
-            };
             let pos = data_end;
             if pos + EXTENDED_HEADER_LEN as u64 > trailer_start {
                 return Err(frame_err(FramePart::Offsets, pos, "no room for the offsets chunk".into()));
             }
             let oh = source.read_at(start + pos, EXTENDED_HEADER_LEN, FramePart::Offsets, start)?;
-            let ocbytes = ChunkHeader::parse_prefix(&oh)
-                .map_err(|e| frame_err(FramePart::Offsets, pos, format!("bad offsets chunk header: {e}")))?
-                .cbytes as u64;
+            let oheader = ChunkHeader::parse_prefix(&oh)
+                .map_err(|e| frame_err(FramePart::Offsets, pos, format!("bad offsets chunk header: {e}")))?;
             drop(oh);
+            let ocbytes = oheader.cbytes as u64;
+            let expected = if header.chunksize > 0 {
+                let n = header.nbytes.div_ceil(header.chunksize as u64);
+                if n.saturating_mul(8) > MAX_BUFFERSIZE as u64 {
+                    return Err(hdr_err(29, format!("{n} chunks do not fit one offsets chunk")));
+                }
+                ChunkCount::Exactly(n)
+            } else {
+                // Without a fixed chunk size every chunk is stored (no special offsets) at
+                // its own place: in the chunks section, at least a chunk header each, or
+                // in its own file of the sparse directory (listed only for big claims).
+                let claimed = oheader.nbytes as u64 / 8;
+                ChunkCount::AtMost(match &sparse_dir {
+                    None => header.cbytes / BLOSC1_HEADER_LEN as u64,
+                    Some(_) if claimed <= SPARSE_UNCOUNTED => SPARSE_UNCOUNTED,
+                    Some(dir) => sparse_chunk_files(dir),
+                })
+            };
             if pos + ocbytes > trailer_start {
                 return Err(frame_err(
                     FramePart::Offsets,

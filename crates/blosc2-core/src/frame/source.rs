@@ -50,6 +50,29 @@ impl FileSource {
         &self.path
     }
 
+    /// Up to `max` bytes at `pos` as the file holds them now (fewer at the end of the
+    /// file, none when the read fails): what a reader compares before and after parsing
+    /// to notice a concurrent commit.
+    pub(crate) fn peek(&self, pos: u64, max: usize) -> Vec<u8> {
+        let now = self.current_len().unwrap_or(self.len);
+        let n = now.saturating_sub(pos).min(max as u64) as usize;
+        let mut buf = vec![0u8; n];
+        match self.read_exact_at(&mut buf, pos) {
+            Ok(()) => buf,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The file's length now (it may have grown since it was opened).
+    pub(crate) fn current_len(&self) -> Option<u64> {
+        self.file.metadata().ok().map(|m| m.len())
+    }
+
+    /// The file's length when it was opened: the limit of every read through this source.
+    pub(crate) fn opened_len(&self) -> u64 {
+        self.len
+    }
+
     #[cfg(unix)]
     fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
         use std::os::unix::fs::FileExt;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use super::header::{
     FrameHeader, FrameType, FLAG_OFFSETS_64, FLAG_VARIABLE_CHUNKS, FLAG_VL_BLOCKS, VERSION_FIXED, VERSION_VARIABLE,
 };
-use super::offsets::{encode_offsets, special_offset, OffsetsStyle};
+use super::offsets::{encode_offsets, repeated_offsets, special_offset, OffsetsStyle};
 use super::reader::{sparse_chunk_name, SPARSE_INDEX};
 use super::trailer::trailer_bytes;
 use crate::chunk::SpecialKind;
@@ -162,6 +162,61 @@ impl SChunk {
             super::disk::crash_point(path)?;
             std::fs::rename(&tmp, path).map_err(|e| io_err(&e, path))
         })();
+        if res.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        res
+    }
+
+    /// Writes a new contiguous frame at `path` holding `nchunks` special chunks of kind
+    /// `kind` (zeros, NaN or uninitialized) of `chunk_nbytes` bytes each, with this
+    /// (empty) super-chunk's parameters, metalayers and vlmetalayers. Neither the work nor
+    /// the file size depends on `nchunks`: the offsets are one 40-byte repeated-value
+    /// chunk, as C-Blosc2's `fill_special` writes, so a frame of a million chunks takes
+    /// microseconds. The file is written under a temporary name and renamed over `path`;
+    /// like a commit it is not `fsync`ed (open it and [`SChunk::flush`] for that).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] when the super-chunk already has chunks, for a `Value` kind,
+    /// or when the sizes do not fit a frame; [`Error::Io`].
+    pub fn save_special(
+        &self,
+        path: impl AsRef<Path>,
+        kind: SpecialKind,
+        chunk_nbytes: usize,
+        nchunks: u64,
+    ) -> Result<()> {
+        let path = path.as_ref();
+        let bad = |name: &'static str, value: i64, reason: &'static str| Error::InvalidParam { name, value, reason };
+        if self.nchunks() != 0 {
+            return Err(bad("nchunks", self.nchunks() as i64, "save_special needs an empty super-chunk"));
+        }
+        let special = special_offset(kind).ok_or(bad("kind", 0, "special offsets exist for zeros, NaN and uninit"))?;
+        let chunksize = i32::try_from(chunk_nbytes)
+            .ok()
+            .filter(|&c| c > 0 && (c as usize) <= crate::header::MAX_BUFFERSIZE)
+            .ok_or(bad("chunk_nbytes", chunk_nbytes as i64, "a chunk holds 1 byte to 2 GiB"))?;
+        let mut h = self.frame_header(FrameType::Contiguous, 0);
+        if nchunks > 0 {
+            // As the first appended chunk would set it.
+            h.chunksize = chunksize;
+        }
+        h.nbytes = nchunks.checked_mul(chunk_nbytes as u64).ok_or(bad(
+            "nchunks",
+            nchunks as i64,
+            "the total size overflows",
+        ))?;
+        let offsets = if nchunks == 0 { Vec::new() } else { repeated_offsets(special, nchunks)? };
+        let trailer = trailer_bytes(&*self.vlmetalayers_to_write()?)?;
+        let header_len = h.to_bytes(&self.metalayers)?.len() as u64;
+        h.frame_len = header_len + offsets.len() as u64 + trailer.len() as u64;
+        let mut bytes = h.to_bytes(&self.metalayers)?;
+        bytes.extend_from_slice(&offsets);
+        bytes.extend_from_slice(&trailer);
+        let tmp = temp_name(path);
+        let res = std::fs::write(&tmp, &bytes)
+            .map_err(|e| io_err(&e, &tmp))
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_err(&e, path)));
         if res.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }

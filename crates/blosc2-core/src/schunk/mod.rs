@@ -255,8 +255,13 @@ impl SChunk {
     /// the `frame::disk` module). Metalayer and vlmetalayer changes are written by the next
     /// chunk operation or by [`SChunk::flush`].
     ///
+    /// One writer at a time: the handle holds an exclusive advisory lock on the frame file
+    /// (or sparse directory) until dropped; readers are never blocked and see each commit
+    /// whole (`docs/concurrency.md`).
+    ///
     /// # Errors
-    /// As [`Frame::open`], plus [`Error::Io`] when the file is not writable.
+    /// As [`Frame::open`], plus [`Error::Io`] when the file is not writable and
+    /// [`Error::WriterActive`] when another handle has it open for writing.
     pub fn open_mut(path: impl AsRef<Path>) -> Result<SChunk> {
         let d = DiskFrame::open(path.as_ref())?;
         let mut s = Self::from_frame_parts(&d.frame);

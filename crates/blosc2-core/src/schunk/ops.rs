@@ -111,7 +111,20 @@ impl SChunk {
         r?;
         if compact {
             self.save(&path)?;
-            self.store = Store::Disk(Box::new(DiskFrame::open(&path)?));
+            // Release the old file (and its lock) before taking the new one; a handle that
+            // cannot take it back turns read-only rather than write to a replaced file.
+            let reader = match std::mem::replace(&mut self.store, Store::Memory(Vec::new())) {
+                Store::Disk(old) => old.frame.clone(),
+                Store::Frame(f) => f,
+                Store::Memory(_) => crate::frame::Frame::open(&path)?,
+            };
+            match DiskFrame::open(&path) {
+                Ok(d) => self.store = Store::Disk(Box::new(d)),
+                Err(e) => {
+                    self.store = Store::Frame(crate::frame::Frame::open(&path).unwrap_or(reader));
+                    return Err(e);
+                }
+            }
         }
         Ok(())
     }
@@ -246,6 +259,115 @@ impl SChunk {
             }
         }
         Ok(self.nchunks())
+    }
+
+    /// Rebuilds the chunk list in one change (one commit on disk, however many chunks
+    /// move): entry `k` of `plan` becomes chunk `k`, either the current chunk `Some(i)`
+    /// (each at most once) or, for `None`, a copy of `fill`. Chunks not named are dropped.
+    /// This is how a b2nd resize adds and removes whole rows of chunks at once.
+    ///
+    /// `fill` must hold the chunk size; in memory its copies share one buffer, on disk it
+    /// must be a special zero, NaN or uninitialized chunk (stored as a special offset, no
+    /// data). A chunk shorter than the chunk size (the last one of some super-chunks) can
+    /// only stay last.
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`] or [`Error::InvalidParam`] for a bad plan;
+    /// [`Error::IncompatibleChunk`] for a `fill` that does not fit; [`Error::Unsupported`]
+    /// on a read-only frame; I/O errors of the commit (which then changes nothing).
+    pub fn rearrange(&mut self, plan: &[Option<u64>], fill: Vec<u8>) -> Result<()> {
+        if matches!(self.store, Store::Frame(_)) {
+            return Err(Error::Unsupported {
+                operation: "rearrange",
+                what: "a read-only frame (use SChunk::open_mut or load)",
+            });
+        }
+        self.checksums_ready()?;
+        let n = self.nchunks();
+        let fill_h = ChunkHeader::parse(&fill)?;
+        // An empty super-chunk takes its chunk size from the fill, as from a first append.
+        let new_chunksize = if n == 0 && self.chunksize <= 0 && !plan.is_empty() {
+            i32::try_from(fill_h.nbytes).map_err(|_| Error::IncompatibleChunk { reason: "chunk too big" })?
+        } else {
+            self.chunksize
+        };
+        let chunksize = u64::try_from(new_chunksize).unwrap_or(0);
+        let nfill = plan.iter().filter(|e| e.is_none()).count() as u64;
+        if nfill > 0 && (chunksize == 0 || fill_h.nbytes as u64 != chunksize) {
+            return Err(Error::IncompatibleChunk { reason: "the fill chunk must hold exactly the chunk size" });
+        }
+        let mut used =
+            vec![false; usize::try_from(n).map_err(|_| Error::IncompatibleChunk { reason: "too many chunks" })?];
+        for (k, e) in plan.iter().enumerate() {
+            let Some(i) = *e else { continue };
+            let slot = used.get_mut(usize::try_from(i).unwrap_or(usize::MAX));
+            match slot {
+                None => return Err(Error::ChunkOutOfRange { index: i, nchunks: n }),
+                Some(true) => {
+                    return Err(Error::InvalidParam {
+                        name: "plan",
+                        value: i as i64,
+                        reason: "a chunk can appear only once",
+                    })
+                }
+                Some(u) => *u = true,
+            }
+            // All chunks but possibly the last hold the chunk size; a short last chunk
+            // must stay last.
+            if i + 1 == n && k + 1 != plan.len() && self.nbytes != n * chunksize {
+                return Err(Error::InvalidParam {
+                    name: "plan",
+                    value: i as i64,
+                    reason: "the short last chunk can only stay last",
+                });
+            }
+        }
+        // The counters: what the dropped chunks held out, the copies of `fill` in.
+        let (mut nbytes, mut cbytes) = (self.nbytes, self.cbytes);
+        for (i, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
+            let info = self.chunk_info(i as u64)?;
+            nbytes = nbytes.saturating_sub(info.nbytes as u64);
+            cbytes = cbytes.saturating_sub(info.cbytes as u64);
+        }
+        nbytes += nfill * fill_h.nbytes as u64;
+        cbytes += nfill * fill.len() as u64;
+        let checksums = self.checksums.as_ref().map(|t| {
+            let f = super::checksum::chunk_checksum(&fill);
+            plan.iter().map(|e| e.map_or(f, |i| t[i as usize])).collect::<Vec<u32>>()
+        });
+        match &mut self.store {
+            Store::Memory(v) => {
+                let shared = ChunkBuf::owned(fill);
+                let new: Vec<ChunkBuf> =
+                    plan.iter().map(|e| e.map_or_else(|| shared.clone(), |i| v[i as usize].clone())).collect();
+                *v = new;
+            }
+            Store::Disk(d) => {
+                let special = fill_h.special().and_then(special_offset).ok_or(Error::IncompatibleChunk {
+                    reason: "on disk the fill chunk must be a special zero, NaN or uninit chunk",
+                })?;
+                let old = d.offsets();
+                let offsets: Vec<i64> = plan.iter().map(|e| e.map_or(special, |i| old[i as usize])).collect();
+                let before = self.counters();
+                let old_sums = std::mem::replace(&mut self.checksums, checksums.clone());
+                self.chunksize = new_chunksize;
+                self.nbytes = nbytes;
+                self.cbytes = cbytes;
+                if let Err(e) = self.disk_commit(offsets, &[]) {
+                    self.restore(before);
+                    self.checksums = old_sums;
+                    return Err(e);
+                }
+            }
+            Store::Frame(_) => {
+                return Err(Error::Unsupported { operation: "rearrange", what: "a read-only frame" });
+            }
+        }
+        self.chunksize = new_chunksize;
+        self.nbytes = nbytes;
+        self.cbytes = cbytes;
+        self.checksums = checksums;
+        Ok(())
     }
 
     /// Compresses `data` with the super-chunk's parameters and appends it.
@@ -626,6 +748,8 @@ mod tests {
         model.append_buffer(&items(0..100)).unwrap();
         assert_eq!(s.chunksize(), 0);
         check(&s, &model);
+        // One writer at a time: the first lets go before the frame is reopened for writing.
+        drop(s);
         let reopened = SChunk::open_mut(&path).unwrap();
         assert_eq!(reopened.get_slice(0, 500).unwrap(), model.get_slice(0, 500).unwrap());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -700,6 +824,7 @@ mod tests {
             s.metalayers_mut().update("big", &big).unwrap();
             s.metalayers_mut().update("first", &[9, 9, 9]).unwrap();
             s.append_buffer(&items(200..300)).unwrap();
+            drop(s);
             for f in
                 [crate::frame::Frame::open(&path).unwrap(), SChunk::open_mut(&path).unwrap().frame().unwrap().clone()]
             {
@@ -854,6 +979,64 @@ mod tests {
             }
         }
         assert!(crashes > 60, "{crashes} crash points");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `rearrange` against a model built chunk by chunk: in memory, in a contiguous file
+    /// and in a sparse directory, with the checksum table kept current.
+    #[test]
+    fn rearrange_moves_drops_and_fills_in_one_change() {
+        let dir = std::env::temp_dir().join(format!("b2-rearrange-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let chunk_items = |k: i32| items(k * 100..k * 100 + 100);
+        let plan = [Some(5), None, Some(0), None, None, Some(2)];
+        for store in ["memory", "file", "sparse"] {
+            let mut s = SChunk::new(params());
+            for k in 0..6 {
+                s.append_buffer(&chunk_items(k)).unwrap();
+            }
+            s.enable_checksums().unwrap();
+            let path = dir.join(format!("{store}.b2frame"));
+            let mut s = match store {
+                "memory" => s,
+                "file" => s.into_file(&path).unwrap(),
+                _ => s.into_sparse(&path).unwrap(),
+            };
+            let zero = s.special_chunk(SpecialKind::Zeros, 400, &[]).unwrap();
+            // Bad plans change nothing.
+            assert!(matches!(s.rearrange(&[Some(6)], zero.clone()), Err(Error::ChunkOutOfRange { .. })));
+            assert!(matches!(s.rearrange(&[Some(1), Some(1)], zero.clone()), Err(Error::InvalidParam { .. })));
+            let short = s.special_chunk(SpecialKind::Zeros, 200, &[]).unwrap();
+            assert!(matches!(s.rearrange(&[None], short), Err(Error::IncompatibleChunk { .. })));
+            assert_eq!(s.nchunks(), 6);
+            s.rearrange(&plan, zero.clone()).unwrap();
+            let mut model = SChunk::new(params());
+            for e in plan {
+                match e {
+                    Some(k) => model.append_buffer(&chunk_items(k as i32)).unwrap(),
+                    None => model.append_chunk(zero.clone()).unwrap(),
+                };
+            }
+            assert_eq!((s.nchunks(), s.nbytes()), (model.nchunks(), model.nbytes()), "{store}");
+            for i in 0..model.nchunks() {
+                assert_eq!(s.decompress_chunk(i).unwrap(), model.decompress_chunk(i).unwrap(), "{store} chunk {i}");
+            }
+            assert!(s.verify(true).is_none(), "{store}: checksums current");
+            if store != "memory" {
+                drop(s);
+                let again = SChunk::open(&path).unwrap();
+                assert_eq!(again.nchunks(), 6);
+                for i in 0..model.nchunks() {
+                    assert_eq!(again.decompress_chunk(i).unwrap(), model.decompress_chunk(i).unwrap(), "{store} {i}");
+                }
+                assert!(again.verify(true).is_none(), "{store}: checksums stored");
+                // On disk the fill must be stored as a special offset.
+                let mut w = SChunk::open_mut(&path).unwrap();
+                let data = w.compress_buffer(&chunk_items(9)).unwrap();
+                assert!(matches!(w.rearrange(&[None], data), Err(Error::IncompatibleChunk { .. })));
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -116,6 +116,11 @@ macro_rules! transpose_kernels {
             }
         }
 
+        /// [`fwd`] for one sub-element group size `G`.
+        ///
+        /// # Safety
+        ///
+        /// As [`fwd`].
         #[target_feature(enable = $feat)]
         unsafe fn fwd_g<const G: usize>(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
             let q = s / G;
@@ -166,6 +171,11 @@ macro_rules! transpose_kernels {
             }
         }
 
+        /// [`bwd`] for one sub-element group size `G`.
+        ///
+        /// # Safety
+        ///
+        /// As [`bwd`].
         #[target_feature(enable = $feat)]
         unsafe fn bwd_g<const G: usize>(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
             let q = s / G;
