@@ -62,19 +62,22 @@ impl NdArray {
         if table_end + 4 > cbytes {
             return None;
         }
-        let mut buf = vec![0u8; cbytes];
+        // The header, block-start table (and dictionary) as stored.
+        let mut buf = vec![0u8; table_end + 4];
         buf[..EXTENDED_HEADER_LEN].copy_from_slice(&head);
-        read_at(&f, &mut buf[EXTENDED_HEADER_LEN..table_end + 4], pos + EXTENDED_HEADER_LEN as u64)?;
+        read_at(&f, &mut buf[EXTENDED_HEADER_LEN..], pos + EXTENDED_HEADER_LEN as u64)?;
         if h.has_dict() {
             let size = i32::from_le_bytes(buf[table_end..table_end + 4].try_into().ok()?);
             let end = table_end.checked_add(4)?.checked_add(usize::try_from(size).ok()?)?;
             if end > cbytes {
                 return None;
             }
+            buf.resize(end, 0);
             read_at(&f, &mut buf[table_end..end], pos + table_end as u64)?;
             table_end = end;
         }
-        let mut starts: Vec<usize> = (0..nblocks)
+        buf.truncate(table_end);
+        let starts: Vec<usize> = (0..nblocks)
             .map(|b| {
                 let at = EXTENDED_HEADER_LEN + 4 * b;
                 i32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes")) as usize
@@ -94,14 +97,29 @@ impl NdArray {
         }
         wanted.sort_unstable();
         wanted.dedup();
-        let own: Vec<usize> = wanted.iter().map(|&b| starts[b]).collect();
-        starts.sort_unstable();
-        starts.dedup();
-        for s in own {
-            let next = starts.partition_point(|&x| x <= s);
-            let end = starts.get(next).copied().unwrap_or(cbytes);
-            read_at(&f, &mut buf[s..end], pos + s as u64)?;
+        let mut sorted = starts.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        // A compact chunk: the wanted blocks' streams follow the table, their starts are
+        // rewritten, the other starts point at the first stream (valid, never decoded) and
+        // the header's cbytes is the compact length.
+        let mut moved = vec![None; nblocks];
+        for &b in &wanted {
+            let s = starts[b];
+            let next = sorted.partition_point(|&x| x <= s);
+            let end = sorted.get(next).copied().unwrap_or(cbytes);
+            let at = buf.len();
+            buf.resize(at + (end - s), 0);
+            read_at(&f, &mut buf[at..], pos + s as u64)?;
+            moved[b] = Some(at);
         }
+        let first = moved.iter().flatten().copied().next()?;
+        for (b, m) in moved.iter().enumerate() {
+            let at = EXTENDED_HEADER_LEN + 4 * b;
+            buf[at..at + 4].copy_from_slice(&i32::try_from(m.unwrap_or(first)).ok()?.to_le_bytes());
+        }
+        let len = i32::try_from(buf.len()).ok()?;
+        buf[12..16].copy_from_slice(&len.to_le_bytes());
         Some(buf)
     }
 }
@@ -127,13 +145,11 @@ mod tests {
             let bb = f.geometry().block_nbytes();
             let c = f.partial_chunk(1, &[(2 * bb, 3 * bb)]).expect("partial read applies");
             let whole = f.schunk().chunk(1).unwrap();
-            assert_eq!(c.len(), whole.len());
             let mut got = vec![0u8; bb];
             blosc2_core::chunk::decompress_range(&c, 2 * bb, &mut got).unwrap();
             assert_eq!(got, f.schunk().decompress_chunk(1).unwrap()[2 * bb..3 * bb]);
-            // Bytes of other blocks were not read.
-            let differs = c.iter().zip(whole.iter()).filter(|(x, y)| x != y).count();
-            assert!(differs > whole.len() / 2, "{differs} of {} bytes left unread", whole.len());
+            // Only the header, the table and one of the four blocks were read.
+            assert!(c.len() < whole.len() / 2, "{} of {} bytes read", c.len(), whole.len());
             assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, bb)]).is_none());
         }
         std::fs::remove_dir_all(&dir).unwrap();
