@@ -7,6 +7,7 @@
 
 pub mod codecs;
 pub mod datasets;
+pub mod mem;
 pub mod memcpy;
 pub mod nd;
 pub mod record;
