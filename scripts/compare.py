@@ -350,6 +350,39 @@ def summary_lines(summ: dict, markdown: bool) -> list[str]:
     return out
 
 
+def memcpy_lines(ref_recs: list[dict], our_recs: list[dict], markdown: bool) -> list[str]:
+    """Decompression speed against memcpy measured in the same run, per data set, side and
+    thread count: memcpy of the data set buffer (1 thread for nthreads 1, 2 threads
+    otherwise), then the median and the best decompression GB/s over the cells."""
+    rows = []
+    for side, recs in (("ref", ref_recs), ("ours", our_recs)):
+        groups: dict[tuple, list[dict]] = {}
+        for r in recs:
+            if r.get("workload") == "codecs" and gbps(r, "decompress") is not None:
+                groups.setdefault((r.get("api"), r.get("dataset"), r.get("nthreads")), []).append(r)
+        for (api, ds, nt), rs in groups.items():
+            mc = med(r.get("memcpy_gbps_same_run" if nt == 1 else "memcpy2t_gbps_same_run") for r in rs)
+            d = [gbps(r, "decompress") for r in rs]
+            best = max(rs, key=lambda r: gbps(r, "decompress"))
+            rows.append([api, ds, side, nt, mc, statistics.median(d), max(d),
+                         f"{best['codec']} {best['filter']} c{best['clevel']}", len(rs)])
+    order = {d: i for i, d in enumerate(DATASETS)}
+    rows.sort(key=lambda r: (r[0] or "", order.get(r[1], 99), r[3] or 0, r[2] != "ref"))
+    head = ["api", "dataset", "side", "nt", "memcpy GB/s", "D median GB/s", "D best GB/s", "best / memcpy",
+            "best cell", "cells"]
+    body = [[str(r[0]), str(r[1]), r[2], str(r[3]), fmt(r[4], ".2f"), fmt(r[5], ".2f"), fmt(r[6], ".2f"),
+             fmt(ratio(r[6], r[4]), ".2f"), r[7], str(r[8])] for r in rows]
+    if not body:
+        return []
+    if markdown:
+        return ["", "| " + " | ".join(head) + " |", "|" + "|".join(" --- " for _ in head) + "|"] + [
+            "| " + " | ".join(b) + " |" for b in body]
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+    return ["", "decompression vs memcpy of the same run"] + [
+        "  ".join(c.ljust(w) if i < 3 or i == 8 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
+        for cols in [head] + body]
+
+
 # --------------------------------------------------------------------------
 # nd-read / nd-lazy
 # --------------------------------------------------------------------------
@@ -580,12 +613,16 @@ def main(argv=None) -> int:
         for f in failures:
             log(f"  failed run: round {f[0]} {f[1]} {f[2]} {f[3]}")
 
-    rows = join(read_records(os.path.join(outdir, "ref.jsonl")), read_records(os.path.join(outdir, "ours.jsonl")))
+    ref_recs = read_records(os.path.join(outdir, "ref.jsonl"))
+    our_recs = read_records(os.path.join(outdir, "ours.jsonl"))
+    rows = join(ref_recs, our_recs)
     summ = summarize_rows(rows)
-    print("\n".join(table_lines(rows, markdown=False) + summary_lines(summ, markdown=False)))
+    print("\n".join(table_lines(rows, markdown=False) + summary_lines(summ, markdown=False)
+                    + memcpy_lines(ref_recs, our_recs, markdown=False)))
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write("\n".join(table_lines(rows, markdown=True) + summary_lines(summ, markdown=True)) + "\n")
+            f.write("\n".join(table_lines(rows, markdown=True) + summary_lines(summ, markdown=True)
+                              + memcpy_lines(ref_recs, our_recs, markdown=True)) + "\n")
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"rows": rows, "summary": summ}, f, indent=1)

@@ -17,6 +17,7 @@ use blosc2_nd::{DType, NdArray, Options};
 use serde::Serialize;
 
 use super::datasets::{self, DatasetSpec};
+use super::mem::{self, OpPeak};
 use super::memcpy::memcpy_ref;
 use super::record::{summarize, time_adaptive, timestamp, Adaptive, Sink, Summary};
 use super::{loadavg, BenchArgs, IMPL};
@@ -98,6 +99,9 @@ struct CodecsRecord<'a> {
     /// Why the configuration could not be measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Peak resident memory of the timed operations (Linux).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<Memory>,
     memcpy_gbps_same_run: f64,
     memcpy2t_gbps_same_run: f64,
     ts: String,
@@ -117,7 +121,25 @@ struct CodecsMemcpyRecord<'a> {
     start_2t: Summary,
     end_2t: Summary,
     loadavg_end: Vec<f64>,
+    /// The process's peak resident set so far (`ru_maxrss`), in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    process_peak_rss_bytes: Option<u64>,
     ts: String,
+}
+
+/// Peak resident memory of the compression and of the decompression of one configuration.
+#[derive(Serialize, Default)]
+struct Memory {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compress: Option<OpPeak>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decompress: Option<OpPeak>,
+}
+
+impl Memory {
+    fn new(compress: Option<OpPeak>, decompress: Option<OpPeak>) -> Option<Memory> {
+        (compress.is_some() || decompress.is_some()).then_some(Memory { compress, decompress })
+    }
 }
 
 /// Parsed matrix options.
@@ -182,6 +204,8 @@ struct Measured {
     decompress: Option<Summary>,
     /// api = ndarray: chunk shape, block shape, chunk bytes.
     layout: Option<(Vec<u64>, Vec<u64>, usize)>,
+    /// Peak resident memory of the operations.
+    memory: Option<Memory>,
 }
 
 /// Compresses `buf` as independent `chunk`-byte chunks and back (api = chunk).
@@ -194,9 +218,11 @@ fn measure_chunk_api(
 ) -> Result<Measured> {
     let nt = params.nthreads;
     let comp = || buf.chunks(chunk).map(|c| chunk::compress(params, c)).collect::<Result<Vec<_>, _>>();
+    let probe = mem::start();
     let (ctimes, ccpu, chunks) =
         if ratio_only { (Vec::new(), Vec::new(), comp()?) } else { time_adaptive(Adaptive::COMPRESS, || Ok(comp()?))? };
-    let cbytes = chunks.iter().map(Vec::len).sum();
+    let cbytes: usize = chunks.iter().map(Vec::len).sum();
+    let cmem = probe.and_then(|p| p.finish((cbytes + nt * chunk) as u64));
     let blocksize = ChunkHeader::parse(&chunks[0])?.blocksize_field;
     let decomp = |dst: &mut [u8]| -> Result<()> {
         for (c, out) in chunks.iter().zip(dst.chunks_mut(chunk)) {
@@ -213,9 +239,20 @@ fn measure_chunk_api(
         }
     };
     if ratio_only || !decompressed {
-        return Ok(Measured { blocksize, cbytes, roundtrip_ok, compress: None, decompress: None, layout: None });
+        let memory = Memory::new(cmem, None);
+        return Ok(Measured {
+            blocksize,
+            cbytes,
+            roundtrip_ok,
+            compress: None,
+            decompress: None,
+            layout: None,
+            memory,
+        });
     }
+    let probe = mem::start();
     let (dtimes, dcpu, ()) = time_adaptive(Adaptive::DECOMPRESS, || decomp(dst))?;
+    let dmem = probe.and_then(|p| p.finish((nt * chunk) as u64));
     let n = buf.len();
     Ok(Measured {
         blocksize,
@@ -224,30 +261,36 @@ fn measure_chunk_api(
         compress: Some(summarize(&ctimes, Some(n), &ccpu)),
         decompress: Some(summarize(&dtimes, Some(n), &dcpu)),
         layout: None,
+        memory: Memory::new(cmem, dmem),
     })
 }
 
 /// The round-trip check and the timed decompression shared by the `schunk` and `ndarray`
 /// APIs: `decomp` fills `dst` from the compressed form.
+/// `budget` is the memory the decompression may add (one chunk per thread); the peak is
+/// returned with the summary.
 fn check_and_time_decompress(
     buf: &[u8],
     dst: &mut [u8],
     ratio_only: bool,
+    budget: usize,
     mut decomp: impl FnMut(&mut [u8]) -> Result<()>,
-) -> Result<(bool, Option<Summary>)> {
+) -> Result<(bool, Option<Summary>, Option<OpPeak>)> {
     dst.fill(0);
     let ok = match decomp(dst) {
         Ok(()) => dst == buf,
         Err(e) => {
             eprintln!("    decompression failed: {e:#}");
-            return Ok((false, None));
+            return Ok((false, None, None));
         }
     };
     if ratio_only {
-        return Ok((ok, None));
+        return Ok((ok, None, None));
     }
+    let probe = mem::start();
     let (dtimes, dcpu, ()) = time_adaptive(Adaptive::DECOMPRESS, || decomp(dst))?;
-    Ok((ok, Some(summarize(&dtimes, Some(buf.len()), &dcpu))))
+    let peak = probe.and_then(|p| p.finish(budget as u64));
+    Ok((ok, Some(summarize(&dtimes, Some(buf.len()), &dcpu)), peak))
 }
 
 /// Builds an in-memory (sparse) super-chunk of `chunk`-byte chunks from `buf` and
@@ -269,9 +312,11 @@ fn measure_schunk_api(
         }
         Ok(sc)
     };
+    let probe = mem::start();
     let (ctimes, ccpu, sc) =
         if ratio_only { (Vec::new(), Vec::new(), comp()?) } else { time_adaptive(Adaptive::COMPRESS, comp)? };
     let cbytes = sc.cbytes() as usize;
+    let cmem = probe.and_then(|p| p.finish((cbytes + nt * chunk) as u64));
     let blocksize = ChunkHeader::parse(&sc.chunk(0)?)?.blocksize_field;
     let decomp = |dst: &mut [u8]| -> Result<()> {
         for (i, out) in dst.chunks_mut(chunk).enumerate() {
@@ -279,7 +324,7 @@ fn measure_schunk_api(
         }
         Ok(())
     };
-    let (roundtrip_ok, decompress) = check_and_time_decompress(buf, dst, ratio_only, decomp)?;
+    let (roundtrip_ok, decompress, dmem) = check_and_time_decompress(buf, dst, ratio_only, nt * chunk, decomp)?;
     let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));
     Ok(Measured {
         blocksize,
@@ -288,6 +333,7 @@ fn measure_schunk_api(
         compress,
         decompress: decompress.filter(|_| !ratio_only),
         layout: None,
+        memory: Memory::new(cmem, dmem),
     })
 }
 
@@ -325,16 +371,22 @@ fn measure_ndarray_api(
     let pool = rayon::ThreadPoolBuilder::new().num_threads(params.nthreads).build().context("rayon thread pool")?;
     pool.install(|| {
         let comp = || Ok(NdArray::from_bytes(&shape, &dtype, buf, &opts)?);
+        let probe = mem::start();
         let (ctimes, ccpu, nd) =
             if ratio_only { (Vec::new(), Vec::new(), comp()?) } else { time_adaptive(Adaptive::COMPRESS, comp)? };
         let cbytes = nd.schunk().cbytes() as usize;
+        let chunk_bytes = nd.schunk().chunksize().max(0) as usize;
+        let nt = params.nthreads;
+        let cmem = probe.and_then(|p| p.finish((cbytes + nt * chunk_bytes) as u64));
         let blocksize = ChunkHeader::parse(&nd.schunk().chunk(0)?)?.blocksize_field;
-        let layout = Some((nd.chunks().to_vec(), nd.blocks().to_vec(), nd.schunk().chunksize().max(0) as usize));
+        let layout = Some((nd.chunks().to_vec(), nd.blocks().to_vec(), chunk_bytes));
         let zero = vec![0u64; shape.len()];
         let decomp = |dst: &mut [u8]| -> Result<()> { Ok(nd.read_box_into(&zero, &shape, dst)?) };
-        let (roundtrip_ok, decompress) = check_and_time_decompress(buf, dst, ratio_only, decomp)?;
+        let (roundtrip_ok, decompress, dmem) =
+            check_and_time_decompress(buf, dst, ratio_only, nt * chunk_bytes, decomp)?;
         let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));
-        Ok(Measured { blocksize, cbytes, roundtrip_ok, compress, decompress, layout })
+        let memory = Memory::new(cmem, dmem);
+        Ok(Measured { blocksize, cbytes, roundtrip_ok, compress, decompress, layout, memory })
     })
 }
 
@@ -393,6 +445,7 @@ fn measure_cell<'a>(
         decompress: None,
         ratio_only: args.ratio_only,
         error: None,
+        memory: None,
         memcpy_gbps_same_run: g1,
         memcpy2t_gbps_same_run: g2,
         ts: timestamp(),
@@ -418,6 +471,7 @@ fn measure_cell<'a>(
             rec.roundtrip_ok = Some(r.roundtrip_ok);
             rec.compress = r.compress;
             rec.decompress = r.decompress;
+            rec.memory = r.memory;
             if let Some((chunks, blocks, chunksize)) = r.layout {
                 rec.chunks = Some(chunks);
                 rec.blocks = Some(blocks);
@@ -494,6 +548,7 @@ pub fn run(args: &BenchArgs, sink: &mut Sink) -> Result<()> {
             start_2t: mref2t,
             end_2t,
             loadavg_end: loadavg(),
+            process_peak_rss_bytes: mem::process_peak_rss_bytes(),
             ts: timestamp(),
         })?;
     }

@@ -4,17 +4,20 @@
 //!
 //! Every record carries `"impl": "blosc2-rs"`. Implemented workloads: `datasets`, `memcpy`,
 //! `codecs` (`--api chunk`, `schunk`, `ndarray`), `nd-read` (b2nd backends) and `nd-lazy`.
+//! `blosc2 bench plot` draws the `codecs` records of both implementations ([`plot`]).
 
 pub mod codecs;
 pub mod datasets;
+pub mod mem;
 pub mod memcpy;
 pub mod nd;
+pub mod plot;
 pub mod record;
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use record::{timestamp, Sink};
@@ -34,6 +37,9 @@ const WORKLOADS: [(&str, bool, &str); 5] = [
 /// Arguments of `bench` (the names, comma lists and defaults of `anchor.py`).
 #[derive(Args, Debug, Clone)]
 pub struct BenchArgs {
+    /// Something other than running a workload.
+    #[command(subcommand)]
+    pub action: Option<BenchAction>,
     /// Workload: memcpy, datasets, codecs, nd-read, nd-lazy.
     #[arg(long)]
     pub workload: Option<String>,
@@ -110,6 +116,14 @@ pub struct BenchArgs {
     pub ratio_only: bool,
 }
 
+/// `bench` actions that run no workload.
+#[derive(Subcommand, Debug, Clone)]
+pub enum BenchAction {
+    /// Plot throughput (compression and decompression GB/s) against compression ratio per
+    /// codec, ours and the reference, from `codecs` records, as a PNG.
+    Plot(Box<plot::PlotArgs>),
+}
+
 impl BenchArgs {
     /// `--nthreads` as numbers.
     ///
@@ -174,6 +188,9 @@ fn cpu_model() -> Option<String> {
 /// Unknown or unimplemented workloads, bad options, I/O errors, data sets whose digest
 /// differs from WORKLOADS.md.
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(BenchAction::Plot(p)) = &args.action {
+        return plot::run(p);
+    }
     let workload = match (&args.workload, args.list) {
         (Some(w), false) => w.clone(),
         _ => {

@@ -57,6 +57,9 @@ pub(crate) fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
     let mut dst = vec![0u8; src.len() + EXTENDED_HEADER_LEN];
     let n = compress_into(params, src, &mut dst)?;
     dst.truncate(n);
+    // Give back the room reserved for an incompressible input: the threaded path writes
+    // all over it, so a kept chunk would otherwise hold a whole chunk of resident memory.
+    dst.shrink_to_fit();
     Ok(dst)
 }
 
