@@ -174,12 +174,25 @@ fn lock_writer(path: &Path) -> Result<(Option<File>, Option<File>)> {
     Err(Error::WriterActive { path: path.display().to_string() })
 }
 
+/// How long a writer waits for a lock held elsewhere before giving up: a lock can be held
+/// for a moment by a child process being spawned (it shares the open file until its
+/// `exec` closes it).
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
 fn try_lock(f: &File, path: &Path) -> Result<()> {
-    match f.try_lock() {
-        Ok(()) => Ok(()),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::WriterActive { path: path.display().to_string() }),
-        // No locks on this file system (some network file systems): proceed unlocked.
-        Err(std::fs::TryLockError::Error(_)) => Ok(()),
+    let since = std::time::Instant::now();
+    loop {
+        match f.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if since.elapsed() < LOCK_PATIENCE => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::WriterActive { path: path.display().to_string() })
+            }
+            // No locks on this file system (some network file systems): proceed unlocked.
+            Err(std::fs::TryLockError::Error(_)) => return Ok(()),
+        }
     }
 }
 
