@@ -164,6 +164,9 @@ struct IngestArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Flush the output to the disk (fsync) before renaming it into place.
+    #[arg(long)]
+    sync: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
@@ -262,6 +265,7 @@ fn run() -> Result<()> {
             }
             opts.shard = a.shard.as_deref().map(parse_shard).transpose()?;
             opts.force = a.force;
+            opts.sync = a.sync;
             opts.progress = !a.quiet && std::io::stderr().is_terminal();
             let files = ingest::list_inputs(&a.files, opts.shard)?;
             if files.is_empty() {
