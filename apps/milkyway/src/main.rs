@@ -39,10 +39,10 @@ enum Cmd {
         /// 10 the pipeline uses.
         #[arg(long)]
         full: bool,
-        /// Tuning knob: dwarf absolute magnitude MEAN,SIGMA (default 9.5,3.0).
+        /// Tuning knob: dwarf absolute magnitude MEAN,SIGMA (default 11.0,2.5).
         #[arg(long, allow_hyphen_values = true)]
         dwarf_mag: Option<String>,
-        /// Tuning knob: extinction a0 (mag/kpc) and dust scale height (pc), A0,HD (default 1.0,150).
+        /// Tuning knob: extinction a0 (mag/kpc) and dust scale height (pc), A0,HD (default 0.65,100).
         #[arg(long)]
         dust: Option<String>,
     },
