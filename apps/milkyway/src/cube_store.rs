@@ -422,7 +422,7 @@ impl Column1dWriter {
             dtype: dtype.to_string(),
         };
         let typesize = meta.typesize()?;
-        let cparams = array_cparams(&meta, CodecId::ZSTD, 5)?;
+        let cparams = array_cparams(&meta, CodecId::ZSTD, 1)?;
         let writer = ArrayWriter::create(path, meta, cparams)?;
         Ok(Column1dWriter { buf: Vec::with_capacity(writer.chunk_nbytes()), writer, len: 0, typesize })
     }

@@ -191,14 +191,17 @@ impl GaiaReader {
     }
 
     fn fill(&mut self, want: usize) -> Result<()> {
-        let mut buf = vec![0u8; 1 << 16];
+        // Decompress straight into the spare room of `carry` (no bounce buffer).
+        self.carry.reserve(want.saturating_sub(self.carry.len()));
         while !self.eof && self.carry.len() < want {
-            match self.inner.read(&mut buf) {
+            let at = self.carry.len();
+            let room = (want - at).clamp(1 << 16, 1 << 20);
+            self.carry.resize(at + room, 0);
+            let got = self.inner.read(&mut self.carry[at..]);
+            self.carry.truncate(at + *got.as_ref().unwrap_or(&0));
+            match got {
                 Ok(0) => self.eof = true,
-                Ok(n) => {
-                    self.carry.extend_from_slice(&buf[..n]);
-                    self.bytes_read += n as u64;
-                }
+                Ok(n) => self.bytes_read += n as u64,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     return Err(anyhow::Error::new(e).context(format!(
