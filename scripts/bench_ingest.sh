@@ -14,7 +14,9 @@
 # and prints the median wall times, MB/s of gzipped input and of CSV text, and the ratios
 # time(fastest one-stream decompressor) / time(ingest) and time(pandas) / time(ingest).
 #
-# Environment: STARS (10000000), FILES (20), RUNS (3), SEED (1), JOBS (ingest --jobs, default
+# Environment: STARS (10000000), FILES (20), RUNS (3), SEED (1), FULL (1: all 152 DR3 columns,
+# `synth --full`, rows of real width, ~1.3 KB; default 0: the fast 10 columns, ~150 bytes),
+# JOBS (ingest --jobs, default
 # all cores), PANDAS_SAMPLE (chunks the pandas contender really writes, the others being
 # extrapolated, see bench_ingest_pandas.py; 0 writes them all, which takes hours; default 500).
 set -euo pipefail
@@ -24,6 +26,7 @@ STARS=${STARS:-10000000}
 FILES=${FILES:-20}
 RUNS=${RUNS:-3}
 SEED=${SEED:-1}
+FULL=${FULL:-0}
 PANDAS_SAMPLE=${PANDAS_SAMPLE:-500}
 JOBS=${JOBS:-}
 
@@ -38,10 +41,15 @@ TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "bench_ingest: needs GNU time at /usr/bin/time" >&2; exit 1; }
 
 CAT=$DIR/catalogue-$STARS-$FILES-seed$SEED
+SYNTH_MODE=()
+if [ "$FULL" = 1 ]; then
+    CAT=$CAT-full
+    SYNTH_MODE=(--full)
+fi
 if [ ! -f "$CAT/complete" ]; then
     rm -rf "$CAT"
     echo "== synthesizing $STARS rows in $FILES files into $CAT" >&2
-    "$MW" synth -o "$CAT" --stars "$STARS" --files "$FILES" --seed "$SEED"
+    "$MW" synth -o "$CAT" --stars "$STARS" --files "$FILES" --seed "$SEED" "${SYNTH_MODE[@]}"
     gzip -dc "$CAT"/*.csv.gz | wc -c > "$CAT/csv_bytes"
     touch "$CAT/complete"
 fi
@@ -95,9 +103,10 @@ for ((r = 1; r <= RUNS; r++)); do
     done
 done
 
-"$PY" - "$LOG" "$RUNS" "$GZ_BYTES" "$CSV_BYTES" "$STARS" "$FILES" <<'EOF'
+"$PY" - "$LOG" "$RUNS" "$GZ_BYTES" "$CSV_BYTES" "$STARS" "$FILES" "$FULL" <<'EOF'
 import statistics, sys
 log, runs, gz, csv, stars, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
+mode = "full-width (152 columns)" if sys.argv[7] == "1" else "fast-mode (10 columns)"
 def times(name):
     out = []
     for r in range(1, runs + 1):
@@ -120,7 +129,7 @@ rows = [
 ]
 med = {}
 cpus = {}
-print(f"catalogue: {stars} synthetic rows in {files} files, {gz / 1e6:.0f} MB gzipped, {csv / 1e6:.0f} MB of CSV text; {runs} rounds, medians")
+print(f"catalogue: {stars} synthetic {mode} rows in {files} files, {gz / 1e6:.0f} MB gzipped, {csv / 1e6:.0f} MB of CSV text; {runs} rounds, medians")
 print(f"| contender | median s | runs (s) | MB/s gzipped | MB/s CSV | CPU % | CPU s (user+sys) | peak RSS MB |")
 print(f"|---|---:|---|---:|---:|---:|---:|---:|")
 for name, label in rows:
