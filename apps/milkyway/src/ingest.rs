@@ -445,7 +445,7 @@ pub fn ingest(files: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<Sum
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
     let mut guard = StagingGuard(Some(staging.clone()));
-    let mut spill = Spill::create(&staging.join("spill"), opts.grid)?;
+    let mut spill = Spill::create_in_memory_up_to(&staging.join("spill"), opts.grid, opts.max_stars_in_memory)?;
     let report = scan(files, opts, |stars| {
         for s in &stars {
             spill.push(s)?;
@@ -545,7 +545,7 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Summary> {
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
     let mut guard = StagingGuard(Some(staging.clone()));
-    let mut spill = Spill::create(&staging.join("spill"), opts.grid)?;
+    let mut spill = Spill::create_in_memory_up_to(&staging.join("spill"), opts.grid, opts.max_stars_in_memory)?;
     for p in parts {
         crate::table::StarTable::open(p)?.for_each_star(|s| spill.push(&s))?;
     }
