@@ -169,9 +169,11 @@ impl CubeBuilder {
         }
         let bc = g.block_cells();
         let enc = self.enc.clone();
-        // Compress in windows so that at most a bounded number of compressed chunks waits.
-        for window in groups.chunks(1024) {
-            let built: Vec<Result<Built>> = window
+        // Compress in windows so that at most a bounded number of compressed chunks waits;
+        // window k is written (in chunk order, on one thread) while window k + 1 is
+        // compressed (on the others).
+        let encode = |window: &[Group]| -> Vec<Result<Built>> {
+            window
                 .par_iter()
                 .map(|grp| {
                     let mut nonempty = 0;
@@ -205,28 +207,45 @@ impl CubeBuilder {
                     let max = max.expect("a non-empty chunk");
                     Ok(Built { chunk: enc.encode_cells(&blocks)?, nonempty_cells: nonempty, saturated, max })
                 })
-                .collect();
-            for (grp, b) in window.iter().zip(built) {
-                let b = b?;
-                while self.next_chunk < grp.nchunk {
-                    self.cube.append_zeros();
-                    self.next_chunk += 1;
-                }
-                self.cube.append_compressed(&b.chunk)?;
+                .collect()
+        };
+        let mut pending: Option<(&[Group], Vec<Result<Built>>)> = None;
+        for window in groups.chunks(1024).map(Some).chain(std::iter::once(None)) {
+            let (next, written) = rayon::join(
+                || window.map(|w| (w, encode(w))),
+                || match pending.take() {
+                    Some((w, built)) => self.write_window(w, built, &keyed),
+                    None => Ok(()),
+                },
+            );
+            written?;
+            pending = next;
+        }
+        Ok(())
+    }
+
+    /// Appends the chunks of `window` (with the ZERO chunks before each) and their stars.
+    fn write_window(&mut self, window: &[Group], built: Vec<Result<Built>>, keyed: &[Keyed]) -> Result<()> {
+        for (grp, b) in window.iter().zip(built) {
+            let b = b?;
+            while self.next_chunk < grp.nchunk {
+                self.cube.append_zeros();
                 self.next_chunk += 1;
-                self.stats.cube_cbytes += b.chunk.len() as u64;
-                self.stats.nonempty_chunks += 1;
-                self.stats.nonempty_cells += b.nonempty_cells;
-                self.stats.saturated_cells += b.saturated;
-                let cell = b.max.0;
-                if self.stats.max_cell.is_none_or(|(c, m)| b.max.1 > m || (b.max.1 == m && cell < c)) {
-                    self.stats.max_cell = Some((cell, b.max.1));
-                }
-                self.index.0.push(&(grp.nchunk as i64).to_le_bytes())?;
-                self.index.1.push(&(self.rows as i64).to_le_bytes())?;
-                for k in &keyed[grp.lo..grp.hi] {
-                    self.push_star(&k.star)?;
-                }
+            }
+            self.cube.append_compressed(&b.chunk)?;
+            self.next_chunk += 1;
+            self.stats.cube_cbytes += b.chunk.len() as u64;
+            self.stats.nonempty_chunks += 1;
+            self.stats.nonempty_cells += b.nonempty_cells;
+            self.stats.saturated_cells += b.saturated;
+            let cell = b.max.0;
+            if self.stats.max_cell.is_none_or(|(c, m)| b.max.1 > m || (b.max.1 == m && cell < c)) {
+                self.stats.max_cell = Some((cell, b.max.1));
+            }
+            self.index.0.push(&(grp.nchunk as i64).to_le_bytes())?;
+            self.index.1.push(&(self.rows as i64).to_le_bytes())?;
+            for k in &keyed[grp.lo..grp.hi] {
+                self.push_star(&k.star)?;
             }
         }
         Ok(())
