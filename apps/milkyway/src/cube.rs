@@ -7,6 +7,7 @@
 //! star are special ZERO chunks.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::Result;
 use blosc2_core::codec::CodecId;
@@ -89,6 +90,7 @@ pub struct CubeBuilder {
     table: TableWriter,
     index: (Column1dWriter, Column1dWriter),
     rows: u64,
+    enc: Arc<SparseChunkEncoder>,
     /// Statistics so far.
     pub stats: CubeStats,
 }
@@ -127,7 +129,8 @@ impl CubeBuilder {
         let index = (col(TABLE_FILES[5], "<i8")?, col(TABLE_FILES[6], "<i8")?);
         let nbins = (grid.radius_ly / hist_bin_ly).ceil().max(1.0) as usize;
         let stats = CubeStats { hist_bin_ly, distance_histogram: vec![0; nbins], ..Default::default() };
-        Ok(CubeBuilder { grid, cube, next_chunk: 0, table, index, rows: 0, stats })
+        let enc = Arc::new(SparseChunkEncoder::new(cube.cparams(), grid.chunk_cells() / grid.block_cells())?);
+        Ok(CubeBuilder { grid, cube, next_chunk: 0, table, index, rows: 0, enc, stats })
     }
 
     /// Adds the stars of a slab: every star must lie in chunks not yet written (slabs come
@@ -165,17 +168,19 @@ impl CubeBuilder {
             lo = hi;
         }
         let bc = g.block_cells();
-        let enc = SparseChunkEncoder::new(self.cube.cparams(), g.chunk_cells() / bc)?;
-        // Compress in windows so that at most a bounded number of compressed chunks waits.
-        for window in groups.chunks(1024) {
-            let built: Vec<Result<Built>> = window
+        let enc = self.enc.clone();
+        // Compress in windows so that at most a bounded number of compressed chunks waits;
+        // window k is written (in chunk order, on one thread) while window k + 1 is
+        // compressed (on the others).
+        let encode = |window: &[Group]| -> Vec<Result<Built>> {
+            window
                 .par_iter()
                 .map(|grp| {
                     let mut nonempty = 0;
                     let mut saturated = 0;
                     let mut max: Option<([u64; 3], u64)> = None;
                     let ks = &keyed[grp.lo..grp.hi];
-                    let mut blocks: Vec<(usize, Vec<u8>)> = Vec::new();
+                    let mut blocks: Vec<(usize, Vec<(u32, u8)>)> = Vec::new();
                     let mut i = 0;
                     while i < ks.len() {
                         let off = ks[i].offset as usize;
@@ -194,36 +199,53 @@ impl CubeBuilder {
                         }
                         let bn = off / bc;
                         if blocks.last().is_none_or(|(b, _)| *b != bn) {
-                            blocks.push((bn, vec![0u8; bc]));
+                            blocks.push((bn, Vec::new()));
                         }
-                        blocks.last_mut().expect("pushed").1[off % bc] = n.min(255) as u8;
+                        blocks.last_mut().expect("pushed").1.push(((off % bc) as u32, n.min(255) as u8));
                         i = j;
                     }
                     let max = max.expect("a non-empty chunk");
-                    Ok(Built { chunk: enc.encode(&blocks)?, nonempty_cells: nonempty, saturated, max })
+                    Ok(Built { chunk: enc.encode_cells(&blocks)?, nonempty_cells: nonempty, saturated, max })
                 })
-                .collect();
-            for (grp, b) in window.iter().zip(built) {
-                let b = b?;
-                while self.next_chunk < grp.nchunk {
-                    self.cube.append_zeros();
-                    self.next_chunk += 1;
-                }
-                self.cube.append_compressed(&b.chunk)?;
+                .collect()
+        };
+        let mut pending: Option<(&[Group], Vec<Result<Built>>)> = None;
+        for window in groups.chunks(1024).map(Some).chain(std::iter::once(None)) {
+            let (next, written) = rayon::join(
+                || window.map(|w| (w, encode(w))),
+                || match pending.take() {
+                    Some((w, built)) => self.write_window(w, built, &keyed),
+                    None => Ok(()),
+                },
+            );
+            written?;
+            pending = next;
+        }
+        Ok(())
+    }
+
+    /// Appends the chunks of `window` (with the ZERO chunks before each) and their stars.
+    fn write_window(&mut self, window: &[Group], built: Vec<Result<Built>>, keyed: &[Keyed]) -> Result<()> {
+        for (grp, b) in window.iter().zip(built) {
+            let b = b?;
+            while self.next_chunk < grp.nchunk {
+                self.cube.append_zeros();
                 self.next_chunk += 1;
-                self.stats.cube_cbytes += b.chunk.len() as u64;
-                self.stats.nonempty_chunks += 1;
-                self.stats.nonempty_cells += b.nonempty_cells;
-                self.stats.saturated_cells += b.saturated;
-                let cell = b.max.0;
-                if self.stats.max_cell.is_none_or(|(c, m)| b.max.1 > m || (b.max.1 == m && cell < c)) {
-                    self.stats.max_cell = Some((cell, b.max.1));
-                }
-                self.index.0.push(&(grp.nchunk as i64).to_le_bytes())?;
-                self.index.1.push(&(self.rows as i64).to_le_bytes())?;
-                for k in &keyed[grp.lo..grp.hi] {
-                    self.push_star(&k.star)?;
-                }
+            }
+            self.cube.append_compressed(&b.chunk)?;
+            self.next_chunk += 1;
+            self.stats.cube_cbytes += b.chunk.len() as u64;
+            self.stats.nonempty_chunks += 1;
+            self.stats.nonempty_cells += b.nonempty_cells;
+            self.stats.saturated_cells += b.saturated;
+            let cell = b.max.0;
+            if self.stats.max_cell.is_none_or(|(c, m)| b.max.1 > m || (b.max.1 == m && cell < c)) {
+                self.stats.max_cell = Some((cell, b.max.1));
+            }
+            self.index.0.push(&(grp.nchunk as i64).to_le_bytes())?;
+            self.index.1.push(&(self.rows as i64).to_le_bytes())?;
+            for k in &keyed[grp.lo..grp.hi] {
+                self.push_star(&k.star)?;
             }
         }
         Ok(())
@@ -245,11 +267,20 @@ impl CubeBuilder {
         let bin = ((s.d_ly / st.hist_bin_ly) as usize).min(st.distance_histogram.len() - 1);
         st.distance_histogram[bin] += 1;
         let t = &mut self.table;
-        t.source_id.push(&s.source_id.to_le_bytes())?;
-        t.x.push(&s.pos[0].to_le_bytes())?;
-        t.y.push(&s.pos[1].to_le_bytes())?;
-        t.z.push(&s.pos[2].to_le_bytes())?;
-        t.mag.push(&s.mag.to_le_bytes())?;
+        // The columns complete their chunks together (same items per chunk): compress them
+        // in parallel.
+        let full = [
+            t.source_id.push_deferred(&s.source_id.to_le_bytes()),
+            t.x.push_deferred(&s.pos[0].to_le_bytes()),
+            t.y.push_deferred(&s.pos[1].to_le_bytes()),
+            t.z.push_deferred(&s.pos[2].to_le_bytes()),
+            t.mag.push_deferred(&s.mag.to_le_bytes()),
+        ];
+        if full.contains(&true) {
+            vec![&mut t.source_id, &mut t.x, &mut t.y, &mut t.z, &mut t.mag]
+                .into_par_iter()
+                .try_for_each(|c| c.write_full_chunk())?;
+        }
         self.rows += 1;
         Ok(())
     }

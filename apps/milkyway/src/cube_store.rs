@@ -243,7 +243,8 @@ impl ArrayWriter {
         self.append_compressed(&c)
     }
 
-    /// Writes the offsets, trailer and header, flushes and syncs. `shape`, when given,
+    /// Writes the offsets, trailer and header and flushes (without syncing to the disk; see
+    /// [`crate::ingest::sync_tree`]). `shape`, when given,
     /// replaces the shape of the metadata (for arrays whose length is known only now).
     ///
     /// # Errors
@@ -273,7 +274,6 @@ impl ArrayWriter {
             self.file.into_inner().map_err(|e| anyhow::anyhow!("writing {}: {}", self.path.display(), e.error()))?;
         f.seek(SeekFrom::Start(0)).with_context(|| format!("writing {}", self.path.display()))?;
         f.write_all(&header).with_context(|| format!("writing {}", self.path.display()))?;
-        f.sync_all().with_context(|| format!("syncing {}", self.path.display()))?;
         Ok(())
     }
 }
@@ -422,7 +422,7 @@ impl Column1dWriter {
             dtype: dtype.to_string(),
         };
         let typesize = meta.typesize()?;
-        let cparams = array_cparams(&meta, CodecId::ZSTD, 5)?;
+        let cparams = array_cparams(&meta, CodecId::ZSTD, 1)?;
         let writer = ArrayWriter::create(path, meta, cparams)?;
         Ok(Column1dWriter { buf: Vec::with_capacity(writer.chunk_nbytes()), writer, len: 0, typesize })
     }
@@ -432,10 +432,28 @@ impl Column1dWriter {
     /// # Errors
     /// Compression or I/O errors when a chunk completes.
     pub fn push(&mut self, item: &[u8]) -> Result<()> {
+        if self.push_deferred(item) {
+            self.write_full_chunk()?;
+        }
+        Ok(())
+    }
+
+    /// Appends one item without writing a completed chunk: returns true when the chunk is
+    /// complete, and then [`Column1dWriter::write_full_chunk`] must be called before the
+    /// next push (so that several columns can compress their chunks in parallel).
+    pub fn push_deferred(&mut self, item: &[u8]) -> bool {
         debug_assert_eq!(item.len(), self.typesize);
         self.buf.extend_from_slice(item);
         self.len += 1;
-        if self.buf.len() == self.writer.chunk_nbytes() {
+        self.buf.len() >= self.writer.chunk_nbytes()
+    }
+
+    /// Compresses and writes the buffered chunk if it is complete.
+    ///
+    /// # Errors
+    /// Compression or I/O errors.
+    pub fn write_full_chunk(&mut self) -> Result<()> {
+        if self.buf.len() >= self.writer.chunk_nbytes() {
             self.writer.append_raw(&self.buf)?;
             self.buf.clear();
         }

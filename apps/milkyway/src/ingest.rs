@@ -39,6 +39,8 @@ pub struct IngestOptions {
     /// Most stars held in memory while building the cube (a slab with more is built in
     /// several passes over its spill file, by ranges of chunk rows).
     pub max_stars_in_memory: u64,
+    /// Flush the output to the disk (fsync) before renaming it into place.
+    pub sync: bool,
 }
 
 impl IngestOptions {
@@ -54,6 +56,7 @@ impl IngestOptions {
             force: false,
             hist_bin_ly: 1000.0,
             max_stars_in_memory: DEFAULT_MAX_STARS_IN_MEMORY,
+            sync: false,
         }
     }
 }
@@ -139,10 +142,8 @@ pub fn scan(
     if opts.progress {
         pb.set_draw_target(ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg} ETA {eta}",
-            )
-            .expect("template"),
+            ProgressStyle::with_template("[{elapsed_precise}] {bar:16} {bytes}/{total_bytes} {msg} ETA {eta}")
+                .expect("template"),
         );
     }
     let consumed = Arc::new(AtomicU64::new(0));
@@ -259,15 +260,31 @@ fn drain(
                 pb.set_position(consumed.load(Ordering::Relaxed));
                 let secs = start.elapsed().as_secs_f64().max(1e-9);
                 pb.set_message(format!(
-                    "{} rows, {:.0} rows/s, {} selected",
-                    report.counts.rows,
-                    report.counts.rows as f64 / secs,
-                    report.counts.selected
+                    "{} rows {} rows/s",
+                    human(report.counts.rows as f64),
+                    human(report.counts.rows as f64 / secs)
                 ));
             }
         }
     }
     Ok(())
+}
+
+/// `n` with a k/M/G suffix and 3 significant digits (for the progress bar).
+fn human(n: f64) -> String {
+    let (v, unit) = match n {
+        n if n >= 1e9 => (n / 1e9, "G"),
+        n if n >= 1e6 => (n / 1e6, "M"),
+        n if n >= 1e3 => (n / 1e3, "k"),
+        n => return format!("{n:.0}"),
+    };
+    if v >= 100.0 {
+        format!("{v:.0}{unit}")
+    } else if v >= 10.0 {
+        format!("{v:.1}{unit}")
+    } else {
+        format!("{v:.2}{unit}")
+    }
 }
 
 /// The input files in sorted name order, directories expanded to their `*.csv`/`*.csv.gz`
@@ -370,10 +387,8 @@ fn build(staging: &Path, mut spill: Spill, opts: &IngestOptions) -> Result<CubeS
     if opts.progress {
         pb.set_draw_target(ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} stars binned, ETA {eta}",
-            )
-            .expect("template"),
+            ProgressStyle::with_template("[{elapsed_precise}] {bar:16} {human_pos}/{human_len} stars binned ETA {eta}")
+                .expect("template"),
         );
     }
     let g = opts.grid;
@@ -430,7 +445,7 @@ pub fn ingest(files: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<Sum
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
     let mut guard = StagingGuard(Some(staging.clone()));
-    let mut spill = Spill::create(&staging.join("spill"), opts.grid)?;
+    let mut spill = Spill::create_in_memory_up_to(&staging.join("spill"), opts.grid, opts.max_stars_in_memory)?;
     let report = scan(files, opts, |stars| {
         for s in &stars {
             spill.push(s)?;
@@ -455,9 +470,34 @@ pub fn ingest(files: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<Sum
         credit: crate::CREDIT.into(),
     };
     write_summary(&staging, &summary)?;
+    if opts.sync {
+        sync_tree(&staging)?;
+    }
     commit_output(&staging, out)?;
     guard.0 = None;
+    if opts.sync {
+        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::File::open(parent)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("syncing {}", parent.display()))?;
+    }
     Ok(summary)
+}
+
+/// Flushes every file under `dir`, and `dir` itself, to the disk.
+///
+/// # Errors
+/// I/O errors.
+pub fn sync_tree(dir: &Path) -> Result<()> {
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let p = e?.path();
+        if p.is_dir() {
+            sync_tree(&p)?;
+        } else {
+            std::fs::File::open(&p).and_then(|f| f.sync_all()).with_context(|| format!("syncing {}", p.display()))?;
+        }
+    }
+    std::fs::File::open(dir).and_then(|f| f.sync_all()).with_context(|| format!("syncing {}", dir.display()))
 }
 
 /// Writes `summary.json` into `dir`.
@@ -505,7 +545,7 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Summary> {
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
     let mut guard = StagingGuard(Some(staging.clone()));
-    let mut spill = Spill::create(&staging.join("spill"), opts.grid)?;
+    let mut spill = Spill::create_in_memory_up_to(&staging.join("spill"), opts.grid, opts.max_stars_in_memory)?;
     for p in parts {
         crate::table::StarTable::open(p)?.for_each_star(|s| spill.push(&s))?;
     }
@@ -540,4 +580,18 @@ pub fn merge(parts: &[PathBuf], out: &Path, force: bool) -> Result<Summary> {
     commit_output(&staging, out)?;
     guard.0 = None;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human;
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(human(999.0), "999");
+        assert_eq!(human(1234.0), "1.23k");
+        assert_eq!(human(540_000.0), "540k");
+        assert_eq!(human(12_345_678.0), "12.3M");
+        assert_eq!(human(1.8e9), "1.80G");
+    }
 }

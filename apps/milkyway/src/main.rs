@@ -39,10 +39,10 @@ enum Cmd {
         /// 10 the pipeline uses.
         #[arg(long)]
         full: bool,
-        /// Tuning knob: dwarf absolute magnitude MEAN,SIGMA (default 9.5,3.0).
+        /// Tuning knob: dwarf absolute magnitude MEAN,SIGMA (default 11.0,2.5).
         #[arg(long, allow_hyphen_values = true)]
         dwarf_mag: Option<String>,
-        /// Tuning knob: extinction a0 (mag/kpc) and dust scale height (pc), A0,HD (default 1.0,150).
+        /// Tuning knob: extinction a0 (mag/kpc) and dust scale height (pc), A0,HD (default 0.65,100).
         #[arg(long)]
         dust: Option<String>,
     },
@@ -164,6 +164,9 @@ struct IngestArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Flush the output to the disk (fsync) before renaming it into place.
+    #[arg(long)]
+    sync: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
@@ -262,6 +265,7 @@ fn run() -> Result<()> {
             }
             opts.shard = a.shard.as_deref().map(parse_shard).transpose()?;
             opts.force = a.force;
+            opts.sync = a.sync;
             opts.progress = !a.quiet && std::io::stderr().is_terminal();
             let files = ingest::list_inputs(&a.files, opts.shard)?;
             if files.is_empty() {

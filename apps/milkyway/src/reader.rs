@@ -191,14 +191,17 @@ impl GaiaReader {
     }
 
     fn fill(&mut self, want: usize) -> Result<()> {
-        let mut buf = vec![0u8; 1 << 16];
+        // Decompress straight into the spare room of `carry` (no bounce buffer).
+        self.carry.reserve(want.saturating_sub(self.carry.len()));
         while !self.eof && self.carry.len() < want {
-            match self.inner.read(&mut buf) {
+            let at = self.carry.len();
+            let room = (want - at).clamp(1 << 16, 1 << 20);
+            self.carry.resize(at + room, 0);
+            let got = self.inner.read(&mut self.carry[at..]);
+            self.carry.truncate(at + *got.as_ref().unwrap_or(&0));
+            match got {
                 Ok(0) => self.eof = true,
-                Ok(n) => {
-                    self.carry.extend_from_slice(&buf[..n]);
-                    self.bytes_read += n as u64;
-                }
+                Ok(n) => self.bytes_read += n as u64,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     return Err(anyhow::Error::new(e).context(format!(
@@ -379,12 +382,24 @@ fn is_missing(f: &[u8]) -> bool {
     matches!(f.len(), 0 | 3 | 4) && (f.is_empty() || f.eq_ignore_ascii_case(b"nan") || f.eq_ignore_ascii_case(b"null"))
 }
 
-fn num(f: &[u8], name: &str) -> std::result::Result<Option<f64>, String> {
+/// `f` as text. When `f` lies inside `text` (the batch, already checked to be UTF-8) this is
+/// the same bytes taken from `text` without checking them again; otherwise they are checked.
+fn as_text<'a>(f: &'a [u8], text: Option<&'a str>) -> Option<&'a str> {
+    if let Some(t) = text {
+        let start = (f.as_ptr() as usize).wrapping_sub(t.as_ptr() as usize);
+        if let Some(s) = start.checked_add(f.len()).and_then(|end| t.get(start..end)) {
+            return Some(s);
+        }
+    }
+    std::str::from_utf8(f).ok()
+}
+
+fn num(f: &[u8], name: &str, text: Option<&str>) -> std::result::Result<Option<f64>, String> {
     let f = trim(f);
     if is_missing(f) {
         return Ok(None);
     }
-    let s = std::str::from_utf8(f).map_err(|_| format!("column `{name}`: not text"))?;
+    let s = as_text(f, text).ok_or_else(|| format!("column `{name}`: not text"))?;
     let v: f64 = s.parse().map_err(|_| format!("column `{name}`: `{}` is not a number", shorten(s)))?;
     Ok(if v.is_nan() { None } else { Some(v) })
 }
@@ -451,6 +466,11 @@ fn split_quoted(line: &[u8]) -> std::result::Result<Vec<Vec<u8>>, String> {
 /// # Errors
 /// A message (without file and line) for a wrong field count or a non-numeric field.
 pub fn parse_line(line: &[u8], cols: &Columns) -> std::result::Result<Row, String> {
+    parse_line_in(line, cols, None)
+}
+
+/// As [`parse_line`], `line` lying in `text` when the whole batch is valid UTF-8.
+fn parse_line_in(line: &[u8], cols: &Columns, text: Option<&str>) -> std::result::Result<Row, String> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let idx = [cols.ra, cols.dec, cols.parallax, cols.source_id.unwrap_or(usize::MAX), cols.mag.unwrap_or(usize::MAX)];
     let mut fields: [&[u8]; 5] = [b""; 5];
@@ -493,16 +513,16 @@ pub fn parse_line(line: &[u8], cols: &Columns) -> std::result::Result<Row, Strin
     if nfields != cols.ncols {
         return Err(format!("{nfields} fields, the header has {}", cols.ncols));
     }
-    let ra = num(fields[0], "ra")?;
-    let dec = num(fields[1], "dec")?;
-    let parallax = num(fields[2], "parallax")?;
-    let mag = if cols.mag.is_some() { num(fields[4], "phot_g_mean_mag")? } else { None };
+    let ra = num(fields[0], "ra", text)?;
+    let dec = num(fields[1], "dec", text)?;
+    let parallax = num(fields[2], "parallax", text)?;
+    let mag = if cols.mag.is_some() { num(fields[4], "phot_g_mean_mag", text)? } else { None };
     let source_id = if cols.source_id.is_some() {
         let f = trim(fields[3]);
         if is_missing(f) {
             0
         } else {
-            let s = std::str::from_utf8(f).map_err(|_| "column `source_id`: not text".to_string())?;
+            let s = as_text(f, text).ok_or_else(|| "column `source_id`: not text".to_string())?;
             s.parse::<i64>().map_err(|_| format!("column `source_id`: `{}` is not an integer", shorten(s)))?
         }
     } else {
@@ -516,6 +536,9 @@ pub fn parse_batch(batch: &Batch, cols: &Columns, sel: Selection) -> BatchResult
     let mut res = BatchResult { file: batch.file, ..Default::default() };
     let mut lineno = batch.first_line;
     let data = &batch.data;
+    // One UTF-8 check for the whole batch instead of one per field (fields of a batch that
+    // fails it are checked one by one, as before).
+    let text = std::str::from_utf8(data).ok();
     let mut start = 0;
     while start < data.len() {
         let end = memchr::memchr(b'\n', &data[start..]).map(|p| start + p).unwrap_or(data.len());
@@ -531,7 +554,7 @@ pub fn parse_batch(batch: &Batch, cols: &Columns, sel: Selection) -> BatchResult
             continue;
         }
         res.counts.rows += 1;
-        match parse_line(line, cols) {
+        match parse_line_in(line, cols, text) {
             Err(msg) => {
                 res.counts.malformed += 1;
                 if res.bad.len() < MAX_BAD_KEPT {
@@ -607,6 +630,21 @@ mod tests {
         assert!(parse_line(b"5,10.5,-3,1,2,7", &c).unwrap_err().contains("6 fields"));
         assert!(parse_line(b"5,10.5,-3,1,2,7,,", &c).unwrap_err().contains("8 fields"));
         assert!(parse_line(b"x,10.5,-3,1,1", &c).unwrap_err().contains("source_id"));
+    }
+
+    #[test]
+    fn fields_of_a_checked_batch_read_as_before() {
+        let c = cols();
+        let text = "5,10.5,-3,2.5,12\n6,x,1,1,1\n";
+        let lines: Vec<&[u8]> = text.as_bytes().split(|&b| b == b'\n').collect();
+        assert_eq!(parse_line_in(lines[0], &c, Some(text)), parse_line(lines[0], &c));
+        assert_eq!(parse_line_in(lines[1], &c, Some(text)), parse_line(lines[1], &c));
+        // A field outside `text` (here: another buffer) is checked on its own.
+        let other = b"5,10.5,-3,2.5,\xff";
+        assert_eq!(as_text(&other[..3], Some(text)), Some("5,1"));
+        assert_eq!(as_text(&other[14..], Some(text)), None);
+        assert_eq!(as_text(b"", Some(text)), Some(""));
+        assert!(parse_line_in(other, &c, Some(text)).unwrap_err().contains("not text"));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Disk buckets of selected stars, one per slab of chunk rows along axis 0, so that the cube
 //! can be built slab by slab in chunk order with bounded memory (`shared/spec/gaia.md` 3.4).
+//! The buckets stay in memory as long as they hold at most a given number of stars in all,
+//! and go to files when that is exceeded.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -22,6 +24,11 @@ pub struct Spill {
     nbuckets: u64,
     writers: Vec<Option<BufWriter<File>>>,
     counts: Vec<u64>,
+    /// The buckets while they are kept in memory (`None` once they went to files).
+    mem: Option<Vec<Vec<Star>>>,
+    /// Most stars kept in memory in all.
+    mem_limit: u64,
+    total: u64,
 }
 
 impl Spill {
@@ -30,6 +37,15 @@ impl Spill {
     /// # Errors
     /// I/O errors.
     pub fn create(dir: &Path, grid: Grid) -> Result<Spill> {
+        Self::create_in_memory_up_to(dir, grid, 0)
+    }
+
+    /// As [`Spill::create`], keeping the buckets in memory while they hold at most
+    /// `mem_limit` stars in all.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn create_in_memory_up_to(dir: &Path, grid: Grid, mem_limit: u64) -> Result<Spill> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let nbuckets = grid.chunks_per_axis().min(MAX_BUCKETS);
         Ok(Spill {
@@ -38,6 +54,9 @@ impl Spill {
             nbuckets,
             writers: (0..nbuckets).map(|_| None).collect(),
             counts: vec![0; nbuckets as usize],
+            mem: (mem_limit > 0).then(|| (0..nbuckets).map(|_| Vec::new()).collect()),
+            mem_limit,
+            total: 0,
         })
     }
 
@@ -62,6 +81,30 @@ impl Spill {
     pub fn push(&mut self, s: &Star) -> Result<()> {
         let i = self.grid.axis_index(s.pos[0]).context("star outside the cube")?;
         let b = (i / self.grid.chunk) * self.nbuckets / self.grid.chunks_per_axis();
+        if let Some(mem) = &mut self.mem {
+            if self.total < self.mem_limit {
+                mem[b as usize].push(*s);
+                self.counts[b as usize] += 1;
+                self.total += 1;
+                return Ok(());
+            }
+            // Over the limit: everything goes to the files from now on.
+            let mem = self.mem.take().unwrap_or_default();
+            self.counts.iter_mut().for_each(|c| *c = 0);
+            self.total = 0;
+            for bucket in mem {
+                for star in &bucket {
+                    self.write(star)?;
+                }
+            }
+        }
+        self.write(s)
+    }
+
+    fn write(&mut self, s: &Star) -> Result<()> {
+        let i = self.grid.axis_index(s.pos[0]).context("star outside the cube")?;
+        let b = (i / self.grid.chunk) * self.nbuckets / self.grid.chunks_per_axis();
+        self.total += 1;
         let w = match &mut self.writers[b as usize] {
             Some(w) => w,
             slot => {
@@ -98,6 +141,9 @@ impl Spill {
     /// # Errors
     /// I/O errors.
     pub fn take_bucket(&mut self, b: u64) -> Result<Vec<Star>> {
+        if let Some(mem) = &mut self.mem {
+            return Ok(std::mem::take(&mut mem[b as usize]));
+        }
         let out = self.read_bucket(b, |_| true)?;
         self.remove_bucket(b);
         Ok(out)
@@ -108,6 +154,12 @@ impl Spill {
     /// # Errors
     /// I/O errors and the errors of `f`.
     pub fn scan_bucket(&mut self, b: u64, mut f: impl FnMut(Star) -> Result<()>) -> Result<()> {
+        if let Some(mem) = &self.mem {
+            for s in &mem[b as usize] {
+                f(*s)?;
+            }
+            return Ok(());
+        }
         match &mut self.writers[b as usize] {
             Some(w) => w.flush().context("writing a spill file")?,
             None => return Ok(()),
@@ -146,8 +198,61 @@ impl Spill {
 
     /// Deletes the file of bucket `b`.
     pub fn remove_bucket(&mut self, b: u64) {
+        if let Some(mem) = &mut self.mem {
+            mem[b as usize] = Vec::new();
+        }
         if self.writers[b as usize].take().is_some() {
             let _ = std::fs::remove_file(self.bucket_path(b));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stars() -> Vec<Star> {
+        (0..40)
+            .map(|i| {
+                let x = (i as f64 * 977.0) % 19_000.0 - 9_500.0;
+                Star { source_id: i, pos: [x, -x / 2.0, 3.0], d_ly: x.abs(), mag: i as f32 }
+            })
+            .collect()
+    }
+
+    /// Buckets kept in memory, moved to files past the limit, or in files from the start
+    /// hand back the same stars in the same order.
+    #[test]
+    fn memory_and_files_give_the_same_buckets() {
+        let grid = Grid::talk();
+        let dir = std::env::temp_dir().join(format!("milkyway-spill-test-{}", std::process::id()));
+        let mut all = Vec::new();
+        for limit in [0, 10, 1000] {
+            let d = dir.join(limit.to_string());
+            let mut s = Spill::create_in_memory_up_to(&d, grid, limit).unwrap();
+            for st in stars() {
+                s.push(&st).unwrap();
+            }
+            s.flush().unwrap();
+            assert_eq!(s.mem.is_some(), limit == 1000);
+            let mut got = Vec::new();
+            for b in 0..s.nbuckets() {
+                let mut scanned = Vec::new();
+                s.scan_bucket(b, |x| {
+                    scanned.push(x);
+                    Ok(())
+                })
+                .unwrap();
+                let taken = s.take_bucket(b).unwrap();
+                assert_eq!(scanned, taken);
+                assert_eq!(taken.len() as u64, s.count(b));
+                got.push(taken);
+            }
+            all.push(got);
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(all[0], all[1]);
+        assert_eq!(all[0], all[2]);
+        assert_eq!(all[0].iter().map(Vec::len).sum::<usize>(), 40);
     }
 }

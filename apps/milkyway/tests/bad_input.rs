@@ -61,8 +61,10 @@ fn malformed_rows_name_file_and_line() {
     let (code, err) = ingest(&f, &out, &["--max-bad-rows", "2"]);
     assert_eq!(code, 1);
     assert!(err.contains("already exists"), "{err}");
-    let (code, _) = ingest(&f, &out, &["--max-bad-rows", "2", "--force"]);
+    let (code, err) = ingest(&f, &out, &["--max-bad-rows", "2", "--force", "--sync"]);
     assert_eq!(code, 0);
+    // stderr is not a terminal here: no progress bar.
+    assert!(!err.contains("ETA") && !err.contains('\u{1b}'), "{err}");
 }
 
 #[test]
