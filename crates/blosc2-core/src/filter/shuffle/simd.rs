@@ -246,9 +246,76 @@ mod x86 {
 
     fn untranspose_avx2(s: usize, count: usize, src: &[u8], dst: &mut [u8], stride: usize) {
         scalar::check_bounds(s, count, dst.len(), src.len(), stride);
+        // 8-byte elements (float64, int64) have their own kernel: the generic one keeps 16
+        // registers live and measured 2.7x slower per byte than for 4-byte elements.
+        let kerns: &[super::RawKernel] =
+            if s == 8 { &[avx2_bwd8, avx2::bwd, sse2::bwd] } else { &[avx2::bwd, sse2::bwd] };
         // SAFETY: bounds checked above; only reachable through `AVX2` (see transpose_avx2).
-        let done = unsafe { super::run_bwd(&[avx2::bwd, sse2::bwd], s, count, src, dst, stride) };
+        let done = unsafe { super::run_bwd(kerns, s, count, src, dst, stride) };
         super::finish_bwd(s, done, count, src, dst, stride);
+    }
+
+    /// Backward transpose for `s == 8`, 32 elements a step: the eight planes' bytes are
+    /// interleaved by 8, 16 and 32 bits, then the 128-bit lanes are put in element order.
+    /// Returns the elements done (0 when `s != 8`).
+    ///
+    /// # Safety
+    ///
+    /// `src` readable at `j*stride + i` for `j < 8`, `i < count`; `dst` writable for
+    /// `count * 8` bytes; the CPU has AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn avx2_bwd8(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
+        use std::arch::x86_64::*;
+        if s != 8 {
+            return 0;
+        }
+        let mut i = 0;
+        while i + 32 <= count {
+            // SAFETY: plane j < 8, elements i..i+32 <= count: inside src.
+            let a: [__m256i; 8] =
+                core::array::from_fn(|j| unsafe { _mm256_loadu_si256(src.add(j * stride + i).cast()) });
+            let b0 = _mm256_unpacklo_epi8(a[0], a[1]);
+            let b1 = _mm256_unpackhi_epi8(a[0], a[1]);
+            let b2 = _mm256_unpacklo_epi8(a[2], a[3]);
+            let b3 = _mm256_unpackhi_epi8(a[2], a[3]);
+            let b4 = _mm256_unpacklo_epi8(a[4], a[5]);
+            let b5 = _mm256_unpackhi_epi8(a[4], a[5]);
+            let b6 = _mm256_unpacklo_epi8(a[6], a[7]);
+            let b7 = _mm256_unpackhi_epi8(a[6], a[7]);
+            // Bytes 0-3 (c0..c3) and 4-7 (c4..c7) of elements 0-3, 4-7, 8-11, 12-15 of each lane.
+            let c0 = _mm256_unpacklo_epi16(b0, b2);
+            let c1 = _mm256_unpackhi_epi16(b0, b2);
+            let c2 = _mm256_unpacklo_epi16(b1, b3);
+            let c3 = _mm256_unpackhi_epi16(b1, b3);
+            let c4 = _mm256_unpacklo_epi16(b4, b6);
+            let c5 = _mm256_unpackhi_epi16(b4, b6);
+            let c6 = _mm256_unpacklo_epi16(b5, b7);
+            let c7 = _mm256_unpackhi_epi16(b5, b7);
+            // Whole elements: d[k] holds elements 2k, 2k+1 of each lane.
+            let d = [
+                _mm256_unpacklo_epi32(c0, c4),
+                _mm256_unpackhi_epi32(c0, c4),
+                _mm256_unpacklo_epi32(c1, c5),
+                _mm256_unpackhi_epi32(c1, c5),
+                _mm256_unpacklo_epi32(c2, c6),
+                _mm256_unpackhi_epi32(c2, c6),
+                _mm256_unpacklo_epi32(c3, c7),
+                _mm256_unpackhi_epi32(c3, c7),
+            ];
+            let out = dst.wrapping_add(i * 8);
+            for k in 0..4 {
+                let lo = _mm256_permute2x128_si256::<0x20>(d[2 * k], d[2 * k + 1]);
+                let hi = _mm256_permute2x128_si256::<0x31>(d[2 * k], d[2 * k + 1]);
+                // SAFETY: elements i+4k..i+4k+4 and i+16+4k..i+16+4k+4, all below count:
+                // inside the count*8 destination bytes.
+                unsafe {
+                    _mm256_storeu_si256(out.add(32 * k).cast(), lo);
+                    _mm256_storeu_si256(out.add(128 + 32 * k).cast(), hi);
+                }
+            }
+            i += 32;
+        }
+        i
     }
 
     pub(super) mod sse2 {
