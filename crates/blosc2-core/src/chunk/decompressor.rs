@@ -199,6 +199,10 @@ impl<'a> Layout<'a> {
             }
             _ => {}
         }
+        if let Some(v) = self.constant_block(i, len) {
+            out.fill(v);
+            return Ok(());
+        }
         if self.h.filters.is_empty() {
             return self.decode_payload(i, out, ws);
         }
@@ -212,6 +216,52 @@ impl<'a> Layout<'a> {
         });
         ws.buf = filtered;
         result
+    }
+
+    /// The byte every output byte of block `i` (`len` bytes) has when all its streams are
+    /// runs of one byte and the filters only permute bytes (shuffle; bitshuffle when the
+    /// byte is 0): such blocks are filled at once, skipping the stream buffer and the
+    /// backward filters. `None` otherwise, or for anything malformed (the normal path then
+    /// reports it).
+    fn constant_block(&self, i: usize, len: usize) -> Option<u8> {
+        let Kind::Regular { bstarts, .. } = &self.kind else { return None };
+        let filters = &self.h.filters.filters;
+        let permutes = |f: u8| f == FilterId::NOFILTER.0 || f == FilterId::SHUFFLE.0 || f == FilterId::BITSHUFFLE.0;
+        if !filters.iter().all(|&f| permutes(f)) {
+            return None;
+        }
+        let leftover_block = i == self.h.nblocks() - 1 && self.h.leftover() > 0;
+        let nstreams = if !self.h.dont_split() && !leftover_block { usize::from(self.h.typesize) } else { 1 };
+        if nstreams == 0 || !len.is_multiple_of(nstreams) {
+            return None;
+        }
+        let (chunk, end) = (self.chunk, self.h.cbytes);
+        let mut pos = read_i32(bstarts, 4 * i) as usize;
+        let mut value = None;
+        for _ in 0..nstreams {
+            if pos + 4 > end {
+                return None;
+            }
+            let csize = read_i32(chunk, pos);
+            pos += 4;
+            let v = match csize {
+                0 => 0,
+                -255..=-1 => {
+                    if pos >= end || chunk[pos] & 1 == 0 {
+                        return None;
+                    }
+                    pos += 1;
+                    (-csize) as u8
+                }
+                _ => return None,
+            };
+            if value.is_some_and(|w| w != v) {
+                return None;
+            }
+            value = Some(v);
+        }
+        let v = value?;
+        (v == 0 || !filters.contains(&FilterId::BITSHUFFLE.0)).then_some(v)
     }
 
     /// Decodes the codec streams of block `i` (still filtered) into `out`.
