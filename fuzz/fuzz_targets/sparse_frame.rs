@@ -3,10 +3,14 @@
 //! typed error.
 #![no_main]
 
+#[path = "claims.rs"]
+mod claims;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use blosc2_core::frame::{sparse_chunk_name, Frame, FrameHeader};
+use blosc2_core::frame::{sparse_chunk_name, Frame};
+use claims::claims_too_many_chunks;
 use libfuzzer_sys::fuzz_target;
 
 /// One directory per fuzzing process, rewritten for every input.
@@ -17,16 +21,6 @@ fn dir() -> &'static PathBuf {
         std::fs::create_dir_all(&d).expect("temporary directory");
         d
     })
-}
-
-/// Frames whose fixed chunk size and total size claim more than this many chunks are
-/// skipped: opening them legitimately holds 8 bytes per claimed chunk in memory (as
-/// C-Blosc2 does; up to 2 GiB), which is slow to fuzz, not a bug.
-const MAX_CLAIMED_CHUNKS: u64 = 1 << 22;
-
-fn claims_too_many_chunks(frame: &[u8]) -> bool {
-    FrameHeader::parse(frame)
-        .is_ok_and(|h| h.chunksize > 0 && h.nbytes / h.chunksize as u64 > MAX_CLAIMED_CHUNKS)
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -218,6 +218,17 @@ impl<'a> Layout<'a> {
         result
     }
 
+    /// How many codec streams block `i` is split into: one per byte of the type, unless
+    /// the chunk does not split or this is a short last block.
+    fn nstreams(&self, i: usize) -> usize {
+        let leftover_block = i == self.h.nblocks() - 1 && self.h.leftover() > 0;
+        if !self.h.dont_split() && !leftover_block {
+            usize::from(self.h.typesize)
+        } else {
+            1
+        }
+    }
+
     /// The byte every output byte of block `i` (`len` bytes) has when all its streams are
     /// runs of one byte and the filters only permute bytes (shuffle; bitshuffle when the
     /// byte is 0): such blocks are filled at once, skipping the stream buffer and the
@@ -230,8 +241,7 @@ impl<'a> Layout<'a> {
         if !filters.iter().all(|&f| permutes(f)) {
             return None;
         }
-        let leftover_block = i == self.h.nblocks() - 1 && self.h.leftover() > 0;
-        let nstreams = if !self.h.dont_split() && !leftover_block { usize::from(self.h.typesize) } else { 1 };
+        let nstreams = self.nstreams(i);
         if nstreams == 0 || !len.is_multiple_of(nstreams) {
             return None;
         }
@@ -293,9 +303,7 @@ impl<'a> Layout<'a> {
     /// Decodes the streams of a fixed-size block starting at `bstart` into `out`.
     fn decode_streams(&self, i: usize, bstart: usize, end: usize, out: &mut [u8], ws: &mut Workspace) -> Result<()> {
         let bsize = out.len();
-        let leftover_block = i == self.h.nblocks() - 1 && self.h.leftover() > 0;
-        let ts = usize::from(self.h.typesize);
-        let nstreams = if !self.h.dont_split() && !leftover_block { ts } else { 1 };
+        let nstreams = self.nstreams(i);
         if !bsize.is_multiple_of(nstreams) {
             return Err(Error::InvalidHeader {
                 field: "blocksize",

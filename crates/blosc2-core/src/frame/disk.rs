@@ -140,14 +140,20 @@ fn write_at(mut f: &File, buf: &[u8], pos: u64, path: &Path) -> Result<()> {
     f.write_all(buf).map_err(|e| io(&e, path))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".tmp{}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    crash_point(&tmp)?;
-    std::fs::write(&tmp, bytes).map_err(|e| io(&e, &tmp))?;
-    crash_point(path)?;
-    std::fs::rename(&tmp, path).map_err(|e| io(&e, path))
+/// Writes `bytes` to a temporary name next to `path` and renames it over `path` (the
+/// temporary file is removed when this fails).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = super::writer::temp_name(path);
+    let res = (|| {
+        crash_point(&tmp)?;
+        std::fs::write(&tmp, bytes).map_err(|e| io(&e, &tmp))?;
+        crash_point(path)?;
+        std::fs::rename(&tmp, path).map_err(|e| io(&e, path))
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
 }
 
 /// Takes the writer's lock on a frame: an exclusive advisory lock (`flock`) on the frame

@@ -51,11 +51,10 @@ impl FileSource {
     }
 
     /// Up to `max` bytes at `pos` as the file holds them now (fewer at the end of the
-    /// file, none when the read fails): what a reader compares before and after parsing
-    /// to notice a concurrent commit.
+    /// file as opened, none when the read fails): what a reader compares before and after
+    /// parsing to notice a concurrent commit.
     pub(crate) fn peek(&self, pos: u64, max: usize) -> Vec<u8> {
-        let now = self.current_len().unwrap_or(self.len);
-        let n = now.saturating_sub(pos).min(max as u64) as usize;
+        let n = self.len.saturating_sub(pos).min(max as u64) as usize;
         let mut buf = vec![0u8; n];
         match self.read_exact_at(&mut buf, pos) {
             Ok(()) => buf,

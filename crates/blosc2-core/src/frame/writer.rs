@@ -213,14 +213,7 @@ impl SChunk {
         let mut bytes = h.to_bytes(&self.metalayers)?;
         bytes.extend_from_slice(&offsets);
         bytes.extend_from_slice(&trailer);
-        let tmp = temp_name(path);
-        let res = std::fs::write(&tmp, &bytes)
-            .map_err(|e| io_err(&e, &tmp))
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_err(&e, path)));
-        if res.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        res
+        super::disk::write_atomically(path, &bytes)
     }
 
     /// Saves the super-chunk as a sparse frame: directory `dir` with one
@@ -261,7 +254,7 @@ impl SChunk {
     }
 }
 
-fn temp_name(path: &Path) -> PathBuf {
+pub(super) fn temp_name(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp{}", std::process::id()));
     path.with_file_name(name)
