@@ -19,5 +19,6 @@ pub mod filter;
 pub mod frame;
 pub mod header;
 pub mod schunk;
+pub mod streaming;
 
 pub use error::{Error, Result};

@@ -10,12 +10,15 @@ use super::special;
 use crate::error::{Error, Part, Result};
 use crate::filter::FilterId;
 use crate::header::{ChunkHeader, SpecialKind, MAX_DICT_SIZE};
+use crate::streaming;
 
 /// A chunk whose header and tables have been checked.
 struct Layout<'a> {
     chunk: &'a [u8],
     h: ChunkHeader,
     kind: Kind<'a>,
+    /// Write decoded blocks with streaming stores (large outputs, see [`streaming`]).
+    streaming: bool,
 }
 
 enum Kind<'a> {
@@ -40,7 +43,7 @@ impl<'a> Layout<'a> {
         let hl = h.header_len();
         if let Some(kind) = h.special() {
             let value = special::check(&h, chunk, kind)?;
-            return Ok(Layout { chunk, h, kind: Kind::Special(kind, value) });
+            return Ok(Layout { chunk, h, kind: Kind::Special(kind, value), streaming: false });
         }
         if h.is_memcpyed() {
             if h.cbytes != h.nbytes + hl {
@@ -50,10 +53,10 @@ impl<'a> Layout<'a> {
                     reason: "a memcpyed chunk must be nbytes plus the header",
                 });
             }
-            return Ok(Layout { chunk, h, kind: Kind::Memcpyed });
+            return Ok(Layout { chunk, h, kind: Kind::Memcpyed, streaming: false });
         }
         if h.nbytes == 0 {
-            return Ok(Layout { chunk, h, kind: Kind::Memcpyed });
+            return Ok(Layout { chunk, h, kind: Kind::Memcpyed, streaming: false });
         }
         if !h.is_extended() && h.has_dict() {
             return Err(Error::InvalidHeader {
@@ -116,7 +119,7 @@ impl<'a> Layout<'a> {
         if h.is_vl_blocks() {
             return Self::vl(chunk, h, starts, dict);
         }
-        Ok(Layout { chunk, h, kind: Kind::Regular { bstarts, dict } })
+        Ok(Layout { chunk, h, kind: Kind::Regular { bstarts, dict }, streaming: false })
     }
 
     /// VL-block chunks: strictly increasing starts, sizes that add up to `nbytes`.
@@ -149,7 +152,7 @@ impl<'a> Layout<'a> {
             });
         }
         offsets.push(total);
-        Ok(Layout { chunk, h, kind: Kind::Vl { bstarts: starts, dict, offsets } })
+        Ok(Layout { chunk, h, kind: Kind::Vl { bstarts: starts, dict, offsets }, streaming: false })
     }
 
     fn blocksize(&self) -> usize {
@@ -194,13 +197,17 @@ impl<'a> Layout<'a> {
             }
             Kind::Memcpyed => {
                 let from = self.h.header_len() + start;
-                out.copy_from_slice(&self.chunk[from..from + len]);
+                self.copy_out(out, &self.chunk[from..from + len]);
                 return Ok(());
             }
             _ => {}
         }
         if let Some(v) = self.constant_block(i, len) {
-            out.fill(v);
+            if self.streaming {
+                streaming::fill(out, v);
+            } else {
+                out.fill(v);
+            }
             return Ok(());
         }
         if self.h.filters.is_empty() {
@@ -210,12 +217,25 @@ impl<'a> Layout<'a> {
         if filtered.len() < len {
             filtered.resize(len, 0);
         }
-        let result = self.decode_payload(i, &mut filtered[..len], ws).and_then(|()| {
-            let ts = usize::from(self.h.typesize);
-            self.h.filters.backward_into(ts, start, &mut filtered[..len], out, reference, self.h.version)
-        });
+        let ts = usize::from(self.h.typesize);
+        let result = self.decode_payload(i, &mut filtered[..len], ws);
+        let (f, v) = (&self.h.filters, self.h.version);
+        let result = if self.streaming && result.is_ok() {
+            f.backward_into_streaming(ts, start, &mut filtered[..len], out, reference, v, &mut ws.scratch)
+        } else {
+            result.and_then(|()| f.backward_into(ts, start, &mut filtered[..len], out, reference, v))
+        };
         ws.buf = filtered;
         result
+    }
+
+    /// Copies decoded bytes to the output, with streaming stores when asked for.
+    fn copy_out(&self, out: &mut [u8], from: &[u8]) {
+        if self.streaming {
+            streaming::copy(out, from);
+        } else {
+            out.copy_from_slice(from);
+        }
     }
 
     /// How many codec streams block `i` is split into: one per byte of the type, unless
@@ -374,7 +394,8 @@ pub(crate) fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
 }
 
 pub(crate) fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-    let l = Layout::new(chunk)?;
+    let mut l = Layout::new(chunk)?;
+    l.streaming = l.h.nbytes >= streaming::MIN_LEN;
     decode_all(&l, dst, nthreads)
 }
 
@@ -388,13 +409,17 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
         return Ok(0);
     }
     match &l.kind {
+        Kind::Special(SpecialKind::Zeros | SpecialKind::Uninit, _) if l.streaming => {
+            streaming::fill(dst, 0);
+            return Ok(nbytes);
+        }
         Kind::Special(kind, value) => {
             special::fill(*kind, usize::from(l.h.typesize), value, 0, dst);
             return Ok(nbytes);
         }
         Kind::Memcpyed => {
             let hl = l.h.header_len();
-            dst.copy_from_slice(&l.chunk[hl..hl + nbytes]);
+            l.copy_out(dst, &l.chunk[hl..hl + nbytes]);
             return Ok(nbytes);
         }
         _ => {}
@@ -432,7 +457,8 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
 }
 
 pub(crate) fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
-    let l = Layout::new(chunk)?;
+    let mut l = Layout::new(chunk)?;
+    l.streaming = dst.len() >= streaming::MIN_LEN;
     let end = start.checked_add(dst.len()).filter(|&e| e <= l.h.nbytes).ok_or(Error::RangeOutOfBounds {
         start,
         end: start.saturating_add(dst.len()),
@@ -448,7 +474,7 @@ pub(crate) fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Re
         }
         Kind::Memcpyed => {
             let hl = l.h.header_len();
-            dst.copy_from_slice(&l.chunk[hl + start..hl + end]);
+            l.copy_out(dst, &l.chunk[hl + start..hl + end]);
             return Ok(());
         }
         _ => {}

@@ -466,6 +466,42 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    /// [`Pipeline::backward_into`] for large outputs not read back soon: `dst` is written
+    /// with streaming stores (see [`crate::streaming`]). A single SHUFFLE unshuffles straight
+    /// into `dst`; other pipelines run into `staging` (resized as needed, kept for reuse)
+    /// and are then copied.
+    ///
+    /// Same arguments and errors as [`Pipeline::backward_into`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward_into_streaming(
+        &self,
+        typesize: usize,
+        block_offset: usize,
+        filtered: &mut [u8],
+        dst: &mut [u8],
+        reference: &[u8],
+        chunk_version: u8,
+        staging: &mut Vec<u8>,
+    ) -> Result<()> {
+        check_typesize(typesize)?;
+        check_same_len(filtered.len(), dst.len())?;
+        let len = dst.len();
+        let ops = self.backward_ops(typesize, len, chunk_version)?;
+        if let (1, Some(Op::Shuffle(s))) = (ops.len, ops.ops[0]) {
+            shuffle::unshuffle_streaming(s, filtered, dst);
+            return Ok(());
+        }
+        if staging.len() < len {
+            staging.resize(len, 0);
+        }
+        let cx = BlockCtx { typesize, block_offset, reference };
+        run_backward(&ops, &cx, filtered, &mut staging[..len], true)?;
+        crate::streaming::copy(dst, &staging[..len]);
+        Ok(())
+    }
+}
+
 /// The step for a lossless filter slot (SHUFFLE, BITSHUFFLE, DELTA, BYTEDELTA), or `None`
 /// when it is an identity on a block of `len` bytes.
 fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -> Result<Option<Op>> {

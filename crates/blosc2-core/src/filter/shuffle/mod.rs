@@ -40,6 +40,10 @@ pub struct Kernels {
     /// `dst[i*s + j] = src[j*stride + i]` for `i < count`, `j < s` (arguments
     /// `(s, count, src, dst, stride)`).
     pub untranspose: TransposeFn,
+    /// As `untranspose`, writing `dst` with streaming (non-temporal) stores, for large
+    /// outputs not read back soon (see [`crate::streaming`]); equal to `untranspose` where
+    /// the instruction set has no such kernel.
+    pub untranspose_streaming: TransposeFn,
 }
 
 impl Kernels {
@@ -77,7 +81,12 @@ impl Kernels {
 }
 
 /// The portable kernels.
-pub static SCALAR: Kernels = Kernels { name: "scalar", transpose: scalar::transpose, untranspose: scalar::untranspose };
+pub static SCALAR: Kernels = Kernels {
+    name: "scalar",
+    transpose: scalar::transpose,
+    untranspose: scalar::untranspose,
+    untranspose_streaming: scalar::untranspose,
+};
 
 /// The best kernels for this CPU, detected once (scalar when `BLOSC2_FORCE_SCALAR=1`).
 pub fn kernels() -> &'static Kernels {
@@ -118,6 +127,24 @@ pub fn shuffle(s: usize, src: &[u8], dst: &mut [u8]) {
 /// If `src.len() != dst.len()`.
 pub fn unshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
     kernels().unshuffle(s, src, dst);
+}
+
+/// [`unshuffle`] writing `dst` with streaming stores where the CPU has them: for large
+/// outputs that are not read back soon (see [`crate::streaming`]).
+///
+/// # Panics
+///
+/// If `src.len() != dst.len()`.
+pub fn unshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
+    let k = kernels();
+    assert_eq!(src.len(), dst.len(), "unshuffle: source and destination differ in length");
+    let n = src.len().checked_div(s).unwrap_or(0);
+    if s <= 1 || n == 0 {
+        crate::streaming::copy(dst, src);
+        return;
+    }
+    (k.untranspose_streaming)(s, n, src, dst, n);
+    dst[n * s..].copy_from_slice(&src[n * s..]);
 }
 
 #[cfg(test)]
@@ -191,6 +218,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn streaming_untranspose_equals_scalar_at_every_alignment() {
+        for s in [2usize, 3, 4, 8, 12, 16, 24] {
+            for count in [0usize, 31, 32, 33, 64 + 31, 64 + 32, 1000, 4096 + 5] {
+                let src = data(count * s + 7, (s * 31 + count) as u64);
+                let mut want = vec![0u8; src.len()];
+                SCALAR.unshuffle(s, &src, &mut want);
+                for k in available() {
+                    for off in 0..33 {
+                        let mut buf = vec![0x5Au8; src.len() + 40];
+                        let out = &mut buf[off..off + src.len()];
+                        let n = src.len() / s;
+                        (k.untranspose_streaming)(s, n, &src, out, n);
+                        out[n * s..].copy_from_slice(&src[n * s..]);
+                        assert_eq!(out, &want[..], "{} s={s} count={count} off={off}", k.name);
+                        assert!(buf[..off].iter().chain(&buf[off + src.len()..]).all(|&b| b == 0x5A));
+                    }
+                }
+                let mut out = vec![0u8; src.len()];
+                unshuffle_streaming(s, &src, &mut out);
+                assert_eq!(out, want, "unshuffle_streaming s={s} count={count}");
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -212,6 +264,13 @@ mod tests {
                 let mut back = vec![0u8; len];
                 k.unshuffle(s, &src, &mut back);
                 prop_assert_eq!(&back, &back_want, "{} unshuffle", k.name);
+                let n = len.checked_div(s).unwrap_or(0);
+                if s > 1 && n > 0 {
+                    let mut back = vec![0u8; len];
+                    (k.untranspose_streaming)(s, n, &src, &mut back, n);
+                    back[n * s..].copy_from_slice(&src[n * s..]);
+                    prop_assert_eq!(&back, &back_want, "{} streaming unshuffle", k.name);
+                }
             }
         }
     }

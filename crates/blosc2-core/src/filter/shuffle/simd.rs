@@ -211,13 +211,21 @@ const DEINT_MAX: usize = 4;
 mod x86 {
     use super::super::{scalar, Kernels};
 
-    pub(crate) static SSE2: Kernels =
-        Kernels { name: "sse2", transpose: transpose_sse2, untranspose: untranspose_sse2 };
+    pub(crate) static SSE2: Kernels = Kernels {
+        name: "sse2",
+        transpose: transpose_sse2,
+        untranspose: untranspose_sse2,
+        untranspose_streaming: untranspose_sse2,
+    };
 
     /// Handed out by `available()` only after AVX2 was detected (and used by the AVX2
     /// bitshuffle kernels, themselves only handed out after detection).
-    pub(crate) static AVX2: Kernels =
-        Kernels { name: "avx2", transpose: transpose_avx2, untranspose: untranspose_avx2 };
+    pub(crate) static AVX2: Kernels = Kernels {
+        name: "avx2",
+        transpose: transpose_avx2,
+        untranspose: untranspose_avx2,
+        untranspose_streaming: untranspose_avx2_streaming,
+    };
 
     fn transpose_sse2(s: usize, count: usize, src: &[u8], dst: &mut [u8], stride: usize) {
         scalar::check_bounds(s, count, src.len(), dst.len(), stride);
@@ -249,9 +257,39 @@ mod x86 {
         // 8-byte elements (float64, int64) have their own kernel: the generic one keeps 16
         // registers live and measured 2.7x slower per byte than for 4-byte elements.
         let kerns: &[super::RawKernel] =
-            if s == 8 { &[avx2_bwd8, avx2::bwd, sse2::bwd] } else { &[avx2::bwd, sse2::bwd] };
+            if s == 8 { &[avx2_bwd8::<false>, avx2::bwd, sse2::bwd] } else { &[avx2::bwd, sse2::bwd] };
         // SAFETY: bounds checked above; only reachable through `AVX2` (see transpose_avx2).
         let done = unsafe { super::run_bwd(kerns, s, count, src, dst, stride) };
+        super::finish_bwd(s, done, count, src, dst, stride);
+    }
+
+    /// `untranspose_avx2` with streaming stores: the elements before the first 32-byte
+    /// boundary of `dst` go through the scalar code, the aligned rest through a kernel whose
+    /// stores are non-temporal (element sizes 2, 4, 8 and 16; the others, or a `dst` that
+    /// whole elements never align, use the regular kernels).
+    fn untranspose_avx2_streaming(s: usize, count: usize, src: &[u8], dst: &mut [u8], stride: usize) {
+        scalar::check_bounds(s, count, dst.len(), src.len(), stride);
+        let kern: Option<super::RawKernel> = match s {
+            8 => Some(avx2_bwd8::<true>),
+            2 | 4 | 16 => Some(avx2::bwd_streaming),
+            _ => None,
+        };
+        let addr = dst.as_ptr() as usize;
+        let head = (0..32).find(|k| (addr + k * s).is_multiple_of(32));
+        let (Some(kern), Some(head)) = (kern, head) else {
+            return untranspose_avx2(s, count, src, dst, stride);
+        };
+        if head + 32 > count {
+            return untranspose_avx2(s, count, src, dst, stride);
+        }
+        scalar::untranspose(s, head, src, &mut dst[..head * s], stride);
+        // SAFETY: bounds checked above (elements head..count are inside both buffers); the
+        // kernel's stores need `dst + head*s` 32-byte aligned, which `head` makes it; only
+        // reachable through `AVX2` (see transpose_avx2).
+        let done = head + unsafe { kern(s, count - head, src[head..].as_ptr(), dst[head * s..].as_mut_ptr(), stride) };
+        // Order the streaming stores before anything that follows.
+        // SAFETY: SSE is part of the x86-64 baseline.
+        unsafe { std::arch::x86_64::_mm_sfence() };
         super::finish_bwd(s, done, count, src, dst, stride);
     }
 
@@ -259,12 +297,20 @@ mod x86 {
     /// interleaved by 8, 16 and 32 bits, then the 128-bit lanes are put in element order.
     /// Returns the elements done (0 when `s != 8`).
     ///
+    /// With `STREAMING` the stores are non-temporal (the caller issues the fence).
+    ///
     /// # Safety
     ///
     /// `src` readable at `j*stride + i` for `j < 8`, `i < count`; `dst` writable for
-    /// `count * 8` bytes; the CPU has AVX2.
+    /// `count * 8` bytes; the CPU has AVX2; with `STREAMING`, `dst` 32-byte aligned.
     #[target_feature(enable = "avx2")]
-    unsafe fn avx2_bwd8(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
+    unsafe fn avx2_bwd8<const STREAMING: bool>(
+        s: usize,
+        count: usize,
+        src: *const u8,
+        dst: *mut u8,
+        stride: usize,
+    ) -> usize {
         use std::arch::x86_64::*;
         if s != 8 {
             return 0;
@@ -307,10 +353,16 @@ mod x86 {
                 let lo = _mm256_permute2x128_si256::<0x20>(d[2 * k], d[2 * k + 1]);
                 let hi = _mm256_permute2x128_si256::<0x31>(d[2 * k], d[2 * k + 1]);
                 // SAFETY: elements i+4k..i+4k+4 and i+16+4k..i+16+4k+4, all below count:
-                // inside the count*8 destination bytes.
+                // inside the count*8 destination bytes; streaming stores are at multiples of
+                // 32 bytes from the aligned `dst`.
                 unsafe {
-                    _mm256_storeu_si256(out.add(32 * k).cast(), lo);
-                    _mm256_storeu_si256(out.add(128 + 32 * k).cast(), hi);
+                    if STREAMING {
+                        _mm256_stream_si256(out.add(32 * k).cast(), lo);
+                        _mm256_stream_si256(out.add(128 + 32 * k).cast(), hi);
+                    } else {
+                        _mm256_storeu_si256(out.add(32 * k).cast(), lo);
+                        _mm256_storeu_si256(out.add(128 + 32 * k).cast(), hi);
+                    }
                 }
             }
             i += 32;
@@ -508,6 +560,70 @@ mod x86 {
         }
 
         transpose_kernels!("avx2");
+
+        /// Backward transpose for `s` in {2, 4, 16} (one sub-element group per element)
+        /// with non-temporal 32-byte stores: the two lanes of consecutive output registers
+        /// are paired into contiguous runs. Returns the elements done (0 for other sizes).
+        ///
+        /// # Safety
+        ///
+        /// As `bwd`, and `dst` 32-byte aligned.
+        #[target_feature(enable = "avx2")]
+        pub(super) unsafe fn bwd_streaming(
+            s: usize,
+            count: usize,
+            src: *const u8,
+            dst: *mut u8,
+            stride: usize,
+        ) -> usize {
+            // SAFETY: the caller's contract is forwarded unchanged.
+            unsafe {
+                match s {
+                    16 => bwd_streaming_g::<16>(count, src, dst, stride),
+                    4 => bwd_streaming_g::<4>(count, src, dst, stride),
+                    2 => bwd_streaming_g::<2>(count, src, dst, stride),
+                    _ => 0,
+                }
+            }
+        }
+
+        /// [`bwd_streaming`] for `s == G`.
+        ///
+        /// # Safety
+        ///
+        /// As [`bwd_streaming`].
+        #[target_feature(enable = "avx2")]
+        unsafe fn bwd_streaming_g<const G: usize>(count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
+            let passes = G.trailing_zeros();
+            let mut i = 0;
+            while i + E <= count {
+                let mut r = [zero(); G];
+                for (j, reg) in r.iter_mut().enumerate() {
+                    // SAFETY: plane j < G = s, elements i..i+E <= count: inside src.
+                    *reg = unsafe { ldu(src.add(j * stride + i)) };
+                }
+                for _ in 0..passes {
+                    r = inter_pass(r);
+                }
+                // Register t holds elements i+16t/G.. (low lane) and 16 elements further
+                // (high lane): the low lanes of registers 2u and 2u+1 are 32 contiguous
+                // bytes, and so are their high lanes, 16*G bytes further.
+                let out = dst.wrapping_add(i * G);
+                for u in 0..G / 2 {
+                    let lo = _mm256_permute2x128_si256::<0x20>(r[2 * u], r[2 * u + 1]);
+                    let hi = _mm256_permute2x128_si256::<0x31>(r[2 * u], r[2 * u + 1]);
+                    // SAFETY: bytes i*G + 32u.. and i*G + 16G + 32u.., 32 each, are within the
+                    // E*G bytes of elements i..i+E (below count); both are multiples of 32
+                    // from the aligned `dst` (i is a multiple of 32).
+                    unsafe {
+                        _mm256_stream_si256(out.add(32 * u).cast(), lo);
+                        _mm256_stream_si256(out.add(16 * G + 32 * u).cast(), hi);
+                    }
+                }
+                i += E;
+            }
+            i
+        }
     }
 }
 
@@ -517,8 +633,12 @@ mod neon {
 
     /// Handed out by `available()` only after NEON was detected (and used by the NEON
     /// bitshuffle kernels, themselves only handed out after detection).
-    pub(crate) static NEON: Kernels =
-        Kernels { name: "neon", transpose: transpose_neon, untranspose: untranspose_neon };
+    pub(crate) static NEON: Kernels = Kernels {
+        name: "neon",
+        transpose: transpose_neon,
+        untranspose: untranspose_neon,
+        untranspose_streaming: untranspose_neon,
+    };
 
     fn transpose_neon(s: usize, count: usize, src: &[u8], dst: &mut [u8], stride: usize) {
         scalar::check_bounds(s, count, src.len(), dst.len(), stride);
