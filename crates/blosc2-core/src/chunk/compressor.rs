@@ -23,6 +23,8 @@ pub(crate) struct Workspace {
     pub(crate) codec: CodecContext,
     pub(crate) buf: Vec<u8>,
     pub(crate) scratch: Vec<u8>,
+    /// A block's compressed output on a worker thread (threaded compression).
+    pub(crate) out: Vec<u8>,
 }
 
 impl Workspace {
@@ -53,8 +55,30 @@ struct Job<'a> {
     filtered: bool,
 }
 
+/// Inputs up to this size are compressed into a per-thread buffer kept from call to call,
+/// and only the compressed bytes are copied out: no zeroed allocation of a whole
+/// uncompressed chunk per call.
+const REUSED_OUTPUT_MAX: usize = 32 << 20;
+
+thread_local! {
+    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 pub(crate) fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
-    let mut dst = vec![0u8; src.len() + EXTENDED_HEADER_LEN];
+    let room = src.len() + EXTENDED_HEADER_LEN;
+    if room <= REUSED_OUTPUT_MAX {
+        let reused = OUTPUT.try_with(|out| {
+            let Ok(mut out) = out.try_borrow_mut() else { return None };
+            if out.len() < room {
+                out.resize(room, 0);
+            }
+            Some(compress_into(params, src, &mut out[..room]).map(|n| out[..n].to_vec()))
+        });
+        if let Ok(Some(r)) = reused {
+            return r;
+        }
+    }
+    let mut dst = vec![0u8; room];
     let n = compress_into(params, src, &mut dst)?;
     dst.truncate(n);
     // Give back the room reserved for an incompressible input: the threaded path writes
@@ -199,11 +223,15 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
                 WORKSPACE.with(|ws| {
                     let ws = &mut *ws.borrow_mut();
                     ws.reserve(job.blocksize);
-                    let mut out = vec![0u8; ebsize];
-                    Ok(compress_block(job, j, &mut out, ws)?.map(|n| {
-                        out.truncate(n);
-                        out
-                    }))
+                    // The thread's block output buffer is reused (not zeroed) from block to
+                    // block; only the compressed bytes are kept.
+                    let mut out = std::mem::take(&mut ws.out);
+                    if out.len() < ebsize {
+                        out.resize(ebsize, 0);
+                    }
+                    let r = compress_block(job, j, &mut out[..ebsize], ws).map(|n| n.map(|n| out[..n].to_vec()));
+                    ws.out = out;
+                    r
                 })
             })
             .collect()
@@ -242,7 +270,7 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
     let leftover_block = j == job.nblocks - 1 && job.leftover > 0;
     let bsize = if leftover_block { job.leftover } else { job.blocksize };
     let block = &job.src[offset..offset + bsize];
-    let Workspace { codec, buf, scratch } = ws;
+    let Workspace { codec, buf, scratch, .. } = ws;
     let filtered: &[u8] = if job.filtered {
         let reference = &job.src[..job.blocksize.min(job.src.len())];
         job.params.filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;

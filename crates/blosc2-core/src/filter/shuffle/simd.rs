@@ -243,9 +243,15 @@ mod x86 {
 
     fn transpose_avx2(s: usize, count: usize, src: &[u8], dst: &mut [u8], stride: usize) {
         scalar::check_bounds(s, count, src.len(), dst.len(), stride);
-        // The 256-bit kernel for 4-byte groups measured slower than the 128-bit one (Zen 2,
-        // 11 vs 18 GB/s), so the latter is used for them.
-        let kerns: &[super::RawKernel] = if super::group(s) == 4 { &[sse2::fwd] } else { &[avx2::fwd, sse2::fwd] };
+        // 4- and 8-byte elements have their own kernels (byte shuffle, then a word
+        // transpose). The generic 256-bit kernel for 4-byte groups measured slower than the
+        // 128-bit one (Zen 2, 11 vs 18 GB/s), so the latter serves the other such sizes.
+        let kerns: &[super::RawKernel] = match s {
+            8 => &[avx2_fwd8, avx2::fwd, sse2::fwd],
+            4 => &[avx2_fwd4, sse2::fwd],
+            _ if super::group(s) == 4 => &[sse2::fwd],
+            _ => &[avx2::fwd, sse2::fwd],
+        };
         // SAFETY: bounds checked above; this function is only reachable through `AVX2`, which
         // `available()` returns only when the CPU has AVX2.
         let done = unsafe { super::run_fwd(kerns, s, count, src, dst, stride) };
@@ -261,6 +267,116 @@ mod x86 {
         // SAFETY: bounds checked above; only reachable through `AVX2` (see transpose_avx2).
         let done = unsafe { super::run_bwd(kerns, s, count, src, dst, stride) };
         super::finish_bwd(s, done, count, src, dst, stride);
+    }
+
+    /// Forward transpose for `s == 8`, 32 elements a step: each lane takes two elements
+    /// (the low lanes elements `i..i+16`, the high lanes `i+16..i+32`), a byte shuffle pairs
+    /// their bytes of equal rank into 16-bit words, and an 8x8 transpose of 16-bit words
+    /// (three interleave rounds) leaves plane `j` in register `j`. Returns the elements done
+    /// (0 when `s != 8`).
+    ///
+    /// # Safety
+    ///
+    /// `src` readable for `count * 8` bytes; `dst` writable at `j*stride + i` for `j < 8`,
+    /// `i < count`; the CPU has AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn avx2_fwd8(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
+        use std::arch::x86_64::*;
+        if s != 8 {
+            return 0;
+        }
+        let pair = _mm256_setr_epi8(
+            0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15,
+        );
+        let mut i = 0;
+        while i + 32 <= count {
+            let at = src.wrapping_add(i * 8);
+            // SAFETY: elements i+2k, i+2k+1 and i+16+2k, i+16+2k+1 (k < 8), all below count:
+            // inside the count*8 source bytes.
+            let r: [__m256i; 8] = core::array::from_fn(|k| unsafe {
+                let lo = _mm_loadu_si128(at.add(16 * k).cast());
+                let hi = _mm_loadu_si128(at.add(128 + 16 * k).cast());
+                _mm256_shuffle_epi8(_mm256_set_m128i(hi, lo), pair)
+            });
+            let t0 = _mm256_unpacklo_epi16(r[0], r[1]);
+            let t1 = _mm256_unpackhi_epi16(r[0], r[1]);
+            let t2 = _mm256_unpacklo_epi16(r[2], r[3]);
+            let t3 = _mm256_unpackhi_epi16(r[2], r[3]);
+            let t4 = _mm256_unpacklo_epi16(r[4], r[5]);
+            let t5 = _mm256_unpackhi_epi16(r[4], r[5]);
+            let t6 = _mm256_unpacklo_epi16(r[6], r[7]);
+            let t7 = _mm256_unpackhi_epi16(r[6], r[7]);
+            let u0 = _mm256_unpacklo_epi32(t0, t2);
+            let u1 = _mm256_unpackhi_epi32(t0, t2);
+            let u2 = _mm256_unpacklo_epi32(t1, t3);
+            let u3 = _mm256_unpackhi_epi32(t1, t3);
+            let u4 = _mm256_unpacklo_epi32(t4, t6);
+            let u5 = _mm256_unpackhi_epi32(t4, t6);
+            let u6 = _mm256_unpacklo_epi32(t5, t7);
+            let u7 = _mm256_unpackhi_epi32(t5, t7);
+            let planes = [
+                _mm256_unpacklo_epi64(u0, u4),
+                _mm256_unpackhi_epi64(u0, u4),
+                _mm256_unpacklo_epi64(u1, u5),
+                _mm256_unpackhi_epi64(u1, u5),
+                _mm256_unpacklo_epi64(u2, u6),
+                _mm256_unpackhi_epi64(u2, u6),
+                _mm256_unpacklo_epi64(u3, u7),
+                _mm256_unpackhi_epi64(u3, u7),
+            ];
+            for (j, v) in planes.iter().enumerate() {
+                // SAFETY: plane j < 8, elements i..i+32 <= count: inside dst.
+                unsafe { _mm256_storeu_si256(dst.add(j * stride + i).cast(), *v) };
+            }
+            i += 32;
+        }
+        i
+    }
+
+    /// Forward transpose for `s == 4`, 32 elements a step: each lane takes four elements,
+    /// a byte shuffle gathers their bytes of equal rank into 32-bit words, and a 4x4
+    /// transpose of 32-bit words leaves plane `j` in register `j`. Returns the elements done
+    /// (0 when `s != 4`).
+    ///
+    /// # Safety
+    ///
+    /// As [`avx2_fwd8`] with 4-byte elements.
+    #[target_feature(enable = "avx2")]
+    unsafe fn avx2_fwd4(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
+        use std::arch::x86_64::*;
+        if s != 4 {
+            return 0;
+        }
+        let quad = _mm256_setr_epi8(
+            0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+        );
+        let mut i = 0;
+        while i + 32 <= count {
+            let at = src.wrapping_add(i * 4);
+            // SAFETY: elements i+4k..i+4k+4 and i+16+4k..i+16+4k+4 (k < 4), all below count:
+            // inside the count*4 source bytes.
+            let r: [__m256i; 4] = core::array::from_fn(|k| unsafe {
+                let lo = _mm_loadu_si128(at.add(16 * k).cast());
+                let hi = _mm_loadu_si128(at.add(64 + 16 * k).cast());
+                _mm256_shuffle_epi8(_mm256_set_m128i(hi, lo), quad)
+            });
+            let t0 = _mm256_unpacklo_epi32(r[0], r[1]);
+            let t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+            let t2 = _mm256_unpacklo_epi32(r[2], r[3]);
+            let t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+            let planes = [
+                _mm256_unpacklo_epi64(t0, t2),
+                _mm256_unpackhi_epi64(t0, t2),
+                _mm256_unpacklo_epi64(t1, t3),
+                _mm256_unpackhi_epi64(t1, t3),
+            ];
+            for (j, v) in planes.iter().enumerate() {
+                // SAFETY: plane j < 4, elements i..i+32 <= count: inside dst.
+                unsafe { _mm256_storeu_si256(dst.add(j * stride + i).cast(), *v) };
+            }
+            i += 32;
+        }
+        i
     }
 
     /// `untranspose_avx2` with streaming stores: the elements before the first 32-byte
