@@ -369,7 +369,8 @@ impl ArrayReader {
     /// Read or decoding errors.
     pub fn read_chunk(&self, i: u64, dst: &mut [u8]) -> Result<()> {
         let c = self.frame.chunk(i)?;
-        let n = chunk::decompress_into(&c, dst, 1).with_context(|| format!("{}: chunk {i}", self.path.display()))?;
+        let n =
+            chunk::decompress_into_cached(&c, dst, 1).with_context(|| format!("{}: chunk {i}", self.path.display()))?;
         ensure!(n == dst.len(), "{}: chunk {i} has {n} bytes, expected {}", self.path.display(), dst.len());
         Ok(())
     }

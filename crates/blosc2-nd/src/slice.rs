@@ -157,7 +157,7 @@ impl NdArray {
         }
         if h.special().is_some() || whole_chunk {
             let mut whole = vec![0u8; h.nbytes];
-            chunk::decompress_into(&c, &mut whole, 1)?;
+            chunk::decompress_into_cached(&c, &mut whole, 1)?;
             for (bi, borigin) in &blocks {
                 scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
             }
@@ -267,7 +267,7 @@ impl NdArray {
             let h = ChunkHeader::parse(&c)?;
             self.check_chunk(p.index, &h)?;
             if !matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
-                chunk::decompress_into(&c, &mut buf, 1)?;
+                chunk::decompress_into_cached(&c, &mut buf, 1)?;
             }
         }
         let bb = g.block_nbytes();

@@ -191,6 +191,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if let Some(BenchAction::Plot(p)) = &args.action {
         return plot::run(p);
     }
+    mem::keep_freed_memory();
     let workload = match (&args.workload, args.list) {
         (Some(w), false) => w.clone(),
         _ => {

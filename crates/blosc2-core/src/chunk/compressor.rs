@@ -23,8 +23,6 @@ pub(crate) struct Workspace {
     pub(crate) codec: CodecContext,
     pub(crate) buf: Vec<u8>,
     pub(crate) scratch: Vec<u8>,
-    /// A block's compressed output on a worker thread (threaded compression).
-    pub(crate) out: Vec<u8>,
 }
 
 impl Workspace {
@@ -72,19 +70,33 @@ pub(crate) fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
             if out.len() < room {
                 out.resize(room, 0);
             }
-            Some(compress_into(params, src, &mut out[..room]).map(|n| out[..n].to_vec()))
+            Some(encode(params, src, &mut out[..room]).map(|e| match e {
+                Encoded::Chunk(n) => out[..n].to_vec(),
+                Encoded::Stored(header) => stored(&header, src),
+            }))
         });
         if let Ok(Some(r)) = reused {
             return r;
         }
     }
     let mut dst = vec![0u8; room];
-    let n = compress_into(params, src, &mut dst)?;
+    let n = match encode(params, src, &mut dst)? {
+        Encoded::Chunk(n) => n,
+        Encoded::Stored(header) => return Ok(stored(&header, src)),
+    };
     dst.truncate(n);
     // Give back the room reserved for an incompressible input: the threaded path writes
     // all over it, so a kept chunk would otherwise hold a whole chunk of resident memory.
     dst.shrink_to_fit();
     Ok(dst)
+}
+
+/// A memcpyed chunk: `header`, then `src`.
+fn stored(header: &ChunkHeader, src: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(EXTENDED_HEADER_LEN + src.len());
+    v.extend_from_slice(&header.to_bytes());
+    v.extend_from_slice(src);
+    v
 }
 
 fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
@@ -106,6 +118,30 @@ fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
 }
 
 pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+    match encode(params, src, dst)? {
+        Encoded::Chunk(n) => Ok(n),
+        Encoded::Stored(header) => {
+            let cbytes = header.cbytes;
+            if cbytes > dst.len() {
+                return Err(Error::DestinationTooSmall { needed: cbytes, available: dst.len() });
+            }
+            dst[..EXTENDED_HEADER_LEN].copy_from_slice(&header.to_bytes());
+            dst[EXTENDED_HEADER_LEN..cbytes].copy_from_slice(src);
+            Ok(cbytes)
+        }
+    }
+}
+
+/// What [`encode`] produced.
+enum Encoded {
+    /// A chunk of this many bytes at the start of the destination.
+    Chunk(usize),
+    /// The input is to be stored as is, after this header; nothing was written yet.
+    Stored(ChunkHeader),
+}
+
+/// Compresses `src` into `dst`, or decides that it must be stored as is (memcpyed).
+fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded> {
     validate(params, src)?;
     let destsize = dst.len();
     if destsize < EXTENDED_HEADER_LEN {
@@ -176,21 +212,15 @@ pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8])
                     header.cbytes = EXTENDED_HEADER_LEN;
                 }
                 dst[..EXTENDED_HEADER_LEN].copy_from_slice(&header.to_bytes());
-                return Ok(header.cbytes);
+                return Ok(Encoded::Chunk(header.cbytes));
             }
             None => memcpyed = true,
         }
     }
     debug_assert!(memcpyed);
-    let cbytes = nbytes + EXTENDED_HEADER_LEN;
-    if cbytes > destsize {
-        return Err(Error::DestinationTooSmall { needed: cbytes, available: destsize });
-    }
     header.flags |= flags::MEMCPYED;
-    header.cbytes = cbytes;
-    dst[..EXTENDED_HEADER_LEN].copy_from_slice(&header.to_bytes());
-    dst[EXTENDED_HEADER_LEN..cbytes].copy_from_slice(src);
-    Ok(cbytes)
+    header.cbytes = nbytes + EXTENDED_HEADER_LEN;
+    Ok(Encoded::Stored(header))
 }
 
 /// Compresses the blocks one after the other straight into `dst`, with C-Blosc2's exact
@@ -212,42 +242,59 @@ fn compress_serial(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
     })
 }
 
-/// Compresses blocks on the pool into per-block buffers, then lays them out in order.
+thread_local! {
+    /// The calling thread's staging area for threaded compression: one slot of room per
+    /// block, kept from call to call (so no zeroed allocation per chunk or per block).
+    static STAGING: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Compresses blocks on the pool, each into its own slot of a staging area, then lays them
+/// out in order.
 fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
     // Room per block as C gives each thread: the block plus one size field per stream.
     let ebsize = job.blocksize + job.typesize * 4;
-    let blocks: Vec<Result<Option<Vec<u8>>>> = pool(job.params.nthreads).install(|| {
-        (0..job.nblocks)
-            .into_par_iter()
-            .map(|j| {
+    let need = ebsize * job.nblocks;
+    let mut staging = STAGING.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    if staging.len() < need {
+        staging.resize(need, 0);
+    }
+    let sizes: Vec<Result<Option<usize>>> = pool(job.params.nthreads).install(|| {
+        staging[..need]
+            .par_chunks_mut(ebsize)
+            .enumerate()
+            .map(|(j, out)| {
                 WORKSPACE.with(|ws| {
                     let ws = &mut *ws.borrow_mut();
                     ws.reserve(job.blocksize);
-                    // The thread's block output buffer is reused (not zeroed) from block to
-                    // block; only the compressed bytes are kept.
-                    let mut out = std::mem::take(&mut ws.out);
-                    if out.len() < ebsize {
-                        out.resize(ebsize, 0);
-                    }
-                    let r = compress_block(job, j, &mut out[..ebsize], ws).map(|n| n.map(|n| out[..n].to_vec()));
-                    ws.out = out;
-                    r
+                    compress_block(job, j, out, ws)
                 })
             })
             .collect()
     });
-    let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
-    for (j, block) in blocks.into_iter().enumerate() {
-        let Some(block) = block? else { return Ok(None) };
-        if ntbytes + block.len() > dst.len() {
+    let laid_out = (|| {
+        let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
+        let mut sizes_ok = Vec::with_capacity(sizes.len());
+        for size in sizes {
+            let Some(n) = size? else { return Ok(None) };
+            sizes_ok.push(n);
+        }
+        // An incompressible chunk is stored as is: find out before copying anything.
+        if ntbytes + sizes_ok.iter().sum::<usize>() > dst.len() {
             return Ok(None);
         }
-        let at = EXTENDED_HEADER_LEN + 4 * j;
-        dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
-        dst[ntbytes..ntbytes + block.len()].copy_from_slice(&block);
-        ntbytes += block.len();
+        for (j, n) in sizes_ok.into_iter().enumerate() {
+            let at = EXTENDED_HEADER_LEN + 4 * j;
+            dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
+            dst[ntbytes..ntbytes + n].copy_from_slice(&staging[j * ebsize..j * ebsize + n]);
+            ntbytes += n;
+        }
+        Ok(Some(ntbytes))
+    })();
+    // Keep the staging area for the next call, unless it is much larger than a chunk needs.
+    if staging.len() <= REUSED_OUTPUT_MAX {
+        STAGING.with(|s| *s.borrow_mut() = staging);
     }
-    Ok(Some(ntbytes))
+    laid_out
 }
 
 /// Whether all bytes of `s` equal `s[0]`.
@@ -270,7 +317,7 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
     let leftover_block = j == job.nblocks - 1 && job.leftover > 0;
     let bsize = if leftover_block { job.leftover } else { job.blocksize };
     let block = &job.src[offset..offset + bsize];
-    let Workspace { codec, buf, scratch, .. } = ws;
+    let Workspace { codec, buf, scratch } = ws;
     let filtered: &[u8] = if job.filtered {
         let reference = &job.src[..job.blocksize.min(job.src.len())];
         job.params.filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;

@@ -393,9 +393,9 @@ pub(crate) fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub(crate) fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
+pub(crate) fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize, streamed: bool) -> Result<usize> {
     let mut l = Layout::new(chunk)?;
-    l.streaming = l.h.nbytes >= streaming::MIN_LEN;
+    l.streaming = streamed && l.h.nbytes >= streaming::MIN_LEN;
     decode_all(&l, dst, nthreads)
 }
 
@@ -425,21 +425,22 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
         _ => {}
     }
     let nblocks = l.h.nblocks();
-    // Block 0 first: DELTA uses it as the reference of every other block.
-    let (len0, rest_start) = {
+    // With DELTA, block 0 is decoded first: it is the reference of every other block.
+    let (reference, rest, from): (&[u8], &mut [u8], usize) = if l.needs_block0() {
         let (_, len0) = l.block_span(0);
-        (len0, len0)
+        let (first, rest) = dst.split_at_mut(len0);
+        WORKSPACE.with(|ws| l.decode_block(0, first, &[], &mut ws.borrow_mut()))?;
+        (first, rest, 1)
+    } else {
+        (&[], dst, 0)
     };
-    let (first, rest) = dst.split_at_mut(rest_start);
-    WORKSPACE.with(|ws| l.decode_block(0, &mut first[..len0], &[], &mut ws.borrow_mut()))?;
-    let reference: &[u8] = first;
-    if nblocks == 1 {
+    if from == nblocks {
         return Ok(nbytes);
     }
     // Split the rest of the output into the remaining blocks.
-    let mut pieces: Vec<(usize, &mut [u8])> = Vec::with_capacity(nblocks - 1);
+    let mut pieces: Vec<(usize, &mut [u8])> = Vec::with_capacity(nblocks - from);
     let mut tail = rest;
-    for i in 1..nblocks {
+    for i in from..nblocks {
         let (_, len) = l.block_span(i);
         let (head, t) = tail.split_at_mut(len);
         pieces.push((i, head));
@@ -448,7 +449,7 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
     let work = |(i, out): (usize, &mut [u8])| -> Result<()> {
         WORKSPACE.with(|ws| l.decode_block(i, out, reference, &mut ws.borrow_mut()))
     };
-    if nthreads > 1 {
+    if nthreads > 1 && pieces.len() > 1 {
         pool(nthreads).install(|| pieces.into_par_iter().try_for_each(work))?;
     } else {
         pieces.into_iter().try_for_each(work)?;

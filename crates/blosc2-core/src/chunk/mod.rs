@@ -142,11 +142,25 @@ pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
 
 /// Decompresses a whole chunk into `dst` using `nthreads` threads; returns `nbytes`.
 ///
+/// Chunks of [`crate::streaming::MIN_LEN`] bytes or more are written with streaming stores
+/// where the CPU has them: the output goes to memory without first being read into the
+/// cache, which is what a large destination array wants. For a buffer that is read again
+/// right away (a scratch copy of the chunk) use [`decompress_into_cached`].
+///
 /// # Errors
 /// [`crate::Error::DestinationTooSmall`] when `dst` cannot hold `nbytes`; any header, size
 /// or stream problem as a typed error.
 pub fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-    decompressor::decompress_into(chunk, dst, nthreads)
+    decompressor::decompress_into(chunk, dst, nthreads, true)
+}
+
+/// [`decompress_into`] with every output byte written through the cache (no streaming
+/// stores), for destinations that are read again right away.
+///
+/// # Errors
+/// As [`decompress_into`].
+pub fn decompress_into_cached(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
+    decompressor::decompress_into(chunk, dst, nthreads, false)
 }
 
 /// Decompresses bytes `start..start + dst.len()` of the chunk's content into `dst`, decoding

@@ -469,7 +469,7 @@ impl Pipeline {
 impl Pipeline {
     /// [`Pipeline::backward_into`] for large outputs not read back soon: `dst` is written
     /// with streaming stores (see [`crate::streaming`]). A single SHUFFLE unshuffles straight
-    /// into `dst`; other pipelines run into `staging` (resized as needed, kept for reuse)
+    /// into `dst`, and so does a single BITSHUFFLE; other pipelines run into `staging` (resized as needed, kept for reuse)
     /// and are then copied.
     ///
     /// Same arguments and errors as [`Pipeline::backward_into`].
@@ -488,9 +488,16 @@ impl Pipeline {
         check_same_len(filtered.len(), dst.len())?;
         let len = dst.len();
         let ops = self.backward_ops(typesize, len, chunk_version)?;
-        if let (1, Some(Op::Shuffle(s))) = (ops.len, ops.ops[0]) {
-            shuffle::unshuffle_streaming(s, filtered, dst);
-            return Ok(());
+        match (ops.len, ops.ops[0]) {
+            (1, Some(Op::Shuffle(s))) => {
+                shuffle::unshuffle_streaming(s, filtered, dst);
+                return Ok(());
+            }
+            (1, Some(Op::Bitshuffle(s))) => {
+                bitshuffle::bitunshuffle_streaming(s, filtered, dst);
+                return Ok(());
+            }
+            _ => {}
         }
         if staging.len() < len {
             staging.resize(len, 0);

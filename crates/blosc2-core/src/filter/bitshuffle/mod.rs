@@ -24,7 +24,7 @@
 
 use std::sync::OnceLock;
 
-use super::shuffle;
+use super::shuffle::{self, TransposeFn};
 
 pub mod scalar;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
@@ -155,6 +155,21 @@ impl Kernels {
     ///
     /// If `src.len() != dst.len()`.
     pub fn bitunshuffle(&self, s: usize, src: &[u8], dst: &mut [u8]) {
+        self.bitunshuffle_with(s, src, dst, self.bytes.untranspose);
+    }
+
+    /// [`Kernels::bitunshuffle`] writing the elements with the byte kernels' streaming
+    /// stores (see [`crate::streaming`]); single-byte elements are written as usual.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn bitunshuffle_streaming(&self, s: usize, src: &[u8], dst: &mut [u8]) {
+        self.bitunshuffle_with(s, src, dst, self.bytes.untranspose_streaming);
+    }
+
+    /// The backward direction, with `untranspose` as the last (byte) step.
+    fn bitunshuffle_with(&self, s: usize, src: &[u8], dst: &mut [u8], untranspose: TransposeFn) {
         assert_eq!(src.len(), dst.len(), "bitunshuffle: source and destination differ in length");
         let n = src.len().checked_div(s).unwrap_or(0);
         let n8 = n & !7;
@@ -174,7 +189,7 @@ impl Kernels {
             with_buf(body, |buf| {
                 let planes = &mut buf[..body];
                 self.rows_to_planes(&src[..body], planes, n8);
-                (self.bytes.untranspose)(s, n8, planes, &mut dst[..body], n8);
+                untranspose(s, n8, planes, &mut dst[..body], n8);
             });
             return;
         }
@@ -193,7 +208,7 @@ impl Kernels {
                     self.rows_to_planes(rows, out, t);
                 } else {
                     self.rows_to_planes(rows, planes, t);
-                    (self.bytes.untranspose)(s, t, planes, out, t);
+                    untranspose(s, t, planes, out, t);
                 }
                 i0 += t;
             }
@@ -238,6 +253,15 @@ pub fn bitshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
 /// If `src.len() != dst.len()`.
 pub fn bitunshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
     kernels().bitunshuffle(s, src, dst);
+}
+
+/// [`bitunshuffle`] with streaming stores, for large outputs not read back soon.
+///
+/// # Panics
+///
+/// If `src.len() != dst.len()`.
+pub fn bitunshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
+    kernels().bitunshuffle_streaming(s, src, dst);
 }
 
 #[cfg(test)]
@@ -349,6 +373,9 @@ mod tests {
                 let mut back = vec![0u8; len];
                 k.bitunshuffle(s, &src, &mut back);
                 prop_assert_eq!(&back, &back_want, "{} bitunshuffle", k.name);
+                let mut back = vec![0u8; len];
+                k.bitunshuffle_streaming(s, &src, &mut back);
+                prop_assert_eq!(&back, &back_want, "{} streaming bitunshuffle", k.name);
             }
         }
     }
