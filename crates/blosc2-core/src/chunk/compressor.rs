@@ -261,6 +261,9 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
     let sizes: Vec<Result<Option<usize>>> = pool(job.params.nthreads).install(|| {
         staging[..need]
             .par_chunks_mut(ebsize)
+            // One block per task: blocks can differ much in cost, and a thread that finishes
+            // early must be able to take the next one.
+            .with_max_len(1)
             .enumerate()
             .map(|(j, out)| {
                 WORKSPACE.with(|ws| {

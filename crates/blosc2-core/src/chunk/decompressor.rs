@@ -450,7 +450,8 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
         WORKSPACE.with(|ws| l.decode_block(i, out, reference, &mut ws.borrow_mut()))
     };
     if nthreads > 1 && pieces.len() > 1 {
-        pool(nthreads).install(|| pieces.into_par_iter().try_for_each(work))?;
+        // One block per task, so that a thread that finishes early takes the next block.
+        pool(nthreads).install(|| pieces.into_par_iter().with_max_len(1).try_for_each(work))?;
     } else {
         pieces.into_iter().try_for_each(work)?;
     }
