@@ -113,7 +113,10 @@ impl NdArray {
     }
 
     /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
-    fn read_piece(&self, p: &Piece, dst: &mut Dest<'_>) -> Result<()> {
+    ///
+    /// `threads` > 1 decodes the chunk's blocks in parallel on the current rayon pool (for a
+    /// box inside one chunk, where there is no parallelism across chunks).
+    fn read_piece(&self, p: &Piece, dst: &mut Dest<'_>, threads: usize) -> Result<()> {
         let g = &self.geom;
         let ts = g.typesize();
         let blocks = touched_blocks(g, p);
@@ -151,15 +154,29 @@ impl NdArray {
             if (1..n).all(|d| dst.shape[d] == g.chunkshape()[d]) {
                 let row: usize = g.chunkshape()[1..].iter().product::<u64>() as usize * ts;
                 let at = (p.lo[0] - dst.origin[0]) as usize * row;
-                chunk::decompress_into(&c, &mut dst.buf[at..at + h.nbytes], 1)?;
+                chunk::decompress_into(&c, &mut dst.buf[at..at + h.nbytes], threads)?;
                 return Ok(());
             }
         }
         if h.special().is_some() || whole_chunk {
             let mut whole = vec![0u8; h.nbytes];
-            chunk::decompress_into_cached(&c, &mut whole, 1)?;
+            chunk::decompress_into_cached(&c, &mut whole, threads)?;
             for (bi, borigin) in &blocks {
                 scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
+            }
+        } else if threads > 1 && blocks.len() > 1 {
+            // Decode the touched blocks in parallel, then place them.
+            let decoded: Vec<Result<Vec<u8>>> = blocks
+                .par_iter()
+                .with_max_len(1)
+                .map(|(bi, _)| {
+                    let mut block = vec![0u8; bb];
+                    chunk::decompress_range(&c, bi * bb, &mut block)?;
+                    Ok(block)
+                })
+                .collect();
+            for ((_, borigin), block) in blocks.iter().zip(decoded) {
+                scatter(&block?, borigin);
             }
         } else {
             let mut block = vec![0u8; bb];
@@ -193,8 +210,9 @@ impl NdArray {
         let ps = pieces(&self.geom, start, stop);
         if ps.len() <= 1 || rayon::current_num_threads() <= 1 {
             let mut dst = Dest { buf: out, shape: &shape, origin: start };
+            let threads = if ps.len() == 1 { rayon::current_num_threads() } else { 1 };
             for p in &ps {
-                self.read_piece(p, &mut dst)?;
+                self.read_piece(p, &mut dst, threads)?;
             }
             return Ok(());
         }
@@ -217,7 +235,7 @@ impl NdArray {
                 let mut origin = start.to_vec();
                 origin[0] = g[0].lo[0];
                 let mut dst = Dest { buf: slab, shape: &sshape, origin: &origin };
-                g.iter().try_for_each(|p| self.read_piece(p, &mut dst))
+                g.iter().try_for_each(|p| self.read_piece(p, &mut dst, 1))
             });
         }
         for batch in ps.chunks(BATCH) {
@@ -226,7 +244,7 @@ impl NdArray {
                 .map(|p| {
                     let pshape = p.shape();
                     let mut buf = vec![0u8; product(&pshape).expect("small") as usize * ts];
-                    self.read_piece(p, &mut Dest { buf: &mut buf, shape: &pshape, origin: &p.lo })?;
+                    self.read_piece(p, &mut Dest { buf: &mut buf, shape: &pshape, origin: &p.lo }, 1)?;
                     Ok(buf)
                 })
                 .collect();
