@@ -145,7 +145,9 @@ impl SChunk {
     }
 
     /// Saves the super-chunk as a contiguous frame file (`.b2frame`), replacing `path`
-    /// atomically.
+    /// atomically (written under a temporary name, then renamed). Like a commit it is not
+    /// `fsync`ed: open the file and [`SChunk::flush`] it when the frame must survive a power
+    /// loss.
     ///
     /// # Errors
     /// As [`SChunk::write_cframe`].
@@ -157,8 +159,7 @@ impl SChunk {
             let mut w = std::io::BufWriter::new(f);
             self.write_cframe(&mut w)?;
             super::disk::crash_point(&tmp)?;
-            let f = w.into_inner().map_err(|e| io_err(e.error(), &tmp))?;
-            f.sync_all().map_err(|e| io_err(&e, &tmp))?;
+            w.into_inner().map_err(|e| io_err(e.error(), &tmp))?;
             super::disk::crash_point(path)?;
             std::fs::rename(&tmp, path).map_err(|e| io_err(&e, path))
         })();
@@ -449,7 +450,8 @@ impl FrameWriter {
         Ok(self.offsets.len() as u64)
     }
 
-    /// Writes the offsets, trailer and header and renames the frame over the target.
+    /// Writes the offsets, trailer and header and renames the frame over the target (not
+    /// `fsync`ed, as [`SChunk::save`]).
     ///
     /// # Errors
     /// [`Error::Io`]; as [`encode_offsets`] and [`trailer_bytes`].
@@ -478,8 +480,7 @@ impl FrameWriter {
             w.write_all(&trailer).map_err(e)?;
             w.seek(SeekFrom::Start(0)).map_err(e)?;
             w.write_all(&header).map_err(e)?;
-            let f = w.into_inner().map_err(|x| io_err(x.error(), &tmp))?;
-            f.sync_all().map_err(e)?;
+            w.into_inner().map_err(|x| io_err(x.error(), &tmp))?;
             std::fs::rename(&tmp, &self.target).map_err(|e| io_err(&e, &self.target))?;
         } else {
             let index = self.tmp.join(SPARSE_INDEX);
