@@ -186,6 +186,13 @@ fn read64(buf: &[u8], p: usize) -> u64 {
 }
 
 #[inline(always)]
+fn read128(buf: &[u8], p: usize) -> u128 {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&buf[p..p + 16]);
+    u128::from_le_bytes(b)
+}
+
+#[inline(always)]
 fn hash(v: u32, hashlog: u32) -> usize {
     // The mask is a no-op (hashlog <= HASH_LOG_MAX); it lets the compiler drop the bounds
     // checks on the fixed-size table.
@@ -197,6 +204,14 @@ fn hash(v: u32, hashlog: u32) -> usize {
 /// `rf < ip < bound <= buf.len()`.
 #[inline(always)]
 fn match_end(buf: &[u8], mut ip: usize, mut rf: usize, bound: usize) -> usize {
+    while ip + 16 <= bound {
+        let x = read128(buf, ip) ^ read128(buf, rf);
+        if x != 0 {
+            return ip + (x.trailing_zeros() / 8) as usize + 1;
+        }
+        ip += 16;
+        rf += 16;
+    }
     while ip + 8 <= bound {
         let x = read64(buf, ip) ^ read64(buf, rf);
         if x != 0 {
@@ -220,6 +235,14 @@ fn match_end(buf: &[u8], mut ip: usize, mut rf: usize, bound: usize) -> usize {
 #[inline(always)]
 fn run_end(buf: &[u8], mut ip: usize, bound: usize) -> usize {
     let x = buf[ip - 1];
+    let wide = u128::from(x) * 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    while ip + 16 <= bound {
+        let v = read128(buf, ip) ^ wide;
+        if v != 0 {
+            return ip + (v.trailing_zeros() / 8) as usize + 1;
+        }
+        ip += 16;
+    }
     let pattern = u64::from(x) * 0x0101_0101_0101_0101;
     while ip + 8 <= bound {
         let v = read64(buf, ip) ^ pattern;
