@@ -385,6 +385,9 @@ impl ChunkHeader {
     }
 }
 
+/// Memcpyed chunks of at least this size are copied by several threads when asked for.
+const PARALLEL_COPY_MIN: usize = 1 << 20;
+
 pub(crate) fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
     // The layout is checked before the output is allocated.
     let l = Layout::new(chunk)?;
@@ -419,7 +422,16 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
         }
         Kind::Memcpyed => {
             let hl = l.h.header_len();
-            l.copy_out(dst, &l.chunk[hl..hl + nbytes]);
+            let src = &l.chunk[hl..hl + nbytes];
+            if nthreads > 1 && nbytes >= PARALLEL_COPY_MIN {
+                // As C-Blosc2 copies the blocks of a memcpyed chunk on its threads.
+                let piece = nbytes.div_ceil(nthreads);
+                pool(nthreads).install(|| {
+                    dst.par_chunks_mut(piece).zip(src.par_chunks(piece)).for_each(|(d, s)| l.copy_out(d, s));
+                });
+            } else {
+                l.copy_out(dst, src);
+            }
             return Ok(nbytes);
         }
         _ => {}
