@@ -285,12 +285,22 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
         if ntbytes + sizes_ok.iter().sum::<usize>() > dst.len() {
             return Ok(None);
         }
-        for (j, n) in sizes_ok.into_iter().enumerate() {
+        let body_start = ntbytes;
+        for (j, &n) in sizes_ok.iter().enumerate() {
             let at = EXTENDED_HEADER_LEN + 4 * j;
             dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
-            dst[ntbytes..ntbytes + n].copy_from_slice(&staging[j * ebsize..j * ebsize + n]);
             ntbytes += n;
         }
+        // Lay the blocks out on the threads too: for poorly compressible data the copy is
+        // a good part of the work.
+        let mut places: Vec<(&mut [u8], &[u8])> = Vec::with_capacity(job.nblocks);
+        let mut rest = &mut dst[body_start..ntbytes];
+        for (j, &n) in sizes_ok.iter().enumerate() {
+            let (place, tail) = rest.split_at_mut(n);
+            places.push((place, &staging[j * ebsize..j * ebsize + n]));
+            rest = tail;
+        }
+        pool(job.params.nthreads).install(|| places.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s)));
         Ok(Some(ntbytes))
     })();
     // Keep the staging area for the next call, unless it is much larger than a chunk needs.
