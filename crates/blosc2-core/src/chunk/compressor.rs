@@ -285,20 +285,17 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
         if ntbytes + sizes_ok.iter().sum::<usize>() > dst.len() {
             return Ok(None);
         }
-        let body_start = ntbytes;
+        // Record each block's start, and lay the blocks out on the threads too: for poorly
+        // compressible data the copy is a good part of the work.
+        let (head, mut rest) = dst.split_at_mut(ntbytes);
+        let mut places: Vec<(&mut [u8], &[u8])> = Vec::with_capacity(job.nblocks);
         for (j, &n) in sizes_ok.iter().enumerate() {
             let at = EXTENDED_HEADER_LEN + 4 * j;
-            dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
-            ntbytes += n;
-        }
-        // Lay the blocks out on the threads too: for poorly compressible data the copy is
-        // a good part of the work.
-        let mut places: Vec<(&mut [u8], &[u8])> = Vec::with_capacity(job.nblocks);
-        let mut rest = &mut dst[body_start..ntbytes];
-        for (j, &n) in sizes_ok.iter().enumerate() {
+            head[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
             let (place, tail) = rest.split_at_mut(n);
             places.push((place, &staging[j * ebsize..j * ebsize + n]));
             rest = tail;
+            ntbytes += n;
         }
         pool(job.params.nthreads).install(|| places.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s)));
         Ok(Some(ntbytes))

@@ -203,11 +203,7 @@ impl<'a> Layout<'a> {
             _ => {}
         }
         if let Some(v) = self.constant_block(i, len) {
-            if self.streaming {
-                streaming::fill(out, v);
-            } else {
-                out.fill(v);
-            }
+            self.fill_out(out, v);
             return Ok(());
         }
         if self.h.filters.is_empty() {
@@ -227,6 +223,15 @@ impl<'a> Layout<'a> {
         };
         ws.buf = filtered;
         result
+    }
+
+    /// Fills the output with one byte, with streaming stores when asked for.
+    fn fill_out(&self, out: &mut [u8], v: u8) {
+        if self.streaming {
+            streaming::fill(out, v);
+        } else {
+            out.fill(v);
+        }
     }
 
     /// Copies decoded bytes to the output, with streaming stores when asked for.
@@ -413,7 +418,7 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
     }
     match &l.kind {
         Kind::Special(SpecialKind::Zeros | SpecialKind::Uninit, _) if l.streaming => {
-            streaming::fill(dst, 0);
+            l.fill_out(dst, 0);
             return Ok(nbytes);
         }
         Kind::Special(kind, value) => {

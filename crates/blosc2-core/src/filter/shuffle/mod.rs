@@ -69,15 +69,31 @@ impl Kernels {
     ///
     /// If `src.len() != dst.len()`.
     pub fn unshuffle(&self, s: usize, src: &[u8], dst: &mut [u8]) {
-        assert_eq!(src.len(), dst.len(), "unshuffle: source and destination differ in length");
-        let n = src.len().checked_div(s).unwrap_or(0);
-        if s <= 1 || n == 0 {
-            dst.copy_from_slice(src);
-            return;
-        }
-        (self.untranspose)(s, n, src, dst, n);
-        dst[n * s..].copy_from_slice(&src[n * s..]);
+        unshuffle_with(s, src, dst, self.untranspose, <[u8]>::copy_from_slice);
     }
+
+    /// [`Kernels::unshuffle`] writing `dst` with streaming stores where these kernels have
+    /// them (see [`crate::streaming`]).
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn unshuffle_streaming(&self, s: usize, src: &[u8], dst: &mut [u8]) {
+        unshuffle_with(s, src, dst, self.untranspose_streaming, crate::streaming::copy);
+    }
+}
+
+/// Backward SHUFFLE with `untranspose` for the whole elements and `copy` for a buffer that
+/// holds none (`s <= 1` or shorter than an element).
+fn unshuffle_with(s: usize, src: &[u8], dst: &mut [u8], untranspose: TransposeFn, copy: fn(&mut [u8], &[u8])) {
+    assert_eq!(src.len(), dst.len(), "unshuffle: source and destination differ in length");
+    let n = src.len().checked_div(s).unwrap_or(0);
+    if s <= 1 || n == 0 {
+        copy(dst, src);
+        return;
+    }
+    untranspose(s, n, src, dst, n);
+    dst[n * s..].copy_from_slice(&src[n * s..]);
 }
 
 /// The portable kernels.
@@ -136,15 +152,7 @@ pub fn unshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
 ///
 /// If `src.len() != dst.len()`.
 pub fn unshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
-    let k = kernels();
-    assert_eq!(src.len(), dst.len(), "unshuffle: source and destination differ in length");
-    let n = src.len().checked_div(s).unwrap_or(0);
-    if s <= 1 || n == 0 {
-        crate::streaming::copy(dst, src);
-        return;
-    }
-    (k.untranspose_streaming)(s, n, src, dst, n);
-    dst[n * s..].copy_from_slice(&src[n * s..]);
+    kernels().unshuffle_streaming(s, src, dst);
 }
 
 #[cfg(test)]
