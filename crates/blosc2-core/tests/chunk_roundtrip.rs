@@ -68,6 +68,10 @@ fn params() -> impl Strategy<Value = CompressParams> {
         })
 }
 
+/// A caller's own pool, for `compress_on_current_pool`.
+static POOL3: std::sync::LazyLock<rayon::ThreadPool> =
+    std::sync::LazyLock::new(|| rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap());
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -80,6 +84,9 @@ proptest! {
         prop_assert_eq!(h.cbytes, packed.len());
         let out = chunk::decompress(&packed).unwrap();
         prop_assert!(out == src, "round trip differs");
+        // Blocks spread over a caller's pool give the same bytes as the shared pools.
+        let on_pool = POOL3.install(|| chunk::compress_on_current_pool(&p, &src)).unwrap();
+        prop_assert!(on_pool == packed, "compress_on_current_pool differs from compress");
         let mut out2 = vec![0u8; src.len()];
         chunk::decompress_into(&packed, &mut out2, p.nthreads).unwrap();
         prop_assert!(out2 == src, "threaded round trip differs");

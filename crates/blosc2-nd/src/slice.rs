@@ -279,6 +279,13 @@ impl NdArray {
         let ts = g.typesize();
         let covered =
             (0..n).all(|d| p.lo[d] == p.origin[d] && p.hi[d] == g.shape()[d].min(p.origin[d] + g.chunkshape()[d]));
+        if self.chunk_is_c_order() && p.shape() == g.chunkshape() && (1..n).all(|d| shape[d] == g.chunkshape()[d]) {
+            // The chunk is a run of whole rows of `data` and its bytes are the C-order chunk:
+            // compress it from `data` itself.
+            let row = g.chunkshape()[1..].iter().product::<u64>() as usize * ts;
+            let at = (p.lo[0] - start[0]) as usize * row;
+            return Ok(chunk::compress_on_current_pool(&self.cparams, &data[at..at + g.chunk_nbytes()])?);
+        }
         let mut buf = vec![0u8; g.chunk_nbytes()];
         if !covered {
             let c = self.schunk.chunk(p.index)?;
@@ -298,7 +305,9 @@ impl NdArray {
             let dst_start: Vec<u64> = (0..n).map(|d| lo[d] - borigin[d]).collect();
             copy_box(ts, data, shape, &src_start, &mut buf[bi * bb..(bi + 1) * bb], bshape, &dst_start, &region);
         }
-        Ok(chunk::compress(&self.cparams, &buf)?)
+        // Blocks go to the whole current pool, also when chunks run in parallel there: a
+        // thread out of chunks then helps with the blocks of a costly one.
+        Ok(chunk::compress_on_current_pool(&self.cparams, &buf)?)
     }
 
     /// Writes `data` (C-order bytes of an array of `shape`) at `start`, recompressing only

@@ -41,9 +41,21 @@ thread_local! {
     pub(crate) static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
 }
 
+/// Where the blocks of a chunk are compressed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Threads {
+    /// On the shared pool of `params.nthreads` threads (serially when that is 1).
+    Own,
+    /// On the rayon pool the caller runs on, whatever its size: for callers that already
+    /// spread chunks over that pool, so that the blocks of an uneven chunk can be taken by
+    /// threads that ran out of chunks.
+    Current,
+}
+
 /// What every block of one chunk shares.
 struct Job<'a> {
     params: &'a CompressParams,
+    threads: Threads,
     src: &'a [u8],
     typesize: usize,
     blocksize: usize,
@@ -62,15 +74,17 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-pub(crate) fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn compress(params: &CompressParams, src: &[u8], threads: Threads) -> Result<Vec<u8>> {
     let room = src.len() + EXTENDED_HEADER_LEN;
     if room <= REUSED_OUTPUT_MAX {
         let reused = OUTPUT.try_with(|out| {
             let Ok(mut out) = out.try_borrow_mut() else { return None };
             if out.len() < room {
-                out.resize(room, 0);
+                // A fresh zeroed allocation: its pages are only made resident as the
+                // compressed bytes reach them.
+                *out = vec![0u8; room];
             }
-            Some(encode(params, src, &mut out[..room]).map(|e| match e {
+            Some(encode(params, src, &mut out[..room], threads).map(|e| match e {
                 Encoded::Chunk(n) => out[..n].to_vec(),
                 Encoded::Stored(header) => stored(&header, src),
             }))
@@ -80,7 +94,7 @@ pub(crate) fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
         }
     }
     let mut dst = vec![0u8; room];
-    let n = match encode(params, src, &mut dst)? {
+    let n = match encode(params, src, &mut dst, threads)? {
         Encoded::Chunk(n) => n,
         Encoded::Stored(header) => return Ok(stored(&header, src)),
     };
@@ -118,7 +132,7 @@ fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
 }
 
 pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<usize> {
-    match encode(params, src, dst)? {
+    match encode(params, src, dst, Threads::Own)? {
         Encoded::Chunk(n) => Ok(n),
         Encoded::Stored(header) => {
             let cbytes = header.cbytes;
@@ -141,7 +155,7 @@ enum Encoded {
 }
 
 /// Compresses `src` into `dst`, or decides that it must be stored as is (memcpyed).
-fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded> {
+fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads) -> Result<Encoded> {
     validate(params, src)?;
     let destsize = dst.len();
     if destsize < EXTENDED_HEADER_LEN {
@@ -183,6 +197,7 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded
         header.flags |= params.codec.format()? << 5;
         let job = Job {
             params,
+            threads,
             src,
             typesize: ts,
             blocksize,
@@ -191,11 +206,12 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded
             dont_split,
             filtered: params.filters.filters.iter().any(|&f| f != 0),
         };
-        let written = if params.nthreads > 1 && nblocks > 1 {
-            compress_parallel(&job, dst)?
-        } else {
-            compress_serial(&job, dst)?
+        let nthreads = match threads {
+            Threads::Own => params.nthreads,
+            Threads::Current => rayon::current_num_threads(),
         };
+        let written =
+            if nthreads > 1 && nblocks > 1 { compress_parallel(&job, dst)? } else { compress_serial(&job, dst)? };
         match written {
             Some(end) => {
                 let nstreams = if dont_split {
@@ -221,6 +237,16 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded
     header.flags |= flags::MEMCPYED;
     header.cbytes = nbytes + EXTENDED_HEADER_LEN;
     Ok(Encoded::Stored(header))
+}
+
+impl Job<'_> {
+    /// Runs `f` (parallel work) on the pool this job's blocks belong to.
+    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match self.threads {
+            Threads::Own => pool(self.params.nthreads).install(f),
+            Threads::Current => f(),
+        }
+    }
 }
 
 /// Compresses the blocks one after the other straight into `dst`, with C-Blosc2's exact
@@ -256,9 +282,11 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
     let need = ebsize * job.nblocks;
     let mut staging = STAGING.with(|s| std::mem::take(&mut *s.borrow_mut()));
     if staging.len() < need {
-        staging.resize(need, 0);
+        // Zeroed afresh rather than extended: each slot's pages become resident only as far
+        // as its compressed block reaches.
+        staging = vec![0u8; need];
     }
-    let sizes: Vec<Result<Option<usize>>> = pool(job.params.nthreads).install(|| {
+    let sizes: Vec<Result<Option<usize>>> = job.run(|| {
         staging[..need]
             .par_chunks_mut(ebsize)
             // One block per task: blocks can differ much in cost, and a thread that finishes
@@ -297,7 +325,7 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
             rest = tail;
             ntbytes += n;
         }
-        pool(job.params.nthreads).install(|| places.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s)));
+        job.run(|| places.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s)));
         Ok(Some(ntbytes))
     })();
     // Keep the staging area for the next call, unless it is much larger than a chunk needs.

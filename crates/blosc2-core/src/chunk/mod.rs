@@ -119,7 +119,20 @@ impl Default for CompressParams {
 /// [`crate::Error::InvalidParam`] for parameters out of range, filter errors for filters
 /// that cannot run with this typesize, codec errors.
 pub fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
-    compressor::compress(params, src)
+    compressor::compress(params, src, compressor::Threads::Own)
+}
+
+/// Compresses `src` into a new chunk like [`compress`], with its blocks spread over the
+/// rayon pool the caller runs on (all of its threads; `params.nthreads` is not used).
+///
+/// For callers that already compress several chunks in parallel on that pool: a thread
+/// that runs out of chunks then takes blocks of the chunks still in progress, so one
+/// costly chunk does not hold the others back. The output is the same as [`compress`]'s.
+///
+/// # Errors
+/// As [`compress`].
+pub fn compress_on_current_pool(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
+    compressor::compress(params, src, compressor::Threads::Current)
 }
 
 /// Compresses `src` into `dst`, returning the chunk length. A `dst` of
