@@ -70,6 +70,11 @@ struct Job<'a> {
 /// uncompressed chunk per call.
 const REUSED_OUTPUT_MAX: usize = 32 << 20;
 
+/// Chunks of this size or more are taken to come from memory rather than the cache: their
+/// blocks are filtered with [`crate::filter::Pipeline::forward_cold`], which fetches the
+/// source ahead (a chunk this large is not in a core's L2 cache).
+const COLD_SOURCE_MIN: usize = 2 << 20;
+
 thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -358,7 +363,12 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
     let Workspace { codec, buf, scratch } = ws;
     let filtered: &[u8] = if job.filtered {
         let reference = &job.src[..job.blocksize.min(job.src.len())];
-        job.params.filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+        let filters = &job.params.filters;
+        if job.src.len() >= COLD_SOURCE_MIN {
+            filters.forward_cold(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+        } else {
+            filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+        }
         &buf[..bsize]
     } else {
         block

@@ -147,11 +147,22 @@ struct BlockCtx<'a> {
     reference: &'a [u8],
 }
 
+/// Where the source of a forward step comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Recently written or read: in the cache.
+    Cached,
+    /// Memory: the shuffles fetch it ahead.
+    Cold,
+}
+
 impl Op {
     /// Runs the forward step from `src` into `dst`.
-    fn forward(self, cx: &BlockCtx<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
+    fn forward(self, cx: &BlockCtx<'_>, src: &[u8], from: Source, dst: &mut [u8]) -> Result<()> {
         match self {
+            Op::Shuffle(s) if from == Source::Cold => shuffle::shuffle_cold(s, src, dst),
             Op::Shuffle(s) => shuffle::shuffle(s, src, dst),
+            Op::Bitshuffle(s) if from == Source::Cold => bitshuffle::bitshuffle_cold(s, src, dst),
             Op::Bitshuffle(s) => bitshuffle::bitshuffle(s, src, dst),
             Op::Delta => delta::encode(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
             Op::Bytedelta { s, buggy: false } => bytedelta::encode(s, src, dst),
@@ -366,6 +377,36 @@ impl Pipeline {
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
+        self.forward_from((src, Source::Cached), typesize, block_offset, reference, dst, scratch)
+    }
+
+    /// [`Pipeline::forward`] for a `src` read from memory rather than the cache (a block of
+    /// a large array): the first step fetches it ahead where that pays. Same output.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::forward`].
+    pub fn forward_cold(
+        &self,
+        typesize: usize,
+        block_offset: usize,
+        src: &[u8],
+        reference: &[u8],
+        dst: &mut [u8],
+        scratch: &mut [u8],
+    ) -> Result<()> {
+        self.forward_from((src, Source::Cold), typesize, block_offset, reference, dst, scratch)
+    }
+
+    fn forward_from(
+        &self,
+        (src, from): (&[u8], Source),
+        typesize: usize,
+        block_offset: usize,
+        reference: &[u8],
+        dst: &mut [u8],
+        scratch: &mut [u8],
+    ) -> Result<()> {
         check_typesize(typesize)?;
         check_same_len(src.len(), dst.len())?;
         let len = src.len();
@@ -385,15 +426,15 @@ impl Pipeline {
         let scratch = &mut scratch[..scratch_len];
         let mut in_dst = ops.len % 2 == 1;
         if in_dst {
-            first.forward(&cx, src, dst)?;
+            first.forward(&cx, src, from, dst)?;
         } else {
-            first.forward(&cx, src, scratch)?;
+            first.forward(&cx, src, from, scratch)?;
         }
         for op in steps {
             if in_dst {
-                op.forward(&cx, dst, scratch)?;
+                op.forward(&cx, dst, Source::Cached, scratch)?;
             } else {
-                op.forward(&cx, scratch, dst)?;
+                op.forward(&cx, scratch, Source::Cached, dst)?;
             }
             in_dst = !in_dst;
         }

@@ -74,6 +74,17 @@ fn with_buf<R>(need: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
     }
 }
 
+/// Byte transpose (with `transpose`) of `t = elems.len() / s` elements into `s` planes of
+/// `t` bytes.
+fn elems_to_planes(transpose: TransposeFn, s: usize, elems: &[u8], planes: &mut [u8]) {
+    if s == 1 {
+        planes.copy_from_slice(elems);
+    } else {
+        let t = elems.len() / s;
+        transpose(s, t, elems, planes, t);
+    }
+}
+
 impl Kernels {
     /// Forward BITSHUFFLE with these kernels (see [`bitshuffle`]).
     ///
@@ -85,6 +96,21 @@ impl Kernels {
     ///
     /// If `src.len() != dst.len()`.
     pub fn bitshuffle(&self, s: usize, src: &[u8], dst: &mut [u8]) {
+        self.bitshuffle_with(s, src, dst, self.bytes.transpose);
+    }
+
+    /// [`Kernels::bitshuffle`] for a source read from memory rather than the cache (its
+    /// byte step fetches the source ahead, see `shuffle::Kernels::transpose_cold`); the
+    /// output is the same.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn bitshuffle_cold(&self, s: usize, src: &[u8], dst: &mut [u8]) {
+        self.bitshuffle_with(s, src, dst, self.bytes.transpose_cold);
+    }
+
+    fn bitshuffle_with(&self, s: usize, src: &[u8], dst: &mut [u8], transpose: TransposeFn) {
         assert_eq!(src.len(), dst.len(), "bitshuffle: source and destination differ in length");
         let n = src.len().checked_div(s).unwrap_or(0);
         let n8 = n & !7;
@@ -100,7 +126,7 @@ impl Kernels {
             // One tile: the rows are contiguous in dst.
             with_buf(body, |buf| {
                 let planes = &mut buf[..body];
-                self.elems_to_planes(s, &src[..body], planes);
+                elems_to_planes(transpose, s, &src[..body], planes);
                 self.planes_to_rows(planes, &mut dst[..body], n8);
             });
             return;
@@ -111,7 +137,7 @@ impl Kernels {
             while i0 < n8 {
                 let t = tile.min(n8 - i0);
                 let (planes, rows) = (&mut pbuf[..s * t], &mut rbuf[..s * t]);
-                self.elems_to_planes(s, &src[i0 * s..(i0 + t) * s], planes);
+                elems_to_planes(transpose, s, &src[i0 * s..(i0 + t) * s], planes);
                 self.planes_to_rows(planes, rows, t);
                 for (r, seg) in rows.chunks_exact(t / 8).enumerate() {
                     let at = r * rowlen + i0 / 8;
@@ -120,16 +146,6 @@ impl Kernels {
                 i0 += t;
             }
         });
-    }
-
-    /// Byte transpose of `t = elems.len() / s` elements into `s` planes of `t` bytes.
-    fn elems_to_planes(&self, s: usize, elems: &[u8], planes: &mut [u8]) {
-        if s == 1 {
-            planes.copy_from_slice(elems);
-        } else {
-            let t = elems.len() / s;
-            (self.bytes.transpose)(s, t, elems, planes, t);
-        }
     }
 
     /// Bit rows (`t / 8` bytes each, contiguous) of planes of `t` bytes.
@@ -255,6 +271,16 @@ pub fn bitunshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
     kernels().bitunshuffle(s, src, dst);
 }
 
+/// [`bitshuffle`] for a source read from memory rather than the cache (see
+/// [`Kernels::bitshuffle_cold`]). Same output.
+///
+/// # Panics
+///
+/// If `src.len() != dst.len()`.
+pub fn bitshuffle_cold(s: usize, src: &[u8], dst: &mut [u8]) {
+    kernels().bitshuffle_cold(s, src, dst);
+}
+
 /// [`bitunshuffle`] with streaming stores, for large outputs not read back soon.
 ///
 /// # Panics
@@ -370,6 +396,9 @@ mod tests {
                 let mut out = vec![0u8; len];
                 k.bitshuffle(s, &src, &mut out);
                 prop_assert_eq!(&out, &want, "{} bitshuffle", k.name);
+                let mut out = vec![0u8; len];
+                k.bitshuffle_cold(s, &src, &mut out);
+                prop_assert_eq!(&out, &want, "{} bitshuffle_cold", k.name);
                 let mut back = vec![0u8; len];
                 k.bitunshuffle(s, &src, &mut back);
                 prop_assert_eq!(&back, &back_want, "{} bitunshuffle", k.name);

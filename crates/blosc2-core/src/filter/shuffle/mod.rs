@@ -44,6 +44,10 @@ pub struct Kernels {
     /// outputs not read back soon (see [`crate::streaming`]); equal to `untranspose` where
     /// the instruction set has no such kernel.
     pub untranspose_streaming: TransposeFn,
+    /// As `transpose`, fetching the source a little ahead of the kernel: for a source that
+    /// comes from memory rather than the cache (a large array being compressed); equal to
+    /// `transpose` where the instruction set has no such variant.
+    pub transpose_cold: TransposeFn,
 }
 
 impl Kernels {
@@ -53,14 +57,17 @@ impl Kernels {
     ///
     /// If `src.len() != dst.len()`.
     pub fn shuffle(&self, s: usize, src: &[u8], dst: &mut [u8]) {
-        assert_eq!(src.len(), dst.len(), "shuffle: source and destination differ in length");
-        let n = src.len().checked_div(s).unwrap_or(0);
-        if s <= 1 || n == 0 {
-            dst.copy_from_slice(src);
-            return;
-        }
-        (self.transpose)(s, n, src, dst, n);
-        dst[n * s..].copy_from_slice(&src[n * s..]);
+        shuffle_with(s, src, dst, self.transpose);
+    }
+
+    /// [`Kernels::shuffle`] for a source read from memory rather than the cache (see
+    /// `transpose_cold`); the output is the same.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn shuffle_cold(&self, s: usize, src: &[u8], dst: &mut [u8]) {
+        shuffle_with(s, src, dst, self.transpose_cold);
     }
 
     /// Backward SHUFFLE of a whole buffer with these kernels (see [`unshuffle`]).
@@ -83,6 +90,18 @@ impl Kernels {
     }
 }
 
+/// Forward SHUFFLE with `transpose` for the whole elements.
+fn shuffle_with(s: usize, src: &[u8], dst: &mut [u8], transpose: TransposeFn) {
+    assert_eq!(src.len(), dst.len(), "shuffle: source and destination differ in length");
+    let n = src.len().checked_div(s).unwrap_or(0);
+    if s <= 1 || n == 0 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    transpose(s, n, src, dst, n);
+    dst[n * s..].copy_from_slice(&src[n * s..]);
+}
+
 /// Backward SHUFFLE with `untranspose` for the whole elements and `copy` for a buffer that
 /// holds none (`s <= 1` or shorter than an element).
 fn unshuffle_with(s: usize, src: &[u8], dst: &mut [u8], untranspose: TransposeFn, copy: fn(&mut [u8], &[u8])) {
@@ -102,6 +121,7 @@ pub static SCALAR: Kernels = Kernels {
     transpose: scalar::transpose,
     untranspose: scalar::untranspose,
     untranspose_streaming: scalar::untranspose,
+    transpose_cold: scalar::transpose,
 };
 
 /// The best kernels for this CPU, detected once (scalar when `BLOSC2_FORCE_SCALAR=1`).
@@ -133,6 +153,16 @@ pub fn available() -> Vec<&'static Kernels> {
 /// If `src.len() != dst.len()`.
 pub fn shuffle(s: usize, src: &[u8], dst: &mut [u8]) {
     kernels().shuffle(s, src, dst);
+}
+
+/// [`shuffle`] for a source read from memory rather than the cache: the kernels fetch it
+/// ahead where the CPU gains from it. Same output.
+///
+/// # Panics
+///
+/// If `src.len() != dst.len()`.
+pub fn shuffle_cold(s: usize, src: &[u8], dst: &mut [u8]) {
+    kernels().shuffle_cold(s, src, dst);
 }
 
 /// Backward SHUFFLE (`shared/spec/filters.md` 2): `dst[i*s + j] = src[j*n + i]`, trailing
@@ -219,9 +249,35 @@ mod tests {
                 let mut out = vec![0xAAu8; want.len()];
                 (k.transpose)(s, count, &src, &mut out, stride);
                 assert_eq!(out, want, "{} s={s}", k.name);
+                let mut out = vec![0xAAu8; want.len()];
+                (k.transpose_cold)(s, count, &src, &mut out, stride);
+                assert_eq!(out, want, "{} cold s={s}", k.name);
                 let mut back = vec![0u8; count * s];
                 (k.untranspose)(s, count, &out, &mut back, stride);
                 assert_eq!(back, src, "{} s={s}", k.name);
+            }
+        }
+    }
+
+    #[test]
+    fn cold_shuffle_equals_scalar_over_many_segments() {
+        // Long enough for several prefetched segments and a tail, at odd offsets.
+        for s in [2usize, 3, 4, 8, 16, 24, 200] {
+            for len in [40_000usize, 65_536 + 13] {
+                let src = data(len + 3, (s * 7 + len) as u64);
+                let src = &src[3..];
+                let mut want = vec![0u8; len];
+                scalar::shuffle(s, src, &mut want);
+                for k in available() {
+                    let mut out = vec![0u8; len];
+                    k.shuffle_cold(s, src, &mut out);
+                    assert_eq!(out, want, "{} s={s} len={len}", k.name);
+                }
+                let mut out = vec![0u8; len];
+                super::super::bitshuffle::bitshuffle_cold(s, src, &mut out);
+                let mut back = vec![0u8; len];
+                super::super::bitshuffle::bitunshuffle(s, &out, &mut back);
+                assert_eq!(back, src, "bitshuffle_cold s={s} len={len}");
             }
         }
     }
@@ -269,6 +325,9 @@ mod tests {
                 let mut out = vec![0u8; len];
                 k.shuffle(s, &src, &mut out);
                 prop_assert_eq!(&out, &want, "{} shuffle", k.name);
+                let mut out = vec![0u8; len];
+                k.shuffle_cold(s, &src, &mut out);
+                prop_assert_eq!(&out, &want, "{} shuffle_cold", k.name);
                 let mut back = vec![0u8; len];
                 k.unshuffle(s, &src, &mut back);
                 prop_assert_eq!(&back, &back_want, "{} unshuffle", k.name);
