@@ -26,12 +26,15 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
-    /// Makes both buffers at least `n` bytes long.
-    pub(crate) fn reserve(&mut self, n: usize) {
+    /// Makes the buffers that compressing blocks of `n` bytes with `filters` needs at least
+    /// `n` bytes long: the filtered block, and a scratch block only for a pipeline of two
+    /// steps or more (a lone filter goes straight from the input into the block).
+    fn reserve_for(&mut self, n: usize, filters: &crate::filter::Pipeline) {
         if self.buf.len() < n {
             self.buf.resize(n, 0);
         }
-        if self.scratch.len() < n {
+        let steps = filters.filters.iter().filter(|&&f| f != 0).count();
+        if steps > 1 && self.scratch.len() < n {
             self.scratch.resize(n, 0);
         }
     }
@@ -259,7 +262,7 @@ impl Job<'_> {
 fn compress_serial(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
     WORKSPACE.with(|ws| {
         let ws = &mut *ws.borrow_mut();
-        ws.reserve(job.blocksize);
+        ws.reserve_for(job.blocksize, &job.params.filters);
         let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
         for j in 0..job.nblocks {
             let at = EXTENDED_HEADER_LEN + 4 * j;
@@ -301,7 +304,7 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
             .map(|(j, out)| {
                 WORKSPACE.with(|ws| {
                     let ws = &mut *ws.borrow_mut();
-                    ws.reserve(job.blocksize);
+                    ws.reserve_for(job.blocksize, &job.params.filters);
                     compress_block(job, j, out, ws)
                 })
             })
