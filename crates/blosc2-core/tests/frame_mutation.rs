@@ -433,3 +433,21 @@ fn killed_writers_keep_every_acknowledged_change() {
     }
     eprintln!("{rounds} kills, {acked_total} acknowledged changes {ops_by_kind:?}, {in_flight_seen} in-flight changes found committed");
 }
+
+#[test]
+fn only_read_only_contiguous_frames_lend_their_file() {
+    use blosc2_core::schunk::SChunk;
+    let tmp = common::TempDir::new("frame-file");
+    let mut sc = SChunk::new(blosc2_core::chunk::CompressParams::default());
+    sc.append_buffer(&common::random_bytes(4096, 3)).unwrap();
+    assert!(sc.frame_file().is_none(), "in memory");
+    let file = tmp.0.join("a.b2frame");
+    let dir = tmp.0.join("a-sparse.b2frame");
+    sc.save(&file).unwrap();
+    sc.save_sparse(&dir).unwrap();
+    let ro = SChunk::open(&file).unwrap();
+    let f = ro.frame_file().expect("a read-only contiguous frame keeps its file open");
+    assert_eq!(f.metadata().unwrap().len(), std::fs::metadata(&file).unwrap().len());
+    assert!(SChunk::open(&dir).unwrap().frame_file().is_none(), "sparse");
+    assert!(SChunk::open_mut(&file).unwrap().frame_file().is_none(), "opened for modification");
+}

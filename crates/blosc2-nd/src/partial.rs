@@ -27,6 +27,31 @@ fn read_at(_f: &std::fs::File, _buf: &mut [u8], _pos: u64) -> Option<()> {
     None
 }
 
+/// Bytes read by the first read of a chunk: its header and the block-start table of up to
+/// 248 blocks (one read instead of two).
+const FIRST_READ: usize = 1024;
+
+/// Reads up to `buf.len()` bytes at `pos` (fewer at the end of the file); the count read.
+#[cfg(unix)]
+fn read_some_at(f: &std::fs::File, buf: &mut [u8], pos: u64) -> Option<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut done = 0;
+    while done < buf.len() {
+        match f.read_at(&mut buf[done..], pos + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(done)
+}
+
+#[cfg(not(unix))]
+fn read_some_at(_f: &std::fs::File, _buf: &mut [u8], _pos: u64) -> Option<usize> {
+    None
+}
+
 impl NdArray {
     /// Where chunk `index` is stored in a file: the file and the chunk's first byte.
     fn chunk_file(&self, index: u64) -> Option<(PathBuf, u64)> {
@@ -50,9 +75,23 @@ impl NdArray {
     /// whole, which also reports any error.
     pub(crate) fn partial_chunk(&self, index: u64, ranges: &[(usize, usize)]) -> Option<Vec<u8>> {
         let (path, pos) = self.chunk_file(index)?;
-        let f = std::fs::File::open(Path::new(&path)).ok()?;
-        let mut head = [0u8; EXTENDED_HEADER_LEN];
-        read_at(&f, &mut head, pos)?;
+        // A read-only contiguous frame keeps its file open; chunk files of a sparse frame
+        // (and frames opened for modification) are opened by path.
+        let opened;
+        let f = match self.schunk.frame_file() {
+            Some(f) => f,
+            None => {
+                opened = std::fs::File::open(Path::new(&path)).ok()?;
+                &opened
+            }
+        };
+        // The header and, usually, the block-start table in one read.
+        let mut first = [0u8; FIRST_READ];
+        let got = read_some_at(f, &mut first, pos)?;
+        if got < EXTENDED_HEADER_LEN {
+            return None;
+        }
+        let head: [u8; EXTENDED_HEADER_LEN] = first[..EXTENDED_HEADER_LEN].try_into().ok()?;
         let h = ChunkHeader::parse_prefix(&head).ok()?;
         if !h.is_extended() || h.special().is_some() || h.is_memcpyed() || h.is_vl_blocks() || h.nbytes == 0 {
             return None;
@@ -64,8 +103,11 @@ impl NdArray {
         }
         // The header, block-start table (and dictionary) as stored.
         let mut buf = vec![0u8; table_end + 4];
-        buf[..EXTENDED_HEADER_LEN].copy_from_slice(&head);
-        read_at(&f, &mut buf[EXTENDED_HEADER_LEN..], pos + EXTENDED_HEADER_LEN as u64)?;
+        let have = got.min(buf.len());
+        buf[..have].copy_from_slice(&first[..have]);
+        if have < buf.len() {
+            read_at(f, &mut buf[have..], pos + have as u64)?;
+        }
         if h.has_dict() {
             let size = i32::from_le_bytes(buf[table_end..table_end + 4].try_into().ok()?);
             let end = table_end.checked_add(4)?.checked_add(usize::try_from(size).ok()?)?;
@@ -73,7 +115,7 @@ impl NdArray {
                 return None;
             }
             buf.resize(end, 0);
-            read_at(&f, &mut buf[table_end..end], pos + table_end as u64)?;
+            read_at(f, &mut buf[table_end..end], pos + table_end as u64)?;
             table_end = end;
         }
         buf.truncate(table_end);
@@ -110,7 +152,7 @@ impl NdArray {
             let end = sorted.get(next).copied().unwrap_or(cbytes);
             let at = buf.len();
             buf.resize(at + (end - s), 0);
-            read_at(&f, &mut buf[at..], pos + s as u64)?;
+            read_at(f, &mut buf[at..], pos + s as u64)?;
             moved[b] = Some(at);
         }
         let first = moved.iter().flatten().copied().next()?;

@@ -393,6 +393,15 @@ impl Frame {
         self.sparse_dir.as_deref()
     }
 
+    /// The open file of a frame read from a file (not the files of a sparse frame's
+    /// chunks): readers of chunk parts use it instead of opening the file again.
+    pub fn file(&self) -> Option<&std::fs::File> {
+        match &self.source {
+            Source::File(f) => Some(f.file()),
+            Source::Memory(_) => None,
+        }
+    }
+
     /// Whether the frame bytes are in memory.
     pub fn is_in_memory(&self) -> bool {
         matches!(self.source, Source::Memory(_))

@@ -50,6 +50,11 @@ impl FileSource {
         &self.path
     }
 
+    /// The open file, for callers that read parts of it themselves.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// Up to `max` bytes at `pos` as the file holds them now (fewer at the end of the
     /// file as opened, none when the read fails): what a reader compares before and after
     /// parsing to notice a concurrent commit.

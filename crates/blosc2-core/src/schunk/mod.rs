@@ -241,6 +241,17 @@ impl SChunk {
         Self::from_cframe(bytes)
     }
 
+    /// The open file of a read-only super-chunk read from a contiguous frame file
+    /// ([`SChunk::open`]), for readers that fetch parts of chunks themselves instead of
+    /// opening the file again. `None` in memory, for sparse frames and for frames opened for
+    /// modification (whose file a commit may replace).
+    pub fn frame_file(&self) -> Option<&std::fs::File> {
+        match &self.store {
+            Store::Frame(f) if f.sparse_dir().is_none() => f.file(),
+            _ => None,
+        }
+    }
+
     /// The frame this super-chunk reads from, when opened lazily.
     pub fn frame(&self) -> Option<&Frame> {
         match &self.store {
