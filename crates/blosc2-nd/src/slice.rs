@@ -112,6 +112,20 @@ impl NdArray {
         (k + 1..b.len()).all(|d| b[d] == c[d])
     }
 
+    /// Where chunk `p`'s decompressed bytes lie in the C-order buffer of a box of
+    /// `box_shape` at `box_origin`, when they are one run there: the chunk is whole and in C
+    /// order ([`NdArray::chunk_is_c_order`]) and the box spans it in every dimension but the
+    /// first. The byte offset of the run.
+    fn chunk_run_in_box(&self, p: &Piece, box_shape: &[u64], box_origin: &[u64]) -> Option<usize> {
+        let g = &self.geom;
+        let c = g.chunkshape();
+        if !self.chunk_is_c_order() || p.shape() != c || (1..g.ndim()).any(|d| box_shape[d] != c[d]) {
+            return None;
+        }
+        let row = c[1..].iter().product::<u64>() as usize * g.typesize();
+        Some((p.lo[0] - box_origin[0]) as usize * row)
+    }
+
     /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
     ///
     /// `threads` > 1 decodes the chunk's blocks in parallel on the current rayon pool (for a
@@ -147,13 +161,9 @@ impl NdArray {
             let dst_start: Vec<u64> = (0..n).map(|d| lo[d] - dst.origin[d]).collect();
             copy_box(ts, block, bshape, &src_start, dst.buf, dst.shape, &dst_start, &region);
         };
-        if h.special().is_none() && self.chunk_is_c_order() && p.shape() == g.chunkshape() {
-            // The chunk's bytes are the C-order chunk: decode straight into `dst` when its
-            // rows there are contiguous.
-            let n = g.ndim();
-            if (1..n).all(|d| dst.shape[d] == g.chunkshape()[d]) {
-                let row: usize = g.chunkshape()[1..].iter().product::<u64>() as usize * ts;
-                let at = (p.lo[0] - dst.origin[0]) as usize * row;
+        if h.special().is_none() {
+            // The chunk's bytes are one run of `dst`: decode straight into it.
+            if let Some(at) = self.chunk_run_in_box(p, dst.shape, dst.origin) {
                 chunk::decompress_into(&c, &mut dst.buf[at..at + h.nbytes], threads)?;
                 return Ok(());
             }
@@ -279,11 +289,8 @@ impl NdArray {
         let ts = g.typesize();
         let covered =
             (0..n).all(|d| p.lo[d] == p.origin[d] && p.hi[d] == g.shape()[d].min(p.origin[d] + g.chunkshape()[d]));
-        if self.chunk_is_c_order() && p.shape() == g.chunkshape() && (1..n).all(|d| shape[d] == g.chunkshape()[d]) {
-            // The chunk is a run of whole rows of `data` and its bytes are the C-order chunk:
-            // compress it from `data` itself.
-            let row = g.chunkshape()[1..].iter().product::<u64>() as usize * ts;
-            let at = (p.lo[0] - start[0]) as usize * row;
+        if let Some(at) = self.chunk_run_in_box(p, shape, start) {
+            // The chunk's bytes are one run of `data`: compress it from `data` itself.
             return Ok(chunk::compress_on_current_pool(&self.cparams, &data[at..at + g.chunk_nbytes()])?);
         }
         let mut buf = vec![0u8; g.chunk_nbytes()];
