@@ -12,6 +12,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod buffer;
 pub mod chunk;
 pub mod codec;
 pub mod error;

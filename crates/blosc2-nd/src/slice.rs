@@ -276,7 +276,7 @@ impl NdArray {
     pub fn read_box(&self, start: &[u64], stop: &[u64]) -> Result<Vec<u8>> {
         let sel = Selection::boxed(start, stop, self.shape())?;
         let n = product(&sel.box_shape()).expect("inside the array") as usize * self.geom.typesize();
-        let mut out = vec![0u8; n];
+        let mut out = blosc2_core::buffer::zeroed(n);
         self.read_into(start, stop, &mut out, true)?;
         Ok(out)
     }

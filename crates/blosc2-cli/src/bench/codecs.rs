@@ -505,7 +505,7 @@ pub fn run(args: &BenchArgs, sink: &mut Sink) -> Result<()> {
             nbytes > 0 && nbytes.is_multiple_of(chunk),
             "{name}: {nbytes} bytes is not a multiple of the {chunk}-byte chunk size"
         );
-        let mut dst = vec![0u8; nbytes];
+        let mut dst = blosc2_core::buffer::zeroed(nbytes);
         let mref = memcpy_ref(&buf, 11, 1);
         let mref2t = memcpy_ref(&buf, 11, 2);
         let g1 = mref.gbps_median.unwrap_or(0.0);

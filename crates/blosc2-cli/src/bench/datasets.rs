@@ -9,6 +9,7 @@
 use std::time::Instant;
 
 use anyhow::{bail, Result};
+use blosc2_core::buffer::zeroed;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -162,7 +163,7 @@ pub const GALAXY_POINTS: usize = 150_000;
 /// `numpy.linspace(0.0, 100.0, n)` as `anchor.py` computes it: `f64(i) * step + 0.0`, the
 /// last value exactly 100.0; little-endian bytes.
 pub fn linspace_f64(n: usize) -> Vec<u8> {
-    let mut out = vec![0u8; n * 8];
+    let mut out = zeroed(n * 8);
     if n == 0 {
         return out;
     }
@@ -182,7 +183,7 @@ pub fn linspace_f64(n: usize) -> Vec<u8> {
 /// bits are the same, and the integer form vectorises without a `floor` call per element
 /// (tested against the literal formula).
 pub fn smooth_noise_f32(n: usize, seed: u64) -> Vec<u8> {
-    let mut out = vec![0u8; n * 4];
+    let mut out = zeroed(n * 4);
     for (i, o) in out.chunks_exact_mut(4).enumerate() {
         let i = i as u64;
         let f = (i & 0xFFFF) as f64 * (1.0 / 65_536.0);
@@ -201,7 +202,7 @@ pub fn smooth_noise_f32(n: usize, seed: u64) -> Vec<u8> {
 
 /// `arange_i64`: `x[i] = i`; little-endian bytes.
 pub fn arange_i64(n: usize) -> Vec<u8> {
-    let mut out = vec![0u8; n * 8];
+    let mut out = zeroed(n * 8);
     for (i, o) in out.chunks_exact_mut(8).enumerate() {
         o.copy_from_slice(&(i as i64).to_le_bytes());
     }
@@ -211,7 +212,7 @@ pub fn arange_i64(n: usize) -> Vec<u8> {
 /// `galaxy_u8`: the (z, y, x) C-order histogram of `npoints` thin-disk stars, counts
 /// saturated at 255 (section 2d).
 pub fn galaxy_u8(side: usize, npoints: usize, seed: u64) -> Vec<u8> {
-    let mut cube = vec![0u8; side * side * side];
+    let mut cube = zeroed(side * side * side);
     let half = side as f64 / 2.0;
     let mut have = 0;
     let mut k: u64 = 0;
@@ -241,7 +242,7 @@ pub fn galaxy_u8(side: usize, npoints: usize, seed: u64) -> Vec<u8> {
 
 /// `random_bytes`: `nbytes / 8` splitmix64 words, little-endian.
 pub fn random_bytes(nbytes: usize, seed: u64) -> Vec<u8> {
-    let mut out = vec![0u8; nbytes / 8 * 8];
+    let mut out = zeroed(nbytes / 8 * 8);
     for (i, o) in out.chunks_exact_mut(8).enumerate() {
         o.copy_from_slice(&sm64(seed, i as u64).to_le_bytes());
     }

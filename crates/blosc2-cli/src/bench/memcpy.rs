@@ -83,7 +83,7 @@ fn time_runs(warmups: usize, runs: usize, mut f: impl FnMut()) -> Vec<f64> {
 /// `anchor.py`'s `memcpy_ref`: copy of `buf` into a fresh destination (faulted in by two
 /// warm-up copies), `runs` timed copies over `nthreads` threads.
 pub fn memcpy_ref(buf: &[u8], runs: usize, nthreads: usize) -> Summary {
-    let mut dst = vec![0u8; buf.len()];
+    let mut dst = blosc2_core::buffer::zeroed(buf.len());
     let times = time_runs(2, runs, || copy_threads(&mut dst, buf, nthreads));
     black_box(&dst);
     summarize(&times, Some(buf.len()), &[])

@@ -396,7 +396,7 @@ const PARALLEL_COPY_MIN: usize = 1 << 20;
 pub(crate) fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
     // The layout is checked before the output is allocated.
     let l = Layout::new(chunk)?;
-    let mut out = vec![0u8; l.h.nbytes];
+    let mut out = crate::buffer::zeroed(l.h.nbytes);
     decode_all(&l, &mut out, 1)?;
     Ok(out)
 }
@@ -549,7 +549,7 @@ pub(crate) fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
         return Err(Error::RangeOutOfBounds { start: index, end: index + 1, len: nblocks });
     }
     let (start, len) = l.block_span(index);
-    let mut out = vec![0u8; len];
+    let mut out = crate::buffer::zeroed(len);
     decompress_range(chunk, start, &mut out)?;
     Ok(out)
 }

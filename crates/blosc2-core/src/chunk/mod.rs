@@ -198,7 +198,7 @@ pub fn getitems(chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
         (Some(a), Some(len)) if a.checked_add(len).is_some_and(|e| e <= h.nbytes) => (a, len),
         _ => return Err(crate::Error::RangeOutOfBounds { start, end: start.saturating_add(n), len: h.nbytes / ts }),
     };
-    let mut out = vec![0u8; len];
+    let mut out = crate::buffer::zeroed(len);
     decompressor::decompress_range(chunk, a, &mut out)?;
     Ok(out)
 }

@@ -425,7 +425,7 @@ impl SChunk {
     pub fn decompress_chunk(&self, i: u64) -> Result<Vec<u8>> {
         let c = self.chunk(i)?;
         let h = ChunkHeader::parse(&c)?;
-        let mut out = vec![0u8; h.nbytes];
+        let mut out = crate::buffer::zeroed(h.nbytes);
         chunk::decompress_into(&c, &mut out, self.dnthreads)?;
         Ok(out)
     }

@@ -554,7 +554,7 @@ impl SChunk {
     pub fn get_slice(&self, start: u64, stop: u64) -> Result<Vec<u8>> {
         let (a, b) = self.item_bytes(start, stop)?;
         let spans = self.byte_spans(a, b)?;
-        let mut out = vec![0u8; (b - a) as usize];
+        let mut out = crate::buffer::zeroed((b - a) as usize);
         let mut at = 0;
         for (i, s, e) in spans {
             let c = self.chunk(i)?;
