@@ -7,7 +7,7 @@ use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
 
 use crate::array::NdArray;
 use crate::error::{Error, Result};
-use crate::shape::{copy_box, product, ravel, unravel, Geometry, Selection};
+use crate::shape::{copy_box, product, ravel, strides, unravel, Geometry, Selection};
 
 /// When a read touches more than 1 / this of a chunk's blocks, it decodes the whole chunk at once.
 const WHOLE_CHUNK_FRACTION: usize = 2;
@@ -126,6 +126,26 @@ impl NdArray {
         Some((p.lo[0] - box_origin[0]) as usize * row)
     }
 
+    /// Where a block at `borigin` of chunk `p` lies in `dst` when its decoded bytes are one
+    /// run there: the block lies wholly inside the piece (so inside the box and the array),
+    /// and its C order is the box's over it (extent 1 in the leading dimensions, then any
+    /// extent in one dimension, then the box's whole extent). The byte offset of the run.
+    fn block_run_in_dest(&self, p: &Piece, borigin: &[u64], dst: &Dest<'_>) -> Option<usize> {
+        let g = &self.geom;
+        let b = g.blockshape();
+        let n = g.ndim();
+        if (0..n).any(|d| borigin[d] < p.lo[d] || borigin[d] + b[d] > p.hi[d]) {
+            return None;
+        }
+        let k = b.iter().position(|&x| x != 1).unwrap_or(n);
+        if (k + 1..n).any(|d| b[d] != dst.shape[d]) {
+            return None;
+        }
+        let strides = strides(dst.shape);
+        let at: u64 = (0..n).map(|d| (borigin[d] - dst.origin[d]) * strides[d]).sum();
+        Some(at as usize * g.typesize())
+    }
+
     /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
     ///
     /// `threads` > 1 decodes the chunk's blocks in parallel on the current rayon pool (for a
@@ -150,6 +170,35 @@ impl NdArray {
         self.check_chunk(p.index, &h)?;
         if matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
             return Ok(());
+        }
+        let mut blocks = blocks;
+        if h.special().is_none() && !whole_chunk {
+            // Blocks whose bytes are one run of `dst` are decoded straight into it.
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            blocks.retain(|(bi, borigin)| match self.block_run_in_dest(p, borigin, dst) {
+                Some(at) => {
+                    runs.push((at, *bi));
+                    false
+                }
+                None => true,
+            });
+            runs.sort_unstable();
+            let mut places: Vec<(usize, &mut [u8])> = Vec::with_capacity(runs.len());
+            let (mut rest, mut pos) = (&mut dst.buf[..], 0);
+            for (at, bi) in runs {
+                let (_, tail) = std::mem::take(&mut rest).split_at_mut(at - pos);
+                let (run, tail) = tail.split_at_mut(bb);
+                places.push((bi, run));
+                (rest, pos) = (tail, at + bb);
+            }
+            if threads > 1 && places.len() > 1 {
+                places
+                    .into_par_iter()
+                    .with_max_len(1)
+                    .try_for_each(|(bi, run)| chunk::decompress_range(&c, bi * bb, run))?;
+            } else {
+                places.into_iter().try_for_each(|(bi, run)| chunk::decompress_range(&c, bi * bb, run))?;
+            }
         }
         let bshape = g.blockshape();
         let n = g.ndim();
@@ -188,7 +237,7 @@ impl NdArray {
             for ((_, borigin), block) in blocks.iter().zip(decoded) {
                 scatter(&block?, borigin);
             }
-        } else {
+        } else if !blocks.is_empty() {
             let mut block = vec![0u8; bb];
             for (bi, borigin) in &blocks {
                 chunk::decompress_range(&c, bi * bb, &mut block)?;

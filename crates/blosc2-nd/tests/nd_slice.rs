@@ -141,6 +141,41 @@ fn chunks_in_c_order_decode_straight_into_the_output() {
 }
 
 #[test]
+fn blocks_that_are_runs_of_the_box_decode_straight_into_it() {
+    // Blocks 1 x 4 x 8 in chunks 3 x 12 x 8: in a box spanning whole rows of the last
+    // dimension, a block inside the box is one run of the output; blocks cut by the box are
+    // copied as before. One and two threads, boxes in one chunk and across chunks.
+    let shape = [7u64, 12, 8];
+    let m = model(&shape);
+    let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[3, 12, 8]).blocks(&[1, 4, 8])).unwrap();
+    let boxes: [([u64; 3], [u64; 3]); 7] = [
+        ([1, 0, 0], [2, 12, 8]), // a plane: every block of it is a run
+        ([4, 4, 0], [5, 12, 8]), // block-aligned part of a plane
+        ([4, 2, 0], [5, 10, 8]), // blocks cut at both ends, one whole block between
+        ([0, 0, 0], [3, 12, 8]), // a whole chunk (decoded whole)
+        ([2, 0, 0], [5, 12, 8]), // across two chunks
+        ([6, 0, 0], [7, 12, 8]), // the last, partial chunk
+        ([1, 4, 2], [2, 8, 6]),  // inside one block: no run
+    ];
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        for (lo, hi) in &boxes {
+            let got = pool.install(|| a.read_box(lo, hi)).unwrap();
+            let want: Vec<u8> = m
+                .slice(ndarray::s![
+                    lo[0] as usize..hi[0] as usize,
+                    lo[1] as usize..hi[1] as usize,
+                    lo[2] as usize..hi[2] as usize
+                ])
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect();
+            assert_eq!(got, want, "box {lo:?}..{hi:?}, {threads} threads");
+        }
+    }
+}
+
+#[test]
 fn huge_sparse_array_is_cheap() {
     let tmp = common::TempDir::new("nd-huge");
     let path = tmp.0.join("huge.b2nd");
