@@ -6,5 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-python.sh
-cargo build --release -p blosc2-cli
+# BLOSC2_FEATURES=zlib-ng measures the build with that cargo feature (needs cmake).
+cargo build --release -p blosc2-cli ${BLOSC2_FEATURES:+--features "$BLOSC2_FEATURES"}
 exec .venv/bin/python scripts/compare.py "$@"

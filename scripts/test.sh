@@ -8,3 +8,10 @@ export BLOSC2_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace
+# The optional zlib-ng feature (C zlib-ng built with cmake): the core's suite again with it.
+if command -v cmake >/dev/null 2>&1; then
+    cargo clippy -p blosc2-core --features zlib-ng --all-targets --quiet -- -D warnings
+    cargo test -p blosc2-core --features zlib-ng
+else
+    echo "note: cmake not found, blosc2-core's zlib-ng feature not tested" >&2
+fi
