@@ -1,6 +1,7 @@
 //! Resizing (`shared/spec/b2nd.md` 5): chunks that fall outside the new shape are dropped,
-//! chunks that become new are special zero chunks (no data written), all in one change of
-//! the super-chunk, and the `b2nd` metalayer is rewritten in place.
+//! chunks that become new are special zero chunks (no data written), and the `b2nd`
+//! metalayer is rewritten in place, all in one change of the super-chunk (one commit on disk,
+//! not `fsync`ed, like every change: `docs/concurrency.md`).
 
 use blosc2_core::chunk::SpecialKind;
 
@@ -37,10 +38,17 @@ impl NdArray {
             })
             .collect();
         let zero = self.schunk.special_chunk(SpecialKind::Zeros, self.geom.chunk_nbytes(), &[])?;
-        self.schunk.rearrange(&plan, zero)?;
-        self.meta.shape = new_shape.iter().map(|&s| s as i64).collect();
-        self.schunk.metalayers_mut().update(NAME, &self.meta.encode())?;
-        self.schunk.flush()?;
+        // The new shape goes into the metalayer first, so that the chunks and the shape are
+        // committed together (on disk, one commit: never the new chunks with the old shape).
+        let mut meta = self.meta.clone();
+        meta.shape = new_shape.iter().map(|&s| s as i64).collect();
+        self.schunk.metalayers_mut().update(NAME, &meta.encode())?;
+        if let Err(e) = self.schunk.rearrange(&plan, zero) {
+            // Same length as the content just replaced, so this cannot fail.
+            let _ = self.schunk.metalayers_mut().update(NAME, &self.meta.encode());
+            return Err(e.into());
+        }
+        self.meta = meta;
         self.geom = new;
         Ok(())
     }

@@ -239,6 +239,10 @@ fn sparse_frames_and_in_place_changes() {
     back.save(&file).unwrap();
     let mut c = NdArray::open_mut(&file).unwrap();
     c.resize(&[12, 12]).unwrap();
+    // The resize alone is committed: chunks and shape together.
+    let seen = NdArray::open(&file).unwrap();
+    assert_eq!(seen.shape(), &[12, 12]);
+    assert_eq!(seen.get::<i32>(&[11, 11]).unwrap(), m[[11, 11]]);
     c.write_box(&[0, 0], &[1, 2], &[0u8; 8]).unwrap();
     // Read back through the array changed in place (partial block reads of the new bytes).
     assert_eq!(c.get::<i32>(&[0, 1]).unwrap(), 0);
@@ -251,6 +255,10 @@ fn sparse_frames_and_in_place_changes() {
     // Read-only arrays refuse changes with a typed error.
     let mut ro = NdArray::open(&file).unwrap();
     assert!(matches!(ro.write_box(&[0, 0], &[1, 1], &[0u8; 4]), Err(Error::Core(_))));
+    let meta = ro.schunk().metalayers().get("b2nd").unwrap().to_vec();
+    assert!(matches!(ro.resize(&[5, 5]), Err(Error::Core(_))));
+    assert_eq!(ro.shape(), &[12, 12]);
+    assert_eq!(ro.schunk().metalayers().get("b2nd").unwrap(), &meta[..], "a failed resize leaves the metalayer");
 }
 
 #[test]
