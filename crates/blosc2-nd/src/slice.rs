@@ -15,6 +15,27 @@ const WHOLE_CHUNK_FRACTION: usize = 2;
 /// Chunks handled per parallel batch (bounds the memory of reads and writes).
 const BATCH: usize = 16;
 
+std::thread_local! {
+    /// Each thread's buffer for decoded chunks and blocks that are copied out right away.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on `n` bytes of this thread's scratch buffer (grown as needed, never shrunk:
+/// at most a chunk per thread). The bytes are left over from earlier uses: `f` must
+/// overwrite what it reads. Re-entered (a thread that waits on the pool runs another read),
+/// it uses a fresh buffer.
+fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < n {
+                *buf = vec![0u8; n];
+            }
+            f(&mut buf[..n])
+        }
+        Err(_) => f(&mut vec![0u8; n]),
+    })
+}
+
 /// The part of a box that falls in one chunk.
 struct Piece {
     index: u64,
@@ -218,11 +239,14 @@ impl NdArray {
             }
         }
         if h.special().is_some() || whole_chunk {
-            let mut whole = vec![0u8; h.nbytes];
-            chunk::decompress_into_cached(&c, &mut whole, threads)?;
-            for (bi, borigin) in &blocks {
-                scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
-            }
+            with_scratch(h.nbytes, |whole| {
+                // Decoding writes every byte of `whole`.
+                chunk::decompress_into_cached(&c, whole, threads)?;
+                for (bi, borigin) in &blocks {
+                    scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
+                }
+                Ok::<(), Error>(())
+            })?;
         } else if threads > 1 && blocks.len() > 1 {
             // Decode the touched blocks in parallel, then place them.
             let decoded: Vec<Result<Vec<u8>>> = blocks
@@ -238,11 +262,14 @@ impl NdArray {
                 scatter(&block?, borigin);
             }
         } else if !blocks.is_empty() {
-            let mut block = vec![0u8; bb];
-            for (bi, borigin) in &blocks {
-                chunk::decompress_range(&c, bi * bb, &mut block)?;
-                scatter(&block, borigin);
-            }
+            with_scratch(bb, |block| {
+                for (bi, borigin) in &blocks {
+                    // Decoding writes every byte of `block`.
+                    chunk::decompress_range(&c, bi * bb, block)?;
+                    scatter(block, borigin);
+                }
+                Ok::<(), Error>(())
+            })?;
         }
         Ok(())
     }
