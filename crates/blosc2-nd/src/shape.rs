@@ -259,19 +259,36 @@ pub(crate) fn copy_box(
     let run_bytes = run as usize * ts;
     let ss = strides(src_shape);
     let ds = strides(dst_shape);
-    let outer = &region[..k];
-    let mut idx = vec![0u64; k];
+    if k == 0 {
+        let (so, dof) = ((src_start[0] * ss[0]) as usize * ts, (dst_start[0] * ds[0]) as usize * ts);
+        dst[dof..dof + run_bytes].copy_from_slice(&src[so..so + run_bytes]);
+        return;
+    }
+    // Runs along the last outer dimension are copied by one loop with fixed steps; an
+    // odometer walks the dimensions before it.
+    let j = k - 1;
+    let (sstep, dstep) = (ss[j] as usize * ts, ds[j] as usize * ts);
+    let count = region[j] as usize;
+    let outer = &region[..j];
+    let mut idx = vec![0u64; j];
     loop {
-        let mut so = src_start[k] * ss[k];
-        let mut dof = dst_start[k] * ds[k];
-        for d in 0..k {
+        let mut so = src_start[k] * ss[k] + src_start[j] * ss[j];
+        let mut dof = dst_start[k] * ds[k] + dst_start[j] * ds[j];
+        for d in 0..j {
             so += (src_start[d] + idx[d]) * ss[d];
             dof += (dst_start[d] + idx[d]) * ds[d];
         }
-        let (so, dof) = (so as usize * ts, dof as usize * ts);
-        dst[dof..dof + run_bytes].copy_from_slice(&src[so..so + run_bytes]);
-        // Odometer over the outer dimensions.
-        let mut d = k;
+        let runs = Runs { src_at: so as usize * ts, dst_at: dof as usize * ts, sstep, dstep, count };
+        match run_bytes {
+            1 => runs.copy::<1>(src, dst),
+            2 => runs.copy::<2>(src, dst),
+            4 => runs.copy::<4>(src, dst),
+            8 => runs.copy::<8>(src, dst),
+            16 => runs.copy::<16>(src, dst),
+            n => runs.copy_len(n, src, dst),
+        }
+        // Odometer over the dimensions before `j`.
+        let mut d = j;
         loop {
             if d == 0 {
                 return;
@@ -282,6 +299,37 @@ pub(crate) fn copy_box(
                 break;
             }
             idx[d] = 0;
+        }
+    }
+}
+
+/// `count` runs of equal length, each `sstep` / `dstep` bytes after the previous one.
+struct Runs {
+    src_at: usize,
+    dst_at: usize,
+    sstep: usize,
+    dstep: usize,
+    count: usize,
+}
+
+impl Runs {
+    /// Runs of `N` bytes: a fixed-size copy each (no `memcpy` call for an element or two).
+    fn copy<const N: usize>(&self, src: &[u8], dst: &mut [u8]) {
+        let (mut s, mut d) = (self.src_at, self.dst_at);
+        for _ in 0..self.count {
+            let from: &[u8; N] = src[s..s + N].try_into().expect("N bytes");
+            dst[d..d + N].copy_from_slice(from);
+            s += self.sstep;
+            d += self.dstep;
+        }
+    }
+
+    fn copy_len(&self, n: usize, src: &[u8], dst: &mut [u8]) {
+        let (mut s, mut d) = (self.src_at, self.dst_at);
+        for _ in 0..self.count {
+            dst[d..d + n].copy_from_slice(&src[s..s + n]);
+            s += self.sstep;
+            d += self.dstep;
         }
     }
 }
@@ -481,6 +529,39 @@ mod tests {
         assert!(matches!(e, Error::OutOfRange { dim: 1, .. }));
         assert!(parse_selection("1:2:3:4").is_err());
         assert!(parse_selection("a").is_err());
+    }
+
+    #[test]
+    fn copy_box_equals_an_element_by_element_copy() {
+        // Element sizes with and without a fixed-size path, shapes of 1-4 dimensions with
+        // whole and partial extents (a small LCG for reproducible variety).
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |m: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        for case in 0..400 {
+            let ts = [1usize, 2, 3, 4, 8, 16][case % 6];
+            let n = 1 + (case / 6) % 4;
+            let src_shape: Vec<u64> = (0..n).map(|_| 1 + next(6)).collect();
+            let dst_shape: Vec<u64> = (0..n).map(|_| 1 + next(6)).collect();
+            let region: Vec<u64> = (0..n).map(|d| 1 + next(src_shape[d].min(dst_shape[d]))).collect();
+            let src_start: Vec<u64> = (0..n).map(|d| next(src_shape[d] - region[d] + 1)).collect();
+            let dst_start: Vec<u64> = (0..n).map(|d| next(dst_shape[d] - region[d] + 1)).collect();
+            let src: Vec<u8> = (0..product(&src_shape).unwrap() as usize * ts).map(|i| (i * 7 + 1) as u8).collect();
+            let mut got = vec![0u8; product(&dst_shape).unwrap() as usize * ts];
+            let mut want = got.clone();
+            copy_box(ts, &src, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
+            let (ss, ds) = (strides(&src_shape), strides(&dst_shape));
+            for e in 0..product(&region).unwrap() {
+                let at = unravel(e, &region);
+                let s: u64 = (0..n).map(|d| (src_start[d] + at[d]) * ss[d]).sum();
+                let t: u64 = (0..n).map(|d| (dst_start[d] + at[d]) * ds[d]).sum();
+                let (s, t) = (s as usize * ts, t as usize * ts);
+                want[t..t + ts].copy_from_slice(&src[s..s + ts]);
+            }
+            assert_eq!(got, want, "case {case}: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}");
+        }
     }
 
     #[test]
