@@ -132,6 +132,13 @@ pub fn run(args: &BenchArgs, sink: &mut Sink) -> Result<()> {
         black_box(src.to_vec());
     });
     emit(sink, "rust to_vec(alloc)", 1, &times)?;
+    // the same into a buffer from `buffer::zeroed` (huge pages, as the library's results)
+    let times = time_runs(0, runs, || {
+        let mut v = blosc2_core::buffer::zeroed(src.len());
+        v.copy_from_slice(&src);
+        black_box(v);
+    });
+    emit(sink, "rust buffer::zeroed + copy(alloc)", 1, &times)?;
     // copy, write, read over 1..T threads (membw.c), warm-up discarded
     for t in threads.iter().copied().filter(|&t| t > 1) {
         let times = time_runs(1, runs, || copy_threads(&mut dst, &src, t));
