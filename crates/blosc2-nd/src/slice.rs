@@ -147,24 +147,27 @@ impl NdArray {
         Some((p.lo[0] - box_origin[0]) as usize * row)
     }
 
-    /// Where a block at `borigin` of chunk `p` lies in `dst` when its decoded bytes are one
-    /// run there: the block lies wholly inside the piece (so inside the box and the array),
-    /// and its C order is the box's over it (extent 1 in the leading dimensions, then any
-    /// extent in one dimension, then the box's whole extent). The byte offset of the run.
-    fn block_run_in_dest(&self, p: &Piece, borigin: &[u64], dst: &Dest<'_>) -> Option<usize> {
-        let g = &self.geom;
-        let b = g.blockshape();
-        let n = g.ndim();
+    /// The strides of `dst` when a block's C order is the box's over it (extent 1 in the
+    /// block's leading dimensions, then any extent in one dimension, then the box's whole
+    /// extent), so that a block lying wholly inside the box is one run of `dst`.
+    fn block_runs_in(&self, dst: &Dest<'_>) -> Option<Vec<u64>> {
+        let b = self.geom.blockshape();
+        let n = b.len();
+        let k = b.iter().position(|&x| x != 1).unwrap_or(n);
+        (k + 1..n).all(|d| b[d] == dst.shape[d]).then(|| strides(dst.shape))
+    }
+
+    /// Where the block at `borigin` of chunk `p` lies in a `dst` of strides `dst_strides`
+    /// (from [`NdArray::block_runs_in`]) when it lies wholly inside the piece (so inside the
+    /// box and the array): the byte offset of its run.
+    fn block_run_at(&self, p: &Piece, borigin: &[u64], dst: &Dest<'_>, dst_strides: &[u64]) -> Option<usize> {
+        let b = self.geom.blockshape();
+        let n = b.len();
         if (0..n).any(|d| borigin[d] < p.lo[d] || borigin[d] + b[d] > p.hi[d]) {
             return None;
         }
-        let k = b.iter().position(|&x| x != 1).unwrap_or(n);
-        if (k + 1..n).any(|d| b[d] != dst.shape[d]) {
-            return None;
-        }
-        let strides = strides(dst.shape);
-        let at: u64 = (0..n).map(|d| (borigin[d] - dst.origin[d]) * strides[d]).sum();
-        Some(at as usize * g.typesize())
+        let at: u64 = (0..n).map(|d| (borigin[d] - dst.origin[d]) * dst_strides[d]).sum();
+        Some(at as usize * self.geom.typesize())
     }
 
     /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
@@ -193,10 +196,11 @@ impl NdArray {
             return Ok(());
         }
         let mut blocks = blocks;
-        if h.special().is_none() && !whole_chunk {
+        let dst_strides = if h.special().is_none() && !whole_chunk { self.block_runs_in(dst) } else { None };
+        if let Some(dst_strides) = dst_strides {
             // Blocks whose bytes are one run of `dst` are decoded straight into it.
             let mut runs: Vec<(usize, usize)> = Vec::new();
-            blocks.retain(|(bi, borigin)| match self.block_run_in_dest(p, borigin, dst) {
+            blocks.retain(|(bi, borigin)| match self.block_run_at(p, borigin, dst, &dst_strides) {
                 Some(at) => {
                     runs.push((at, *bi));
                     false
