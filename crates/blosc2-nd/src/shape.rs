@@ -241,9 +241,60 @@ pub(crate) fn copy_box(
     dst_start: &[u64],
     region: &[u64],
 ) {
+    box_runs(ts, src_shape, src_start, dst_shape, dst_start, region, |runs, run_bytes| match run_bytes {
+        1 => runs.copy::<1>(src, dst),
+        2 => runs.copy::<2>(src, dst),
+        4 => runs.copy::<4>(src, dst),
+        8 => runs.copy::<8>(src, dst),
+        16 => runs.copy::<16>(src, dst),
+        n => runs.copy_len(n, src, dst),
+    });
+}
+
+/// [`copy_box`] from a source whose bytes are byte-shuffled with element size `ts` (byte
+/// `j` of element `e` at `j * (src.len() / ts) + e`, as a block before its shuffle is
+/// undone): only the elements of the box are put back together.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn copy_box_unshuffling(
+    ts: usize,
+    src: &[u8],
+    src_shape: &[u64],
+    src_start: &[u64],
+    dst: &mut [u8],
+    dst_shape: &[u64],
+    dst_start: &[u64],
+    region: &[u64],
+) {
+    let plane = src.len() / ts;
+    box_runs(ts, src_shape, src_start, dst_shape, dst_start, region, |runs, run_bytes| match ts {
+        2 => runs.unshuffle::<2>(src, plane, run_bytes / 2, dst),
+        4 => runs.unshuffle::<4>(src, plane, run_bytes / 4, dst),
+        8 => runs.unshuffle::<8>(src, plane, run_bytes / 8, dst),
+        _ => runs.unshuffle_len(ts, src, plane, run_bytes / ts, dst),
+    });
+}
+
+/// Calls `f` with the runs of the box of shape `region` at `src_start` in `src_shape`
+/// and `dst_start` in `dst_shape` (elements of `ts` bytes, byte offsets), with the length
+/// of each run in bytes: trailing dimensions that are whole everywhere make one run, and
+/// the runs along the last outer dimension are one [`Runs`].
+#[allow(clippy::too_many_arguments)]
+fn box_runs(
+    ts: usize,
+    src_shape: &[u64],
+    src_start: &[u64],
+    dst_shape: &[u64],
+    dst_start: &[u64],
+    region: &[u64],
+    mut f: impl FnMut(&Runs, usize),
+) {
     let n = region.len();
+    let single = |src_at: usize, dst_at: usize, run_bytes: usize| {
+        (Runs { src_at, dst_at, sstep: 0, dstep: 0, count: 1 }, run_bytes)
+    };
     if n == 0 {
-        dst[..ts].copy_from_slice(&src[..ts]);
+        let (runs, len) = single(0, 0, ts);
+        f(&runs, len);
         return;
     }
     if region.contains(&0) {
@@ -261,11 +312,12 @@ pub(crate) fn copy_box(
     let ds = strides(dst_shape);
     if k == 0 {
         let (so, dof) = ((src_start[0] * ss[0]) as usize * ts, (dst_start[0] * ds[0]) as usize * ts);
-        dst[dof..dof + run_bytes].copy_from_slice(&src[so..so + run_bytes]);
+        let (runs, len) = single(so, dof, run_bytes);
+        f(&runs, len);
         return;
     }
-    // Runs along the last outer dimension are copied by one loop with fixed steps; an
-    // odometer walks the dimensions before it.
+    // Runs along the last outer dimension are one `Runs` with fixed steps; an odometer
+    // walks the dimensions before it.
     let j = k - 1;
     let (sstep, dstep) = (ss[j] as usize * ts, ds[j] as usize * ts);
     let count = region[j] as usize;
@@ -278,15 +330,7 @@ pub(crate) fn copy_box(
             so += (src_start[d] + idx[d]) * ss[d];
             dof += (dst_start[d] + idx[d]) * ds[d];
         }
-        let runs = Runs { src_at: so as usize * ts, dst_at: dof as usize * ts, sstep, dstep, count };
-        match run_bytes {
-            1 => runs.copy::<1>(src, dst),
-            2 => runs.copy::<2>(src, dst),
-            4 => runs.copy::<4>(src, dst),
-            8 => runs.copy::<8>(src, dst),
-            16 => runs.copy::<16>(src, dst),
-            n => runs.copy_len(n, src, dst),
-        }
+        f(&Runs { src_at: so as usize * ts, dst_at: dof as usize * ts, sstep, dstep, count }, run_bytes);
         // Odometer over the dimensions before `j`.
         let mut d = j;
         loop {
@@ -329,6 +373,35 @@ impl Runs {
         for _ in 0..self.count {
             dst[d..d + n].copy_from_slice(&src[s..s + n]);
             s += self.sstep;
+            d += self.dstep;
+        }
+    }
+
+    /// Runs of `len` elements of `T` bytes from a byte-shuffled source whose byte planes
+    /// are `plane` bytes apart (the source offsets are those of the unshuffled bytes).
+    fn unshuffle<const T: usize>(&self, src: &[u8], plane: usize, len: usize, dst: &mut [u8]) {
+        let (mut s, mut d) = (self.src_at / T, self.dst_at);
+        for _ in 0..self.count {
+            let planes: [&[u8]; T] = std::array::from_fn(|j| &src[j * plane + s..][..len]);
+            for (i, out) in dst[d..d + len * T].chunks_exact_mut(T).enumerate() {
+                for (o, p) in out.iter_mut().zip(&planes) {
+                    *o = p[i];
+                }
+            }
+            s += self.sstep / T;
+            d += self.dstep;
+        }
+    }
+
+    fn unshuffle_len(&self, ts: usize, src: &[u8], plane: usize, len: usize, dst: &mut [u8]) {
+        let (mut s, mut d) = (self.src_at / ts, self.dst_at);
+        for _ in 0..self.count {
+            for (i, out) in dst[d..d + len * ts].chunks_exact_mut(ts).enumerate() {
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = src[j * plane + s + i];
+                }
+            }
+            s += self.sstep / ts;
             d += self.dstep;
         }
     }
@@ -532,7 +605,7 @@ mod tests {
     }
 
     #[test]
-    fn copy_box_equals_an_element_by_element_copy() {
+    fn box_copies_equal_an_element_by_element_copy() {
         // Element sizes with and without a fixed-size path, shapes of 1-4 dimensions with
         // whole and partial extents (a small LCG for reproducible variety).
         let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -561,6 +634,20 @@ mod tests {
                 want[t..t + ts].copy_from_slice(&src[s..s + ts]);
             }
             assert_eq!(got, want, "case {case}: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}");
+            // The same box from the byte-shuffled source.
+            let plane = src.len() / ts;
+            let mut shuffled = vec![0u8; src.len()];
+            for (e, item) in src.chunks_exact(ts).enumerate() {
+                for (j, &b) in item.iter().enumerate() {
+                    shuffled[j * plane + e] = b;
+                }
+            }
+            let mut got = vec![0u8; want.len()];
+            copy_box_unshuffling(ts, &shuffled, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
+            assert_eq!(
+                got, want,
+                "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}"
+            );
         }
     }
 

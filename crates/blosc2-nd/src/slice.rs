@@ -7,10 +7,14 @@ use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
 
 use crate::array::NdArray;
 use crate::error::{Error, Result};
-use crate::shape::{copy_box, product, ravel, strides, unravel, Geometry, Selection};
+use crate::shape::{copy_box, copy_box_unshuffling, product, ravel, strides, unravel, Geometry, Selection};
 
 /// When a read touches more than 1 / this of a chunk's blocks, it decodes the whole chunk at once.
 const WHOLE_CHUNK_FRACTION: usize = 2;
+
+/// A box that takes at most 1 / this of a block's elements is gathered from the block's
+/// shuffled bytes (when the chunk's only filter is a byte shuffle).
+const GATHER_FRACTION: u64 = 8;
 
 /// Chunks handled per parallel batch (bounds the memory of reads and writes).
 const BATCH: usize = 16;
@@ -98,6 +102,18 @@ fn touched_blocks(g: &Geometry, p: &Piece) -> Vec<(usize, Vec<u64>)> {
         .collect()
 }
 
+/// The part of piece `p` in the block at `borigin` (of shape `bshape`): its start in the
+/// block, its start in a destination whose first element is at `dst_origin`, its shape.
+fn block_part(p: &Piece, borigin: &[u64], bshape: &[u64], dst_origin: &[u64]) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+    let n = borigin.len();
+    let lo: Vec<u64> = (0..n).map(|d| p.lo[d].max(borigin[d])).collect();
+    let hi: Vec<u64> = (0..n).map(|d| p.hi[d].min(borigin[d] + bshape[d])).collect();
+    let region = (0..n).map(|d| hi[d] - lo[d]).collect();
+    let src_start = (0..n).map(|d| lo[d] - borigin[d]).collect();
+    let dst_start = (0..n).map(|d| lo[d] - dst_origin[d]).collect();
+    (src_start, dst_start, region)
+}
+
 /// A destination buffer: a row-major array of `shape` whose first element is at array
 /// coordinates `origin`.
 struct Dest<'a> {
@@ -170,6 +186,85 @@ impl NdArray {
         Some(at as usize * self.geom.typesize())
     }
 
+    /// Whether the blocks of chunk `p` (header `h`) are read by gathering the box's elements
+    /// from their byte-shuffled bytes ([`chunk::decompress_block_shuffled`]) rather than
+    /// unshuffling them whole: the chunk's only filter is a byte shuffle of the array's
+    /// elements, and the box takes at most 1 / [`GATHER_FRACTION`] of every block (a plane
+    /// across the blocks, a small cube), so that putting back its few elements costs less
+    /// than undoing the shuffle of the block.
+    fn gathers_from_shuffled(&self, p: &Piece, h: &ChunkHeader) -> Result<bool> {
+        let g = &self.geom;
+        let (ts, bshape) = (g.typesize(), g.blockshape());
+        let most: u64 = (0..g.ndim()).map(|d| (p.hi[d] - p.lo[d]).min(bshape[d])).product();
+        if h.is_memcpyed() || most * GATHER_FRACTION > g.block_items() as u64 {
+            return Ok(false);
+        }
+        let shuffle = h.filters.only_shuffle(usize::from(h.typesize), g.block_nbytes(), h.version)?;
+        Ok(shuffle == Some(ts))
+    }
+
+    /// Reads `blocks` of chunk `c` (piece `p`) into `dst` by gathering the box's elements
+    /// from each block's byte-shuffled bytes (see [`NdArray::gathers_from_shuffled`]).
+    fn gather_blocks(
+        &self,
+        c: &[u8],
+        blocks: &[(usize, Vec<u64>)],
+        p: &Piece,
+        dst: &mut Dest<'_>,
+        threads: usize,
+    ) -> Result<()> {
+        let g = &self.geom;
+        let (ts, bb, bshape) = (g.typesize(), g.block_nbytes(), g.blockshape());
+        // Decodes block `bi` and copies its part of the box, `region` at `src_start` of the
+        // block, to `to` (of shape `to_shape`) at `to_start`.
+        let place =
+            |bi: usize, src_start: &[u64], to: &mut [u8], to_shape: &[u64], to_start: &[u64], region: &[u64]| {
+                with_scratch(bb, |block| {
+                    // Decoding writes every byte of `block`.
+                    match chunk::decompress_block_shuffled(c, bi, block)? {
+                        Some(s) if s == ts => {
+                            copy_box_unshuffling(ts, block, bshape, src_start, to, to_shape, to_start, region)
+                        }
+                        None => copy_box(ts, block, bshape, src_start, to, to_shape, to_start, region),
+                        Some(s) => {
+                            return Err(Error::ChunkMismatch {
+                                index: p.index,
+                                reason: "shuffle element size differs from the header's",
+                                expected: ts as u64,
+                                found: s as u64,
+                            })
+                        }
+                    }
+                    Ok(())
+                })
+            };
+        if threads > 1 && blocks.len() > 1 {
+            // Each block's part of the box gathered in parallel, then placed.
+            let parts: Vec<Result<Vec<u8>>> = blocks
+                .par_iter()
+                .with_max_len(1)
+                .map(|(bi, borigin)| {
+                    let (src_start, _, region) = block_part(p, borigin, bshape, dst.origin);
+                    let zero = vec![0; region.len()];
+                    let mut part = vec![0u8; product(&region).expect("inside a block") as usize * ts];
+                    place(*bi, &src_start, &mut part, &region, &zero, &region)?;
+                    Ok(part)
+                })
+                .collect();
+            for ((_, borigin), part) in blocks.iter().zip(parts) {
+                let (_, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
+                let zero = vec![0; region.len()];
+                copy_box(ts, &part?, &region, &zero, dst.buf, dst.shape, &dst_start, &region);
+            }
+            return Ok(());
+        }
+        for (bi, borigin) in blocks {
+            let (src_start, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
+            place(*bi, &src_start, dst.buf, dst.shape, &dst_start, &region)?;
+        }
+        Ok(())
+    }
+
     /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
     ///
     /// `threads` > 1 decodes the chunk's blocks in parallel on the current rayon pool (for a
@@ -225,23 +320,21 @@ impl NdArray {
                 places.into_iter().try_for_each(|(bi, run)| chunk::decompress_range(&c, bi * bb, run))?;
             }
         }
-        let bshape = g.blockshape();
-        let n = g.ndim();
-        let mut scatter = |block: &[u8], borigin: &[u64]| {
-            let lo: Vec<u64> = (0..n).map(|d| p.lo[d].max(borigin[d])).collect();
-            let hi: Vec<u64> = (0..n).map(|d| p.hi[d].min(borigin[d] + bshape[d])).collect();
-            let region: Vec<u64> = (0..n).map(|d| hi[d] - lo[d]).collect();
-            let src_start: Vec<u64> = (0..n).map(|d| lo[d] - borigin[d]).collect();
-            let dst_start: Vec<u64> = (0..n).map(|d| lo[d] - dst.origin[d]).collect();
-            copy_box(ts, block, bshape, &src_start, dst.buf, dst.shape, &dst_start, &region);
-        };
         if h.special().is_none() {
             // The chunk's bytes are one run of `dst`: decode straight into it.
             if let Some(at) = self.chunk_run_in_box(p, dst.shape, dst.origin) {
                 chunk::decompress_into(&c, &mut dst.buf[at..at + h.nbytes], threads)?;
                 return Ok(());
             }
+            if self.gathers_from_shuffled(p, &h)? {
+                return self.gather_blocks(&c, &blocks, p, dst, threads);
+            }
         }
+        let bshape = g.blockshape();
+        let mut scatter = |block: &[u8], borigin: &[u64]| {
+            let (src_start, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
+            copy_box(ts, block, bshape, &src_start, dst.buf, dst.shape, &dst_start, &region);
+        };
         if h.special().is_some() || whole_chunk {
             with_scratch(h.nbytes, |whole| {
                 // Decoding writes every byte of `whole`.

@@ -176,6 +176,60 @@ fn blocks_that_are_runs_of_the_box_decode_straight_into_it() {
 }
 
 #[test]
+fn boxes_gathered_from_shuffled_blocks_equal_the_data() {
+    // Planes and small boxes take a few elements of each block: with a byte shuffle as the
+    // only filter, they are put back together from the shuffled bytes. Element sizes with
+    // and without a fixed-size path, noisy blocks and constant ones, one and two threads
+    // (a box inside one chunk decodes its blocks in parallel).
+    let shape = [9u64, 20, 24];
+    let n = shape.iter().product::<u64>() as usize;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for dtype in ["|u1", "<u2", "<f4", "<i8", "|V16", "|V3"] {
+        let dt = DType::parse(dtype).unwrap();
+        let ts = dt.itemsize();
+        let data: Vec<u8> = (0..n * ts)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // The first rows are zeros: blocks of one repeated byte.
+                if i < 2 * 20 * 24 * ts {
+                    0
+                } else {
+                    (x >> 32) as u8 & 0x3f
+                }
+            })
+            .collect();
+        let opts = Options::new().chunks(&[6, 10, 24]).blocks(&[3, 10, 12]);
+        let a = NdArray::from_bytes(&shape, &dt, &data, &opts).unwrap();
+        let boxes: [([u64; 3], [u64; 3]); 8] = [
+            ([0, 0, 5], [9, 20, 6]),   // plane across the last axis, every chunk
+            ([0, 7, 0], [9, 8, 24]),   // plane across the middle axis
+            ([4, 0, 0], [5, 20, 24]),  // plane across the first axis (too much of a block)
+            ([1, 2, 3], [3, 5, 5]),    // small box in one chunk, two blocks
+            ([0, 0, 13], [3, 10, 14]), // a column of one block
+            ([2, 9, 11], [4, 11, 13]), // small box across chunks and blocks
+            ([0, 0, 0], [1, 1, 1]),    // an element of a constant block
+            ([8, 19, 23], [9, 20, 24]),
+        ];
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            for (lo, hi) in &boxes {
+                let got = pool.install(|| a.read_box(lo, hi)).unwrap();
+                let mut want = Vec::new();
+                for i in lo[0]..hi[0] {
+                    for j in lo[1]..hi[1] {
+                        let at = ((i * 20 + j) * 24 + lo[2]) as usize * ts;
+                        want.extend_from_slice(&data[at..at + (hi[2] - lo[2]) as usize * ts]);
+                    }
+                }
+                assert_eq!(got, want, "{dtype}: box {lo:?}..{hi:?}, {threads} threads");
+            }
+        }
+    }
+}
+
+#[test]
 fn huge_sparse_array_is_cheap() {
     let tmp = common::TempDir::new("nd-huge");
     let path = tmp.0.join("huge.b2nd");

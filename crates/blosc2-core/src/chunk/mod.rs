@@ -203,6 +203,23 @@ pub fn getitems(chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Decodes block `index` into `out` (exactly the block's length) but leaves a byte shuffle
+/// undone when it is the only filter to undo: a reader that needs a few elements of the
+/// block gathers them from the shuffled bytes instead of unshuffling it all.
+///
+/// Returns `Some(s)` when `out` holds the block byte-shuffled with element size `s`: byte
+/// `j` of element `e` is at `j * (len / s) + e`, and the last `len % s` bytes are in place.
+/// Returns `None` when `out` holds the decoded block (any other pipeline, blocks of one
+/// repeated byte, special and memcpyed chunks).
+///
+/// # Errors
+/// [`crate::Error::RangeOutOfBounds`] for an index past the last block,
+/// [`crate::Error::InvalidParam`] when `out` is not the block's length; any problem in the
+/// block.
+pub fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
+    decompressor::decompress_block_shuffled(chunk, index, out)
+}
+
 /// Decompresses block `index` into a new vector.
 ///
 /// # Errors

@@ -340,6 +340,21 @@ impl Pipeline {
 
     /// The backward steps for a block of `len` bytes, in decreasing slot order, skipping
     /// identities (TRUNC_PREC, INT_TRUNC, and blocks too small for a filter to act).
+    /// The element size of the byte shuffle when undoing the filters on a block of `len`
+    /// bytes is that shuffle alone (the other slots are empty or identities on decoding);
+    /// `None` for any other pipeline.
+    ///
+    /// # Errors
+    /// As [`Pipeline::backward`], for a pipeline it cannot undo.
+    pub fn only_shuffle(&self, typesize: usize, len: usize, chunk_version: u8) -> Result<Option<usize>> {
+        check_typesize(typesize)?;
+        let ops = self.backward_ops(typesize, len, chunk_version)?;
+        Ok(match (ops.len, ops.ops[0]) {
+            (1, Some(Op::Shuffle(s))) => Some(s),
+            _ => None,
+        })
+    }
+
     fn backward_ops(&self, typesize: usize, len: usize, chunk_version: u8) -> Result<Ops> {
         let mut ops = Ops::default();
         for (&id, &meta) in self.filters.iter().zip(&self.meta).rev() {
