@@ -70,10 +70,12 @@ impl NdArray {
     }
 
     /// Chunk `index` with only the blocks covering bytes `ranges` (of the decompressed
-    /// chunk) read from its file, or `None` when this does not apply (in-memory arrays,
-    /// special or memcpyed chunks, anything unexpected): the caller then reads the chunk
-    /// whole, which also reports any error.
-    pub(crate) fn partial_chunk(&self, index: u64, ranges: &[(usize, usize)]) -> Option<Vec<u8>> {
+    /// chunk) read from its file, built in `buf`: the length of the chunk at its start, or
+    /// `None` when this does not apply (in-memory arrays, special or memcpyed chunks,
+    /// anything unexpected): the caller then reads the chunk whole, which also reports any
+    /// error. `buf` is grown as needed and never shrunk, so that a buffer kept for the next
+    /// read is neither allocated nor zeroed again.
+    pub(crate) fn partial_chunk(&self, index: u64, ranges: &[(usize, usize)], buf: &mut Vec<u8>) -> Option<usize> {
         let (path, pos) = self.chunk_file(index)?;
         // A read-only contiguous frame keeps its file open; chunk files of a sparse frame
         // (and frames opened for modification) are opened by path.
@@ -101,12 +103,14 @@ impl NdArray {
         if table_end + 4 > cbytes {
             return None;
         }
-        // The header, block-start table (and dictionary) as stored.
-        let mut buf = vec![0u8; table_end + 4];
-        let have = got.min(buf.len());
+        // `buf[..len]` is the chunk built so far: the header, block-start table (and
+        // dictionary) as stored, then the wanted blocks' streams.
+        let mut len = table_end + 4;
+        grow(buf, len);
+        let have = got.min(len);
         buf[..have].copy_from_slice(&first[..have]);
-        if have < buf.len() {
-            read_at(f, &mut buf[have..], pos + have as u64)?;
+        if have < len {
+            read_at(f, &mut buf[have..len], pos + have as u64)?;
         }
         if h.has_dict() {
             let size = i32::from_le_bytes(buf[table_end..table_end + 4].try_into().ok()?);
@@ -114,11 +118,11 @@ impl NdArray {
             if end > cbytes {
                 return None;
             }
-            buf.resize(end, 0);
+            grow(buf, end);
             read_at(f, &mut buf[table_end..end], pos + table_end as u64)?;
             table_end = end;
         }
-        buf.truncate(table_end);
+        len = table_end;
         let starts: Vec<usize> = (0..nblocks)
             .map(|b| {
                 let at = EXTENDED_HEADER_LEN + 4 * b;
@@ -149,10 +153,11 @@ impl NdArray {
         // Each wanted block's stored range; ranges that follow one another in the file (the
         // blocks of one row of a plane, say) are fetched with one read.
         let mut run: Option<(usize, usize)> = None; // (file start, file end) of the pending run
-        let fetch = |buf: &mut Vec<u8>, (from, to): (usize, usize)| -> Option<()> {
-            let at = buf.len();
-            buf.resize(at + (to - from), 0);
-            read_at(f, &mut buf[at..], pos + from as u64)
+        let fetch = |buf: &mut Vec<u8>, len: &mut usize, (from, to): (usize, usize)| -> Option<()> {
+            let at = *len;
+            *len += to - from;
+            grow(buf, *len);
+            read_at(f, &mut buf[at..*len], pos + from as u64)
         };
         for &b in &wanted {
             let s = starts[b];
@@ -161,26 +166,32 @@ impl NdArray {
             run = match run {
                 Some((from, to)) if to == s => Some((from, end)),
                 Some(r) => {
-                    fetch(&mut buf, r)?;
+                    fetch(buf, &mut len, r)?;
                     Some((s, end))
                 }
                 None => Some((s, end)),
             };
             // Where the block lands: after what is fetched, at its place in the pending run.
             let (from, _) = run.expect("just set");
-            moved[b] = Some(buf.len() + (s - from));
+            moved[b] = Some(len + (s - from));
         }
         if let Some(r) = run {
-            fetch(&mut buf, r)?;
+            fetch(buf, &mut len, r)?;
         }
         let first = moved.iter().flatten().copied().next()?;
         for (b, m) in moved.iter().enumerate() {
             let at = EXTENDED_HEADER_LEN + 4 * b;
             buf[at..at + 4].copy_from_slice(&i32::try_from(m.unwrap_or(first)).ok()?.to_le_bytes());
         }
-        let len = i32::try_from(buf.len()).ok()?;
-        buf[12..16].copy_from_slice(&len.to_le_bytes());
-        Some(buf)
+        buf[12..16].copy_from_slice(&i32::try_from(len).ok()?.to_le_bytes());
+        Some(len)
+    }
+}
+
+/// Makes `buf` at least `n` bytes long (zeroing only what it adds).
+fn grow(buf: &mut Vec<u8>, n: usize) {
+    if buf.len() < n {
+        buf.resize(n, 0);
     }
 }
 
@@ -203,7 +214,9 @@ mod tests {
             }
             let f = NdArray::open(&path).unwrap();
             let bb = f.geometry().block_nbytes();
-            let c = f.partial_chunk(1, &[(2 * bb, 3 * bb)]).expect("partial read applies");
+            let mut buf = Vec::new();
+            let n = f.partial_chunk(1, &[(2 * bb, 3 * bb)], &mut buf).expect("partial read applies");
+            let c = buf[..n].to_vec();
             let whole = f.schunk().chunk(1).unwrap();
             let mut got = vec![0u8; bb];
             blosc2_core::chunk::decompress_range(&c, 2 * bb, &mut got).unwrap();
@@ -211,13 +224,15 @@ mod tests {
             // Only the header, the table and one of the four blocks were read.
             assert!(c.len() < whole.len() / 2, "{} of {} bytes read", c.len(), whole.len());
             // Blocks 0 and 1 (next to each other in the file, fetched together) and 3.
-            let c = f.partial_chunk(1, &[(0, 2 * bb), (3 * bb, 4 * bb)]).expect("partial read applies");
+            // The same buffer again: longer than this chunk, with the last one's bytes.
+            let n = f.partial_chunk(1, &[(0, 2 * bb), (3 * bb, 4 * bb)], &mut buf).expect("partial read applies");
+            let c = &buf[..n];
             let all = f.schunk().decompress_chunk(1).unwrap();
             for b in [0, 1, 3] {
-                blosc2_core::chunk::decompress_range(&c, b * bb, &mut got).unwrap();
+                blosc2_core::chunk::decompress_range(c, b * bb, &mut got).unwrap();
                 assert_eq!(got, all[b * bb..(b + 1) * bb], "block {b}");
             }
-            assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, bb)]).is_none());
+            assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, bb)], &mut buf).is_none());
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -22,6 +22,17 @@ const BATCH: usize = 16;
 std::thread_local! {
     /// Each thread's buffer for decoded chunks and blocks that are copied out right away.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each thread's buffer for the blocks a partial read fetches from a file.
+    static FETCHED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's buffer for the streams a partial read fetches from a file
+/// (grown as needed, never shrunk; a fresh one when re-entered, as [`with_scratch`]).
+fn with_fetch_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    FETCHED.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => f(&mut buf),
+        Err(_) => f(&mut Vec::new()),
+    })
 }
 
 /// Runs `f` on `n` bytes of this thread's scratch buffer (grown as needed, never shrunk:
@@ -271,21 +282,33 @@ impl NdArray {
     /// box inside one chunk, where there is no parallelism across chunks).
     fn read_piece(&self, p: &Piece, dst: &mut Dest<'_>, threads: usize) -> Result<()> {
         let g = &self.geom;
-        let ts = g.typesize();
         let blocks = touched_blocks(g, p);
         let bb = g.block_nbytes();
         let whole_chunk = blocks.len() * WHOLE_CHUNK_FRACTION > g.nblocks();
-        let partial = if whole_chunk {
-            None
-        } else {
-            let ranges: Vec<(usize, usize)> = blocks.iter().map(|(bi, _)| (bi * bb, (bi + 1) * bb)).collect();
-            self.partial_chunk(p.index, &ranges)
-        };
-        let c = match partial {
-            Some(c) => std::borrow::Cow::Owned(c),
-            None => self.schunk.chunk(p.index)?,
-        };
-        let h = ChunkHeader::parse(&c)?;
+        if whole_chunk {
+            let c = self.schunk.chunk(p.index)?;
+            return self.decode_piece(p, &c, blocks, whole_chunk, dst, threads);
+        }
+        let ranges: Vec<(usize, usize)> = blocks.iter().map(|(bi, _)| (bi * bb, (bi + 1) * bb)).collect();
+        with_fetch_buffer(|buf| match self.partial_chunk(p.index, &ranges, buf) {
+            Some(len) => self.decode_piece(p, &buf[..len], blocks, whole_chunk, dst, threads),
+            None => self.decode_piece(p, &self.schunk.chunk(p.index)?, blocks, whole_chunk, dst, threads),
+        })
+    }
+
+    /// [`NdArray::read_piece`] once chunk `p` (all of it, or the `blocks` it needs) is in `c`.
+    fn decode_piece(
+        &self,
+        p: &Piece,
+        c: &[u8],
+        blocks: Vec<(usize, Vec<u64>)>,
+        whole_chunk: bool,
+        dst: &mut Dest<'_>,
+        threads: usize,
+    ) -> Result<()> {
+        let g = &self.geom;
+        let (ts, bb) = (g.typesize(), g.block_nbytes());
+        let h = ChunkHeader::parse(c)?;
         self.check_chunk(p.index, &h)?;
         if matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
             return Ok(());
@@ -315,19 +338,19 @@ impl NdArray {
                 places
                     .into_par_iter()
                     .with_max_len(1)
-                    .try_for_each(|(bi, run)| chunk::decompress_range(&c, bi * bb, run))?;
+                    .try_for_each(|(bi, run)| chunk::decompress_range(c, bi * bb, run))?;
             } else {
-                places.into_iter().try_for_each(|(bi, run)| chunk::decompress_range(&c, bi * bb, run))?;
+                places.into_iter().try_for_each(|(bi, run)| chunk::decompress_range(c, bi * bb, run))?;
             }
         }
         if h.special().is_none() {
             // The chunk's bytes are one run of `dst`: decode straight into it.
             if let Some(at) = self.chunk_run_in_box(p, dst.shape, dst.origin) {
-                chunk::decompress_into(&c, &mut dst.buf[at..at + h.nbytes], threads)?;
+                chunk::decompress_into(c, &mut dst.buf[at..at + h.nbytes], threads)?;
                 return Ok(());
             }
             if self.gathers_from_shuffled(p, &h)? {
-                return self.gather_blocks(&c, &blocks, p, dst, threads);
+                return self.gather_blocks(c, &blocks, p, dst, threads);
             }
         }
         let bshape = g.blockshape();
@@ -338,7 +361,7 @@ impl NdArray {
         if h.special().is_some() || whole_chunk {
             with_scratch(h.nbytes, |whole| {
                 // Decoding writes every byte of `whole`.
-                chunk::decompress_into_cached(&c, whole, threads)?;
+                chunk::decompress_into_cached(c, whole, threads)?;
                 for (bi, borigin) in &blocks {
                     scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
                 }
@@ -351,7 +374,7 @@ impl NdArray {
                 .with_max_len(1)
                 .map(|(bi, _)| {
                     let mut block = vec![0u8; bb];
-                    chunk::decompress_range(&c, bi * bb, &mut block)?;
+                    chunk::decompress_range(c, bi * bb, &mut block)?;
                     Ok(block)
                 })
                 .collect();
@@ -362,7 +385,7 @@ impl NdArray {
             with_scratch(bb, |block| {
                 for (bi, borigin) in &blocks {
                     // Decoding writes every byte of `block`.
-                    chunk::decompress_range(&c, bi * bb, block)?;
+                    chunk::decompress_range(c, bi * bb, block)?;
                     scatter(block, borigin);
                 }
                 Ok::<(), Error>(())
