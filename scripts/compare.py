@@ -432,7 +432,8 @@ def nd_join(ref_recs: list[dict], our_recs: list[dict], workload: str) -> list[d
             rs = sides[side]
             last = rs[-1] if rs else {}
             info[side] = {"n": len(rs), "chunks": last.get("chunks"), "blocks": last.get("blocks"),
-                          "cratio": last.get("cratio"), "disk_bytes": last.get("disk_bytes")}
+                          "cratio": last.get("cratio"), "disk_bytes": last.get("disk_bytes"),
+                          "mmap": bool(last.get("mmap"))}
         for field, label in ops:
             ref = med(nd_time(r, field) for r in sides["ref"])
             ours = med(nd_time(r, field) for r in sides["ours"])
@@ -478,7 +479,8 @@ def nd_lines(rows: list[dict], markdown: bool) -> list[str]:
         out.append(f"{r['config']}: chunks ref {i['ref']['chunks']} ours {i['ours']['chunks']}, blocks ref "
                    f"{i['ref']['blocks']} ours {i['ours']['blocks']}{'' if same else '  LAYOUTS DIFFER'}; cratio ref "
                    f"{fmt(i['ref']['cratio'], '.3f')} ours {fmt(i['ours']['cratio'], '.3f')}; disk bytes ref "
-                   f"{i['ref']['disk_bytes']} ours {i['ours']['disk_bytes']}")
+                   f"{i['ref']['disk_bytes']} ours {i['ours']['disk_bytes']}"
+                   f"{'; ours read through a memory map' if i['ours'].get('mmap') else ''}")
     vals = [r for r in rows if r["speedup"] is not None and not r["field"].endswith("per_chunk_us")]
     if vals:
         sp = [r["speedup"] for r in vals]
@@ -504,6 +506,8 @@ def nd_side_cmd(side: str, args, out: str) -> list[str]:
         a += ["--lazy-shape", args.lazy_shape, "--lazy-chunks", args.lazy_chunks]
     if args.workdir:
         a += ["--workdir", args.workdir]
+    if side == "ours" and args.workload == "nd-read" and args.ours_mmap:
+        a += ["--mmap"]
     a += ["--out", out]
     return [args.python, args.anchor, *a] if side == "ref" else [args.ours, "bench", *a]
 
@@ -571,6 +575,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lazy-shape", default="20000,20000,20000", help="nd-lazy shape")
     ap.add_argument("--lazy-chunks", default="200,200,200", help="nd-lazy chunk shape")
     ap.add_argument("--workdir", default=None, help="nd-read/nd-lazy: where the temporary arrays go")
+    ap.add_argument("--ours-mmap", action="store_true",
+                    help="nd-read: our side opens the stored arrays through a memory map (bench --mmap)")
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--ref-ratio-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -3,7 +3,8 @@
 //! consistent prefix of the appended chunks (never a torn state), the prefixes a reader
 //! sees only grow, and a frame a reader keeps open keeps serving the snapshot it opened.
 //! A second writer, in the same process or another, is refused while the first is open.
-//! Contiguous files and sparse directories.
+//! Contiguous files (read with positioned reads and through memory maps) and sparse
+//! directories.
 
 mod common;
 
@@ -68,7 +69,12 @@ fn check_prefix(f: &Frame, round: u64) -> Result<(), String> {
 #[test]
 fn prefix_reader_child() {
     let Ok(path) = std::env::var("B2_READ_FRAME") else { return };
-    let first = Frame::open(&path).unwrap();
+    // `B2_READ_MAPPED` set: every open goes through a memory map.
+    let open = |p: &str| match std::env::var_os("B2_READ_MAPPED") {
+        Some(_) => Frame::open_mapped(p),
+        None => Frame::open(p),
+    };
+    let first = open(&path).unwrap();
     println!("ready");
     std::io::stdout().flush().unwrap();
     let first_n = first.nchunks();
@@ -76,7 +82,7 @@ fn prefix_reader_child() {
     let started = std::time::Instant::now();
     while last < TOTAL {
         assert!(started.elapsed().as_secs() < 120, "the writer did not finish within two minutes");
-        let f = Frame::open(&path).unwrap_or_else(|e| panic!("open {opens} failed: {e}"));
+        let f = open(&path).unwrap_or_else(|e| panic!("open {opens} failed: {e}"));
         opens += 1;
         let n = f.nchunks();
         assert!(n >= last, "open {opens}: {n} chunks after {last}");
@@ -89,9 +95,13 @@ fn prefix_reader_child() {
         assert_eq!(first.nchunks(), first_n);
         check_prefix(&first, opens).unwrap_or_else(|e| panic!("first snapshot, open {opens}: {e}"));
     }
-    let f = Frame::open(&path).unwrap();
+    let f = open(&path).unwrap();
     for i in 0..TOTAL {
         assert_eq!(f.decompress_chunk(i).unwrap(), content(i), "final chunk {i}");
+    }
+    // The first snapshot, kept open all along, still reads every chunk it had.
+    for i in 0..first_n {
+        assert_eq!(first.decompress_chunk(i).unwrap(), content(i), "first snapshot, chunk {i}");
     }
     println!("opens {opens} distinct {distinct}");
 }
@@ -107,10 +117,15 @@ impl Drop for KillOnDrop {
 }
 
 fn child(test: &str, var: &str, path: &Path) -> KillOnDrop {
+    child_with(test, var, path, &[])
+}
+
+fn child_with(test: &str, var: &str, path: &Path, env: &[(&str, &str)]) -> KillOnDrop {
     KillOnDrop(
         Command::new(std::env::current_exe().unwrap())
             .args([test, "--exact", "--nocapture", "--test-threads=1"])
             .env(var, path)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -118,9 +133,11 @@ fn child(test: &str, var: &str, path: &Path) -> KillOnDrop {
     )
 }
 
-fn readers_see_prefixes_while_one_process_appends(path: &Path) {
+/// `mapped`: the readers open the frame through memory maps.
+fn readers_see_prefixes_while_one_process_appends(path: &Path, mapped: bool) {
+    let env: &[(&str, &str)] = if mapped { &[("B2_READ_MAPPED", "1")] } else { &[] };
     let mut readers: Vec<KillOnDrop> =
-        (0..READERS).map(|_| child("prefix_reader_child", "B2_READ_FRAME", path)).collect();
+        (0..READERS).map(|_| child_with("prefix_reader_child", "B2_READ_FRAME", path, env)).collect();
     let mut outputs = Vec::new();
     for r in &mut readers {
         let mut lines = std::io::BufReader::new(r.0.stdout.take().unwrap()).lines();
@@ -160,7 +177,15 @@ fn contiguous_frame_readers_see_consistent_prefixes() {
     let tmp = common::TempDir::new("concurrent-contiguous");
     let path = tmp.0.join("growing.b2frame");
     new_frame(&path, false);
-    readers_see_prefixes_while_one_process_appends(&path);
+    readers_see_prefixes_while_one_process_appends(&path, false);
+}
+
+#[test]
+fn contiguous_frame_mapped_readers_see_consistent_prefixes() {
+    let tmp = common::TempDir::new("concurrent-mapped");
+    let path = tmp.0.join("growing.b2frame");
+    new_frame(&path, false);
+    readers_see_prefixes_while_one_process_appends(&path, true);
 }
 
 #[test]
@@ -168,7 +193,7 @@ fn sparse_frame_readers_see_consistent_prefixes() {
     let tmp = common::TempDir::new("concurrent-sparse");
     let path = tmp.0.join("growing.b2frame");
     new_frame(&path, true);
-    readers_see_prefixes_while_one_process_appends(&path);
+    readers_see_prefixes_while_one_process_appends(&path, false);
 }
 
 /// Child mode: tries to open the frame named by `B2_SECOND_WRITER` for writing and prints

@@ -1,5 +1,5 @@
 //! Every frame, sparse-frame and b2nd fixture written by python-blosc2 4.14.1 opens, from a
-//! file and from memory, and its layout, offsets, chunks, metalayers and vlmetalayers equal
+//! file, from memory and through a memory map, and its layout, offsets, chunks, metalayers and vlmetalayers equal
 //! the manifest; frames rebuilt from their parts equal the fixture bytes where C-Blosc2's
 //! output is deterministic.
 
@@ -158,10 +158,58 @@ fn every_frame_fixture_opens_and_matches_the_manifest() {
             let m = Frame::from_shared(std::sync::Arc::new(bytes), offset).unwrap();
             assert!(m.is_in_memory());
             check_frame(&name, &e, &m);
+            // And through a memory map (frames at offset 0).
+            #[cfg(feature = "mmap")]
+            if offset == 0 {
+                let m = Frame::open_mapped(&path).unwrap_or_else(|err| panic!("{name}: {err}"));
+                assert!(m.is_mapped() && !f.is_mapped());
+                check_frame(&name, &e, &m);
+            }
         }
         checked += 1;
     }
     assert!(checked >= 30);
+}
+
+/// Damaged frame files read through a memory map give what positioned reads give: the
+/// same chunks, or an error (never a crash: every range is checked against the length
+/// mapped). Cuts at many lengths and bytes changed all along each fixture.
+#[cfg(feature = "mmap")]
+#[test]
+fn damaged_frame_files_read_alike_through_a_memory_map() {
+    let dir = std::env::temp_dir().join(format!("b2-mapped-damage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let read_all = |f: blosc2_core::Result<Frame>| -> Result<Vec<Vec<u8>>, String> {
+        let f = f.map_err(|e| e.to_string())?;
+        (0..f.nchunks()).map(|i| f.decompress_chunk(i).map_err(|e| e.to_string())).collect()
+    };
+    let mut cases = 0;
+    for e in frame_entries() {
+        let name = e["path"].as_str().unwrap();
+        let path = fixtures_dir().join(name);
+        if !path.is_file() || e["offset"].as_u64().unwrap_or(0) != 0 {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let n = bytes.len();
+        let mut variants: Vec<Vec<u8>> = (0..24).map(|k| bytes[..n * k / 24].to_vec()).collect();
+        for k in 0..48 {
+            let mut b = bytes.clone();
+            let at = (k * 7919 + 13) % n;
+            b[at] ^= 0x5a;
+            variants.push(b);
+        }
+        for (k, b) in variants.iter().enumerate() {
+            let file = dir.join(format!("v{k}.b2frame"));
+            std::fs::write(&file, b).unwrap();
+            let plain = read_all(Frame::open(&file));
+            let mapped = read_all(Frame::open_mapped(&file));
+            assert_eq!(plain, mapped, "{name}, variant {k}");
+            cases += 1;
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(cases > 500, "{cases} damaged files");
 }
 
 #[test]

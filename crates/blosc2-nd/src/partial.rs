@@ -56,7 +56,7 @@ impl NdArray {
     /// Where chunk `index` is stored in a file: the file and the chunk's first byte.
     fn chunk_file(&self, index: u64) -> Option<(PathBuf, u64)> {
         let frame = self.schunk.frame()?;
-        if frame.is_in_memory() {
+        if frame.is_in_memory() || frame.is_mapped() {
             return None;
         }
         match self.schunk.chunk_info(index).ok()?.location {
@@ -71,7 +71,8 @@ impl NdArray {
 
     /// Chunk `index` with only the blocks covering bytes `ranges` (of the decompressed
     /// chunk) read from its file, built in `buf`: the length of the chunk at its start, or
-    /// `None` when this does not apply (in-memory arrays, special or memcpyed chunks,
+    /// `None` when this does not apply (in-memory and mapped arrays, whose chunks are
+    /// borrowed whole; special or memcpyed chunks,
     /// anything unexpected): the caller then reads the chunk whole, which also reports any
     /// error. `buf` is grown as needed and never shrunk, so that a buffer kept for the next
     /// read is neither allocated nor zeroed again.

@@ -229,6 +229,51 @@ fn boxes_gathered_from_shuffled_blocks_equal_the_data() {
     }
 }
 
+/// A `.b2nd` file read through a memory map gives the boxes positioned reads give (whole
+/// chunks borrowed from the map instead of the blocks fetched), with one and two threads;
+/// a writer appending to the file (growing the array) leaves the mapped snapshot intact.
+#[cfg(feature = "mmap")]
+#[test]
+fn mapped_files_read_the_same_boxes() {
+    let tmp = common::TempDir::new("nd-mapped");
+    let path = tmp.0.join("m.b2nd");
+    let shape = [9u64, 20, 24];
+    let m = model(&shape);
+    let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[4, 10, 24]).blocks(&[2, 5, 6])).unwrap();
+    a.save(&path).unwrap();
+    let plain = NdArray::open(&path).unwrap();
+    let mapped = NdArray::open_mapped(&path).unwrap();
+    assert!(mapped.schunk().frame().unwrap().is_mapped());
+    assert!(!plain.schunk().frame().unwrap().is_mapped());
+    let boxes: [([u64; 3], [u64; 3]); 6] = [
+        ([0, 0, 5], [9, 20, 6]),
+        ([4, 0, 0], [5, 20, 24]),
+        ([0, 7, 0], [9, 8, 24]),
+        ([1, 2, 3], [3, 5, 5]),
+        ([0, 0, 0], [9, 20, 24]),
+        ([8, 19, 23], [9, 20, 24]),
+    ];
+    let check = |arr: &NdArray, what: &str| {
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            for (lo, hi) in &boxes {
+                let got = pool.install(|| arr.read_box(lo, hi)).unwrap();
+                assert_eq!(got, plain.read_box(lo, hi).unwrap(), "{what}: box {lo:?}..{hi:?}, {threads} threads");
+            }
+        }
+    };
+    check(&mapped, "mapped");
+    // A writer grows the array by one chunk along the first axis (appended chunks, then
+    // the new shape): the open snapshot still reads what it had.
+    let mut w = NdArray::open_mut(&path).unwrap();
+    w.resize(&[13, 20, 24]).unwrap();
+    drop(w);
+    check(&mapped, "mapped, after the file grew");
+    let grown = NdArray::open_mapped(&path).unwrap();
+    assert_eq!(grown.shape(), &[13, 20, 24]);
+    assert_eq!(grown.read_box(&[0, 0, 0], &[9, 20, 24]).unwrap(), plain.read_box(&[0, 0, 0], &[9, 20, 24]).unwrap());
+}
+
 #[test]
 fn huge_sparse_array_is_cheap() {
     let tmp = common::TempDir::new("nd-huge");

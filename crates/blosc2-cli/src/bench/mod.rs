@@ -110,6 +110,10 @@ pub struct BenchArgs {
     /// nd-read, nd-lazy: where temporary arrays go (default: the system temporary directory).
     #[arg(long)]
     pub workdir: Option<PathBuf>,
+    /// nd-read: open the stored arrays through a memory map (`NdArray::open_mapped`)
+    /// instead of reading them with positioned reads. Not an `anchor.py` option.
+    #[arg(long)]
+    pub mmap: bool,
     /// codecs: compress and check each configuration once, without timing (compression
     /// ratios only). Not an `anchor.py` option.
     #[arg(long)]

@@ -194,6 +194,7 @@ fn nd_read_backend(
         ("clevel", json!(5)),
         ("filter", json!("shuffle")),
         ("typesize", json!(4)),
+        ("mmap", json!(args.mmap && !in_memory)),
     ] {
         rec.insert(k.into(), v);
     }
@@ -216,7 +217,7 @@ fn nd_read_backend(
         arr
     } else {
         drop(arr);
-        let (t, a) = timed(|| Ok(NdArray::open(&path)?))?;
+        let (t, a) = timed(|| Ok(if args.mmap { NdArray::open_mapped(&path)? } else { NdArray::open(&path)? }))?;
         rec.insert("open_s".into(), json!(t));
         rec.insert("disk_bytes".into(), json!(std::fs::metadata(&path)?.len()));
         a

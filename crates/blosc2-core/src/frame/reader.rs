@@ -180,7 +180,25 @@ impl Frame {
             let src = Source::File(Arc::new(FileSource::open(&index)?));
             return Self::parse(src, 0, Some(path.to_path_buf()));
         }
-        Self::open_contiguous(path, offset)
+        Self::open_contiguous(path, offset, FileSource::open)
+    }
+
+    /// Opens a frame on disk as [`Frame::open`] does, reading a contiguous frame file
+    /// through a memory map ([`FileSource::open_mapped`]): chunks are borrowed from the
+    /// map instead of read into new buffers, which saves a copy per read when the file is
+    /// in the page cache. The file must not be truncated or rewritten in place by another
+    /// program while the frame is open (see [`FileSource::open_mapped`]); this library's
+    /// writers may append to it. A sparse-frame directory is opened as by [`Frame::open`].
+    ///
+    /// # Errors
+    /// As [`Frame::open`], plus [`Error::Io`] when the file cannot be mapped.
+    #[cfg(feature = "mmap")]
+    pub fn open_mapped(path: impl AsRef<Path>) -> Result<Frame> {
+        let path = path.as_ref();
+        if std::fs::metadata(path).map_err(|e| Error::io(&e, path))?.is_dir() {
+            return Self::open(path);
+        }
+        Self::open_contiguous(path, 0, FileSource::open_mapped)
     }
 
     /// Opens a contiguous frame file that a writer in another process may be committing
@@ -189,10 +207,10 @@ impl Frame {
     /// before and after parsing, and a parse that raced a commit (the header changed, or
     /// the file grew past the length seen at open) is redone on the new state, at most
     /// [`OPEN_ATTEMPTS`] times.
-    fn open_contiguous(path: &Path, offset: u64) -> Result<Frame> {
+    fn open_contiguous(path: &Path, offset: u64, open: fn(&Path) -> Result<FileSource>) -> Result<Frame> {
         let mut attempt = 1;
         loop {
-            let file = Arc::new(FileSource::open(path)?);
+            let file = Arc::new(open(path)?);
             let before = file.peek(offset, FIXED_HEADER_LEN);
             let result = Self::parse(Source::File(Arc::clone(&file)), offset, None);
             let after = file.peek(offset, FIXED_HEADER_LEN);
@@ -405,6 +423,12 @@ impl Frame {
     /// Whether the frame bytes are in memory.
     pub fn is_in_memory(&self) -> bool {
         matches!(self.source, Source::Memory(_))
+    }
+
+    /// Whether the frame is read through a memory map ([`Frame::open_mapped`]): its chunks
+    /// are borrowed, so readers take them whole rather than fetching parts.
+    pub fn is_mapped(&self) -> bool {
+        matches!(&self.source, Source::File(f) if f.mapped().is_some())
     }
 
     /// The shared buffer of an in-memory frame.

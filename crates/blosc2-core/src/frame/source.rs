@@ -1,6 +1,6 @@
 //! Where frame bytes come from: a shared in-memory buffer (borrowed, never copied) or a
 //! file read with positioned reads (`shared/spec/frame.md` 8: readers fetch only the parts
-//! they need).
+//! they need) or through a memory map (feature `mmap`, on request).
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -18,12 +18,15 @@ pub enum Source {
     File(Arc<FileSource>),
 }
 
-/// A file read by position (`pread` on Unix), shareable between threads.
+/// A file read by position (`pread` on Unix), or through a memory map of its bytes at open
+/// ([`FileSource::open_mapped`]), shareable between threads.
 #[derive(Debug)]
 pub struct FileSource {
     file: File,
     path: PathBuf,
     len: u64,
+    #[cfg(feature = "mmap")]
+    map: Option<memmap2::Mmap>,
     #[cfg(not(unix))]
     lock: std::sync::Mutex<()>,
 }
@@ -40,9 +43,49 @@ impl FileSource {
             file,
             path: path.to_path_buf(),
             len,
+            #[cfg(feature = "mmap")]
+            map: None,
             #[cfg(not(unix))]
             lock: std::sync::Mutex::new(()),
         })
+    }
+
+    /// Opens `path` for reading through a read-only memory map of its bytes at open: reads
+    /// borrow from the map (no copy, no system call), and the kernel pages the file in as
+    /// it is touched.
+    ///
+    /// The file must not shrink while it is mapped: a read of a page past its new end
+    /// kills the process (`SIGBUS`). This library's writers never truncate a frame that
+    /// readers may have open (they append, and replace files by renaming;
+    /// `docs/concurrency.md`); other programs that rewrite the file in place can.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it cannot be opened or mapped.
+    #[cfg(feature = "mmap")]
+    #[allow(unsafe_code)]
+    pub fn open_mapped(path: &Path) -> Result<FileSource> {
+        let mut s = Self::open(path)?;
+        let too_big = || Error::io(&std::io::Error::from(std::io::ErrorKind::OutOfMemory), path);
+        let len = usize::try_from(s.len).map_err(|_| too_big())?;
+        if len > 0 {
+            // SAFETY: the map is read-only, of the `len` bytes the file had when opened, and
+            // lives as long as `s`. Its bytes are only read through `mapped`, as plain
+            // bytes that every reader checks before use (they may change under the map like
+            // any file content). The one hazard, the file shrinking below `len` while
+            // mapped, is the documented condition of this function.
+            let map = unsafe { memmap2::MmapOptions::new().len(len).map(&s.file) }.map_err(|e| Error::io(&e, path))?;
+            s.map = Some(map);
+        }
+        Ok(s)
+    }
+
+    /// The mapped bytes, when opened with [`FileSource::open_mapped`].
+    pub(crate) fn mapped(&self) -> Option<&[u8]> {
+        #[cfg(feature = "mmap")]
+        if let Some(m) = &self.map {
+            return Some(m);
+        }
+        None
     }
 
     /// The file path.
@@ -125,6 +168,10 @@ impl Source {
         match self {
             Source::Memory(b) => Ok(Cow::Borrowed(&b[pos as usize..pos as usize + len])),
             Source::File(f) => {
+                if let Some(m) = f.mapped() {
+                    // The range is inside `len()`, the length mapped.
+                    return Ok(Cow::Borrowed(&m[pos as usize..pos as usize + len]));
+                }
                 let mut buf = vec![0u8; len];
                 f.read_exact_at(&mut buf, pos).map_err(|e| Error::io(&e, &f.path))?;
                 Ok(Cow::Owned(buf))

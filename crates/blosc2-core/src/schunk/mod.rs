@@ -228,6 +228,20 @@ impl SChunk {
         Ok(s)
     }
 
+    /// As [`SChunk::open`], reading a contiguous frame file through a memory map
+    /// ([`Frame::open_mapped`], with its condition: the file must not be truncated or
+    /// rewritten in place by another program while it is open).
+    ///
+    /// # Errors
+    /// As [`Frame::open_mapped`].
+    #[cfg(feature = "mmap")]
+    pub fn open_mapped(path: impl AsRef<Path>) -> Result<SChunk> {
+        let frame = Frame::open_mapped(path)?;
+        let mut s = Self::from_frame_parts(&frame);
+        s.store = Store::Frame(frame);
+        Ok(s)
+    }
+
     /// Reads a frame on disk into a mutable in-memory super-chunk.
     ///
     /// # Errors
