@@ -537,7 +537,11 @@ impl NdArray {
             return Err(Error::BufferSize { expected, found: data.len() as u64 });
         }
         let ps = pieces(&self.geom, start, &stop);
-        for batch in ps.chunks(BATCH) {
+        // An array in memory keeps every compressed chunk anyway: one parallel pass over
+        // all of them (no thread waits at the end of each batch). On disk, batches bound
+        // what is held before it is written.
+        let batch_len = if self.schunk.frame().is_none() { ps.len().max(1) } else { BATCH };
+        for batch in ps.chunks(batch_len) {
             let chunks: Vec<Result<Vec<u8>>> = if batch.len() > 1 {
                 batch.par_iter().map(|p| self.write_piece(p, start, shape, data)).collect()
             } else {
