@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
+use blosc2_core::frame::writer::FrameWriter;
 
 use crate::array::NdArray;
 use crate::error::{Error, Result};
@@ -555,7 +556,51 @@ impl NdArray {
     }
 }
 
-/// Picks every `step[d]`-th element of a row-major box of `shape`.
+impl NdArray {
+    /// An array holding `data` (C-order bytes of an array of `shape`) created directly as a
+    /// contiguous frame file at `path` (replaced if it exists) and returned opened
+    /// read-only: chunks are compressed in parallel a batch at a time and written while
+    /// the next batch compresses, so the compressed array is never held whole in memory
+    /// and writing overlaps compressing (python-blosc2's `asarray(..., urlpath=...)`). The
+    /// file holds the bytes [`NdArray::from_bytes`] then [`NdArray::save`] write.
+    ///
+    /// # Errors
+    /// As [`NdArray::from_bytes`], plus [`Error::Core`] for I/O errors (the target is then
+    /// left as it was).
+    pub fn from_bytes_at(
+        path: impl AsRef<std::path::Path>,
+        shape: &[u64],
+        dtype: &crate::DType,
+        data: &[u8],
+        opts: &crate::Options,
+    ) -> Result<NdArray> {
+        let a = Self::zeros(shape, dtype, opts)?;
+        let expected = a.geom.nitems() * dtype.itemsize() as u64;
+        if data.len() as u64 != expected {
+            return Err(Error::BufferSize { expected, found: data.len() as u64 });
+        }
+        let s = a.schunk();
+        let mut w = FrameWriter::create(path.as_ref(), s.cparams().clone(), s.metalayers().clone(), false)?;
+        *w.vlmetalayers_mut() = s.vlmetalayers().clone();
+        let start = vec![0; shape.len()];
+        let ps = pieces(&a.geom, &start, shape);
+        let mut compressed: Vec<Vec<u8>> = Vec::new();
+        for batch in ps.chunks(BATCH) {
+            let mut append = |chunks: Vec<Vec<u8>>| chunks.into_iter().try_for_each(|c| w.append_chunk(c).map(drop));
+            let (written, next) = rayon::join(
+                || append(std::mem::take(&mut compressed)),
+                || batch.par_iter().map(|p| a.write_piece(p, &start, shape, data)).collect::<Result<Vec<_>>>(),
+            );
+            written?;
+            compressed = next?;
+        }
+        compressed.into_iter().try_for_each(|c| w.append_chunk(c).map(drop))?;
+        w.finish()?;
+        Self::open(path)
+    }
+}
+
+/// Picks every `step[d]`-th element of a row-major box of `shape`./// Picks every `step[d]`-th element of a row-major box of `shape`.
 pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -> Vec<u8> {
     let out_shape: Vec<u64> = shape.iter().zip(step).map(|(&s, &k)| s.div_ceil(k)).collect();
     let total = product(&out_shape).unwrap_or(0);

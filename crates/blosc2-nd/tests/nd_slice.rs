@@ -274,6 +274,37 @@ fn mapped_files_read_the_same_boxes() {
     assert_eq!(grown.read_box(&[0, 0, 0], &[9, 20, 24]).unwrap(), plain.read_box(&[0, 0, 0], &[9, 20, 24]).unwrap());
 }
 
+/// An array written straight to a file, chunks compressed and written a batch at a time,
+/// is the file `from_bytes` then `save` write, byte for byte: more chunks than a batch,
+/// edge chunks, one and two threads.
+#[test]
+fn arrays_written_straight_to_a_file_equal_saved_ones() {
+    let tmp = common::TempDir::new("nd-from-bytes-at");
+    for (shape, chunks, blocks) in [
+        (vec![37u64, 23, 11], vec![4u64, 6, 11], vec![2u64, 3, 4]),
+        (vec![1000], vec![64], vec![16]),
+        (vec![5, 5], vec![5, 5], vec![5, 5]),
+    ] {
+        let m = model(&shape);
+        let data: Vec<u8> = m.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let dt = DType::parse("<i4").unwrap();
+        let opts = Options::new().chunks(&chunks).blocks(&blocks);
+        let saved = tmp.0.join("saved.b2nd");
+        NdArray::from_bytes(&shape, &dt, &data, &opts).unwrap().save(&saved).unwrap();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let direct = tmp.0.join(format!("direct-{threads}.b2nd"));
+            let a = pool.install(|| NdArray::from_bytes_at(&direct, &shape, &dt, &data, &opts)).unwrap();
+            assert_eq!(std::fs::read(&direct).unwrap(), std::fs::read(&saved).unwrap(), "{shape:?}, {threads} threads");
+            let stop = shape.clone();
+            assert_eq!(a.read_box(&vec![0; shape.len()], &stop).unwrap(), data);
+        }
+        let e = NdArray::from_bytes_at(tmp.0.join("short.b2nd"), &shape, &dt, &data[4..], &opts).unwrap_err();
+        assert!(matches!(e, Error::BufferSize { .. }), "{e}");
+        assert!(!tmp.0.join("short.b2nd").exists());
+    }
+}
+
 #[test]
 fn huge_sparse_array_is_cheap() {
     let tmp = common::TempDir::new("nd-huge");

@@ -199,14 +199,11 @@ fn nd_read_backend(
         rec.insert(k.into(), v);
     }
     let create = || -> Result<NdArray> {
-        if !in_memory {
-            remove_path(&path);
+        if in_memory {
+            return Ok(NdArray::from_bytes(shape, &dtype, data, &opts)?);
         }
-        let a = NdArray::from_bytes(shape, &dtype, data, &opts)?;
-        if !in_memory {
-            a.save(&path)?;
-        }
-        Ok(a)
+        remove_path(&path);
+        Ok(NdArray::from_bytes_at(&path, shape, &dtype, data, &opts)?)
     };
     let (ctimes, ccpu, arr) = time_adaptive(CREATE, create)?;
     rec.insert("chunks".into(), json!(arr.chunks()));
