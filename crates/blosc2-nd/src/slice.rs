@@ -20,6 +20,9 @@ const GATHER_FRACTION: u64 = 8;
 /// Chunks handled per parallel batch (bounds the memory of reads and writes).
 const BATCH: usize = 16;
 
+/// A per-thread byte buffer kept between reads.
+type ThreadBuffer = std::thread::LocalKey<std::cell::RefCell<Vec<u8>>>;
+
 std::thread_local! {
     /// Each thread's buffer for decoded chunks and blocks that are copied out right away.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -27,28 +30,30 @@ std::thread_local! {
     static FETCHED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's buffer for the streams a partial read fetches from a file
-/// (grown as needed, never shrunk; a fresh one when re-entered, as [`with_scratch`]).
-fn with_fetch_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    FETCHED.with(|cell| match cell.try_borrow_mut() {
+/// Runs `f` with this thread's buffer in `key`, or with a fresh one when the thread is
+/// already using it (a thread that waits on the pool runs another read meanwhile).
+fn with_thread_buffer<R>(key: &'static ThreadBuffer, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => f(&mut buf),
         Err(_) => f(&mut Vec::new()),
     })
 }
 
+/// Runs `f` with this thread's buffer for the streams a partial read fetches from a file
+/// (grown as needed by the reader, never shrunk).
+fn with_fetch_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    with_thread_buffer(&FETCHED, f)
+}
+
 /// Runs `f` on `n` bytes of this thread's scratch buffer (grown as needed, never shrunk:
 /// at most a chunk per thread). The bytes are left over from earlier uses: `f` must
-/// overwrite what it reads. Re-entered (a thread that waits on the pool runs another read),
-/// it uses a fresh buffer.
+/// overwrite what it reads.
 fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < n {
-                *buf = vec![0u8; n];
-            }
-            f(&mut buf[..n])
+    with_thread_buffer(&SCRATCH, |buf| {
+        if buf.len() < n {
+            *buf = vec![0u8; n];
         }
-        Err(_) => f(&mut vec![0u8; n]),
+        f(&mut buf[..n])
     })
 }
 
@@ -251,22 +256,23 @@ impl NdArray {
                 })
             };
         if threads > 1 && blocks.len() > 1 {
-            // Each block's part of the box gathered in parallel, then placed.
-            let parts: Vec<Result<Vec<u8>>> = blocks
+            // Each block's part of the box gathered in parallel (with where it goes), then
+            // placed.
+            type Part = (Vec<u8>, Vec<u64>, Vec<u64>, Vec<u64>);
+            let parts: Vec<Result<Part>> = blocks
                 .par_iter()
                 .with_max_len(1)
                 .map(|(bi, borigin)| {
-                    let (src_start, _, region) = block_part(p, borigin, bshape, dst.origin);
+                    let (src_start, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
                     let zero = vec![0; region.len()];
                     let mut part = vec![0u8; product(&region).expect("inside a block") as usize * ts];
                     place(*bi, &src_start, &mut part, &region, &zero, &region)?;
-                    Ok(part)
+                    Ok((part, dst_start, region, zero))
                 })
                 .collect();
-            for ((_, borigin), part) in blocks.iter().zip(parts) {
-                let (_, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
-                let zero = vec![0; region.len()];
-                copy_box(ts, &part?, &region, &zero, dst.buf, dst.shape, &dst_start, &region);
+            for r in parts {
+                let (part, dst_start, region, zero) = r?;
+                copy_box(ts, &part, &region, &zero, dst.buf, dst.shape, &dst_start, &region);
             }
             return Ok(());
         }
