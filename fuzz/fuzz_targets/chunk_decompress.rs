@@ -1,4 +1,5 @@
-//! Any bytes given to the chunk decoder: whole, by range, by block. Ok or a typed error.
+//! Any bytes given to the chunk decoder: whole, by range, by block. Ok or a typed error;
+//! a block left shuffled is the same whether its stored streams are copied or not.
 #![no_main]
 
 use blosc2_core::chunk::{self, ChunkHeader};
@@ -16,4 +17,24 @@ fuzz_target!(|data: &[u8]| {
     let mut part = vec![0u8; n / 2];
     let _ = chunk::decompress_range(data, n / 4, &mut part);
     let _ = chunk::decompress_block(data, 0);
+    // Block 0 left shuffled, with its stored streams left in the chunk or copied: the same
+    // bytes, and every stream left in place lies inside the chunk.
+    let len = h.blocksize().min(h.nbytes);
+    if len > 0 && len <= 1 << 22 {
+        let mut copied = vec![0u8; len];
+        let mut left = vec![0u8; len];
+        let mut stored = Vec::new();
+        let a = chunk::decompress_block_shuffled(data, 0, &mut copied);
+        let b = chunk::decompress_block_planes(data, 0, &mut left, &mut stored);
+        assert_eq!(a.is_ok(), b.is_ok());
+        if let (Ok(Some(_)), Ok(Some(_))) = (a, b) {
+            let n = len / stored.len();
+            for (k, s) in stored.iter().enumerate() {
+                if let Some(at) = s {
+                    left[k * n..(k + 1) * n].copy_from_slice(&data[*at..at + n]);
+                }
+            }
+            assert_eq!(left, copied);
+        }
+    }
 });

@@ -251,13 +251,12 @@ pub(crate) fn copy_box(
     });
 }
 
-/// [`copy_box`] from a source whose bytes are byte-shuffled with element size `ts` (byte
-/// `j` of element `e` at `j * (src.len() / ts) + e`, as a block before its shuffle is
-/// undone): only the elements of the box are put back together.
+/// [`copy_box`] from a source whose bytes are byte-shuffled with element size `planes.len()`
+/// (as a block before its shuffle is undone), given as its byte planes: byte `j` of element
+/// `e` is `planes[j][e]`. Only the elements of the box are put back together.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn copy_box_unshuffling(
-    ts: usize,
-    src: &[u8],
+    planes: &[&[u8]],
     src_shape: &[u64],
     src_start: &[u64],
     dst: &mut [u8],
@@ -265,12 +264,12 @@ pub(crate) fn copy_box_unshuffling(
     dst_start: &[u64],
     region: &[u64],
 ) {
-    let plane = src.len() / ts;
-    box_runs(ts, src_shape, src_start, dst_shape, dst_start, region, |runs, run_bytes| match ts {
-        2 => runs.unshuffle::<2>(src, plane, run_bytes / 2, dst),
-        4 => runs.unshuffle::<4>(src, plane, run_bytes / 4, dst),
-        8 => runs.unshuffle::<8>(src, plane, run_bytes / 8, dst),
-        _ => runs.unshuffle_len(ts, src, plane, run_bytes / ts, dst),
+    let ts = planes.len();
+    box_runs(ts, src_shape, src_start, dst_shape, dst_start, region, |runs, run_bytes| match planes {
+        [a, b] => runs.unshuffle(&[*a, *b], run_bytes / 2, dst),
+        [a, b, c, d] => runs.unshuffle(&[*a, *b, *c, *d], run_bytes / 4, dst),
+        [a, b, c, d, e, f, g, h] => runs.unshuffle(&[*a, *b, *c, *d, *e, *f, *g, *h], run_bytes / 8, dst),
+        _ => runs.unshuffle_len(planes, run_bytes / ts, dst),
     });
 }
 
@@ -379,10 +378,10 @@ impl Runs {
 
     /// Runs of `len` elements of `T` bytes from a byte-shuffled source whose byte planes
     /// are `plane` bytes apart (the source offsets are those of the unshuffled bytes).
-    fn unshuffle<const T: usize>(&self, src: &[u8], plane: usize, len: usize, dst: &mut [u8]) {
+    fn unshuffle<const T: usize>(&self, planes: &[&[u8]; T], len: usize, dst: &mut [u8]) {
         let (mut s, mut d) = (self.src_at / T, self.dst_at);
         for _ in 0..self.count {
-            let planes: [&[u8]; T] = std::array::from_fn(|j| &src[j * plane + s..][..len]);
+            let planes: [&[u8]; T] = std::array::from_fn(|j| &planes[j][s..][..len]);
             for (i, out) in dst[d..d + len * T].chunks_exact_mut(T).enumerate() {
                 for (o, p) in out.iter_mut().zip(&planes) {
                     *o = p[i];
@@ -393,12 +392,13 @@ impl Runs {
         }
     }
 
-    fn unshuffle_len(&self, ts: usize, src: &[u8], plane: usize, len: usize, dst: &mut [u8]) {
+    fn unshuffle_len(&self, planes: &[&[u8]], len: usize, dst: &mut [u8]) {
+        let ts = planes.len();
         let (mut s, mut d) = (self.src_at / ts, self.dst_at);
         for _ in 0..self.count {
             for (i, out) in dst[d..d + len * ts].chunks_exact_mut(ts).enumerate() {
-                for (j, o) in out.iter_mut().enumerate() {
-                    *o = src[j * plane + s + i];
+                for (o, p) in out.iter_mut().zip(planes) {
+                    *o = p[s + i];
                 }
             }
             s += self.sstep / ts;
@@ -643,7 +643,17 @@ mod tests {
                 }
             }
             let mut got = vec![0u8; want.len()];
-            copy_box_unshuffling(ts, &shuffled, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
+            let planes: Vec<&[u8]> = shuffled.chunks_exact(plane).collect();
+            copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
+            assert_eq!(
+                got, want,
+                "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}"
+            );
+            // Planes that are separate buffers (some read where a chunk stores them).
+            let apart: Vec<Vec<u8>> = planes.iter().map(|p| p.to_vec()).collect();
+            let planes: Vec<&[u8]> = apart.iter().map(Vec::as_slice).collect();
+            let mut got = vec![0u8; want.len()];
+            copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
             assert_eq!(
                 got, want,
                 "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}"

@@ -301,11 +301,23 @@ impl<'a> Layout<'a> {
 
     /// Decodes the codec streams of block `i` (still filtered) into `out`.
     fn decode_payload(&self, i: usize, out: &mut [u8], ws: &mut Workspace) -> Result<()> {
+        self.decode_payload_leaving(i, out, ws, None)
+    }
+
+    /// [`Layout::decode_payload`]; with `stored`, streams the chunk holds as they are are
+    /// not copied to `out` but listed there (see [`decompress_block_planes`]).
+    fn decode_payload_leaving(
+        &self,
+        i: usize,
+        out: &mut [u8],
+        ws: &mut Workspace,
+        stored: Option<&mut Vec<Option<usize>>>,
+    ) -> Result<()> {
         let len = out.len();
         match &self.kind {
             Kind::Regular { bstarts, .. } => {
                 let bstart = read_i32(bstarts, 4 * i) as usize;
-                self.decode_streams(i, bstart, self.h.cbytes, out, ws)
+                self.decode_streams(i, bstart, self.h.cbytes, out, ws, stored)
             }
             Kind::Vl { bstarts, .. } => {
                 let s = bstarts[i];
@@ -326,7 +338,18 @@ impl<'a> Layout<'a> {
     }
 
     /// Decodes the streams of a fixed-size block starting at `bstart` into `out`.
-    fn decode_streams(&self, i: usize, bstart: usize, end: usize, out: &mut [u8], ws: &mut Workspace) -> Result<()> {
+    ///
+    /// With `stored`, a stream the chunk holds as it is (as long as its output) is left
+    /// there: its offset in the chunk is pushed, where other streams push `None`.
+    fn decode_streams(
+        &self,
+        i: usize,
+        bstart: usize,
+        end: usize,
+        out: &mut [u8],
+        ws: &mut Workspace,
+        mut stored: Option<&mut Vec<Option<usize>>>,
+    ) -> Result<()> {
         let bsize = out.len();
         let nstreams = self.nstreams(i);
         if !bsize.is_multiple_of(nstreams) {
@@ -368,11 +391,19 @@ impl<'a> Layout<'a> {
                 }
                 let body = &chunk[pos..pos + csize];
                 if csize == neblock {
+                    if let Some(list) = stored.as_deref_mut() {
+                        list.push(Some(pos));
+                        pos += csize;
+                        continue;
+                    }
                     dst.copy_from_slice(body);
                 } else {
                     ws.codec.decompress(self.h.format(), self.h.udcodec, body, dst)?;
                 }
                 pos += csize;
+            }
+            if let Some(list) = stored.as_deref_mut() {
+                list.push(None);
             }
         }
         Ok(())
@@ -543,6 +574,29 @@ fn blocks_touching(l: &Layout<'_>, start: usize, end: usize) -> (usize, usize) {
 }
 
 pub(crate) fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
+    decompress_block_leaving(chunk, index, out, None)
+}
+
+pub(crate) fn decompress_block_planes(
+    chunk: &[u8],
+    index: usize,
+    out: &mut [u8],
+    stored: &mut Vec<Option<usize>>,
+) -> Result<Option<usize>> {
+    stored.clear();
+    let r = decompress_block_leaving(chunk, index, out, Some(&mut *stored));
+    if !matches!(r, Ok(Some(_))) {
+        stored.clear();
+    }
+    r
+}
+
+fn decompress_block_leaving(
+    chunk: &[u8],
+    index: usize,
+    out: &mut [u8],
+    stored: Option<&mut Vec<Option<usize>>>,
+) -> Result<Option<usize>> {
     let l = Layout::new(chunk)?;
     let nblocks = if l.h.nbytes == 0 { 0 } else { l.h.nblocks() };
     if index >= nblocks {
@@ -559,7 +613,7 @@ pub(crate) fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u
     if matches!(l.kind, Kind::Regular { .. }) && l.constant_block(index, len).is_none() {
         let ts = usize::from(l.h.typesize);
         if let Some(s) = l.h.filters.only_shuffle(ts, len, l.h.version)? {
-            WORKSPACE.with(|ws| l.decode_payload(index, out, &mut ws.borrow_mut()))?;
+            WORKSPACE.with(|ws| l.decode_payload_leaving(index, out, &mut ws.borrow_mut(), stored))?;
             return Ok(Some(s));
         }
     }
@@ -682,6 +736,89 @@ mod tests {
             ));
             assert!(matches!(
                 chunk::decompress_block_shuffled(&c, 0, &mut [0; 100]),
+                Err(crate::Error::InvalidParam { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn planes_left_in_the_chunk_complete_the_shuffled_block() {
+        // Elements whose first byte is noise (a stream stored as it is) and whose other
+        // bytes compress; a block of zeros; a short last block; a block of noise unsplit.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut noise = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        };
+        let mixed: Vec<u8> = (0..10_004usize)
+            .map(|i| match i {
+                2048..4096 => 0,
+                _ if i % 4 == 0 => noise(),
+                _ => noise() & 3,
+            })
+            .collect();
+        // A block of noise, unsplit (one stream stored as it is), then blocks that compress.
+        let random: Vec<u8> = (0..6000).map(|i| if i < 2048 { noise() } else { noise() & 1 }).collect();
+        for (codec, data, split, streams) in [
+            (CodecId::ZSTD, &mixed, SplitMode::Always, 4),
+            (CodecId::LZ4, &mixed, SplitMode::Always, 4),
+            (CodecId::BLOSCLZ, &mixed, SplitMode::Always, 4),
+            (CodecId::ZSTD, &random, SplitMode::Never, 1),
+        ] {
+            let p = CompressParams {
+                codec,
+                typesize: 4,
+                blocksize: 2048,
+                splitmode: split,
+                filters: Pipeline::shuffle(),
+                ..CompressParams::default()
+            };
+            let c = chunk::compress(&p, data).unwrap();
+            let mut seen_stored = false;
+            for b in 0..data.len().div_ceil(2048) {
+                let block = &data[b * 2048..data.len().min((b + 1) * 2048)];
+                let mut whole = vec![0u8; block.len()];
+                let want = chunk::decompress_block_shuffled(&c, b, &mut whole).unwrap();
+                let mut out = vec![0xAAu8; block.len()];
+                let mut stored = vec![Some(7)];
+                let got = chunk::decompress_block_planes(&c, b, &mut out, &mut stored).unwrap();
+                assert_eq!(got, want, "{codec} block {b}");
+                if got.is_none() {
+                    assert!(stored.is_empty());
+                    assert_eq!(out, block, "{codec} block {b}");
+                    continue;
+                }
+                // A short last block is one stream.
+                let nstreams = if block.len() == 2048 { streams } else { 1 };
+                assert_eq!(stored.len(), nstreams, "{codec} block {b}");
+                let n = block.len() / nstreams;
+                let mut planes = Vec::new();
+                for (k, s) in stored.iter().enumerate() {
+                    let part = &out[k * n..(k + 1) * n];
+                    match s {
+                        Some(at) => {
+                            seen_stored = true;
+                            assert!(part.iter().all(|&v| v == 0xAA), "{codec} block {b}: stored stream {k} written");
+                            planes.extend_from_slice(&c[*at..at + n]);
+                        }
+                        None => planes.extend_from_slice(part),
+                    }
+                }
+                assert_eq!(planes, whole, "{codec} block {b}");
+            }
+            assert!(seen_stored, "{codec}: no stream stored as it is");
+            // Bad requests fail as with decompress_block_shuffled, and leave the list empty.
+            let mut stored = vec![None];
+            let nblocks = data.len().div_ceil(2048);
+            assert!(matches!(
+                chunk::decompress_block_planes(&c, nblocks, &mut [0; 2048], &mut stored),
+                Err(crate::Error::RangeOutOfBounds { .. })
+            ));
+            assert!(stored.is_empty());
+            assert!(matches!(
+                chunk::decompress_block_planes(&c, 0, &mut [0; 100], &mut stored),
                 Err(crate::Error::InvalidParam { .. })
             ));
         }

@@ -220,6 +220,27 @@ pub fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> 
     decompressor::decompress_block_shuffled(chunk, index, out)
 }
 
+/// [`decompress_block_shuffled`], except that the codec streams the chunk holds as they are
+/// (incompressible byte planes, stored uncompressed) are not copied: they are read where
+/// they lie in `chunk`.
+///
+/// After a `Some(s)` return, `stored` has one entry per codec stream of the block: stream
+/// `k` holds bytes `k * n .. (k + 1) * n` of the shuffled block (`n = out.len() /
+/// stored.len()`), and is that part of `out` where the entry is `None`, or `chunk[at..at +
+/// n]` where it is `Some(at)` (that part of `out` is then left as it was). After a `None`
+/// return `out` holds the decoded block and `stored` is empty.
+///
+/// # Errors
+/// As [`decompress_block_shuffled`].
+pub fn decompress_block_planes(
+    chunk: &[u8],
+    index: usize,
+    out: &mut [u8],
+    stored: &mut Vec<Option<usize>>,
+) -> Result<Option<usize>> {
+    decompressor::decompress_block_planes(chunk, index, out, stored)
+}
+
 /// Decompresses block `index` into a new vector.
 ///
 /// # Errors
