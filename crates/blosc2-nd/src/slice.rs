@@ -82,18 +82,29 @@ fn reads_planes_in_place(bshape: &[u64], region: &[u64]) -> bool {
 
 /// Runs `f` with the `ts` byte planes of a block decoded but left shuffled in `block`, whose
 /// codec streams the chunk `c` stores as they are were left there (`stored`, as
-/// [`chunk::decompress_block_planes`] lists them).
-fn with_planes<R>(c: &[u8], block: &[u8], ts: usize, stored: &[Option<usize>], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+/// [`chunk::decompress_block_planes`] lists them). Where a plane is not inside one stream
+/// (a chunk whose streams are not its shuffle's byte planes), the stored streams are copied
+/// into `block` first.
+fn with_planes<R>(c: &[u8], block: &mut [u8], ts: usize, stored: &[Option<usize>], f: impl FnOnce(&[&[u8]]) -> R) -> R {
     let plane = block.len() / ts;
+    let n = block.len() / stored.len().max(1);
+    let inside = |j: usize| (j * plane) % n + plane <= n;
+    let stored = if stored.is_empty() || (0..ts).all(inside) {
+        stored
+    } else {
+        for (k, s) in stored.iter().enumerate() {
+            if let Some(o) = *s {
+                block[k * n..(k + 1) * n].copy_from_slice(&c[o..o + n]);
+            }
+        }
+        &[]
+    };
+    let block = &*block;
     let at = |j: usize| -> &[u8] {
         let from = j * plane;
-        if stored.is_empty() {
-            return &block[from..from + plane];
-        }
-        let n = block.len() / stored.len();
-        match stored[from / n] {
-            Some(o) => &c[o + from % n..][..plane],
-            None => &block[from..from + plane],
+        match stored.get(from / n) {
+            Some(Some(o)) => &c[o + from % n..][..plane],
+            _ => &block[from..from + plane],
         }
     };
     const MOST: usize = 16;
@@ -683,7 +694,29 @@ pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -
 
 #[cfg(test)]
 mod tests {
-    use super::reads_planes_in_place;
+    use super::{reads_planes_in_place, with_planes};
+
+    #[test]
+    fn planes_across_stored_streams_are_copied_first() {
+        // A 16-byte block shuffled with 2-byte elements (planes of 8 bytes) in four 4-byte
+        // streams (a chunk whose typesize is 4 and whose shuffle meta says 2): streams 1 and
+        // 3 stored in the chunk at 100 and 110. Planes span two streams each.
+        let mut c = vec![0u8; 120];
+        c[100..104].copy_from_slice(&[4, 5, 6, 7]);
+        c[110..114].copy_from_slice(&[12, 13, 14, 15]);
+        let mut block = [0, 1, 2, 3, 99, 99, 99, 99, 8, 9, 10, 11, 99, 99, 99, 99];
+        let stored = [None, Some(100), None, Some(110)];
+        let got =
+            with_planes(&c, &mut block, 2, &stored, |planes| planes.iter().map(|p| p.to_vec()).collect::<Vec<_>>());
+        assert_eq!(got, [(0..8).collect::<Vec<u8>>(), (8..16).collect()]);
+        // One stream per plane: read in place, the block's bytes for it untouched.
+        let mut block = [0, 1, 2, 3, 99, 99, 99, 99];
+        let got = with_planes(&c, &mut block, 2, &[None, Some(100)], |planes| {
+            planes.iter().map(|p| p.to_vec()).collect::<Vec<_>>()
+        });
+        assert_eq!(got, [vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
+        assert_eq!(block[4..], [99; 4]);
+    }
 
     #[test]
     fn stored_planes_are_read_in_place_for_scans_and_sparse_boxes() {
