@@ -301,23 +301,25 @@ impl<'a> Layout<'a> {
 
     /// Decodes the codec streams of block `i` (still filtered) into `out`.
     fn decode_payload(&self, i: usize, out: &mut [u8], ws: &mut Workspace) -> Result<()> {
-        self.decode_payload_leaving(i, out, ws, None)
+        self.decode_payload_leaving::<false>(i, out, ws, &mut Vec::new())
     }
 
-    /// [`Layout::decode_payload`]; with `stored`, streams the chunk holds as they are are
-    /// not copied to `out` but listed there (see [`decompress_block_planes`]).
-    fn decode_payload_leaving(
+    /// [`Layout::decode_payload`]; with `LEAVE`, streams the chunk holds as they are are
+    /// not copied to `out` but listed in `stored` (see [`decompress_block_planes`]). A
+    /// constant rather than an argument: the decoding of whole chunks keeps a loop without
+    /// that choice in it (an `Option` argument made BloscLZ decompression 15 % slower).
+    fn decode_payload_leaving<const LEAVE: bool>(
         &self,
         i: usize,
         out: &mut [u8],
         ws: &mut Workspace,
-        stored: Option<&mut Vec<Option<usize>>>,
+        stored: &mut Vec<Option<usize>>,
     ) -> Result<()> {
         let len = out.len();
         match &self.kind {
             Kind::Regular { bstarts, .. } => {
                 let bstart = read_i32(bstarts, 4 * i) as usize;
-                self.decode_streams(i, bstart, self.h.cbytes, out, ws, stored)
+                self.decode_streams::<LEAVE>(i, bstart, self.h.cbytes, out, ws, stored)
             }
             Kind::Vl { bstarts, .. } => {
                 let s = bstarts[i];
@@ -339,16 +341,16 @@ impl<'a> Layout<'a> {
 
     /// Decodes the streams of a fixed-size block starting at `bstart` into `out`.
     ///
-    /// With `stored`, a stream the chunk holds as it is (as long as its output) is left
-    /// there: its offset in the chunk is pushed, where other streams push `None`.
-    fn decode_streams(
+    /// With `LEAVE`, a stream the chunk holds as it is (as long as its output) is left
+    /// there: its offset in the chunk is pushed to `stored`, where other streams push `None`.
+    fn decode_streams<const LEAVE: bool>(
         &self,
         i: usize,
         bstart: usize,
         end: usize,
         out: &mut [u8],
         ws: &mut Workspace,
-        mut stored: Option<&mut Vec<Option<usize>>>,
+        stored: &mut Vec<Option<usize>>,
     ) -> Result<()> {
         let bsize = out.len();
         let nstreams = self.nstreams(i);
@@ -391,8 +393,8 @@ impl<'a> Layout<'a> {
                 }
                 let body = &chunk[pos..pos + csize];
                 if csize == neblock {
-                    if let Some(list) = stored.as_deref_mut() {
-                        list.push(Some(pos));
+                    if LEAVE {
+                        stored.push(Some(pos));
                         pos += csize;
                         continue;
                     }
@@ -402,8 +404,8 @@ impl<'a> Layout<'a> {
                 }
                 pos += csize;
             }
-            if let Some(list) = stored.as_deref_mut() {
-                list.push(None);
+            if LEAVE {
+                stored.push(None);
             }
         }
         Ok(())
@@ -574,7 +576,7 @@ fn blocks_touching(l: &Layout<'_>, start: usize, end: usize) -> (usize, usize) {
 }
 
 pub(crate) fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
-    decompress_block_leaving(chunk, index, out, None)
+    decompress_block_leaving::<false>(chunk, index, out, &mut Vec::new())
 }
 
 pub(crate) fn decompress_block_planes(
@@ -584,18 +586,18 @@ pub(crate) fn decompress_block_planes(
     stored: &mut Vec<Option<usize>>,
 ) -> Result<Option<usize>> {
     stored.clear();
-    let r = decompress_block_leaving(chunk, index, out, Some(&mut *stored));
+    let r = decompress_block_leaving::<true>(chunk, index, out, stored);
     if !matches!(r, Ok(Some(_))) {
         stored.clear();
     }
     r
 }
 
-fn decompress_block_leaving(
+fn decompress_block_leaving<const LEAVE: bool>(
     chunk: &[u8],
     index: usize,
     out: &mut [u8],
-    stored: Option<&mut Vec<Option<usize>>>,
+    stored: &mut Vec<Option<usize>>,
 ) -> Result<Option<usize>> {
     let l = Layout::new(chunk)?;
     let nblocks = if l.h.nbytes == 0 { 0 } else { l.h.nblocks() };
@@ -613,7 +615,7 @@ fn decompress_block_leaving(
     if matches!(l.kind, Kind::Regular { .. }) && l.constant_block(index, len).is_none() {
         let ts = usize::from(l.h.typesize);
         if let Some(s) = l.h.filters.only_shuffle(ts, len, l.h.version)? {
-            WORKSPACE.with(|ws| l.decode_payload_leaving(index, out, &mut ws.borrow_mut(), stored))?;
+            WORKSPACE.with(|ws| l.decode_payload_leaving::<LEAVE>(index, out, &mut ws.borrow_mut(), stored))?;
             return Ok(Some(s));
         }
     }
