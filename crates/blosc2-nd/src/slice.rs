@@ -661,9 +661,9 @@ impl NdArray {
         *w.vlmetalayers_mut() = s.vlmetalayers().clone();
         let start = vec![0; shape.len()];
         let ps = pieces(&a.geom, &start, shape);
+        let mut append = |chunks: Vec<Vec<u8>>| chunks.into_iter().try_for_each(|c| w.append_chunk(c).map(drop));
         let mut compressed: Vec<Vec<u8>> = Vec::new();
         for batch in ps.chunks(BATCH) {
-            let mut append = |chunks: Vec<Vec<u8>>| chunks.into_iter().try_for_each(|c| w.append_chunk(c).map(drop));
             let (written, next) = rayon::join(
                 || append(std::mem::take(&mut compressed)),
                 || batch.par_iter().map(|p| a.write_piece(p, &start, shape, data)).collect::<Result<Vec<_>>>(),
@@ -671,13 +671,13 @@ impl NdArray {
             written?;
             compressed = next?;
         }
-        compressed.into_iter().try_for_each(|c| w.append_chunk(c).map(drop))?;
+        append(compressed)?;
         w.finish()?;
         Self::open(path)
     }
 }
 
-/// Picks every `step[d]`-th element of a row-major box of `shape`./// Picks every `step[d]`-th element of a row-major box of `shape`.
+/// Picks every `step[d]`-th element of a row-major box of `shape`.
 pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -> Vec<u8> {
     let out_shape: Vec<u64> = shape.iter().zip(step).map(|(&s, &k)| s.div_ceil(k)).collect();
     let total = product(&out_shape).unwrap_or(0);
