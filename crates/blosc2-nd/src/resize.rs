@@ -8,7 +8,7 @@ use blosc2_core::chunk::SpecialKind;
 use crate::array::NdArray;
 use crate::error::{Error, Result, ShapeErrorKind as K};
 use crate::metalayer::NAME;
-use crate::shape::{ravel, unravel, Geometry};
+use crate::shape::{ravel, Geometry};
 
 impl NdArray {
     /// Changes the shape, growing or shrinking any dimension. New regions read as zeros
@@ -29,14 +29,8 @@ impl NdArray {
         // Chunk k of the new grid is the old chunk at the same grid coordinates when the
         // old grid had one there, else a special zero chunk; old chunks outside the new
         // grid are dropped. One change of the super-chunk (one commit on disk).
-        let old_n = self.geom.nchunks();
-        let plan: Vec<Option<u64>> = (0..new.nchunks())
-            .map(|k| {
-                let c = unravel(k, &new_grid);
-                let inside = old_n > 0 && (0..n).all(|d| c[d] < old_grid[d]);
-                inside.then(|| ravel(&c, &old_grid))
-            })
-            .collect();
+        let plan =
+            if self.geom.nchunks() > 0 { chunk_plan(&old_grid, &new_grid) } else { vec![None; new.nchunks() as usize] };
         let zero = self.schunk.special_chunk(SpecialKind::Zeros, self.geom.chunk_nbytes(), &[])?;
         // The new shape goes into the metalayer first, so that the chunks and the shape are
         // committed together (on disk, one commit: never the new chunks with the old shape).
@@ -51,5 +45,56 @@ impl NdArray {
         self.meta = meta;
         self.geom = new;
         Ok(())
+    }
+}
+
+/// For each chunk of `new_grid` in C order, the index of the chunk of `old_grid` at the same
+/// grid coordinates, or `None` where the old grid has none. The coordinates are stepped like
+/// an odometer rather than recomputed for every chunk.
+fn chunk_plan(old_grid: &[u64], new_grid: &[u64]) -> Vec<Option<u64>> {
+    let total: u64 = new_grid.iter().product();
+    let mut plan = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut c = vec![0u64; new_grid.len()];
+    for _ in 0..total {
+        let inside = c.iter().zip(old_grid).all(|(&x, &g)| x < g);
+        plan.push(inside.then(|| ravel(&c, old_grid)));
+        for d in (0..c.len()).rev() {
+            c[d] += 1;
+            if c[d] < new_grid[d] {
+                break;
+            }
+            c[d] = 0;
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_plan;
+    use crate::shape::{ravel, unravel};
+
+    /// The stepped plan against the definition: each new chunk's coordinates, looked up in
+    /// the old grid.
+    #[test]
+    fn chunk_plan_maps_grid_coordinates() {
+        let grids: [(&[u64], &[u64]); 7] = [
+            (&[7, 7, 7], &[8, 7, 7]),
+            (&[8, 7, 7], &[7, 7, 7]),
+            (&[3, 4, 5], &[5, 2, 6]),
+            (&[1], &[4]),
+            (&[4, 1], &[2, 3]),
+            (&[2, 3, 1, 2], &[3, 3, 2, 1]),
+            (&[5, 5], &[0, 5]),
+        ];
+        for (old, new) in grids {
+            let want: Vec<Option<u64>> = (0..new.iter().product::<u64>())
+                .map(|k| {
+                    let c = unravel(k, new);
+                    c.iter().zip(old).all(|(&x, &g)| x < g).then(|| ravel(&c, old))
+                })
+                .collect();
+            assert_eq!(chunk_plan(old, new), want, "{old:?} -> {new:?}");
+        }
     }
 }

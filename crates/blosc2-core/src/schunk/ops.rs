@@ -337,10 +337,17 @@ impl SChunk {
         });
         match &mut self.store {
             Store::Memory(v) => {
+                // The chunks that keep their place (a plan starting 0, 1, 2, ...) stay where
+                // they are; only the rest is rebuilt. Growing or shrinking the outermost
+                // dimension of an array touches just the tail this way.
+                let keep = plan.iter().zip(0u64..).take_while(|(e, k)| **e == Some(*k)).count();
                 let shared = ChunkBuf::owned(fill);
-                let new: Vec<ChunkBuf> =
-                    plan.iter().map(|e| e.map_or_else(|| shared.clone(), |i| v[i as usize].clone())).collect();
-                *v = new;
+                // Each chunk appears once in the plan (checked above), so the chunks placed
+                // after `keep` all come from the tail.
+                let tail = v.split_off(keep);
+                v.extend(
+                    plan[keep..].iter().map(|e| e.map_or_else(|| shared.clone(), |i| tail[i as usize - keep].clone())),
+                );
             }
             Store::Disk(d) => {
                 let special = fill_h.special().and_then(special_offset).ok_or(Error::IncompatibleChunk {
@@ -990,14 +997,21 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let chunk_items = |k: i32| items(k * 100..k * 100 + 100);
-        let plan = [Some(5), None, Some(0), None, None, Some(2)];
-        for store in ["memory", "file", "sparse"] {
+        // A shuffle with fills; a kept prefix then moves from the tail; a shrink; a grow.
+        let plans: [&[Option<u64>]; 4] = [
+            &[Some(5), None, Some(0), None, None, Some(2)],
+            &[Some(0), Some(1), None, Some(5), Some(2)],
+            &[Some(0), Some(1), Some(2)],
+            &[Some(0), Some(1), Some(2), Some(3), Some(4), Some(5), None, None],
+        ];
+        for (p, store) in plans.iter().flat_map(|&plan| ["memory", "file", "sparse"].map(|st| (plan, st))) {
+            let plan = p;
             let mut s = SChunk::new(params());
             for k in 0..6 {
                 s.append_buffer(&chunk_items(k)).unwrap();
             }
             s.enable_checksums().unwrap();
-            let path = dir.join(format!("{store}.b2frame"));
+            let path = dir.join(format!("{store}-{}.b2frame", plan.len()));
             let mut s = match store {
                 "memory" => s,
                 "file" => s.into_file(&path).unwrap(),
@@ -1010,9 +1024,9 @@ mod tests {
             let short = s.special_chunk(SpecialKind::Zeros, 200, &[]).unwrap();
             assert!(matches!(s.rearrange(&[None], short), Err(Error::IncompatibleChunk { .. })));
             assert_eq!(s.nchunks(), 6);
-            s.rearrange(&plan, zero.clone()).unwrap();
+            s.rearrange(plan, zero.clone()).unwrap();
             let mut model = SChunk::new(params());
-            for e in plan {
+            for &e in plan {
                 match e {
                     Some(k) => model.append_buffer(&chunk_items(k as i32)).unwrap(),
                     None => model.append_chunk(zero.clone()).unwrap(),
@@ -1026,7 +1040,7 @@ mod tests {
             if store != "memory" {
                 drop(s);
                 let again = SChunk::open(&path).unwrap();
-                assert_eq!(again.nchunks(), 6);
+                assert_eq!(again.nchunks(), plan.len() as u64);
                 for i in 0..model.nchunks() {
                     assert_eq!(again.decompress_chunk(i).unwrap(), model.decompress_chunk(i).unwrap(), "{store} {i}");
                 }
