@@ -29,8 +29,8 @@ impl NdArray {
         // Chunk k of the new grid is the old chunk at the same grid coordinates when the
         // old grid had one there, else a special zero chunk; old chunks outside the new
         // grid are dropped. One change of the super-chunk (one commit on disk).
-        let plan =
-            if self.geom.nchunks() > 0 { chunk_plan(&old_grid, &new_grid) } else { vec![None; new.nchunks() as usize] };
+        // (An empty array's grid has a zero extent: no old chunk is inside it.)
+        let plan = chunk_plan(&old_grid, &new_grid);
         let zero = self.schunk.special_chunk(SpecialKind::Zeros, self.geom.chunk_nbytes(), &[])?;
         // The new shape goes into the metalayer first, so that the chunks and the shape are
         // committed together (on disk, one commit: never the new chunks with the old shape).

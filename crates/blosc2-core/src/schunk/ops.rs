@@ -1004,8 +1004,7 @@ mod tests {
             &[Some(0), Some(1), Some(2)],
             &[Some(0), Some(1), Some(2), Some(3), Some(4), Some(5), None, None],
         ];
-        for (p, store) in plans.iter().flat_map(|&plan| ["memory", "file", "sparse"].map(|st| (plan, st))) {
-            let plan = p;
+        for (plan, store) in plans.iter().flat_map(|&plan| ["memory", "file", "sparse"].map(|st| (plan, st))) {
             let mut s = SChunk::new(params());
             for k in 0..6 {
                 s.append_buffer(&chunk_items(k)).unwrap();
