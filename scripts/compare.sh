@@ -9,9 +9,9 @@ scripts/setup-python.sh
 # libzstd builds with clang where it is installed (scripts/cc); docs/benchmarks.md's figures
 # are of such a build.
 have_clang=
-for c in clang clang-19 clang-18 clang-17 clang-16; do command -v "$c" >/dev/null 2>&1 && have_clang=$c; done
+for c in clang-19 clang-18 clang-17 clang-16 clang; do command -v "$c" >/dev/null 2>&1 && have_clang=$c; done
 if [ -z "${CC:-}" ] && [ -z "$have_clang" ]; then
-    echo "note: no clang here, libzstd builds with cc (its compression 4-15 % slower than in docs/benchmarks.md; apt-get install clang)" >&2
+    echo "note: no clang here, libzstd builds with cc (its compression 4-15 % slower than in docs/benchmarks.md; apt-get install clang-19)" >&2
 fi
 # BLOSC2_FEATURES=zlib-ng measures the build with that cargo feature (needs cmake).
 cargo build --release -p blosc2-cli ${BLOSC2_FEATURES:+--features "$BLOSC2_FEATURES"}
