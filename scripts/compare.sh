@@ -6,11 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-python.sh
-# libzstd builds with clang where it is installed (scripts/cc); docs/benchmarks.md's figures
-# are of such a build.
-have_clang=
-for c in clang-19 clang-18 clang-17 clang-16 clang; do command -v "$c" >/dev/null 2>&1 && have_clang=$c; done
-if [ -z "${CC:-}" ] && [ -z "$have_clang" ]; then
+# libzstd builds with clang where it is installed (scripts/cc, asked here which compiler it
+# picks for libzstd); docs/benchmarks.md's figures are of such a build.
+if [ -z "${CC:-}" ] && ! CARGO_PKG_NAME=zstd-sys scripts/cc --version 2>/dev/null | grep -q clang; then
     echo "note: no clang here, libzstd builds with cc (its compression 4-15 % slower than in docs/benchmarks.md; apt-get install clang-19)" >&2
 fi
 # BLOSC2_FEATURES=zlib-ng measures the build with that cargo feature (needs cmake).
