@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup-python.sh
 # libzstd builds with clang where it is installed (scripts/cc, asked here which compiler it
 # picks for libzstd); docs/benchmarks.md's figures are of such a build.
-if [ -z "${CC:-}" ] && ! CARGO_PKG_NAME=zstd-sys scripts/cc --version 2>/dev/null | grep -q clang; then
+if [ -z "${CC:-}" ] && ! CARGO_PKG_NAME=zstd-sys scripts/cc --version 2>/dev/null | grep clang >/dev/null; then
     echo "note: no clang here, libzstd builds with cc (its compression 4-15 % slower than in docs/benchmarks.md; apt-get install clang-19)" >&2
 fi
 # BLOSC2_FEATURES=zlib-ng measures the build with that cargo feature (needs cmake).
