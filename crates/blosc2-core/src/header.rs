@@ -227,9 +227,9 @@ impl ChunkHeader {
                 return bad("blosc2_flags2", h.flags2.into(), "VL-block chunks cannot be special or memcpyed");
             }
         } else {
-            if version > 2 {
-                return bad("flags", flags_byte.into(), "Blosc1 header with a Blosc2 version");
-            }
+            // Any version may carry the plain 16-byte header: C-Blosc2 2.x wrote version 4
+            // (and later 5) through its Blosc1 API, and C-Blosc2 decodes those, reading the
+            // filters from the flags whatever the version (`read_chunk_header`).
             if cbytes < BLOSC1_HEADER_LEN {
                 return bad("cbytes", cbytes, "smaller than the 16-byte header");
             }
