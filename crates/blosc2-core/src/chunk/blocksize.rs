@@ -43,13 +43,18 @@ pub fn split_block(params: &CompressParams, blocksize: usize) -> bool {
 pub fn compute_blocksize(params: &CompressParams, nbytes: usize) -> usize {
     let ts = header_typesize(params.typesize);
     let clevel = params.clevel;
+    if params.blocksize != 0 {
+        // C-Blosc2 3.3.5 takes the caller's block size as it is, only capped at the input
+        // size, without the element rounding of the automatic size (measured through
+        // python-blosc2 4.14.1). A block of partial elements is never split by us (the
+        // compressor's `dont_split`), where C-Blosc2 splits it and cannot decode the result.
+        return params.blocksize.min(nbytes).max(1);
+    }
     if nbytes < ts {
         return 1;
     }
     let mut bs;
-    if params.blocksize != 0 {
-        bs = params.blocksize;
-    } else {
+    {
         let split = split_block(params, nbytes);
         bs = nbytes;
         if nbytes >= L1 {

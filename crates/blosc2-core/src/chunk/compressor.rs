@@ -187,7 +187,7 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
         nbytes,
         blocksize_field: blocksize,
         cbytes: 0,
-        filters: params.filters,
+        filters: params.filters.as_written(ts),
         udcodec: params.codec.0,
         compcode_meta: params.codec_meta,
         flags2: 0,

@@ -269,6 +269,21 @@ impl Pipeline {
         self.filters.iter().all(|&f| f == 0)
     }
 
+    /// The pipeline as written into a chunk or frame header for elements of `typesize` bytes
+    /// (the header typesize): BYTEDELTA's meta 0, which means "the typesize", is written out
+    /// as the typesize. C-Blosc2's BYTEDELTA reads meta 0 as the super-chunk's typesize and
+    /// fails on a chunk decoded on its own (`blosc2_decompress`), and python-blosc2 writes the
+    /// typesize itself (`CParams`, `compress2`); so do we. Other slots are kept as they are.
+    pub fn as_written(&self, typesize: usize) -> Pipeline {
+        let mut p = *self;
+        for (id, meta) in p.filters.iter().zip(p.meta.iter_mut()) {
+            if *meta == 0 && FilterId(*id) == FilterId::BYTEDELTA {
+                *meta = u8::try_from(typesize).unwrap_or(0);
+            }
+        }
+        p
+    }
+
     /// Checks, before compressing, that every non-zero id is one we implement and that its
     /// parameters fit `typesize` (the header typesize, 1..=255).
     ///
@@ -277,9 +292,10 @@ impl Pipeline {
     /// * [`Error::InvalidParam`] if `typesize` is 0 or above 255;
     /// * [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
     /// * [`Error::InvalidFilterParams`] for TRUNC_PREC / INT_TRUNC with a wrong typesize or
-    ///   meta byte, for the legacy BYTEDELTA_BUGGY (34, decode only: write 35), and for DELTA
+    ///   meta byte, for the legacy BYTEDELTA_BUGGY (34, decode only: write 35), for DELTA
     ///   placed after a lossy filter (the decoder's reference would differ from the encoder's,
-    ///   `filters.md` 4).
+    ///   `filters.md` 4), and for DELTA after any other filter (C-Blosc2 decodes such chunks
+    ///   wrongly with more than one thread, its default).
     pub fn validate_for_compression(&self, typesize: usize) -> Result<()> {
         if typesize == 0 || typesize > 255 {
             return Err(Error::InvalidParam {
@@ -289,6 +305,7 @@ impl Pipeline {
             });
         }
         let mut lossy_before = false;
+        let mut filter_before = false;
         for (&id, &meta) in self.filters.iter().zip(&self.meta) {
             let invalid = |reason| Error::InvalidFilterParams { filter: id, typesize, meta, reason };
             match FilterId(id) {
@@ -297,6 +314,14 @@ impl Pipeline {
                 FilterId::DELTA => {
                     if lossy_before {
                         return Err(invalid("DELTA after a lossy filter cannot be decoded"));
+                    }
+                    // C-Blosc2's multi-threaded decoder (python-blosc2's default) reads the
+                    // first block's final bytes as DELTA's reference while other threads
+                    // undo DELTA; that holds only when DELTA is the last step undone.
+                    if filter_before {
+                        return Err(invalid(
+                            "DELTA must come before every other filter (C-Blosc2 decodes it wrongly with threads otherwise)",
+                        ));
                     }
                 }
                 FilterId::TRUNC_PREC => {
@@ -311,6 +336,7 @@ impl Pipeline {
                 _ => return Err(Error::UnsupportedFilter(id)),
             }
             lossy_before |= FilterId(id).is_lossy();
+            filter_before |= id != FilterId::NOFILTER.0;
         }
         Ok(())
     }

@@ -91,7 +91,10 @@ fn validate() {
     assert!(ok([0, 0, 0, 0, 36, 0], [0, 0, 0, 0, 1, 0], 3).is_err());
     assert!(ok([0, 0, 0, 0, 0, 34], [0; 6], 4).is_err());
     assert!(ok([0, 0, 0, 4, 3, 0], [0, 0, 0, 10, 0, 0], 4).is_err()); // DELTA after lossy
-    assert!(ok([0, 0, 0, 1, 3, 0], [0; 6], 4).is_ok()); // after lossless is fine
+                                                                      // DELTA after any filter, or twice, is decoded wrongly by C-Blosc2 with threads.
+    assert!(ok([0, 0, 0, 1, 3, 0], [0; 6], 4).is_err());
+    assert!(ok([0, 0, 0, 3, 3, 0], [0; 6], 4).is_err());
+    assert!(ok([0, 3, 0, 1, 0, 0], [0; 6], 4).is_ok());
     assert!(ok([0, 0, 0, 0, 0, 1], [0; 6], 0).is_err());
     assert!(ok([0, 0, 0, 0, 0, 1], [0; 6], 256).is_err());
 }

@@ -236,10 +236,11 @@ impl FrameHeader {
         h.push(if self.has_vlmetalayers { 0xc3 } else { 0xc2 });
         h.push(0xd8);
         h.push(6);
-        h.extend_from_slice(&self.filters.filters);
+        let filters = self.filters.as_written(crate::chunk::blocksize::header_typesize(self.typesize));
+        h.extend_from_slice(&filters.filters);
         h.push(self.codec.0);
         h.push(self.codec_meta);
-        h.extend_from_slice(&self.filters.meta);
+        h.extend_from_slice(&filters.meta);
         h.push(u8::from(self.use_dict));
         h.push(0);
         debug_assert_eq!(h.len(), FIXED_HEADER_LEN);
