@@ -343,7 +343,7 @@ impl ArrayReader {
     /// # Errors
     /// Index out of range or unreadable chunk header.
     pub fn chunk_kind(&self, i: u64) -> Result<(ChunkKind, usize)> {
-        let o = self.frame.offsets().get(i).with_context(|| format!("{}: no chunk {i}", self.path.display()))?;
+        let o = self.frame.offsets().get(i)?.with_context(|| format!("{}: no chunk {i}", self.path.display()))?;
         if o == SPECIAL_ZEROS || (o < 0 && (o as u64 >> 56) & 0x7f == 1) {
             return Ok((ChunkKind::Zero, 0));
         }

@@ -73,7 +73,7 @@ fn check_frame(name: &str, e: &Value, f: &Frame) {
     }
     if let Some(offs) = e.get("offsets").and_then(Value::as_array) {
         let want: Vec<i64> = offs.iter().map(manifest_offset).collect();
-        assert_eq!(f.offsets().to_vec(), want, "{name}");
+        assert_eq!(f.offsets().to_vec().unwrap(), want, "{name}");
     }
     // Metalayers: plain frames list raw bytes; b2nd arrays have "b2nd" plus user layers.
     let mut metas: Vec<(String, String)> = Vec::new();

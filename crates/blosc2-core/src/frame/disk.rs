@@ -225,7 +225,7 @@ impl DiskFrame {
         if frame.sparse_dir().is_some() != file.is_none() {
             return Err(Error::NotAFrame { reason: format!("{} changed kind while being opened", path.display()) });
         }
-        let offsets = frame.offsets().to_vec();
+        let offsets = frame.offsets().to_vec()?;
         let mut live = 0;
         for (i, &o) in offsets.iter().enumerate() {
             if o >= 0 {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::header::{parse_metalayers, FrameHeader, FrameType, FIXED_HEADER_LEN};
-use super::offsets::{decode_offsets, special_kind, ChunkCount, Offsets};
+use super::offsets::{decode_offsets_lazily, special_kind, ChunkCount, OffsetRules, Offsets};
 use super::source::{FileSource, Source};
 use super::trailer::{parse_trailer, parse_trailer_len, MIN_TRAILER_LEN, TRAILER_TAIL_LEN};
 use crate::chunk::{self, special, CompressParams, SpecialKind, SplitMode};
@@ -69,6 +69,9 @@ pub struct ChunkInfo {
     pub value: Option<Vec<u8>>,
     /// Where the chunk lives.
     pub location: ChunkLocation,
+    /// The chunk's own header (codec, filters with their metas, split flag, block size);
+    /// `None` for chunks stored as special offsets, which have none.
+    pub header: Option<ChunkHeader>,
 }
 
 impl ChunkInfo {
@@ -92,7 +95,7 @@ impl ChunkInfo {
             }
             _ => None,
         };
-        Ok(ChunkInfo { index, nbytes: h.nbytes, cbytes: h.cbytes, special, value, location })
+        Ok(ChunkInfo { index, nbytes: h.nbytes, cbytes: h.cbytes, special, value, location, header: Some(h) })
     }
 }
 
@@ -307,12 +310,14 @@ impl Frame {
                     format!("offsets chunk of {ocbytes} bytes runs into the trailer at {trailer_start}"),
                 ));
             }
-            let ochunk = source.read_at(start + pos, ocbytes as usize, FramePart::Offsets, start)?;
-            decode_offsets(&ochunk, expected, pos)?
+            let ochunk = source.read_at(start + pos, ocbytes as usize, FramePart::Offsets, start)?.into_owned();
+            let rules = OffsetRules {
+                specials: header.chunksize > 0,
+                chunks_len: sparse_dir.is_none().then_some(header.cbytes),
+            };
+            decode_offsets_lazily(ochunk, expected, pos, rules)?
         };
-        let frame = Frame { source, start, sparse_dir, header, metalayers, vlmetalayers, trailer_len, offsets };
-        frame.check_offsets()?;
-        Ok(frame)
+        Ok(Frame { source, start, sparse_dir, header, metalayers, vlmetalayers, trailer_len, offsets })
     }
 
     /// A reader of a frame just written by this process to `path` (file or sparse
@@ -338,37 +343,6 @@ impl Frame {
             trailer_len,
             offsets: Offsets::List(offsets),
         })
-    }
-
-    fn check_offsets(&self) -> Result<()> {
-        let check = |i: u64, o: i64| -> Result<()> {
-            if o < 0 {
-                special_kind(o, i)?;
-                if self.header.chunksize <= 0 {
-                    return Err(frame_err(
-                        FramePart::Offsets,
-                        0,
-                        format!("chunk {i}: special offset in a frame without a fixed chunksize"),
-                    ));
-                }
-            } else if self.sparse_dir.is_none() && o as u64 + EXTENDED_HEADER_LEN as u64 > self.header.cbytes {
-                return Err(frame_err(
-                    FramePart::Offsets,
-                    0,
-                    format!("chunk {i}: offset {o} outside the chunks section ({} bytes)", self.header.cbytes),
-                ));
-            }
-            Ok(())
-        };
-        match &self.offsets {
-            Offsets::List(v) => v.iter().enumerate().try_for_each(|(i, &o)| check(i as u64, o)),
-            Offsets::Repeated { value, n } => {
-                if *n > 0 {
-                    check(0, *value)?;
-                }
-                Ok(())
-            }
-        }
     }
 
     /// The decoded fixed header.
@@ -450,7 +424,7 @@ impl Frame {
     }
 
     fn offset(&self, i: u64) -> Result<i64> {
-        self.offsets.get(i).ok_or(Error::ChunkOutOfRange { index: i, nchunks: self.nchunks() })
+        self.offsets.get(i)?.ok_or(Error::ChunkOutOfRange { index: i, nchunks: self.nchunks() })
     }
 
     /// Uncompressed size of the chunk a special offset stands for (spec 4.1).
@@ -549,6 +523,7 @@ impl Frame {
                 special: Some(kind),
                 value: None,
                 location: ChunkLocation::SpecialOffset,
+                header: None,
             });
         }
         if self.sparse_dir.is_some() {

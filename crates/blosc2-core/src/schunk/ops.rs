@@ -700,7 +700,7 @@ mod tests {
         assert_eq!(c0.as_ptr() as usize + c0.len(), c2.as_ptr() as usize);
         // The zero chunk is a special offset: the chunks section holds two chunks.
         let f = crate::frame::Frame::from_bytes(frame).unwrap();
-        assert_eq!(f.offsets().get(1), Some(crate::frame::offsets::SPECIAL_ZEROS));
+        assert_eq!(f.offsets().get(1).unwrap(), Some(crate::frame::offsets::SPECIAL_ZEROS));
     }
 
     fn disk_round(sparse: bool) {
