@@ -9,8 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
-use blosc2_core::chunk::SpecialKind;
-use blosc2_core::filter::FilterId;
+use blosc2_core::chunk::{ChunkHeader, SpecialKind};
+use blosc2_core::codec::CodecId;
+use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::frame::{ChunkLocation, Frame, FrameType};
 use clap::Args;
 use serde::Serialize;
@@ -160,9 +161,94 @@ pub struct ChunkReport {
     pub value: Option<String>,
     /// Where the chunk is: `offset N`, `file N` or `special offset`.
     pub location: String,
+    /// What the chunk's own header records (absent for special offsets and unreadable
+    /// chunks).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub coding: Option<ChunkCoding>,
     /// Why the chunk header could not be read, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// How one chunk is coded, from its header: what it was written with, which may differ
+/// from the frame's defaults.
+#[derive(Serialize, Debug)]
+pub struct ChunkCoding {
+    /// Chunk format version (header byte 0).
+    pub version: u8,
+    /// Codec name (or `codec-N`).
+    pub codec: String,
+    /// Codec id.
+    pub codec_id: u8,
+    /// Codec meta byte.
+    pub codec_meta: u8,
+    /// Filter pipeline, the non-empty slots in order.
+    pub filters: Vec<FilterReport>,
+    /// Whether blocks are split into one stream per byte of the element.
+    pub split: bool,
+    /// Block size in bytes.
+    pub blocksize: usize,
+    /// Header typesize byte.
+    pub typesize: u8,
+    /// Whether the data is stored uncompressed.
+    pub memcpyed: bool,
+    /// Whether the chunk carries a dictionary.
+    pub dict: bool,
+}
+
+impl ChunkCoding {
+    fn of(h: &ChunkHeader) -> ChunkCoding {
+        let codec = h.codec();
+        ChunkCoding {
+            version: h.version,
+            codec: codec_name(codec),
+            codec_id: codec.0,
+            codec_meta: h.compcode_meta,
+            filters: filter_reports(&h.filters),
+            split: !h.dont_split() && !h.is_memcpyed() && h.special().is_none(),
+            blocksize: h.blocksize(),
+            typesize: h.typesize,
+            memcpyed: h.is_memcpyed(),
+            dict: h.has_dict(),
+        }
+    }
+
+    /// `zstd:0 [shuffle:0 bytedelta:8] split bs=65536` for the text table.
+    fn summary(&self) -> String {
+        let filters: Vec<String> = self.filters.iter().map(|f| format!("{}:{}", f.name, f.meta)).collect();
+        let mut s = format!("{}:{} [{}]", self.codec, self.codec_meta, filters.join(" "));
+        s.push_str(if self.memcpyed {
+            " memcpyed"
+        } else if self.split {
+            " split"
+        } else {
+            " unsplit"
+        });
+        s.push_str(&format!(" bs={}", self.blocksize));
+        if self.dict {
+            s.push_str(" dict");
+        }
+        s
+    }
+}
+
+fn codec_name(c: CodecId) -> String {
+    c.name().map(str::to_string).unwrap_or_else(|| format!("codec-{}", c.0))
+}
+
+fn filter_reports(p: &Pipeline) -> Vec<FilterReport> {
+    (0..6)
+        .filter(|&k| p.filters[k] != 0)
+        .map(|k| {
+            let id = p.filters[k];
+            FilterReport {
+                slot: k,
+                id,
+                name: FilterId(id).name().map(str::to_string).unwrap_or_else(|| format!("filter-{id}")),
+                meta: p.meta[k],
+            }
+        })
+        .collect()
 }
 
 fn hex(b: &[u8]) -> String {
@@ -244,18 +330,7 @@ pub fn array_section(path: &Path, frame: &Frame) -> Option<Value> {
 /// Builds the report of the frame at `path`.
 pub fn report(path: &Path, frame: &Frame) -> Report {
     let h = frame.header();
-    let filters = (0..6)
-        .filter(|&k| h.filters.filters[k] != 0)
-        .map(|k| {
-            let id = h.filters.filters[k];
-            FilterReport {
-                slot: k,
-                id,
-                name: FilterId(id).name().map(str::to_string).unwrap_or_else(|| format!("filter-{id}")),
-                meta: h.filters.meta[k],
-            }
-        })
-        .collect();
+    let filters = filter_reports(&h.filters);
     let header = HeaderReport {
         version: h.version(),
         header_len: h.header_len,
@@ -265,7 +340,7 @@ pub fn report(path: &Path, frame: &Frame) -> Report {
             FrameType::Contiguous => "contiguous",
             FrameType::Sparse => "sparse",
         },
-        codec: h.codec.name().map(str::to_string).unwrap_or_else(|| format!("codec-{}", h.codec.0)),
+        codec: codec_name(h.codec),
         codec_id: h.codec.0,
         codec_meta: h.codec_meta,
         clevel: h.clevel,
@@ -325,6 +400,7 @@ pub fn report(path: &Path, frame: &Frame) -> Report {
                     ChunkLocation::SpecialOffset => "special offset".to_string(),
                     ChunkLocation::Memory => "memory".to_string(),
                 },
+                coding: c.header.as_ref().map(ChunkCoding::of),
                 error: None,
             },
             Err(e) => ChunkReport {
@@ -335,6 +411,7 @@ pub fn report(path: &Path, frame: &Frame) -> Report {
                 special: "none",
                 value: None,
                 location: String::new(),
+                coding: None,
                 error: Some(e.to_string()),
             },
         })
@@ -406,7 +483,11 @@ fn print_text(r: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> 
     }
     writeln!(out, "chunks: {}", r.nchunks)?;
     if !r.chunks.is_empty() {
-        writeln!(out, "  {:>8} {:>12} {:>12} {:>9}  {:<8} location", "index", "nbytes", "cbytes", "ratio", "special")?;
+        writeln!(
+            out,
+            "  {:>8} {:>12} {:>12} {:>9}  {:<8} {:<24} coding",
+            "index", "nbytes", "cbytes", "ratio", "special", "location"
+        )?;
     }
     for c in &r.chunks {
         if let Some(e) = &c.error {
@@ -417,9 +498,10 @@ fn print_text(r: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> 
             Some(v) => format!("{}={v}", c.special),
             None => c.special.to_string(),
         };
+        let coding = c.coding.as_ref().map(ChunkCoding::summary).unwrap_or_default();
         writeln!(
             out,
-            "  {:>8} {:>12} {:>12} {:>9.3}  {:<8} {}",
+            "  {:>8} {:>12} {:>12} {:>9.3}  {:<8} {:<24} {coding}",
             c.index, c.nbytes, c.cbytes, c.ratio, special, c.location
         )?;
     }
