@@ -290,7 +290,11 @@ fn c_items(checked_files: &mut BTreeSet<PathBuf>) -> Vec<Item> {
         .iter()
         .map(|&(file, orig)| {
             let path = compat_dir().join(file);
-            assert!(path.is_file(), "{}: C-Blosc2's compat corpus file is missing", path.display());
+            assert!(
+                path.is_file(),
+                "{}: missing; it is a file of C-Blosc2's compat/ folder (testdata/compat/README.md)",
+                path.display()
+            );
             checked_files.insert(path.clone());
             let kind = if file.ends_with(".b2frame") { Kind::Frame } else { Kind::Chunk };
             let original = match orig {
