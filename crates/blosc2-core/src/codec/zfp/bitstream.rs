@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn bits_read_back_in_the_order_written() {
-        let mut buf = vec![0u8; 64];
+        let mut buf = vec![0u8; 512];
         let fields: Vec<(u64, u32)> =
             (0..40u64).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), (i * 7 % 65) as u32)).collect();
         let mut w = Writer::new(&mut buf);
