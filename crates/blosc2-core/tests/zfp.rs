@@ -259,7 +259,8 @@ fn damaged_streams_give_errors_not_panics() {
         }
         // Garbage: all ones (every cell non-zero, the longest reads), a pseudo-random stream.
         run(&vec![0xFF; s.len()], &mut out);
-        let garbage: Vec<u8> = (0..s.len() as u64).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8).collect();
+        let garbage: Vec<u8> =
+            (0..s.len() as u64).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8).collect();
         run(&garbage, &mut out);
         // Another mode's or meta's reading of the stream.
         for mode in [ZfpMode::Accuracy, ZfpMode::Precision, ZfpMode::Rate] {

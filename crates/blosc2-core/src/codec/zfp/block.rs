@@ -220,7 +220,7 @@ macro_rules! scalar_codec {
             #[inline]
             fn to_int(x: $S) -> $I {
                 const LIMIT: $S = -(<$I>::MIN as $S);
-                if x >= -LIMIT && x < LIMIT {
+                if (-LIMIT..LIMIT).contains(&x) {
                     x as $I
                 } else {
                     <$I>::MIN
@@ -633,5 +633,24 @@ mod tests {
             assert!(seen.iter().all(|&c| c == 1), "{dims}-D {n:?}");
         }
         let _ = (float::SIZE, double::SIZE);
+    }
+
+    #[test]
+    fn coefficient_orders_sort_by_degree_then_squares() {
+        for dims in 1..=4 {
+            let perm = super::perm(dims);
+            assert_eq!(perm.len(), 1 << (2 * dims));
+            let mut seen = vec![false; perm.len()];
+            let key = |i: usize| {
+                let digits: Vec<usize> = (0..dims).map(|k| (i >> (2 * k)) & 3).collect();
+                (digits.iter().sum::<usize>(), digits.iter().map(|d| d * d).sum::<usize>())
+            };
+            for w in perm.windows(2) {
+                assert!(key(w[0] as usize) <= key(w[1] as usize), "{dims}-D: {} before {}", w[0], w[1]);
+            }
+            for &i in perm {
+                assert!(!std::mem::replace(&mut seen[i as usize], true), "{dims}-D: {i} twice");
+            }
+        }
     }
 }
