@@ -271,24 +271,24 @@ macro_rules! scalar_codec {
 
             /// Applies `lift` to every line along axis `d` of a cell.
             #[inline]
-            fn lift_axis(p: &mut [$I], dims: usize, d: usize, lift: fn(&mut [$I], usize, usize)) {
+            fn lift_axis<const D: usize>(p: &mut [$I], d: usize, lift: fn(&mut [$I], usize, usize)) {
                 let s = 1 << (2 * d);
-                for base in 0..1usize << (2 * dims) {
-                    if (base >> (2 * d)) & 3 == 0 {
-                        lift(p, base, s);
+                for hi in 0..1usize << (2 * (D - 1 - d)) {
+                    for lo in 0..s {
+                        lift(p, hi * 4 * s + lo, s);
                     }
                 }
             }
 
-            fn fwd_xform(p: &mut [$I], dims: usize) {
-                for d in 0..dims {
-                    lift_axis(p, dims, d, fwd_lift);
+            fn fwd_xform<const D: usize>(p: &mut [$I]) {
+                for d in 0..D {
+                    lift_axis::<D>(p, d, fwd_lift);
                 }
             }
 
-            fn inv_xform(p: &mut [$I], dims: usize) {
-                for d in (0..dims).rev() {
-                    lift_axis(p, dims, d, inv_lift);
+            fn inv_xform<const D: usize>(p: &mut [$I]) {
+                for d in (0..D).rev() {
+                    lift_axis::<D>(p, d, inv_lift);
                 }
             }
 
@@ -311,8 +311,9 @@ macro_rules! scalar_codec {
                 x
             }
 
-            fn encode_ints(w: &mut Writer, maxbits: u32, maxprec: u32, data: &[$U]) -> u32 {
-                let size = data.len();
+            fn encode_ints<const D: usize>(w: &mut Writer, maxbits: u32, maxprec: u32, data: &[$U]) -> u32 {
+                let size = 1 << (2 * D);
+                let data = &data[..size];
                 let kmin = INTPREC.saturating_sub(maxprec);
                 if with_maxbits(maxbits, maxprec, size) {
                     let mut bits = maxbits;
@@ -399,8 +400,9 @@ macro_rules! scalar_codec {
                 }
             }
 
-            fn decode_ints(r: &mut Reader, maxbits: u32, maxprec: u32, data: &mut [$U]) -> u32 {
-                let size = data.len();
+            fn decode_ints<const D: usize>(r: &mut Reader, maxbits: u32, maxprec: u32, data: &mut [$U]) -> u32 {
+                let size = 1 << (2 * D);
+                let data = &mut data[..size];
                 let kmin = INTPREC.saturating_sub(maxprec);
                 data.fill(0);
                 if with_maxbits(maxbits, maxprec, size) {
@@ -488,20 +490,20 @@ macro_rules! scalar_codec {
                 }
             }
 
-            /// Adds bit plane `k` from the bits of `x` (bit i for value i).
+            /// Adds bit plane `k` from the bits of `x` (bit i for value i), visiting only the
+            /// set bits (zfp walks every bit up to the highest; the sums are the same).
             #[inline]
             fn deposit(data: &mut [$U], mut x: u64, k: u32) {
-                let mut i = 0;
                 while x != 0 {
-                    data[i] += ((x & 1) as $U) << k;
-                    x >>= 1;
-                    i += 1;
+                    data[x.trailing_zeros() as usize] += 1 << k;
+                    x &= x - 1;
                 }
             }
 
             /// Encodes one cell of `4^dims` values (zfp's `encode_block` for floats).
-            fn encode_cell(w: &mut Writer, p: &Params, dims: usize, fblock: &[$S]) {
-                let size = fblock.len();
+            fn encode_cell<const D: usize>(w: &mut Writer, p: &Params, fblock: &[$S]) {
+                let size = 1 << (2 * D);
+                let fblock = &fblock[..size];
                 let mut bits = 1u32;
                 let mut max: $S = 0.0;
                 for &f in fblock {
@@ -511,7 +513,7 @@ macro_rules! scalar_codec {
                     }
                 }
                 let emax = exponent(max);
-                let maxprec = precision(emax, p.maxprec, p.minexp, dims);
+                let maxprec = precision(emax, p.maxprec, p.minexp, D);
                 let e = if maxprec != 0 { (emax + EBIAS) as u32 } else { 0 };
                 if e != 0 {
                     bits += EBITS;
@@ -522,14 +524,14 @@ macro_rules! scalar_codec {
                         *i = to_int(s * f);
                     }
                     let iblock = &mut iblock[..size];
-                    fwd_xform(iblock, dims);
+                    fwd_xform::<D>(iblock);
                     let mut ublock = [0 as $U; 256];
-                    for (u, &j) in ublock.iter_mut().zip(perm(dims)) {
+                    for (u, &j) in ublock.iter_mut().zip(perm(D)) {
                         *u = int2uint(iblock[j as usize]);
                     }
                     let minbits = p.minbits - bits.min(p.minbits);
                     let maxbits = p.maxbits.saturating_sub(bits);
-                    let ibits = encode_ints(w, maxbits, maxprec, &ublock[..size]);
+                    let ibits = encode_ints::<D>(w, maxbits, maxprec, &ublock);
                     if ibits < minbits {
                         w.pad(u64::from(minbits - ibits));
                     }
@@ -542,26 +544,27 @@ macro_rules! scalar_codec {
             }
 
             /// Decodes one cell (zfp's `decode_block` for floats).
-            fn decode_cell(r: &mut Reader, p: &Params, dims: usize, fblock: &mut [$S]) {
-                let size = fblock.len();
+            fn decode_cell<const D: usize>(r: &mut Reader, p: &Params, fblock: &mut [$S]) {
+                let size = 1 << (2 * D);
+                let fblock = &mut fblock[..size];
                 let mut bits = 1u32;
                 if r.read_bit() != 0 {
                     bits += EBITS;
                     let emax = r.read_bits(EBITS) as i32 - EBIAS;
-                    let maxprec = precision(emax, p.maxprec, p.minexp, dims);
+                    let maxprec = precision(emax, p.maxprec, p.minexp, D);
                     let minbits = p.minbits - bits.min(p.minbits);
                     let maxbits = p.maxbits.saturating_sub(bits);
                     let mut ublock = [0 as $U; 256];
-                    let ibits = decode_ints(r, maxbits, maxprec, &mut ublock[..size]);
+                    let ibits = decode_ints::<D>(r, maxbits, maxprec, &mut ublock);
                     if ibits < minbits {
                         r.skip(u64::from(minbits - ibits));
                     }
                     let mut iblock = [0 as $I; 256];
-                    for (&u, &j) in ublock.iter().zip(perm(dims)) {
+                    for (&u, &j) in ublock.iter().zip(perm(D)) {
                         iblock[j as usize] = uint2int(u);
                     }
                     let iblock = &mut iblock[..size];
-                    inv_xform(iblock, dims);
+                    inv_xform::<D>(iblock);
                     let s = pow2(emax - SHIFT);
                     for (f, &i) in fblock.iter_mut().zip(iblock.iter()) {
                         *f = s * i as $S;
@@ -577,17 +580,24 @@ macro_rules! scalar_codec {
             /// Compresses the field in `src` (little-endian values, `ext.len()` of them) into
             /// `w`; `false` as soon as the writer ran out of room.
             pub(in super::super) fn compress(w: &mut Writer, p: &Params, ext: &Extents, src: &[u8]) -> bool {
-                let dims = ext.dims;
+                match ext.dims {
+                    1 => compress_cells::<1>(w, p, ext, src),
+                    2 => compress_cells::<2>(w, p, ext, src),
+                    3 => compress_cells::<3>(w, p, ext, src),
+                    _ => compress_cells::<4>(w, p, ext, src),
+                }
+            }
+
+            fn compress_cells<const D: usize>(w: &mut Writer, p: &Params, ext: &Extents, src: &[u8]) -> bool {
                 let n = ext.n;
                 let mut fblock: [$S; 256] = [0.0; 256];
-                let fblock = &mut fblock[..1 << (2 * dims)];
                 ext.for_each_cell(|origin, size| {
                     for_each_value(&n, origin, size, |q, i| {
                         let b = &src[i * SIZE..i * SIZE + SIZE];
                         fblock[q] = <$S>::from_le_bytes(b.try_into().expect("SIZE bytes"));
                     });
-                    pad_cell(fblock, dims, size);
-                    encode_cell(w, p, dims, fblock);
+                    pad_cell(&mut fblock, D, size);
+                    encode_cell::<D>(w, p, &fblock);
                     !w.overflowed()
                 })
             }
@@ -595,12 +605,19 @@ macro_rules! scalar_codec {
             /// Decompresses a field of `ext.len()` values from `r` into `dst`; `false` as soon
             /// as the reader ran past its input.
             pub(in super::super) fn decompress(r: &mut Reader, p: &Params, ext: &Extents, dst: &mut [u8]) -> bool {
-                let dims = ext.dims;
+                match ext.dims {
+                    1 => decompress_cells::<1>(r, p, ext, dst),
+                    2 => decompress_cells::<2>(r, p, ext, dst),
+                    3 => decompress_cells::<3>(r, p, ext, dst),
+                    _ => decompress_cells::<4>(r, p, ext, dst),
+                }
+            }
+
+            fn decompress_cells<const D: usize>(r: &mut Reader, p: &Params, ext: &Extents, dst: &mut [u8]) -> bool {
                 let n = ext.n;
                 let mut fblock: [$S; 256] = [0.0; 256];
-                let fblock = &mut fblock[..1 << (2 * dims)];
                 ext.for_each_cell(|origin, size| {
-                    decode_cell(r, p, dims, fblock);
+                    decode_cell::<D>(r, p, &mut fblock);
                     if r.overran() {
                         return false;
                     }
