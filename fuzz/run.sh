@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 secs=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(chunk_decompress blosclz_decode codec_decode frame_open sparse_frame chunk_roundtrip nd_open msgpack_meta)
+[ ${#targets[@]} -gt 0 ] || targets=(chunk_decompress blosclz_decode codec_decode frame_open sparse_frame chunk_roundtrip nd_open msgpack_meta zfp_decode)
 fixtures=../testdata/fixtures
 # The metalayers (fixed and variable-length) of the b2nd fixtures, one file each.
 seed_msgpack() {
@@ -54,6 +54,31 @@ for f in sorted(src.glob("*/*.chunk")):
     expected = min(bsize // nstreams, 0xFFFF)
     stream = b[start + 4:start + 4 + csize]
     dst.joinpath(f"{f.parent.name}-{f.stem}").write_bytes(bytes([flags >> 5]) + struct.pack("<H", expected) + b"\0" + stream)
+PY
+}
+# The zfp streams of the ZFP golden chunks (testdata/zfp), in zfp_decode's input layout.
+seed_zfp() {
+    [ -n "$(ls -A "$1")" ] && return 0
+    ../.venv/bin/python - ../testdata/zfp "$1" <<'PY'
+import json, pathlib, struct, sys
+src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+for case in json.loads((src / "manifest.json").read_text())["cases"]:
+    blob = (src / case["file"]).read_bytes()
+    blocks = case["blocks"]
+    if max(blocks) > 16:
+        continue
+    head = bytes([(case["codec"] - 33) | (4 if case["typesize"] == 8 else 0) | ((len(blocks) - 1) << 3), case["codec_meta"]])
+    head += bytes(d - 1 for d in blocks)
+    for i, e in enumerate(case["chunk_entries"]):
+        off, n = e["chunk"]
+        chunk = blob[off:off + n]
+        nbytes, blocksize = struct.unpack_from("<ii", chunk, 4)
+        if chunk[2] & 0x02 or chunk[31] & 0x70:
+            continue
+        start = struct.unpack_from("<i", chunk, 32)[0]
+        csize = struct.unpack_from("<i", chunk, start)[0]
+        if 0 < csize < blocksize:
+            dst.joinpath(f"{case['name']}-{i}").write_bytes(head + chunk[start + 4:start + 4 + csize])
 PY
 }
 # Sparse frames written by python-blosc2, in sparse_frame's input layout.
@@ -104,6 +129,7 @@ seed() {
         msgpack_meta) seed_msgpack "$dir" ;;
         codec_decode) seed_codec "$dir" ;;
         sparse_frame) seed_sparse "$dir" ;;
+        zfp_decode) seed_zfp "$dir" ;;
     esac
 }
 cargo fuzz build -s none -O

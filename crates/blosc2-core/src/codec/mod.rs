@@ -11,6 +11,7 @@
 //! literal-heavy streams faster. Both produce the same bytes; compression is zlib-rs's.
 
 pub mod blosclz;
+pub mod zfp;
 
 use std::fmt;
 
