@@ -65,7 +65,7 @@ fn options(args: &ConvertArgs) -> Result<Options> {
     Ok(Options {
         chunks: args.chunks.as_deref().map(|s| parse_shape(s, "--chunks")).transpose()?,
         blocks: args.blocks.as_deref().map(|s| parse_shape(s, "--blocks")).transpose()?,
-        cparams: if defaults { None } else { Some(o.params()?) },
+        cparams: if defaults && !o.use_dict { None } else { Some(o.params()?) },
         ..Options::default()
     })
 }

@@ -32,6 +32,10 @@ pub struct ChunkOptions {
     /// Threads.
     #[arg(long, default_value_t = 1)]
     pub nthreads: usize,
+    /// Compress each chunk with a dictionary built from it and stored in it (zstd, lz4 and
+    /// lz4hc; python-blosc2's `use_dict=True`).
+    #[arg(long)]
+    pub use_dict: bool,
 }
 
 impl ChunkOptions {
@@ -49,6 +53,9 @@ impl ChunkOptions {
         if self.typesize == 0 {
             bail!("typesize must be at least 1");
         }
+        if self.use_dict && !matches!(codec, CodecId::ZSTD | CodecId::LZ4 | CodecId::LZ4HC) {
+            bail!("--use-dict is only supported for the zstd, lz4 and lz4hc codecs, not {codec}");
+        }
         Ok(CompressParams {
             codec,
             codec_meta: 0,
@@ -58,6 +65,7 @@ impl ChunkOptions {
             blocksize: self.blocksize,
             splitmode,
             nthreads: self.nthreads.max(1),
+            use_dict: self.use_dict,
         })
     }
 }

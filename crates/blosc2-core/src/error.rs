@@ -138,6 +138,10 @@ pub enum Error {
     /// The codec (format or compcode) is not supported.
     #[error("unsupported codec {0}")]
     UnsupportedCodec(u8),
+    /// `use_dict` was asked with a codec that has no dictionaries (C-Blosc2 refuses it the
+    /// same way; only ZSTD, LZ4 and LZ4HC have them).
+    #[error("`use_dict` is only supported for ZSTD, LZ4, and LZ4HC codecs, not {}", crate::codec::CodecId(*.0))]
+    DictUnsupported(u8),
     /// The filter id is not supported.
     #[error("unsupported filter {0}")]
     UnsupportedFilter(u8),
@@ -286,6 +290,7 @@ impl Error {
             Error::InvalidStreamSize { .. } => -3,    // BLOSC2_ERROR_DATA
             Error::CorruptStream { .. } => -3,        // BLOSC2_ERROR_DATA
             Error::UnsupportedCodec(_) => -7,         // BLOSC2_ERROR_CODEC_SUPPORT
+            Error::DictUnsupported(_) => -8,          // BLOSC2_ERROR_CODEC_PARAM, as C-Blosc2 3.3.5
             Error::UnsupportedFilter(_) => -18,       // BLOSC2_ERROR_FILTER_PIPELINE
             Error::InvalidFilterParams { .. } => -18, // BLOSC2_ERROR_FILTER_PIPELINE
             Error::InvalidParam { .. } => -12,        // BLOSC2_ERROR_INVALID_PARAM
@@ -332,6 +337,7 @@ mod tests {
     const READ_BUFFER: i32 = -5;
     const WRITE_BUFFER: i32 = -6;
     const CODEC_SUPPORT: i32 = -7;
+    const CODEC_PARAM: i32 = -8;
     const INVALID_HEADER: i32 = -11;
     const FILE_OPEN: i32 = -15;
     const FILTER_PIPELINE: i32 = -18;
@@ -343,6 +349,7 @@ mod tests {
             (Error::Truncated { part: super::Part::Header, offset: 0, needed: 32, available: 3 }, READ_BUFFER),
             (Error::CorruptStream { codec: "lz4", reason: String::new() }, DATA),
             (Error::UnsupportedCodec(9), CODEC_SUPPORT),
+            (Error::DictUnsupported(0), CODEC_PARAM),
             (Error::UnsupportedFilter(200), FILTER_PIPELINE),
             (Error::DestinationTooSmall { needed: 10, available: 1 }, WRITE_BUFFER),
             (Error::NotAFrame { reason: String::new() }, FRAME_TYPE),

@@ -55,8 +55,9 @@ fn params() -> impl Strategy<Value = CompressParams> {
         prop_oneof![Just(0usize), 1usize..5000],
         prop::sample::select(vec![SplitMode::Always, SplitMode::Never, SplitMode::Auto, SplitMode::ForwardCompat]),
         1usize..=3,
+        any::<bool>(),
     )
-        .prop_map(|(codec, clevel, typesize, filters, blocksize, splitmode, nthreads)| CompressParams {
+        .prop_map(|(codec, clevel, typesize, filters, blocksize, splitmode, nthreads, dict)| CompressParams {
             codec,
             codec_meta: 0,
             clevel,
@@ -65,6 +66,8 @@ fn params() -> impl Strategy<Value = CompressParams> {
             blocksize,
             splitmode,
             nthreads,
+            // Dictionaries where the codec has them (others refuse `use_dict`).
+            use_dict: dict && matches!(codec, CodecId::ZSTD | CodecId::LZ4 | CodecId::LZ4HC),
         })
 }
 

@@ -10,12 +10,15 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 
 use super::blocksize::{compute_blocksize, header_typesize, split_block};
+use super::dict::{self, Dict};
 use super::pool::pool;
 use super::CompressParams;
 use crate::codec::CodecContext;
 use crate::error::{Error, Result};
 use crate::filter::FilterId;
-use crate::header::{flags, ChunkHeader, EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, MAX_BUFFERSIZE, MIN_BUFFERSIZE};
+use crate::header::{
+    blosc2_flags, flags, ChunkHeader, SpecialKind, EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, MAX_BUFFERSIZE, MIN_BUFFERSIZE,
+};
 
 /// Per-thread state reused across blocks and calls: codec contexts and two block buffers.
 #[derive(Default)]
@@ -66,6 +69,10 @@ struct Job<'a> {
     leftover: usize,
     dont_split: bool,
     filtered: bool,
+    /// Where the first block goes: after `bstarts`, and after the dictionary when there is one.
+    body_start: usize,
+    /// The dictionary every stream is compressed with (`chunk.md` 7).
+    dict: Option<&'a Dict>,
 }
 
 /// Inputs up to this size are compressed into a per-thread buffer kept from call to call,
@@ -136,6 +143,7 @@ fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
         return bad("blocksize", params.blocksize, "must be 0 (automatic) or up to 536866816");
     }
     params.codec.format()?;
+    dict::check_codec(params)?;
     params.filters.validate_for_compression(header_typesize(params.typesize))
 }
 
@@ -193,6 +201,11 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
         flags2: 0,
         blosc2_flags: 0,
     };
+    if params.use_dict && params.clevel > 0 && nbytes == 0 {
+        // C-Blosc2 compresses an empty input twice with `use_dict` (no room for a
+        // dictionary): its chunk keeps the memcpyed flag and gains the all-zeros one.
+        header.blosc2_flags |= SpecialKind::Zeros.code() << 4;
+    }
     // A split block must hold whole elements; a caller's odd block size disables splitting.
     let dont_split = !split_block(params, blocksize) || !blocksize.is_multiple_of(ts) || blocksize < ts;
     if !memcpyed {
@@ -203,6 +216,19 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
             header.flags |= flags::DONT_SPLIT;
         }
         header.flags |= params.codec.format()? << 5;
+        let layout = dict::Layout { typesize: ts, blocksize, nblocks, dont_split };
+        let dict = if params.use_dict { Dict::build(params, src, &layout)? } else { None };
+        let mut start = body_start;
+        if let Some(d) = &dict {
+            let bytes = d.bytes();
+            start += 4 + bytes.len();
+            if start > destsize {
+                return stored_as_is(header, nbytes);
+            }
+            dst[body_start..body_start + 4].copy_from_slice(&(bytes.len() as i32).to_le_bytes());
+            dst[body_start + 4..start].copy_from_slice(bytes);
+            header.blosc2_flags |= blosc2_flags::USE_DICT;
+        }
         let job = Job {
             params,
             threads,
@@ -213,6 +239,8 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
             leftover,
             dont_split,
             filtered: params.filters.filters.iter().any(|&f| f != 0),
+            body_start: start,
+            dict: dict.as_ref(),
         };
         let nthreads = match threads {
             Threads::Own => params.nthreads,
@@ -242,7 +270,15 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
         }
     }
     debug_assert!(memcpyed);
+    stored_as_is(header, nbytes)
+}
+
+/// The memcpyed outcome, with `header`'s flags kept (as C-Blosc2) except the dictionary
+/// flag: C-Blosc2 keeps that one too, and then cannot read the chunk back, since a reader
+/// looks for a dictionary where the data starts.
+fn stored_as_is(mut header: ChunkHeader, nbytes: usize) -> Result<Encoded> {
     header.flags |= flags::MEMCPYED;
+    header.blosc2_flags &= !blosc2_flags::USE_DICT;
     header.cbytes = nbytes + EXTENDED_HEADER_LEN;
     Ok(Encoded::Stored(header))
 }
@@ -263,7 +299,7 @@ fn compress_serial(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
     WORKSPACE.with(|ws| {
         let ws = &mut *ws.borrow_mut();
         ws.reserve_for(job.blocksize, &job.params.filters);
-        let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
+        let mut ntbytes = job.body_start;
         for j in 0..job.nblocks {
             let at = EXTENDED_HEADER_LEN + 4 * j;
             dst[at..at + 4].copy_from_slice(&(ntbytes as i32).to_le_bytes());
@@ -311,7 +347,7 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
             .collect()
     });
     let laid_out = (|| {
-        let mut ntbytes = EXTENDED_HEADER_LEN + 4 * job.nblocks;
+        let mut ntbytes = job.body_start;
         let mut sizes_ok = Vec::with_capacity(sizes.len());
         for size in sizes {
             let Some(n) = size? else { return Ok(None) };
@@ -401,7 +437,11 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
         if maxout == 0 {
             return Ok(None);
         }
-        let mut csize = codec.compress(job.params.codec, job.params.clevel, stream, &mut out[pos..pos + maxout])?;
+        let room = &mut out[pos..pos + maxout];
+        let mut csize = match job.dict {
+            Some(d) => d.compress(job.params.clevel, stream, room)?,
+            None => codec.compress(job.params.codec, job.params.clevel, stream, room)?,
+        };
         if csize == 0 || csize >= neblock {
             if pos + neblock > out.len() {
                 return Ok(None);

@@ -7,6 +7,7 @@
 pub mod blocksize;
 mod compressor;
 mod decompressor;
+mod dict;
 mod pool;
 pub mod special;
 
@@ -96,6 +97,10 @@ pub struct CompressParams {
     pub splitmode: SplitMode,
     /// Threads used to compress blocks (1 = in the calling thread).
     pub nthreads: usize,
+    /// Compress every stream with a dictionary built from the chunk itself and stored in it
+    /// (C: `use_dict`; ZSTD, LZ4 and LZ4HC only, see `shared/spec/chunk.md` 7). Ignored at
+    /// clevel 0; chunks too small to give a useful dictionary are compressed without one.
+    pub use_dict: bool,
 }
 
 impl Default for CompressParams {
@@ -109,6 +114,7 @@ impl Default for CompressParams {
             blocksize: 0,
             splitmode: SplitMode::Auto,
             nthreads: 1,
+            use_dict: false,
         }
     }
 }

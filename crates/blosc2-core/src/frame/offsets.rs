@@ -393,6 +393,7 @@ fn offsets_params() -> CompressParams {
         blocksize: 0,
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
+        use_dict: false,
     }
 }
 

@@ -111,6 +111,7 @@ pub(crate) fn special_params(typesize: usize, blocksize: usize) -> CompressParam
         blocksize,
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
+        use_dict: false,
     }
 }
 

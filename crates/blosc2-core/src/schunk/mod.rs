@@ -103,6 +103,7 @@ fn cparams_from_header(h: &FrameHeader) -> CompressParams {
         blocksize: h.blocksize,
         splitmode: h.splitmode,
         nthreads: h.nthreads_compress.max(1) as usize,
+        use_dict: h.use_dict,
     }
 }
 
@@ -110,13 +111,13 @@ impl SChunk {
     /// An empty in-memory super-chunk whose new chunks are compressed with `cparams`.
     pub fn new(cparams: CompressParams) -> SChunk {
         SChunk {
+            use_dict: cparams.use_dict,
             cparams,
             dnthreads: 1,
             chunksize: -1,
             nbytes: 0,
             cbytes: 0,
             vl_blocks: false,
-            use_dict: false,
             metalayers: Metalayers::new(),
             vlmetalayers: VlMetalayers::new(),
             store: Store::Memory(Vec::new()),
