@@ -131,6 +131,7 @@ pub fn array_cparams(meta: &ArrayMeta, codec: CodecId, clevel: u8) -> Result<Com
         blocksize: meta.block_items() * typesize,
         splitmode: SplitMode::Auto,
         nthreads: 1,
+        geometry: None,
     })
 }
 

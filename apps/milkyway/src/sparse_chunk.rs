@@ -222,6 +222,7 @@ mod tests {
             blocksize: bs,
             splitmode: blosc2_core::chunk::SplitMode::Auto,
             nthreads: 1,
+            geometry: None,
         }
     }
 

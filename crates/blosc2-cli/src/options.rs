@@ -58,6 +58,7 @@ impl ChunkOptions {
             blocksize: self.blocksize,
             splitmode,
             nthreads: self.nthreads.max(1),
+            geometry: None,
         })
     }
 }

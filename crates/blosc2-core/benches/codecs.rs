@@ -88,6 +88,7 @@ fn whole_chunk(c: &mut Criterion) {
             blocksize: 0,
             splitmode: SplitMode::Auto,
             nthreads: 1,
+            geometry: None,
         };
         g.bench_function(BenchmarkId::new("compress", name(codec)), |b| {
             b.iter(|| chunk::compress(&params, black_box(&src)).expect("compress"))

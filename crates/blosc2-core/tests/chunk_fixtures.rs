@@ -128,6 +128,7 @@ fn params_of(entry: &Value) -> Option<CompressParams> {
         blocksize: p["blocksize"].as_u64()? as usize,
         splitmode: SplitMode::from_code(p["splitmode"].as_u64()? as u8)?,
         nthreads: 1,
+        geometry: None,
     })
 }
 

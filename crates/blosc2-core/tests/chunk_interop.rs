@@ -66,6 +66,7 @@ fn chunks_cross_both_ways_with_python_blosc2() {
                             blocksize: 0,
                             splitmode: SplitMode::Auto,
                             nthreads: 1,
+                            geometry: None,
                         };
                         let name = format!("{dname}-{codec}-{fname}-ts{ts}-cl{clevel}");
                         let ours = chunk::compress(&params, data).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -65,6 +65,7 @@ fn params() -> impl Strategy<Value = CompressParams> {
             blocksize,
             splitmode,
             nthreads,
+            geometry: None,
         })
 }
 

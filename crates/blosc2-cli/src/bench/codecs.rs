@@ -57,6 +57,7 @@ pub(crate) fn params_for(
         blocksize: 0,
         splitmode: SplitMode::Auto,
         nthreads,
+        geometry: None,
     }
 }
 

@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use super::blocksize::{compute_blocksize, header_typesize, split_block};
 use super::pool::pool;
 use super::CompressParams;
-use crate::codec::CodecContext;
+use crate::codec::{CodecContext, CodecParams};
 use crate::error::{Error, Result};
-use crate::filter::FilterId;
+use crate::filter::{Block, FilterId};
 use crate::header::{flags, ChunkHeader, EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, MAX_BUFFERSIZE, MIN_BUFFERSIZE};
 
 /// Per-thread state reused across blocks and calls: codec contexts and two block buffers.
@@ -66,6 +66,7 @@ struct Job<'a> {
     leftover: usize,
     dont_split: bool,
     filtered: bool,
+    codec: CodecParams<'a>,
 }
 
 /// Inputs up to this size are compressed into a per-thread buffer kept from call to call,
@@ -213,6 +214,13 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
             leftover,
             dont_split,
             filtered: params.filters.filters.iter().any(|&f| f != 0),
+            codec: CodecParams {
+                codec: params.codec,
+                clevel: params.clevel,
+                meta: params.codec_meta,
+                typesize: ts,
+                geometry: params.geometry.as_ref(),
+            },
         };
         let nthreads = match threads {
             Threads::Own => params.nthreads,
@@ -367,10 +375,11 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
     let filtered: &[u8] = if job.filtered {
         let reference = &job.src[..job.blocksize.min(job.src.len())];
         let filters = &job.params.filters;
+        let cx = Block { typesize: job.typesize, offset, reference, geometry: job.params.geometry.as_ref() };
         if job.src.len() >= COLD_SOURCE_MIN {
-            filters.forward_cold(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+            filters.forward_block_cold(&cx, block, &mut buf[..bsize], scratch)?;
         } else {
-            filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+            filters.forward_block(&cx, block, &mut buf[..bsize], scratch)?;
         }
         &buf[..bsize]
     } else {
@@ -401,7 +410,7 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
         if maxout == 0 {
             return Ok(None);
         }
-        let mut csize = codec.compress(job.params.codec, job.params.clevel, stream, &mut out[pos..pos + maxout])?;
+        let mut csize = codec.compress_with(&job.codec, stream, &mut out[pos..pos + maxout])?;
         if csize == 0 || csize >= neblock {
             if pos + neblock > out.len() {
                 return Ok(None);

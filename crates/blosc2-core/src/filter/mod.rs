@@ -36,6 +36,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+use crate::geometry::NdGeometry;
 
 pub mod bitshuffle;
 pub mod bytedelta;
@@ -140,11 +141,27 @@ enum Op {
     IntTrunc(u8),
 }
 
-/// Facts shared by the steps of one block.
-struct BlockCtx<'a> {
-    typesize: usize,
-    block_offset: usize,
-    reference: &'a [u8],
+/// What the filters of one block may need besides its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// The header typesize (1..=255).
+    pub typesize: usize,
+    /// The block's offset in the chunk, in bytes (DELTA treats 0 specially).
+    pub offset: usize,
+    /// DELTA's reference: to compress, the chunk's original first block (equal to the
+    /// source for block 0; for a shorter leftover block only its first bytes matter); to
+    /// decompress, the decoded first block (ignored for block 0). Empty without DELTA.
+    pub reference: &'a [u8],
+    /// The b2nd geometry of the array the chunk belongs to (NDCELL, NDMEAN).
+    pub geometry: Option<&'a NdGeometry>,
+}
+
+impl<'a> Block<'a> {
+    /// A block of `typesize` elements at `offset`, with DELTA's `reference` and no
+    /// geometry.
+    pub fn new(typesize: usize, offset: usize, reference: &'a [u8]) -> Block<'a> {
+        Block { typesize, offset, reference, geometry: None }
+    }
 }
 
 /// Where the source of a forward step comes from.
@@ -158,13 +175,13 @@ enum Source {
 
 impl Op {
     /// Runs the forward step from `src` into `dst`.
-    fn forward(self, cx: &BlockCtx<'_>, src: &[u8], from: Source, dst: &mut [u8]) -> Result<()> {
+    fn forward(self, cx: &Block<'_>, src: &[u8], from: Source, dst: &mut [u8]) -> Result<()> {
         match self {
             Op::Shuffle(s) if from == Source::Cold => shuffle::shuffle_cold(s, src, dst),
             Op::Shuffle(s) => shuffle::shuffle(s, src, dst),
             Op::Bitshuffle(s) if from == Source::Cold => bitshuffle::bitshuffle_cold(s, src, dst),
             Op::Bitshuffle(s) => bitshuffle::bitshuffle(s, src, dst),
-            Op::Delta => delta::encode(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
+            Op::Delta => delta::encode(cx.typesize, cx.offset, src, cx.reference, dst)?,
             Op::Bytedelta { s, buggy: false } => bytedelta::encode(s, src, dst),
             Op::Bytedelta { s, buggy: true } => bytedelta::encode_buggy(s, src, dst),
             Op::TruncPrec(meta) => trunc_prec::apply(cx.typesize, meta, src, dst)?,
@@ -179,9 +196,9 @@ impl Op {
     }
 
     /// Runs the backward step in place (only for [`Op::in_place`] steps).
-    fn backward_in_place(self, cx: &BlockCtx<'_>, buf: &mut [u8]) -> Result<()> {
+    fn backward_in_place(self, cx: &Block<'_>, buf: &mut [u8]) -> Result<()> {
         match self {
-            Op::Delta => delta::decode(cx.typesize, cx.block_offset, buf, cx.reference)?,
+            Op::Delta => delta::decode(cx.typesize, cx.offset, buf, cx.reference)?,
             Op::Bytedelta { s, buggy: false } => bytedelta::decode(s, buf),
             Op::Bytedelta { s, buggy: true } => bytedelta::decode_buggy(s, buf),
             _ => unreachable!("not an in-place step"),
@@ -190,11 +207,11 @@ impl Op {
     }
 
     /// Runs the backward step from `src` into `dst`.
-    fn backward(self, cx: &BlockCtx<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
+    fn backward(self, cx: &Block<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
         match self {
             Op::Shuffle(s) => shuffle::unshuffle(s, src, dst),
             Op::Bitshuffle(s) => bitshuffle::bitunshuffle(s, src, dst),
-            Op::Delta => delta::decode_into(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
+            Op::Delta => delta::decode_into(cx.typesize, cx.offset, src, cx.reference, dst)?,
             Op::Bytedelta { s, buggy } => bytedelta::decode_into(s, src, dst, buggy),
             Op::TruncPrec(_) | Op::IntTrunc(_) => dst.copy_from_slice(src),
         }
@@ -369,7 +386,8 @@ impl Pipeline {
         Ok(ops)
     }
 
-    /// Runs the forward filters on one block (slots in increasing order, skipping 0).
+    /// Runs the forward filters on one block (slots in increasing order, skipping 0), with
+    /// no array geometry ([`Pipeline::forward_block`] with [`Block::new`]).
     ///
     /// * `src`: the block's original bytes (never modified).
     /// * `reference`: the chunk's original first block (for DELTA; equals `src` for block 0;
@@ -380,9 +398,7 @@ impl Pipeline {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedFilter`], [`Error::InvalidFilterParams`] (TRUNC_PREC/INT_TRUNC
-    /// parameters, DELTA reference too short), [`Error::InvalidParam`] (typesize 0, `dst` of
-    /// another length), [`Error::DestinationTooSmall`] (scratch too short).
+    /// As [`Pipeline::forward_block`].
     pub fn forward(
         &self,
         typesize: usize,
@@ -392,7 +408,7 @@ impl Pipeline {
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
-        self.forward_from((src, Source::Cached), typesize, block_offset, reference, dst, scratch)
+        self.forward_block(&Block::new(typesize, block_offset, reference), src, dst, scratch)
     }
 
     /// [`Pipeline::forward`] for a `src` read from memory rather than the cache (a block of
@@ -410,18 +426,42 @@ impl Pipeline {
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
-        self.forward_from((src, Source::Cold), typesize, block_offset, reference, dst, scratch)
+        self.forward_block_cold(&Block::new(typesize, block_offset, reference), src, dst, scratch)
+    }
+
+    /// Runs the forward filters on the block `src` described by `block` into `dst`
+    /// (`dst.len() == src.len()`), with `scratch` (at least `src.len()` bytes) as working
+    /// space when there are two steps or more. `src` is never modified.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedFilter`], [`Error::InvalidFilterParams`] (TRUNC_PREC/INT_TRUNC
+    /// parameters, DELTA reference too short, NDCELL/NDMEAN parameters or geometry that
+    /// C-Blosc2 refuses too), [`Error::MissingGeometry`] (NDCELL/NDMEAN without geometry),
+    /// [`Error::InvalidParam`] (typesize 0, `dst` of another length),
+    /// [`Error::DestinationTooSmall`] (scratch too short).
+    pub fn forward_block(&self, block: &Block<'_>, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) -> Result<()> {
+        self.forward_from(block, (src, Source::Cached), dst, scratch)
+    }
+
+    /// [`Pipeline::forward_block`] for a `src` read from memory rather than the cache, like
+    /// [`Pipeline::forward_cold`]. Same output.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::forward_block`].
+    pub fn forward_block_cold(&self, block: &Block<'_>, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) -> Result<()> {
+        self.forward_from(block, (src, Source::Cold), dst, scratch)
     }
 
     fn forward_from(
         &self,
+        cx: &Block<'_>,
         (src, from): (&[u8], Source),
-        typesize: usize,
-        block_offset: usize,
-        reference: &[u8],
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
+        let typesize = cx.typesize;
         check_typesize(typesize)?;
         check_same_len(src.len(), dst.len())?;
         let len = src.len();
@@ -429,7 +469,6 @@ impl Pipeline {
         if ops.len > 1 {
             check_scratch(len, scratch.len())?;
         }
-        let cx = BlockCtx { typesize, block_offset, reference };
         let mut steps = ops.iter();
         let Some(first) = steps.next() else {
             dst.copy_from_slice(src);
@@ -441,15 +480,15 @@ impl Pipeline {
         let scratch = &mut scratch[..scratch_len];
         let mut in_dst = ops.len % 2 == 1;
         if in_dst {
-            first.forward(&cx, src, from, dst)?;
+            first.forward(cx, src, from, dst)?;
         } else {
-            first.forward(&cx, src, from, scratch)?;
+            first.forward(cx, src, from, scratch)?;
         }
         for op in steps {
             if in_dst {
-                op.forward(&cx, dst, Source::Cached, scratch)?;
+                op.forward(cx, dst, Source::Cached, scratch)?;
             } else {
-                op.forward(&cx, scratch, Source::Cached, dst)?;
+                op.forward(cx, scratch, Source::Cached, dst)?;
             }
             in_dst = !in_dst;
         }
@@ -458,7 +497,8 @@ impl Pipeline {
     }
 
     /// Undoes the filters on one block in place (slots in decreasing order; TRUNC_PREC does
-    /// nothing, INT_TRUNC is a copy).
+    /// nothing, INT_TRUNC is a copy), with no array geometry ([`Pipeline::backward_block`]
+    /// with [`Block::new`]).
     ///
     /// * `buf`: the filtered block in, the decoded block out.
     /// * `reference`: the fully decoded first block of the chunk (DELTA; ignored when
@@ -467,15 +507,9 @@ impl Pipeline {
     /// * `chunk_version`: header byte 0 (version 2 selects the bitshuffle rule of
     ///   `filters.md` 3.3).
     ///
-    /// At most one copy happens, and only when the steps that cannot run in place (SHUFFLE,
-    /// BITSHUFFLE) are odd in number and no in-place step can absorb the swap.
-    ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
-    /// [`Error::InvalidFilterParams`] when DELTA's reference is too short;
-    /// [`Error::InvalidParam`] for typesize 0; [`Error::DestinationTooSmall`] when `scratch`
-    /// is too short. Never panics, whatever the header said.
+    /// As [`Pipeline::backward_block`].
     pub fn backward(
         &self,
         typesize: usize,
@@ -485,18 +519,41 @@ impl Pipeline {
         scratch: &mut [u8],
         chunk_version: u8,
     ) -> Result<()> {
-        check_typesize(typesize)?;
+        self.backward_block(&Block::new(typesize, block_offset, reference), buf, scratch, chunk_version)
+    }
+
+    /// Undoes the filters on the block `buf` described by `block`, in place, with `scratch`
+    /// (at least `buf.len()` bytes) as working space; `chunk_version` is header byte 0.
+    ///
+    /// At most one copy happens, and only when the steps that cannot run in place (SHUFFLE,
+    /// BITSHUFFLE, NDCELL, NDMEAN) are odd in number and no in-place step can absorb the
+    /// swap.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedFilter`] for unknown ids; [`Error::InvalidFilterParams`] when
+    /// DELTA's reference is too short or NDCELL/NDMEAN cannot run with this meta, typesize
+    /// and geometry; [`Error::MissingGeometry`] for NDCELL/NDMEAN without geometry;
+    /// [`Error::InvalidParam`] for typesize 0; [`Error::DestinationTooSmall`] when `scratch`
+    /// is too short. Never panics, whatever the header said.
+    pub fn backward_block(
+        &self,
+        block: &Block<'_>,
+        buf: &mut [u8],
+        scratch: &mut [u8],
+        chunk_version: u8,
+    ) -> Result<()> {
+        check_typesize(block.typesize)?;
         let len = buf.len();
-        let ops = self.backward_ops(typesize, len, chunk_version)?;
-        let cx = BlockCtx { typesize, block_offset, reference };
+        let ops = self.backward_ops(block.typesize, len, chunk_version)?;
         if ops.iter().all(Op::in_place) {
             for op in ops.iter() {
-                op.backward_in_place(&cx, buf)?;
+                op.backward_in_place(block, buf)?;
             }
             return Ok(());
         }
         check_scratch(len, scratch.len())?;
-        run_backward(&ops, &cx, buf, &mut scratch[..len], false)
+        run_backward(&ops, block, buf, &mut scratch[..len], false)
     }
 
     /// Undoes the filters on one block from `filtered` into `dst`, avoiding the final copy of
@@ -514,36 +571,50 @@ impl Pipeline {
         reference: &[u8],
         chunk_version: u8,
     ) -> Result<()> {
-        check_typesize(typesize)?;
+        self.backward_block_into(&Block::new(typesize, block_offset, reference), filtered, dst, chunk_version)
+    }
+
+    /// [`Pipeline::backward_into`] for the block described by `block`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::backward_block`]; [`Error::InvalidParam`] if the two buffers differ
+    /// in length.
+    pub fn backward_block_into(
+        &self,
+        block: &Block<'_>,
+        filtered: &mut [u8],
+        dst: &mut [u8],
+        chunk_version: u8,
+    ) -> Result<()> {
+        check_typesize(block.typesize)?;
         check_same_len(filtered.len(), dst.len())?;
-        let ops = self.backward_ops(typesize, filtered.len(), chunk_version)?;
-        let cx = BlockCtx { typesize, block_offset, reference };
-        run_backward(&ops, &cx, filtered, dst, true)
+        let ops = self.backward_ops(block.typesize, filtered.len(), chunk_version)?;
+        run_backward(&ops, block, filtered, dst, true)
     }
 }
 
 impl Pipeline {
-    /// [`Pipeline::backward_into`] for large outputs not read back soon: `dst` is written
-    /// with streaming stores (see [`crate::streaming`]). A single SHUFFLE unshuffles straight
-    /// into `dst`, and so does a single BITSHUFFLE; other pipelines run into `staging` (resized as needed, kept for reuse)
-    /// and are then copied.
+    /// [`Pipeline::backward_block_into`] for large outputs not read back soon: `dst` is
+    /// written with streaming stores (see [`crate::streaming`]). A single SHUFFLE unshuffles
+    /// straight into `dst`, and so does a single BITSHUFFLE; other pipelines run into
+    /// `staging` (resized as needed, kept for reuse) and are then copied.
     ///
-    /// Same arguments and errors as [`Pipeline::backward_into`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn backward_into_streaming(
+    /// # Errors
+    ///
+    /// As [`Pipeline::backward_block_into`].
+    pub fn backward_block_into_streaming(
         &self,
-        typesize: usize,
-        block_offset: usize,
+        block: &Block<'_>,
         filtered: &mut [u8],
         dst: &mut [u8],
-        reference: &[u8],
         chunk_version: u8,
         staging: &mut Vec<u8>,
     ) -> Result<()> {
-        check_typesize(typesize)?;
+        check_typesize(block.typesize)?;
         check_same_len(filtered.len(), dst.len())?;
         let len = dst.len();
-        let ops = self.backward_ops(typesize, len, chunk_version)?;
+        let ops = self.backward_ops(block.typesize, len, chunk_version)?;
         match (ops.len, ops.ops[0]) {
             (1, Some(Op::Shuffle(s))) => {
                 shuffle::unshuffle_streaming(s, filtered, dst);
@@ -558,8 +629,7 @@ impl Pipeline {
         if staging.len() < len {
             staging.resize(len, 0);
         }
-        let cx = BlockCtx { typesize, block_offset, reference };
-        run_backward(&ops, &cx, filtered, &mut staging[..len], true)?;
+        run_backward(&ops, block, filtered, &mut staging[..len], true)?;
         crate::streaming::copy(dst, &staging[..len]);
         Ok(())
     }
@@ -592,7 +662,7 @@ fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -
 /// Runs backward steps with the data starting in `x`, ping-ponging with `y`; the result ends
 /// in `y` when `want_y`, else in `x`. If the out-of-place steps leave the data in the wrong
 /// buffer, the first in-place step is run out of place instead, or else one copy is made.
-fn run_backward(ops: &Ops, cx: &BlockCtx<'_>, x: &mut [u8], y: &mut [u8], want_y: bool) -> Result<()> {
+fn run_backward(ops: &Ops, cx: &Block<'_>, x: &mut [u8], y: &mut [u8], want_y: bool) -> Result<()> {
     let swaps = ops.iter().filter(|op| !op.in_place()).count();
     let mut extra_swap = (swaps % 2 == 1) != want_y;
     let mut in_x = true;

@@ -221,6 +221,7 @@ fn offsets_params() -> CompressParams {
         blocksize: 0,
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
+        geometry: None,
     }
 }
 

@@ -108,6 +108,7 @@ pub(crate) fn special_params(typesize: usize, blocksize: usize) -> CompressParam
         blocksize,
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
+        geometry: None,
     }
 }
 
