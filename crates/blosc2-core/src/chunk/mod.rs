@@ -256,12 +256,17 @@ pub fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
 ///
 /// ```
 /// use blosc2_core::chunk::{CompressParams, Decoder, NdGeometry};
+/// use blosc2_core::filter::{FilterId, Pipeline};
 ///
-/// let geometry = NdGeometry::new(&[8, 8], &[8, 8]).unwrap();
-/// let p = CompressParams { typesize: 4, geometry: Some(geometry), ..CompressParams::default() };
-/// let data: Vec<u8> = (0..64u32).flat_map(|v| v.to_le_bytes()).collect();
+/// let geometry = NdGeometry::new(&[16, 16], &[16, 16]).unwrap();
+/// let mut filters = Pipeline::single(FilterId::NDCELL);
+/// filters.meta[5] = 4; // 4x4 cells
+/// let p = CompressParams { typesize: 4, filters, geometry: Some(geometry), ..CompressParams::default() };
+/// let data: Vec<u8> = (0..256u32).flat_map(|v| (v % 16 + v / 64).to_le_bytes()).collect();
 /// let chunk = blosc2_core::chunk::compress(&p, &data).unwrap();
 /// assert_eq!(Decoder::new(Some(geometry)).decompress(&chunk).unwrap(), data);
+/// // Without the geometry NDCELL cannot be undone.
+/// assert!(blosc2_core::chunk::decompress(&chunk).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Decoder {

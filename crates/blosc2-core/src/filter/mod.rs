@@ -1,5 +1,5 @@
 //! The filter pipeline, `shared/spec/chunk.md` 8 and `shared/spec/filters.md` 9, and every
-//! filter C-Blosc2 3.3 / python-blosc2 4.x write (except the NDCELL/NDMEAN plugins).
+//! filter C-Blosc2 3.3 / python-blosc2 4.x write.
 //!
 //! A chunk header carries six filter slots ([`Pipeline`]). Compression runs the non-zero slots
 //! in increasing order on each block ([`Pipeline::forward`]); decompression undoes them in
@@ -12,6 +12,8 @@
 //! | 2 | BITSHUFFLE | [`bitshuffle`] |
 //! | 3 | DELTA | [`delta`] |
 //! | 4 | TRUNC_PREC | [`trunc_prec`] |
+//! | 32 | NDCELL (needs the array geometry, [`Block::geometry`]) | [`ndcell`] |
+//! | 33 | NDMEAN (needs the array geometry) | [`ndmean`] |
 //! | 34, 35 | BYTEDELTA (legacy, current) | [`bytedelta`] |
 //! | 36 | INT_TRUNC | [`int_trunc`] |
 //!
@@ -40,8 +42,11 @@ use crate::geometry::NdGeometry;
 
 pub mod bitshuffle;
 pub mod bytedelta;
+mod cells;
 pub mod delta;
 pub mod int_trunc;
+pub mod ndcell;
+pub mod ndmean;
 pub mod shuffle;
 pub mod trunc_prec;
 
@@ -67,9 +72,11 @@ impl FilterId {
     pub const DELTA: FilterId = FilterId(3);
     /// Floating-point precision truncation (`BLOSC_TRUNC_PREC`); meta = signed bits. Lossy.
     pub const TRUNC_PREC: FilterId = FilterId(4);
-    /// N-dimensional cell reordering plugin (`BLOSC_FILTER_NDCELL`); not supported.
+    /// N-dimensional cell reordering plugin (`BLOSC_FILTER_NDCELL`); meta = cell side.
+    /// Needs the array geometry. See [`ndcell`].
     pub const NDCELL: FilterId = FilterId(32);
-    /// N-dimensional cell mean plugin (`BLOSC_FILTER_NDMEAN`); not supported.
+    /// N-dimensional cell mean plugin (`BLOSC_FILTER_NDMEAN`); meta = cell side. Lossy,
+    /// float32/float64. Needs the array geometry. See [`ndmean`].
     pub const NDMEAN: FilterId = FilterId(33);
     /// Legacy byte delta (`BLOSC_FILTER_BYTEDELTA_BUGGY`), decoded with its SIMD quirk.
     pub const BYTEDELTA_BUGGY: FilterId = FilterId(34);
@@ -139,6 +146,8 @@ enum Op {
     Bytedelta { s: usize, buggy: bool },
     TruncPrec(u8),
     IntTrunc(u8),
+    NdCell(u8),
+    NdMean(u8),
 }
 
 /// What the filters of one block may need besides its bytes.
@@ -186,6 +195,8 @@ impl Op {
             Op::Bytedelta { s, buggy: true } => bytedelta::encode_buggy(s, src, dst),
             Op::TruncPrec(meta) => trunc_prec::apply(cx.typesize, meta, src, dst)?,
             Op::IntTrunc(meta) => int_trunc::apply(cx.typesize, meta, src, dst)?,
+            Op::NdCell(meta) => ndcell::forward(meta, cx.typesize, cx.geometry, src, dst)?,
+            Op::NdMean(meta) => ndmean::forward(meta, cx.typesize, cx.geometry, src, dst)?,
         }
         Ok(())
     }
@@ -214,6 +225,8 @@ impl Op {
             Op::Delta => delta::decode_into(cx.typesize, cx.offset, src, cx.reference, dst)?,
             Op::Bytedelta { s, buggy } => bytedelta::decode_into(s, src, dst, buggy),
             Op::TruncPrec(_) | Op::IntTrunc(_) => dst.copy_from_slice(src),
+            Op::NdCell(meta) => ndcell::backward(meta, cx.typesize, cx.geometry, src, dst)?,
+            Op::NdMean(meta) => ndmean::backward(meta, cx.typesize, cx.geometry, src, dst)?,
         }
         Ok(())
     }
@@ -292,7 +305,7 @@ impl Pipeline {
     /// # Errors
     ///
     /// * [`Error::InvalidParam`] if `typesize` is 0 or above 255;
-    /// * [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
+    /// * [`Error::UnsupportedFilter`] for unknown ids;
     /// * [`Error::InvalidFilterParams`] for TRUNC_PREC / INT_TRUNC with a wrong typesize or
     ///   meta byte, for the legacy BYTEDELTA_BUGGY (34, decode only: write 35), and for DELTA
     ///   placed after a lossy filter (the decoder's reference would differ from the encoder's,
@@ -311,6 +324,9 @@ impl Pipeline {
             match FilterId(id) {
                 FilterId::NOFILTER | FilterId::SHUFFLE | FilterId::BITSHUFFLE => {}
                 FilterId::BYTEDELTA => {}
+                // Their parameters and geometry are checked on each block, where C-Blosc2
+                // checks them (chunks stored as they are never run the filters).
+                FilterId::NDCELL | FilterId::NDMEAN => {}
                 FilterId::DELTA => {
                     if lossy_before {
                         return Err(invalid("DELTA after a lossy filter cannot be decoded"));
@@ -635,8 +651,8 @@ impl Pipeline {
     }
 }
 
-/// The step for a lossless filter slot (SHUFFLE, BITSHUFFLE, DELTA, BYTEDELTA), or `None`
-/// when it is an identity on a block of `len` bytes.
+/// The step for a filter slot that acts in both directions (SHUFFLE, BITSHUFFLE, DELTA,
+/// BYTEDELTA, NDCELL, NDMEAN), or `None` when it is an identity on a block of `len` bytes.
 fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -> Result<Option<Op>> {
     Ok(match FilterId(id) {
         FilterId::SHUFFLE => {
@@ -650,6 +666,8 @@ fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -
             (!skip).then_some(Op::Bitshuffle(typesize))
         }
         FilterId::DELTA => Some(Op::Delta),
+        FilterId::NDCELL => Some(Op::NdCell(meta)),
+        FilterId::NDMEAN => Some(Op::NdMean(meta)),
         FilterId::BYTEDELTA | FilterId::BYTEDELTA_BUGGY => {
             let s = if meta == 0 { typesize } else { usize::from(meta) };
             let buggy = id == FilterId::BYTEDELTA_BUGGY.0;
