@@ -67,9 +67,17 @@ fn values(n: usize, dtype: &str, seed: u64) -> Vec<u8> {
     match dtype {
         "<f4" => (0..n).flat_map(|i| (x(i) as f32).to_le_bytes()).collect(),
         "<f8" => (0..n).flat_map(|i| x(i).to_le_bytes()).collect(),
-        "|u1" => {
-            (0..n).map(|i| ((i / 7) % 5 + (i % 3) * 40) as u8 ^ (common::sm64(seed, i as u64) % 3) as u8).collect()
-        }
+        "|u1" => (0..n)
+            .map(|i| {
+                let r = common::sm64(seed, i as u64);
+                let v = ((i % 24) / 6 * 40 + (i / 1000) % 3) as u8;
+                if r.is_multiple_of(16) {
+                    v ^ (r >> 8) as u8
+                } else {
+                    v
+                }
+            })
+            .collect(),
         "<i2" => (0..n).flat_map(|i| (x(i) as i16).to_le_bytes()).collect(),
         "<i8" => (0..n).flat_map(|i| (x(i) as i64 * 1000).to_le_bytes()).collect(),
         _ => unreachable!("{dtype}"),
@@ -129,6 +137,38 @@ fn cases() -> Vec<Case> {
             &[16, 24],
             "<f8",
             params(CodecId::ZSTD, 0, &[(F::NDMEAN, 6)]),
+            true,
+        ),
+        // NDLZ: 2-d, 1-byte elements or split streams; edge blocks not multiples of a cell.
+        case("ndlz4-u1", &[100, 130], &[60, 70], &[30, 40], "|u1", params(CodecId::NDLZ, 4, &[]), true),
+        case("ndlz8-u1", &[200, 300], &[128, 128], &[64, 72], "|u1", params(CodecId::NDLZ, 8, &[]), true),
+        case("ndlz4-u1-edges", &[97, 101], &[50, 60], &[22, 30], "|u1", params(CodecId::NDLZ, 4, &[]), true),
+        case("ndlz8-u1-edges", &[97, 101], &[50, 60], &[22, 30], "|u1", params(CodecId::NDLZ, 8, &[]), true),
+        case(
+            "ndlz4-f4-split",
+            &[120, 90],
+            &[64, 64],
+            &[32, 32],
+            "<f4",
+            split(params(CodecId::NDLZ, 4, &[(F::SHUFFLE, 0)])),
+            true,
+        ),
+        case(
+            "ndlz8-i2-split",
+            &[120, 90],
+            &[64, 64],
+            &[32, 40],
+            "<i2",
+            split(params(CodecId::NDLZ, 8, &[(F::SHUFFLE, 0)])),
+            true,
+        ),
+        case(
+            "ndlz4-ndcell",
+            &[100, 130],
+            &[60, 70],
+            &[30, 40],
+            "|u1",
+            params(CodecId::NDLZ, 4, &[(F::NDCELL, 4)]),
             true,
         ),
     ]
@@ -217,6 +257,8 @@ fn python_reads_our_plugin_arrays_and_writes_the_same_chunks() {
             stored += usize::from(info.special.is_none() && info.cbytes < info.nbytes);
         }
         assert!(stored > 0, "{}: no chunk went through the filters", c.name);
+        let ratio = a.schunk().nbytes() as f64 / a.schunk().cbytes() as f64;
+        assert!(ratio > 1.1, "{}: ratio {ratio:.2}", c.name);
         match c.params.filters.filters.iter().find(|&&f| f == FilterId::NDMEAN.0) {
             Some(_) => {
                 // The model is that of chunks that went through the filter.
@@ -275,6 +317,19 @@ fn refused_where_c_refuses() {
     assert_eq!(filter_error(f("<f4", &[64, 64], &[16, 16], &[(F::NDCELL, 0)])), 32);
     // NDMEAN whose first block dimension is narrower than the cell but another wider.
     assert_eq!(filter_error(f("<f4", &[64, 64], &[2, 16], &[(F::NDMEAN, 4)])), 33);
+    // NDLZ: not 2-d, wider elements without split streams, a cell side other than 4 or 8.
+    let g = |dtype: &str, shape: &[u64], blocks: &[u64], p: CompressParams| {
+        let dtype = DType::parse(dtype).unwrap();
+        let n: u64 = shape.iter().product();
+        let opts = Options::new().chunks(shape).blocks(blocks).cparams(p);
+        match NdArray::from_bytes(shape, &dtype, &common::random_bytes(n as usize * dtype.itemsize(), 2), &opts) {
+            Err(blosc2_nd::Error::Core(blosc2_core::Error::InvalidCodecParams { codec, meta, .. })) => (codec, meta),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(g("|u1", &[16, 16, 16], &[8, 8, 8], params(CodecId::NDLZ, 4, &[])), (32, 4));
+    assert_eq!(g("<f4", &[64, 64], &[32, 32], params(CodecId::NDLZ, 4, &[(F::SHUFFLE, 0)])), (32, 4));
+    assert_eq!(g("|u1", &[64, 64], &[32, 32], params(CodecId::NDLZ, 6, &[])), (32, 6));
     // 9 dimensions.
     let s9 = [2u64, 2, 2, 2, 2, 2, 2, 2, 4];
     assert_eq!(filter_error(f("<f8", &s9, &s9, &[(F::NDCELL, 2)])), 32);

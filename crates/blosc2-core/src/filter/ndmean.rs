@@ -13,9 +13,9 @@
 //! `prod(blockshape) * typesize` bytes. It also refuses a geometry C-Blosc2 lays out
 //! wrongly: when the block is narrower than `meta` in its first dimension but wider in
 //! another, C's `ndmean_forward` places the cells with the first dimension's (shorter)
-//! cell side, so cells overlap and some elements are never written back by
-//! `ndmean_backward` (they keep whatever its output buffer held): such blocks cannot be
-//! decoded to defined values, so they are neither written nor read here.
+//! cell side, so cells overlap; C writes such chunks, but its `ndmean_backward` then fails
+//! on them (python-blosc2 4.14.1 cannot read the array back), and some elements would have
+//! no defined value. Such blocks are neither written nor read here.
 
 use super::cells::{Cells, MAX_DIM};
 use super::FilterId;
