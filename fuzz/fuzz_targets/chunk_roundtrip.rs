@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
         blocksize: if p[4] & 1 == 0 { 0 } else { usize::from(p[4]) * 16 },
         splitmode: SplitMode::from_code(p[5] % 4 + 1).unwrap_or_default(),
         nthreads: 1 + usize::from(p[5] >> 7),
+        geometry: None,
     };
     let packed = chunk::compress(&params, src).expect("valid parameters compress");
     let back = chunk::decompress(&packed).expect("our chunks decode");
