@@ -91,7 +91,7 @@ fn cases() -> Vec<Case> {
     let tiles: Vec<u8> =
         (0..24 * 40).map(|k| if k % 97 == 5 { k as u8 } else { (((k % 20) / 4 + k / 80) % 3 * 50) as u8 }).collect();
     let floats: Vec<u8> = (0..24 * 40).flat_map(|i| ((i as f32) / 7.0).sin().to_le_bytes()).collect();
-    let mut pipeline = |f: FilterId, m: u8| {
+    let pipeline = |f: FilterId, m: u8| {
         let mut p = Pipeline::single(FilterId::SHUFFLE);
         p.filters[0] = f.0;
         p.meta[0] = m;
