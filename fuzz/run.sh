@@ -9,8 +9,9 @@ cd "$(dirname "$0")"
 secs=${1:-20}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(chunk_decompress blosclz_decode codec_decode frame_open sparse_frame chunk_roundtrip nd_open msgpack_meta zfp_decode)
+[ ${#targets[@]} -gt 0 ] || targets=(chunk_decompress blosclz_decode codec_decode frame_open sparse_frame chunk_roundtrip nd_open msgpack_meta zfp_decode ndlz ndcell ndmean nd_chunk)
 fixtures=../testdata/fixtures
+plugins=../testdata/plugins
 # The metalayers (fixed and variable-length) of the b2nd fixtures, one file each.
 seed_msgpack() {
     [ -n "$(ls -A "$1")" ] && return 0
@@ -114,6 +115,34 @@ with tempfile.TemporaryDirectory() as tmp:
     pack("b2nd-zeros", d)
 PY
 }
+# The plugin fixtures' chunks: their geometry in nd_chunk's input layout, or their first
+# NDLZ stream in ndlz's; blocks of their arrays for ndcell/ndmean.
+seed_plugins() {
+    [ -n "$(ls -A "$2")" ] && return 0
+    ../.venv/bin/python - "$plugins" "$2" "$1" <<'PY'
+import json, pathlib, struct, sys
+import blosc2, numpy as np
+src, dst, target = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+for e in json.load(open(src / "manifest.json"))["files"]:
+    name = pathlib.Path(e["path"]).stem
+    if e["kind"] == "chunk":
+        b = (src / e["path"]).read_bytes()
+        bs = e["blockshape"]
+        if target == "nd_chunk":
+            dst.joinpath(name).write_bytes(bytes([len(bs)]) + b"".join(struct.pack("<H", x) for x in bs) + b)
+        elif target == "ndlz" and b[22] == 32:
+            (start,) = struct.unpack_from("<i", b, 32)
+            (csize,) = struct.unpack_from("<i", b, start)
+            if 0 < csize < len(b) - start - 4:
+                dst.joinpath(name).write_bytes(bytes([0 if b[23] == 4 else 1]) + struct.pack("<H", bs[0] * bs[1]) + b[start + 4:start + 4 + csize])
+    elif target in ("ndcell", "ndmean") and e["kind"] == "b2nd" and len(e["blocks"]) <= 3:
+        a = np.load(src / e["npy"])
+        bs = [min(b, s, 31) for b, s in zip(e["blocks"], e["shape"])]
+        block = a[tuple(slice(0, b) for b in bs)].tobytes()
+        meta = e["cparams"]["filters_meta"][0] or 4
+        dst.joinpath(name).write_bytes(bytes([len(bs), meta, a.dtype.itemsize]) + bytes(bs) + block)
+PY
+}
 seed() {
     local dir=corpus/$1
     mkdir -p "$dir"
@@ -130,6 +159,7 @@ seed() {
         codec_decode) seed_codec "$dir" ;;
         sparse_frame) seed_sparse "$dir" ;;
         zfp_decode) seed_zfp "$dir" ;;
+        ndlz|ndcell|ndmean|nd_chunk) seed_plugins "$1" "$dir" ;;
     esac
 }
 cargo fuzz build -s none -O

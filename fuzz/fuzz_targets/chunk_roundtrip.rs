@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         splitmode: SplitMode::from_code(p[5] % 4 + 1).unwrap_or_default(),
         nthreads: 1 + usize::from(p[5] >> 7),
         use_dict: false,
+        geometry: None,
     };
     let packed = chunk::compress(&params, src).expect("valid parameters compress");
     let back = chunk::decompress(&packed).expect("our chunks decode");

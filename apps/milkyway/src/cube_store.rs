@@ -132,6 +132,7 @@ pub fn array_cparams(meta: &ArrayMeta, codec: CodecId, clevel: u8) -> Result<Com
         splitmode: SplitMode::Auto,
         nthreads: 1,
         use_dict: false,
+        geometry: None,
     })
 }
 

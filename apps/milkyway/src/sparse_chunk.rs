@@ -223,6 +223,7 @@ mod tests {
             splitmode: blosc2_core::chunk::SplitMode::Auto,
             nthreads: 1,
             use_dict: false,
+            geometry: None,
         }
     }
 

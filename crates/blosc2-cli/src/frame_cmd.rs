@@ -68,6 +68,12 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// Runs `blosc2 compress`.
 pub fn compress(args: CompressArgs) -> Result<()> {
     let params = args.options.params()?;
+    if let Some(name) = crate::options::nd_plugin(&params) {
+        bail!(
+            "{name} works on the blocks of b2nd arrays, and a frame of plain chunks has no array geometry: \
+             use 'blosc2 convert IN.npy OUT.b2nd' with the same options"
+        );
+    }
     if args.chunksize == 0 || args.chunksize > MAX_BUFFERSIZE {
         bail!("--chunksize {} out of range 1..={MAX_BUFFERSIZE}", args.chunksize);
     }

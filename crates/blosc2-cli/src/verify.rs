@@ -57,7 +57,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         eprintln!("error: cannot read {}: {e}", path.display());
         return ExitCode::from(EXIT_ERROR);
     }
-    let s = match SChunk::open(path) {
+    let mut s = match SChunk::open(path) {
         Ok(s) => s,
         // The file is there but cannot be read at all: nothing was checked.
         Err(e @ Error::Io { .. }) => {
@@ -66,6 +66,10 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         }
         Err(e) => return problem(path, &format!("not a valid frame: {e}")),
     };
+    // An array's chunks decode with its geometry (the ndlz, ndcell and ndmean plugins need
+    // it); a bad metalayer is reported below.
+    let geometry = s.metalayers().get("b2nd").and_then(|m| blosc2_nd::B2ndMeta::decode(m).ok());
+    s.set_geometry(geometry.and_then(|m| m.nd_geometry().ok()));
     if let Some(p) = s.verify(!args.no_decode) {
         let at = p.chunk_index().map(|i| location(&s, i)).unwrap_or_default();
         if let Problem::Checksum { .. } = p {

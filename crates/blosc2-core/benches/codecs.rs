@@ -89,6 +89,7 @@ fn whole_chunk(c: &mut Criterion) {
             splitmode: SplitMode::Auto,
             nthreads: 1,
             use_dict: false,
+            geometry: None,
         };
         g.bench_function(BenchmarkId::new("compress", name(codec)), |b| {
             b.iter(|| chunk::compress(&params, black_box(&src)).expect("compress"))

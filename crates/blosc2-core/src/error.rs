@@ -157,6 +157,26 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A codec cannot work with this typesize, meta byte or block geometry (NDLZ needs 2-d
+    /// blocks and a meta of 4 or 8, ...).
+    #[error("codec {codec} cannot run with typesize {typesize} and meta {meta}: {reason}")]
+    InvalidCodecParams {
+        /// Codec id.
+        codec: u8,
+        /// Typesize given.
+        typesize: usize,
+        /// Meta byte given.
+        meta: u8,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A codec or filter that works on n-dimensional blocks (NDLZ, NDCELL, NDMEAN, ZFP) was
+    /// given no array geometry ([`crate::geometry::NdGeometry`]).
+    #[error("{needed_by} needs the chunk and block shapes of a b2nd array, and none was given")]
+    MissingGeometry {
+        /// The codec or filter (`"NDLZ"`, `"NDCELL"`, ...).
+        needed_by: &'static str,
+    },
     /// A compression parameter is out of range.
     #[error("invalid parameter {name}: {value} ({reason})")]
     InvalidParam {
@@ -293,6 +313,8 @@ impl Error {
             Error::DictUnsupported(_) => -8,          // BLOSC2_ERROR_CODEC_PARAM, as C-Blosc2 3.3.5
             Error::UnsupportedFilter(_) => -18,       // BLOSC2_ERROR_FILTER_PIPELINE
             Error::InvalidFilterParams { .. } => -18, // BLOSC2_ERROR_FILTER_PIPELINE
+            Error::InvalidCodecParams { .. } => -8,   // BLOSC2_ERROR_CODEC_PARAM
+            Error::MissingGeometry { .. } => -1,      // BLOSC2_ERROR_FAILURE ("b2nd layer not found")
             Error::InvalidParam { .. } => -12,        // BLOSC2_ERROR_INVALID_PARAM
             Error::DestinationTooSmall { .. } => -6,  // BLOSC2_ERROR_WRITE_BUFFER
             Error::RangeOutOfBounds { .. } => -12,    // BLOSC2_ERROR_INVALID_PARAM

@@ -18,6 +18,7 @@ pub mod codec;
 pub mod error;
 pub mod filter;
 pub mod frame;
+pub mod geometry;
 pub mod header;
 pub mod schunk;
 pub mod streaming;

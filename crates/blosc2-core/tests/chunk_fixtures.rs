@@ -129,6 +129,7 @@ fn params_of(entry: &Value) -> Option<CompressParams> {
         splitmode: SplitMode::from_code(p["splitmode"].as_u64()? as u8)?,
         nthreads: 1,
         use_dict: p["use_dict"].as_bool()?,
+        geometry: None,
     })
 }
 

@@ -67,6 +67,7 @@ fn chunks_cross_both_ways_with_python_blosc2() {
                             splitmode: SplitMode::Auto,
                             nthreads: 1,
                             use_dict: false,
+                            geometry: None,
                         };
                         let name = format!("{dname}-{codec}-{fname}-ts{ts}-cl{clevel}");
                         let ours = chunk::compress(&params, data).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -68,6 +68,7 @@ fn params() -> impl Strategy<Value = CompressParams> {
             nthreads,
             // Dictionaries where the codec has them (others refuse `use_dict`).
             use_dict: dict && matches!(codec, CodecId::ZSTD | CodecId::LZ4 | CodecId::LZ4HC),
+            geometry: None,
         })
 }
 

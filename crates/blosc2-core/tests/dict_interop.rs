@@ -112,6 +112,7 @@ fn params(codec: CodecId, clevel: u8, ts: usize, filters: Pipeline, blocksize: u
         splitmode: SplitMode::Auto,
         nthreads: 1,
         use_dict: true,
+        geometry: None,
     }
 }
 

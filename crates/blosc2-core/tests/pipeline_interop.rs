@@ -75,8 +75,10 @@ fn random_params(rng: &mut Rng) -> CompressParams {
         filters.filters[slot] = id.0;
         filters.meta[slot] = random_meta(rng, id, typesize);
     }
+    let codec = rng.pick(&CodecId::ALL);
+    let dict_codec = matches!(codec, CodecId::ZSTD | CodecId::LZ4 | CodecId::LZ4HC);
     CompressParams {
-        codec: rng.pick(&CodecId::ALL),
+        codec,
         codec_meta: 0,
         clevel: rng.pick(&[0u8, 1, 3, 5, 9]),
         typesize,
@@ -88,6 +90,8 @@ fn random_params(rng: &mut Rng) -> CompressParams {
         },
         splitmode: rng.pick(&[SplitMode::Always, SplitMode::Never, SplitMode::Auto, SplitMode::ForwardCompat]),
         nthreads: rng.pick(&[1usize, 2]),
+        use_dict: dict_codec && rng.below(4) == 0,
+        geometry: None,
     }
 }
 
@@ -157,6 +161,7 @@ fn random_parameters_decode_in_c_blosc2_or_are_refused() {
             "splitmode": params.splitmode.code(),
             "blocksize": params.blocksize,
             "nthreads": params.nthreads,
+            "use_dict": params.use_dict,
             "lossless": lossless,
             "ours": ours.is_some(),
             "refusal": refusal,

@@ -134,6 +134,7 @@ impl NdArray {
             dtype_format: 0,
             dtype: Some(dtype.as_str().to_string()),
         };
+        cparams.geometry = Some(meta.nd_geometry()?);
         let mut schunk = SChunk::new(cparams.clone());
         schunk.metalayers_mut().add(NAME, &meta.encode())?;
         for (name, content) in &opts.metalayers {
@@ -309,6 +310,8 @@ impl NdArray {
                 found: schunk.chunksize() as u64,
             });
         }
+        let mut schunk = schunk;
+        schunk.set_geometry(Some(meta.nd_geometry()?));
         let mut cparams = schunk.cparams().clone();
         cparams.blocksize = geom.block_nbytes();
         cparams.nthreads = 1;

@@ -33,6 +33,19 @@ impl B2ndMeta {
         self.shape.len()
     }
 
+    /// The chunk and block shapes as the core's codecs and filters take them (NDLZ,
+    /// NDCELL, NDMEAN read them from this metalayer in C-Blosc2).
+    ///
+    /// # Errors
+    /// [`Error::InvalidMetalayer`] for a negative dimension or shapes of different lengths.
+    pub fn nd_geometry(&self) -> Result<blosc2_core::geometry::NdGeometry> {
+        let dims = |v: &[i32]| v.iter().map(|&x| usize::try_from(x)).collect::<std::result::Result<Vec<_>, _>>();
+        let bad = |reason| Error::InvalidMetalayer { offset: 0, reason };
+        let chunks = dims(&self.chunkshape).map_err(|_| bad("negative chunk shape"))?;
+        let blocks = dims(&self.blockshape).map_err(|_| bad("negative block shape"))?;
+        blosc2_core::geometry::NdGeometry::new(&chunks, &blocks).map_err(|_| bad("chunk and block shapes do not fit"))
+    }
+
     /// Encodes the metalayer content exactly as C-Blosc2 does (`12 + 19 * ndim + len(dtype)`
     /// bytes). A metalayer decoded without a dtype is encoded without one again, so that
     /// rewriting it in place keeps its length.

@@ -304,9 +304,9 @@ impl NdArray {
                     with_thread_buffer(&STORED, |stored| {
                         stored.clear();
                         let shuffled = if reads_planes_in_place(bshape, region) {
-                            chunk::decompress_block_planes(c, bi, block, stored)?
+                            self.schunk.decoder().decompress_block_planes(c, bi, block, stored)?
                         } else {
-                            chunk::decompress_block_shuffled(c, bi, block)?
+                            self.schunk.decoder().decompress_block_shuffled(c, bi, block)?
                         };
                         match shuffled {
                             Some(s) if s == ts => with_planes(c, block, ts, stored, |planes| {
@@ -416,15 +416,15 @@ impl NdArray {
                 places
                     .into_par_iter()
                     .with_max_len(1)
-                    .try_for_each(|(bi, run)| chunk::decompress_range(c, bi * bb, run))?;
+                    .try_for_each(|(bi, run)| self.schunk.decoder().decompress_range(c, bi * bb, run))?;
             } else {
-                places.into_iter().try_for_each(|(bi, run)| chunk::decompress_range(c, bi * bb, run))?;
+                places.into_iter().try_for_each(|(bi, run)| self.schunk.decoder().decompress_range(c, bi * bb, run))?;
             }
         }
         if h.special().is_none() {
             // The chunk's bytes are one run of `dst`: decode straight into it.
             if let Some(at) = self.chunk_run_in_box(p, dst.shape, dst.origin) {
-                chunk::decompress_into(c, &mut dst.buf[at..at + h.nbytes], threads)?;
+                self.schunk.decoder().decompress_into(c, &mut dst.buf[at..at + h.nbytes], threads)?;
                 return Ok(());
             }
             if self.gathers_from_shuffled(p, &h)? {
@@ -439,7 +439,7 @@ impl NdArray {
         if h.special().is_some() || whole_chunk {
             with_scratch(h.nbytes, |whole| {
                 // Decoding writes every byte of `whole`.
-                chunk::decompress_into_cached(c, whole, threads)?;
+                self.schunk.decoder().decompress_into_cached(c, whole, threads)?;
                 for (bi, borigin) in &blocks {
                     scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
                 }
@@ -452,7 +452,7 @@ impl NdArray {
                 .with_max_len(1)
                 .map(|(bi, _)| {
                     let mut block = vec![0u8; bb];
-                    chunk::decompress_range(c, bi * bb, &mut block)?;
+                    self.schunk.decoder().decompress_range(c, bi * bb, &mut block)?;
                     Ok(block)
                 })
                 .collect();
@@ -463,7 +463,7 @@ impl NdArray {
             with_scratch(bb, |block| {
                 for (bi, borigin) in &blocks {
                     // Decoding writes every byte of `block`.
-                    chunk::decompress_range(c, bi * bb, block)?;
+                    self.schunk.decoder().decompress_range(c, bi * bb, block)?;
                     scatter(block, borigin);
                 }
                 Ok::<(), Error>(())
@@ -573,7 +573,7 @@ impl NdArray {
             let h = ChunkHeader::parse(&c)?;
             self.check_chunk(p.index, &h)?;
             if !matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
-                chunk::decompress_into_cached(&c, &mut buf, 1)?;
+                self.schunk.decoder().decompress_into_cached(&c, &mut buf, 1)?;
             }
         }
         let bb = g.block_nbytes();

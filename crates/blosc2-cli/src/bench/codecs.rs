@@ -58,6 +58,7 @@ pub(crate) fn params_for(
         splitmode: SplitMode::Auto,
         nthreads,
         use_dict: false,
+        geometry: None,
     }
 }
 

@@ -13,9 +13,9 @@ use super::blocksize::{compute_blocksize, header_typesize, split_block};
 use super::dict::{self, Dict};
 use super::pool::pool;
 use super::CompressParams;
-use crate::codec::CodecContext;
+use crate::codec::{CodecContext, CodecParams};
 use crate::error::{Error, Result};
-use crate::filter::FilterId;
+use crate::filter::{Block, FilterId};
 use crate::header::{
     blosc2_flags, flags, ChunkHeader, SpecialKind, EXTENDED_HEADER_LEN, MAX_BLOCKSIZE, MAX_BUFFERSIZE, MIN_BUFFERSIZE,
 };
@@ -73,6 +73,7 @@ struct Job<'a> {
     body_start: usize,
     /// The dictionary every stream is compressed with (`chunk.md` 7).
     dict: Option<&'a Dict>,
+    codec: CodecParams<'a>,
 }
 
 /// Inputs up to this size are compressed into a per-thread buffer kept from call to call,
@@ -241,6 +242,13 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
             filtered: params.filters.filters.iter().any(|&f| f != 0),
             body_start: start,
             dict: dict.as_ref(),
+            codec: CodecParams {
+                codec: params.codec,
+                clevel: params.clevel,
+                meta: params.codec_meta,
+                typesize: ts,
+                geometry: params.geometry.as_ref(),
+            },
         };
         let nthreads = match threads {
             Threads::Own => params.nthreads,
@@ -403,10 +411,11 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
     let filtered: &[u8] = if job.filtered {
         let reference = &job.src[..job.blocksize.min(job.src.len())];
         let filters = &job.params.filters;
+        let cx = Block { typesize: job.typesize, offset, reference, geometry: job.params.geometry.as_ref() };
         if job.src.len() >= COLD_SOURCE_MIN {
-            filters.forward_cold(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+            filters.forward_block_cold(&cx, block, &mut buf[..bsize], scratch)?;
         } else {
-            filters.forward(job.typesize, offset, block, reference, &mut buf[..bsize], scratch)?;
+            filters.forward_block(&cx, block, &mut buf[..bsize], scratch)?;
         }
         &buf[..bsize]
     } else {
@@ -440,7 +449,7 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
         let room = &mut out[pos..pos + maxout];
         let mut csize = match job.dict {
             Some(d) => d.compress(job.params.clevel, stream, room)?,
-            None => codec.compress(job.params.codec, job.params.clevel, stream, room)?,
+            None => codec.compress_with(&job.codec, stream, room)?,
         };
         if csize == 0 || csize >= neblock {
             if pos + neblock > out.len() {

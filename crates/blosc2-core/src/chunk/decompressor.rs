@@ -7,8 +7,10 @@ use rayon::prelude::*;
 use super::compressor::{Workspace, WORKSPACE};
 use super::pool::pool;
 use super::special;
+use crate::codec::{CodecId, CodecParams, UDCODEC_FORMAT};
 use crate::error::{Error, Part, Result};
-use crate::filter::FilterId;
+use crate::filter::{Block, FilterId};
+use crate::geometry::NdGeometry;
 use crate::header::{ChunkHeader, SpecialKind, MAX_DICT_SIZE};
 use crate::streaming;
 
@@ -17,6 +19,8 @@ struct Layout<'a> {
     chunk: &'a [u8],
     h: ChunkHeader,
     kind: Kind<'a>,
+    /// The array geometry the caller gave (NDCELL, NDMEAN; plugin codecs).
+    geometry: Option<&'a NdGeometry>,
     /// Write decoded blocks with streaming stores (large outputs, see [`streaming`]).
     streaming: bool,
 }
@@ -37,13 +41,13 @@ fn truncated(part: Part, offset: usize, needed: usize, available: usize) -> Erro
 }
 
 impl<'a> Layout<'a> {
-    fn new(chunk: &'a [u8]) -> Result<Layout<'a>> {
+    fn new(chunk: &'a [u8], geometry: Option<&'a NdGeometry>) -> Result<Layout<'a>> {
         let h = ChunkHeader::parse(chunk)?;
         let chunk = &chunk[..h.cbytes];
         let hl = h.header_len();
         if let Some(kind) = h.special() {
             let value = special::check(&h, chunk, kind)?;
-            return Ok(Layout { chunk, h, kind: Kind::Special(kind, value), streaming: false });
+            return Ok(Layout { chunk, h, kind: Kind::Special(kind, value), streaming: false, geometry });
         }
         if h.is_memcpyed() {
             if h.cbytes != h.nbytes + hl {
@@ -53,10 +57,10 @@ impl<'a> Layout<'a> {
                     reason: "a memcpyed chunk must be nbytes plus the header",
                 });
             }
-            return Ok(Layout { chunk, h, kind: Kind::Memcpyed, streaming: false });
+            return Ok(Layout { chunk, h, kind: Kind::Memcpyed, streaming: false, geometry });
         }
         if h.nbytes == 0 {
-            return Ok(Layout { chunk, h, kind: Kind::Memcpyed, streaming: false });
+            return Ok(Layout { chunk, h, kind: Kind::Memcpyed, streaming: false, geometry });
         }
         if !h.is_extended() && h.has_dict() {
             return Err(Error::InvalidHeader {
@@ -117,13 +121,19 @@ impl<'a> Layout<'a> {
             }
         }
         if h.is_vl_blocks() {
-            return Self::vl(chunk, h, starts, dict);
+            return Self::vl(chunk, h, starts, dict, geometry);
         }
-        Ok(Layout { chunk, h, kind: Kind::Regular { bstarts, dict }, streaming: false })
+        Ok(Layout { chunk, h, kind: Kind::Regular { bstarts, dict }, streaming: false, geometry })
     }
 
     /// VL-block chunks: strictly increasing starts, sizes that add up to `nbytes`.
-    fn vl(chunk: &'a [u8], h: ChunkHeader, starts: Vec<usize>, dict: Option<&'a [u8]>) -> Result<Layout<'a>> {
+    fn vl(
+        chunk: &'a [u8],
+        h: ChunkHeader,
+        starts: Vec<usize>,
+        dict: Option<&'a [u8]>,
+        geometry: Option<&'a NdGeometry>,
+    ) -> Result<Layout<'a>> {
         let mut offsets = Vec::with_capacity(starts.len() + 1);
         let mut total = 0usize;
         for (i, &s) in starts.iter().enumerate() {
@@ -152,11 +162,22 @@ impl<'a> Layout<'a> {
             });
         }
         offsets.push(total);
-        Ok(Layout { chunk, h, kind: Kind::Vl { bstarts: starts, dict, offsets }, streaming: false })
+        Ok(Layout { chunk, h, kind: Kind::Vl { bstarts: starts, dict, offsets }, streaming: false, geometry })
     }
 
     fn blocksize(&self) -> usize {
         self.h.blocksize()
+    }
+
+    /// What the codec of every stream needs to know.
+    fn codec_params(&self) -> CodecParams<'a> {
+        CodecParams {
+            codec: CodecId(self.h.udcodec),
+            clevel: 0,
+            meta: self.h.compcode_meta,
+            typesize: usize::from(self.h.typesize),
+            geometry: self.geometry,
+        }
     }
 
     /// Start and length of block `i` in the decoded content.
@@ -213,13 +234,13 @@ impl<'a> Layout<'a> {
         if filtered.len() < len {
             filtered.resize(len, 0);
         }
-        let ts = usize::from(self.h.typesize);
+        let cx = Block { typesize: usize::from(self.h.typesize), offset: start, reference, geometry: self.geometry };
         let result = self.decode_payload(i, &mut filtered[..len], ws);
         let (f, v) = (&self.h.filters, self.h.version);
         let result = if self.streaming && result.is_ok() {
-            f.backward_into_streaming(ts, start, &mut filtered[..len], out, reference, v, &mut ws.scratch)
+            f.backward_block_into_streaming(&cx, &mut filtered[..len], out, v, &mut ws.scratch)
         } else {
-            result.and_then(|()| f.backward_into(ts, start, &mut filtered[..len], out, reference, v))
+            result.and_then(|()| f.backward_block_into(&cx, &mut filtered[..len], out, v))
         };
         ws.buf = filtered;
         result
@@ -332,7 +353,7 @@ impl<'a> Layout<'a> {
                 } else if body.len() > len {
                     Err(Error::InvalidStreamSize { block: i, stream: 0, csize: body.len() as i64, neblock: len })
                 } else {
-                    ws.codec.decompress(self.h.format(), self.h.udcodec, body, out)
+                    ws.codec.decompress_with(self.h.format(), &self.codec_params(), body, out)
                 }
             }
             Kind::Special(..) | Kind::Memcpyed => unreachable!("handled by decode_block"),
@@ -400,7 +421,7 @@ impl<'a> Layout<'a> {
                     }
                     dst.copy_from_slice(body);
                 } else {
-                    ws.codec.decompress(self.h.format(), self.h.udcodec, body, dst)?;
+                    ws.codec.decompress_with(self.h.format(), &self.codec_params(), body, dst)?;
                 }
                 pos += csize;
             }
@@ -417,7 +438,8 @@ impl ChunkHeader {
     pub(crate) fn codec_format_supported(&self) -> Result<()> {
         match self.format() {
             0 | 1 | 3 | 4 => Ok(()),
-            6 => Err(Error::UnsupportedCodec(self.udcodec)),
+            UDCODEC_FORMAT if CodecId::PLUGINS.contains(&CodecId(self.udcodec)) => Ok(()),
+            UDCODEC_FORMAT => Err(Error::UnsupportedCodec(self.udcodec)),
             f => Err(Error::UnsupportedCodec(f)),
         }
     }
@@ -426,16 +448,22 @@ impl ChunkHeader {
 /// Memcpyed chunks of at least this size are copied by several threads when asked for.
 const PARALLEL_COPY_MIN: usize = 1 << 20;
 
-pub(crate) fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn decompress(chunk: &[u8], geometry: Option<&NdGeometry>) -> Result<Vec<u8>> {
     // The layout is checked before the output is allocated.
-    let l = Layout::new(chunk)?;
+    let l = Layout::new(chunk, geometry)?;
     let mut out = crate::buffer::zeroed(l.h.nbytes);
     decode_all(&l, &mut out, 1)?;
     Ok(out)
 }
 
-pub(crate) fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize, streamed: bool) -> Result<usize> {
-    let mut l = Layout::new(chunk)?;
+pub(crate) fn decompress_into(
+    chunk: &[u8],
+    geometry: Option<&NdGeometry>,
+    dst: &mut [u8],
+    nthreads: usize,
+    streamed: bool,
+) -> Result<usize> {
+    let mut l = Layout::new(chunk, geometry)?;
     l.streaming = streamed && l.h.nbytes >= streaming::MIN_LEN;
     decode_all(&l, dst, nthreads)
 }
@@ -508,8 +536,13 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
     Ok(nbytes)
 }
 
-pub(crate) fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
-    let mut l = Layout::new(chunk)?;
+pub(crate) fn decompress_range(
+    chunk: &[u8],
+    geometry: Option<&NdGeometry>,
+    start: usize,
+    dst: &mut [u8],
+) -> Result<()> {
+    let mut l = Layout::new(chunk, geometry)?;
     l.streaming = dst.len() >= streaming::MIN_LEN;
     let end = start.checked_add(dst.len()).filter(|&e| e <= l.h.nbytes).ok_or(Error::RangeOutOfBounds {
         start,
@@ -575,18 +608,24 @@ fn blocks_touching(l: &Layout<'_>, start: usize, end: usize) -> (usize, usize) {
     }
 }
 
-pub(crate) fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
-    decompress_block_leaving::<false>(chunk, index, out, &mut Vec::new())
+pub(crate) fn decompress_block_shuffled(
+    chunk: &[u8],
+    geometry: Option<&NdGeometry>,
+    index: usize,
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    decompress_block_leaving::<false>(chunk, geometry, index, out, &mut Vec::new())
 }
 
 pub(crate) fn decompress_block_planes(
     chunk: &[u8],
+    geometry: Option<&NdGeometry>,
     index: usize,
     out: &mut [u8],
     stored: &mut Vec<Option<usize>>,
 ) -> Result<Option<usize>> {
     stored.clear();
-    let r = decompress_block_leaving::<true>(chunk, index, out, stored);
+    let r = decompress_block_leaving::<true>(chunk, geometry, index, out, stored);
     if !matches!(r, Ok(Some(_))) {
         stored.clear();
     }
@@ -595,11 +634,12 @@ pub(crate) fn decompress_block_planes(
 
 fn decompress_block_leaving<const LEAVE: bool>(
     chunk: &[u8],
+    geometry: Option<&NdGeometry>,
     index: usize,
     out: &mut [u8],
     stored: &mut Vec<Option<usize>>,
 ) -> Result<Option<usize>> {
-    let l = Layout::new(chunk)?;
+    let l = Layout::new(chunk, geometry)?;
     let nblocks = if l.h.nbytes == 0 { 0 } else { l.h.nblocks() };
     if index >= nblocks {
         return Err(Error::RangeOutOfBounds { start: index, end: index + 1, len: nblocks });
@@ -619,19 +659,19 @@ fn decompress_block_leaving<const LEAVE: bool>(
             return Ok(Some(s));
         }
     }
-    decompress_range(chunk, start, out)?;
+    decompress_range(chunk, geometry, start, out)?;
     Ok(None)
 }
 
-pub(crate) fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
-    let l = Layout::new(chunk)?;
+pub(crate) fn decompress_block(chunk: &[u8], geometry: Option<&NdGeometry>, index: usize) -> Result<Vec<u8>> {
+    let l = Layout::new(chunk, geometry)?;
     let nblocks = if l.h.nbytes == 0 { 0 } else { l.h.nblocks() };
     if index >= nblocks {
         return Err(Error::RangeOutOfBounds { start: index, end: index + 1, len: nblocks });
     }
     let (start, len) = l.block_span(index);
     let mut out = crate::buffer::zeroed(len);
-    decompress_range(chunk, start, &mut out)?;
+    decompress_range(chunk, geometry, start, &mut out)?;
     Ok(out)
 }
 

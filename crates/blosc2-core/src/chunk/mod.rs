@@ -14,6 +14,7 @@ pub mod special;
 use crate::codec::CodecId;
 use crate::error::Result;
 use crate::filter::Pipeline;
+pub use crate::geometry::NdGeometry;
 pub use crate::header::{ChunkHeader, SpecialKind};
 
 /// How blocks are split into streams (C: `BLOSC_*_SPLIT`; a frame stores `value - 1`).
@@ -101,6 +102,10 @@ pub struct CompressParams {
     /// (C: `use_dict`; ZSTD, LZ4 and LZ4HC only, see `shared/spec/chunk.md` 7). Ignored at
     /// clevel 0; chunks too small to give a useful dictionary are compressed without one.
     pub use_dict: bool,
+    /// The b2nd geometry of the array the chunk belongs to, for the codecs and filters
+    /// that work on n-dimensional blocks (NDLZ, NDCELL, NDMEAN; C-Blosc2's plugins read it
+    /// from the super-chunk's `b2nd` metalayer). `None` for plain buffers.
+    pub geometry: Option<NdGeometry>,
 }
 
 impl Default for CompressParams {
@@ -115,6 +120,7 @@ impl Default for CompressParams {
             splitmode: SplitMode::Auto,
             nthreads: 1,
             use_dict: false,
+            geometry: None,
         }
     }
 }
@@ -151,12 +157,13 @@ pub fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Res
     compressor::compress_into(params, src, dst)
 }
 
-/// Decompresses a whole chunk into a new vector (single-threaded).
+/// Decompresses a whole chunk into a new vector (single-threaded), with no array
+/// geometry (see [`Decoder`]).
 ///
 /// # Errors
 /// Any header, size or stream problem as a typed error.
 pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
-    decompressor::decompress(chunk)
+    Decoder::default().decompress(chunk)
 }
 
 /// Decompresses a whole chunk into `dst` using `nthreads` threads; returns `nbytes`.
@@ -170,7 +177,7 @@ pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
 /// [`crate::Error::DestinationTooSmall`] when `dst` cannot hold `nbytes`; any header, size
 /// or stream problem as a typed error.
 pub fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-    decompressor::decompress_into(chunk, dst, nthreads, true)
+    Decoder::default().decompress_into(chunk, dst, nthreads)
 }
 
 /// [`decompress_into`] with every output byte written through the cache (no streaming
@@ -179,7 +186,7 @@ pub fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<
 /// # Errors
 /// As [`decompress_into`].
 pub fn decompress_into_cached(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-    decompressor::decompress_into(chunk, dst, nthreads, false)
+    Decoder::default().decompress_into_cached(chunk, dst, nthreads)
 }
 
 /// Decompresses bytes `start..start + dst.len()` of the chunk's content into `dst`, decoding
@@ -189,7 +196,7 @@ pub fn decompress_into_cached(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> 
 /// [`crate::Error::RangeOutOfBounds`] when the range exceeds `nbytes`; any problem in the
 /// blocks read.
 pub fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
-    decompressor::decompress_range(chunk, start, dst)
+    Decoder::default().decompress_range(chunk, start, dst)
 }
 
 /// Decompresses items `start..start + n` (in units of the header typesize, like C-Blosc2's
@@ -198,15 +205,7 @@ pub fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()
 /// # Errors
 /// As [`decompress_range`].
 pub fn getitems(chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
-    let h = ChunkHeader::parse(chunk)?;
-    let ts = usize::from(h.typesize);
-    let (a, len) = match (start.checked_mul(ts), n.checked_mul(ts)) {
-        (Some(a), Some(len)) if a.checked_add(len).is_some_and(|e| e <= h.nbytes) => (a, len),
-        _ => return Err(crate::Error::RangeOutOfBounds { start, end: start.saturating_add(n), len: h.nbytes / ts }),
-    };
-    let mut out = crate::buffer::zeroed(len);
-    decompressor::decompress_range(chunk, a, &mut out)?;
-    Ok(out)
+    Decoder::default().getitems(chunk, start, n)
 }
 
 /// Decodes block `index` into `out` (exactly the block's length) but leaves a byte shuffle
@@ -223,7 +222,7 @@ pub fn getitems(chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
 /// [`crate::Error::InvalidParam`] when `out` is not the block's length; any problem in the
 /// block.
 pub fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
-    decompressor::decompress_block_shuffled(chunk, index, out)
+    Decoder::default().decompress_block_shuffled(chunk, index, out)
 }
 
 /// [`decompress_block_shuffled`], except that the codec streams the chunk holds as they are
@@ -244,7 +243,7 @@ pub fn decompress_block_planes(
     out: &mut [u8],
     stored: &mut Vec<Option<usize>>,
 ) -> Result<Option<usize>> {
-    decompressor::decompress_block_planes(chunk, index, out, stored)
+    Decoder::default().decompress_block_planes(chunk, index, out, stored)
 }
 
 /// Decompresses block `index` into a new vector.
@@ -253,5 +252,176 @@ pub fn decompress_block_planes(
 /// [`crate::Error::RangeOutOfBounds`] for an index past the last block; any problem in the
 /// block.
 pub fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
-    decompressor::decompress_block(chunk, index)
+    Decoder::default().decompress_block(chunk, index)
+}
+
+/// Decodes chunks with what they may need besides their bytes (C: `blosc2_dparams`): the
+/// b2nd geometry of the array they belong to, without which the NDCELL and NDMEAN filters
+/// cannot be undone. The free functions of this module are those of `Decoder::default()`
+/// (no geometry), which decodes every other chunk.
+///
+/// ```
+/// use blosc2_core::chunk::{CompressParams, Decoder, NdGeometry};
+/// use blosc2_core::filter::{FilterId, Pipeline};
+///
+/// let geometry = NdGeometry::new(&[16, 16], &[16, 16]).unwrap();
+/// let mut filters = Pipeline::single(FilterId::NDCELL);
+/// filters.meta[5] = 4; // 4x4 cells
+/// let p = CompressParams { typesize: 4, filters, geometry: Some(geometry), ..CompressParams::default() };
+/// let data: Vec<u8> = (0..256u32).flat_map(|v| (v % 16 + v / 64).to_le_bytes()).collect();
+/// let chunk = blosc2_core::chunk::compress(&p, &data).unwrap();
+/// assert_eq!(Decoder::new(Some(geometry)).decompress(&chunk).unwrap(), data);
+/// // Without the geometry NDCELL cannot be undone.
+/// assert!(blosc2_core::chunk::decompress(&chunk).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Decoder {
+    geometry: Option<NdGeometry>,
+}
+
+impl Decoder {
+    /// A decoder for the chunks of an array of this geometry (`None`: plain buffers).
+    pub fn new(geometry: Option<NdGeometry>) -> Decoder {
+        Decoder { geometry }
+    }
+
+    /// The geometry given to the codecs and filters.
+    pub fn geometry(&self) -> Option<&NdGeometry> {
+        self.geometry.as_ref()
+    }
+
+    /// [`decompress`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress`].
+    pub fn decompress(&self, chunk: &[u8]) -> Result<Vec<u8>> {
+        decompressor::decompress(chunk, self.geometry())
+    }
+
+    /// [`decompress_into`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_into`].
+    pub fn decompress_into(&self, chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
+        decompressor::decompress_into(chunk, self.geometry(), dst, nthreads, true)
+    }
+
+    /// [`decompress_into_cached`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_into`].
+    pub fn decompress_into_cached(&self, chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
+        decompressor::decompress_into(chunk, self.geometry(), dst, nthreads, false)
+    }
+
+    /// [`decompress_range`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_range`].
+    pub fn decompress_range(&self, chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
+        decompressor::decompress_range(chunk, self.geometry(), start, dst)
+    }
+
+    /// [`getitems`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_range`].
+    pub fn getitems(&self, chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
+        let h = ChunkHeader::parse(chunk)?;
+        let ts = usize::from(h.typesize);
+        let (a, len) = match (start.checked_mul(ts), n.checked_mul(ts)) {
+            (Some(a), Some(len)) if a.checked_add(len).is_some_and(|e| e <= h.nbytes) => (a, len),
+            _ => {
+                return Err(crate::Error::RangeOutOfBounds { start, end: start.saturating_add(n), len: h.nbytes / ts })
+            }
+        };
+        let mut out = crate::buffer::zeroed(len);
+        decompressor::decompress_range(chunk, self.geometry(), a, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`decompress_block_shuffled`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_block_shuffled`].
+    pub fn decompress_block_shuffled(&self, chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
+        decompressor::decompress_block_shuffled(chunk, self.geometry(), index, out)
+    }
+
+    /// [`decompress_block_planes`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_block_shuffled`].
+    pub fn decompress_block_planes(
+        &self,
+        chunk: &[u8],
+        index: usize,
+        out: &mut [u8],
+        stored: &mut Vec<Option<usize>>,
+    ) -> Result<Option<usize>> {
+        decompressor::decompress_block_planes(chunk, self.geometry(), index, out, stored)
+    }
+
+    /// [`decompress_block`] with this decoder's geometry.
+    ///
+    /// # Errors
+    /// As [`decompress_block`].
+    pub fn decompress_block(&self, chunk: &[u8], index: usize) -> Result<Vec<u8>> {
+        decompressor::decompress_block(chunk, self.geometry(), index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::flags;
+    use crate::Error;
+
+    /// Plugin codecs are flagged as C writes them: format 6 in the flags, the id in byte 22,
+    /// the meta in byte 23, the plugin's version (1) in byte 1, and their blocks are not
+    /// split under the automatic split mode.
+    #[test]
+    fn plugin_codec_header_fields() {
+        // Every stream is a run: the codec itself is never called, as in C.
+        let data = vec![7u8; 4096];
+        for codec in CodecId::PLUGINS {
+            let p = CompressParams { codec, codec_meta: 4, typesize: 1, ..CompressParams::default() };
+            let c = compress(&p, &data).unwrap();
+            let h = ChunkHeader::parse(&c).unwrap();
+            assert_eq!((h.format(), h.udcodec, h.compcode_meta, h.versionlz), (6, codec.0, 4, 1), "{codec}");
+            assert!(h.dont_split(), "{codec}");
+            assert_ne!(h.flags & flags::MEMCPYED, flags::MEMCPYED);
+            assert_eq!(decompress(&c).unwrap(), data, "{codec}");
+        }
+    }
+
+    #[test]
+    fn plugin_codecs_need_the_geometry_to_compress() {
+        let data: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
+        let p = CompressParams { codec: CodecId::NDLZ, codec_meta: 4, typesize: 1, ..CompressParams::default() };
+        assert_eq!(compress(&p, &data), Err(Error::MissingGeometry { needed_by: "NDLZ" }));
+        for codec in [CodecId::ZFP_ACC, CodecId::ZFP_PREC, CodecId::ZFP_RATE] {
+            let geometry = Some(NdGeometry::new(&[64, 64], &[64, 64]).unwrap());
+            let p = CompressParams { codec, typesize: 1, geometry, ..CompressParams::default() };
+            assert_eq!(compress(&p, &data), Err(Error::UnsupportedCodec(codec.0)));
+        }
+        // Stored as is (clevel 0): no codec runs, the header still names it.
+        let p = CompressParams { clevel: 0, ..p };
+        let c = compress(&p, &data).unwrap();
+        assert_eq!((c[22], c[23]), (CodecId::NDLZ.0, 4));
+        assert_eq!(decompress(&c).unwrap(), data);
+    }
+
+    #[test]
+    fn decoders_carry_their_geometry() {
+        let g = NdGeometry::new(&[10, 20], &[5, 4]).unwrap();
+        assert_eq!(Decoder::new(Some(g)).geometry(), Some(&g));
+        assert_eq!(Decoder::default().geometry(), None);
+        let data: Vec<u8> = (0..4000u32).flat_map(|i| (i / 3).to_le_bytes()).collect();
+        let c = compress(&CompressParams { typesize: 4, blocksize: 1024, ..CompressParams::default() }, &data).unwrap();
+        let d = Decoder::new(Some(g));
+        assert_eq!(d.decompress(&c).unwrap(), data);
+        assert_eq!(d.getitems(&c, 10, 5).unwrap(), data[40..60]);
+        assert_eq!(d.decompress_block(&c, 2).unwrap(), data[2048..3072]);
+    }
 }

@@ -11,11 +11,41 @@
 //! literal-heavy streams faster. Both produce the same bytes; compression is zlib-rs's.
 
 pub mod blosclz;
+pub mod ndlz;
 pub mod zfp;
 
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::geometry::NdGeometry;
+
+/// The header format of codecs identified by header byte 22 instead (C:
+/// `BLOSC_UDCODEC_FORMAT`).
+pub const UDCODEC_FORMAT: u8 = 6;
+
+/// What compressing or decoding the streams of one chunk needs to know about its codec:
+/// the header fields, and the array geometry for the codecs that work on n-dimensional
+/// blocks. Built-in codecs use only `codec` and `clevel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodecParams<'a> {
+    /// The codec (header byte 22 for plugin codecs).
+    pub codec: CodecId,
+    /// Compression level 1-9 (compression only).
+    pub clevel: u8,
+    /// The codec's parameter byte (header byte 23, C: `compcode_meta`).
+    pub meta: u8,
+    /// The header typesize.
+    pub typesize: usize,
+    /// The b2nd geometry of the array the chunk belongs to (NDLZ compression; ZFP).
+    pub geometry: Option<&'a NdGeometry>,
+}
+
+impl CodecParams<'_> {
+    /// Parameters for a built-in codec at `clevel`.
+    pub fn builtin(codec: CodecId, clevel: u8) -> CodecParams<'static> {
+        CodecParams { codec, clevel, meta: 0, typesize: 1, geometry: None }
+    }
+}
 
 /// A codec id as stored in byte 22 of the header and used by every API (C: `compcode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,9 +62,22 @@ impl CodecId {
     pub const ZLIB: CodecId = CodecId(4);
     /// Zstd (C: `BLOSC_ZSTD`).
     pub const ZSTD: CodecId = CodecId(5);
+    /// NDLZ, a Lempel-Ziv codec on the 4x4 or 8x8 cells of 2-d blocks (C plugin
+    /// `BLOSC_CODEC_NDLZ`); `codec_meta` is the cell side, 4 or 8. See [`ndlz`].
+    pub const NDLZ: CodecId = CodecId(32);
+    /// ZFP in fixed-accuracy mode (C plugin `BLOSC_CODEC_ZFP_FIXED_ACCURACY`). Lossy.
+    pub const ZFP_ACC: CodecId = CodecId(33);
+    /// ZFP in fixed-precision mode (C plugin `BLOSC_CODEC_ZFP_FIXED_PRECISION`). Lossy.
+    pub const ZFP_PREC: CodecId = CodecId(34);
+    /// ZFP in fixed-rate mode (C plugin `BLOSC_CODEC_ZFP_FIXED_RATE`). Lossy.
+    pub const ZFP_RATE: CodecId = CodecId(35);
 
-    /// All codecs this crate implements.
+    /// The codecs built into C-Blosc2: they compress any bytes, with no array geometry.
     pub const ALL: [CodecId; 5] = [Self::BLOSCLZ, Self::LZ4, Self::LZ4HC, Self::ZLIB, Self::ZSTD];
+
+    /// The plugin codecs python-blosc2's wheels register (ids 32-35). They work on the
+    /// blocks of a b2nd array and need its geometry ([`CodecParams::geometry`]).
+    pub const PLUGINS: [CodecId; 4] = [Self::NDLZ, Self::ZFP_ACC, Self::ZFP_PREC, Self::ZFP_RATE];
 
     /// Name as python-blosc2 spells it, lower case.
     pub fn name(self) -> Option<&'static str> {
@@ -44,25 +87,31 @@ impl CodecId {
             Self::LZ4HC => "lz4hc",
             Self::ZLIB => "zlib",
             Self::ZSTD => "zstd",
+            Self::NDLZ => "ndlz",
+            Self::ZFP_ACC => "zfp_acc",
+            Self::ZFP_PREC => "zfp_prec",
+            Self::ZFP_RATE => "zfp_rate",
             _ => return None,
         })
     }
 
     /// The codec for a python-blosc2 name (case-insensitive).
     pub fn from_name(name: &str) -> Option<CodecId> {
-        Self::ALL.into_iter().find(|c| c.name().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        Self::ALL.into_iter().chain(Self::PLUGINS).find(|c| c.name().is_some_and(|n| n.eq_ignore_ascii_case(name)))
     }
 
-    /// The 3-bit format stored in the header flags (LZ4 and LZ4HC share format 1).
+    /// The 3-bit format stored in the header flags (LZ4 and LZ4HC share format 1; plugin
+    /// codecs are format 6, C's `BLOSC_UDCODEC_FORMAT`, with their id in header byte 22).
     ///
     /// # Errors
-    /// [`Error::UnsupportedCodec`] for ids this crate does not implement.
+    /// [`Error::UnsupportedCodec`] for ids this crate does not know.
     pub fn format(self) -> Result<u8> {
         Ok(match self {
             Self::BLOSCLZ => 0,
             Self::LZ4 | Self::LZ4HC => 1,
             Self::ZLIB => 3,
             Self::ZSTD => 4,
+            Self::NDLZ | Self::ZFP_ACC | Self::ZFP_PREC | Self::ZFP_RATE => UDCODEC_FORMAT,
             _ => return Err(Error::UnsupportedCodec(self.0)),
         })
     }
@@ -152,6 +201,19 @@ impl CodecContext {
     /// [`Error::UnsupportedCodec`] for unknown codecs; [`Error::CompressionFailed`] when a
     /// library fails for another reason than lack of room.
     pub fn compress(&mut self, codec: CodecId, clevel: u8, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        self.compress_with(&CodecParams::builtin(codec, clevel), src, dst)
+    }
+
+    /// [`CodecContext::compress`] for any codec, plugin codecs included (their parameters
+    /// and geometry in `p`). Returns 0 when the stream does not fit `dst` or the codec gives
+    /// up on it (the caller then stores it raw).
+    ///
+    /// # Errors
+    /// As [`CodecContext::compress`]; for plugin codecs [`Error::MissingGeometry`] without
+    /// a geometry and [`Error::InvalidCodecParams`] for parameters the codec refuses (where
+    /// C-Blosc2's plugin fails too).
+    pub fn compress_with(&mut self, p: &CodecParams<'_>, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        let (codec, clevel) = (p.codec, p.clevel);
         if dst.is_empty() {
             return Ok(0);
         }
@@ -194,6 +256,11 @@ impl CodecContext {
                 // zstd reports "destination too small" as an error: store raw.
                 Ok(c.compress_to_buffer(src, dst).unwrap_or(0))
             }
+            CodecId::NDLZ => {
+                let g = p.geometry.ok_or(Error::MissingGeometry { needed_by: "NDLZ" })?;
+                ndlz::compress(p.meta, p.typesize, g, src, dst)
+            }
+            // ZFP: wired in codec::zfp (`zfp::compress(mode, p.meta, p.typesize, blockshape, src, dst)`).
             other => Err(Error::UnsupportedCodec(other.0)),
         }
     }
@@ -237,6 +304,17 @@ impl CodecContext {
     /// [`Error::UnsupportedCodec`] for formats without a decoder; [`Error::CorruptStream`]
     /// when the stream is invalid or decodes to another size.
     pub fn decompress(&mut self, format: u8, udcodec: u8, src: &[u8], dst: &mut [u8]) -> Result<()> {
+        let p = CodecParams { codec: CodecId(udcodec), clevel: 0, meta: 0, typesize: 1, geometry: None };
+        self.decompress_with(format, &p, src, dst)
+    }
+
+    /// [`CodecContext::decompress`] for any codec: plugin codecs (format 6) get their
+    /// parameters and geometry from `p` (`p.codec` is header byte 22).
+    ///
+    /// # Errors
+    /// As [`CodecContext::decompress`]; [`Error::MissingGeometry`] for a codec that needs
+    /// the array geometry to decode (ZFP) when `p` has none.
+    pub fn decompress_with(&mut self, format: u8, p: &CodecParams<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
         let expected = dst.len();
         let (codec, got) = match format {
             0 => (CodecId::BLOSCLZ, blosclz::decompress(src, dst)?),
@@ -263,7 +341,12 @@ impl CodecContext {
                 let got = d.decompress_to_buffer(src, dst).map_err(|e| corrupt(CodecId::ZSTD, e.to_string()))?;
                 (CodecId::ZSTD, got)
             }
-            6 => return Err(Error::UnsupportedCodec(udcodec)),
+            UDCODEC_FORMAT => match p.codec {
+                // NDLZ streams carry their block shape: no geometry needed.
+                CodecId::NDLZ => (CodecId::NDLZ, ndlz::decompress(p.meta, src, dst)?),
+                // ZFP: wired in codec::zfp (`zfp::decompress(mode, p.meta, p.typesize, blockshape, src, dst)`).
+                other => return Err(Error::UnsupportedCodec(other.0)),
+            },
             _ => return Err(Error::UnsupportedCodec(format)),
         };
         if got != expected {
@@ -283,6 +366,17 @@ mod tests {
             assert_eq!(CodecId::from_name(c.name().unwrap()), Some(c));
         }
         assert_eq!(CodecId::from_name("snappy"), None);
+        for (c, name) in [
+            (CodecId::NDLZ, "ndlz"),
+            (CodecId::ZFP_ACC, "zfp_acc"),
+            (CodecId::ZFP_PREC, "zfp_prec"),
+            (CodecId::ZFP_RATE, "zfp_rate"),
+        ] {
+            assert_eq!((c.name(), CodecId::from_name(&name.to_uppercase())), (Some(name), Some(c)));
+            assert_eq!(c.format(), Ok(UDCODEC_FORMAT));
+            assert!(!c.is_hcr());
+        }
+        assert_eq!([CodecId::NDLZ.0, CodecId::ZFP_ACC.0, CodecId::ZFP_PREC.0, CodecId::ZFP_RATE.0], [32, 33, 34, 35]);
         assert_eq!(CodecId(3).format(), Err(Error::UnsupportedCodec(3)));
     }
 

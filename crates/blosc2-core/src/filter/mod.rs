@@ -1,5 +1,5 @@
 //! The filter pipeline, `shared/spec/chunk.md` 8 and `shared/spec/filters.md` 9, and every
-//! filter C-Blosc2 3.3 / python-blosc2 4.x write (except the NDCELL/NDMEAN plugins).
+//! filter C-Blosc2 3.3 / python-blosc2 4.x write.
 //!
 //! A chunk header carries six filter slots ([`Pipeline`]). Compression runs the non-zero slots
 //! in increasing order on each block ([`Pipeline::forward`]); decompression undoes them in
@@ -12,6 +12,8 @@
 //! | 2 | BITSHUFFLE | [`bitshuffle`] |
 //! | 3 | DELTA | [`delta`] |
 //! | 4 | TRUNC_PREC | [`trunc_prec`] |
+//! | 32 | NDCELL (needs the array geometry, [`Block::geometry`]) | [`ndcell`] |
+//! | 33 | NDMEAN (needs the array geometry) | [`ndmean`] |
 //! | 34, 35 | BYTEDELTA (legacy, current) | [`bytedelta`] |
 //! | 36 | INT_TRUNC | [`int_trunc`] |
 //!
@@ -36,11 +38,15 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+use crate::geometry::NdGeometry;
 
 pub mod bitshuffle;
 pub mod bytedelta;
+mod cells;
 pub mod delta;
 pub mod int_trunc;
+pub mod ndcell;
+pub mod ndmean;
 pub mod shuffle;
 pub mod trunc_prec;
 
@@ -66,9 +72,11 @@ impl FilterId {
     pub const DELTA: FilterId = FilterId(3);
     /// Floating-point precision truncation (`BLOSC_TRUNC_PREC`); meta = signed bits. Lossy.
     pub const TRUNC_PREC: FilterId = FilterId(4);
-    /// N-dimensional cell reordering plugin (`BLOSC_FILTER_NDCELL`); not supported.
+    /// N-dimensional cell reordering plugin (`BLOSC_FILTER_NDCELL`); meta = cell side.
+    /// Needs the array geometry. See [`ndcell`].
     pub const NDCELL: FilterId = FilterId(32);
-    /// N-dimensional cell mean plugin (`BLOSC_FILTER_NDMEAN`); not supported.
+    /// N-dimensional cell mean plugin (`BLOSC_FILTER_NDMEAN`); meta = cell side. Lossy,
+    /// float32/float64. Needs the array geometry. See [`ndmean`].
     pub const NDMEAN: FilterId = FilterId(33);
     /// Legacy byte delta (`BLOSC_FILTER_BYTEDELTA_BUGGY`), decoded with its SIMD quirk.
     pub const BYTEDELTA_BUGGY: FilterId = FilterId(34);
@@ -138,13 +146,31 @@ enum Op {
     Bytedelta { s: usize, buggy: bool },
     TruncPrec(u8),
     IntTrunc(u8),
+    NdCell(u8),
+    NdMean(u8),
 }
 
-/// Facts shared by the steps of one block.
-struct BlockCtx<'a> {
-    typesize: usize,
-    block_offset: usize,
-    reference: &'a [u8],
+/// What the filters of one block may need besides its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// The header typesize (1..=255).
+    pub typesize: usize,
+    /// The block's offset in the chunk, in bytes (DELTA treats 0 specially).
+    pub offset: usize,
+    /// DELTA's reference: to compress, the chunk's original first block (equal to the
+    /// source for block 0; for a shorter leftover block only its first bytes matter); to
+    /// decompress, the decoded first block (ignored for block 0). Empty without DELTA.
+    pub reference: &'a [u8],
+    /// The b2nd geometry of the array the chunk belongs to (NDCELL, NDMEAN).
+    pub geometry: Option<&'a NdGeometry>,
+}
+
+impl<'a> Block<'a> {
+    /// A block of `typesize` elements at `offset`, with DELTA's `reference` and no
+    /// geometry.
+    pub fn new(typesize: usize, offset: usize, reference: &'a [u8]) -> Block<'a> {
+        Block { typesize, offset, reference, geometry: None }
+    }
 }
 
 /// Where the source of a forward step comes from.
@@ -158,17 +184,19 @@ enum Source {
 
 impl Op {
     /// Runs the forward step from `src` into `dst`.
-    fn forward(self, cx: &BlockCtx<'_>, src: &[u8], from: Source, dst: &mut [u8]) -> Result<()> {
+    fn forward(self, cx: &Block<'_>, src: &[u8], from: Source, dst: &mut [u8]) -> Result<()> {
         match self {
             Op::Shuffle(s) if from == Source::Cold => shuffle::shuffle_cold(s, src, dst),
             Op::Shuffle(s) => shuffle::shuffle(s, src, dst),
             Op::Bitshuffle(s) if from == Source::Cold => bitshuffle::bitshuffle_cold(s, src, dst),
             Op::Bitshuffle(s) => bitshuffle::bitshuffle(s, src, dst),
-            Op::Delta => delta::encode(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
+            Op::Delta => delta::encode(cx.typesize, cx.offset, src, cx.reference, dst)?,
             Op::Bytedelta { s, buggy: false } => bytedelta::encode(s, src, dst),
             Op::Bytedelta { s, buggy: true } => bytedelta::encode_buggy(s, src, dst),
             Op::TruncPrec(meta) => trunc_prec::apply(cx.typesize, meta, src, dst)?,
             Op::IntTrunc(meta) => int_trunc::apply(cx.typesize, meta, src, dst)?,
+            Op::NdCell(meta) => ndcell::forward(meta, cx.typesize, cx.geometry, src, dst)?,
+            Op::NdMean(meta) => ndmean::forward(meta, cx.typesize, cx.geometry, src, dst)?,
         }
         Ok(())
     }
@@ -179,9 +207,9 @@ impl Op {
     }
 
     /// Runs the backward step in place (only for [`Op::in_place`] steps).
-    fn backward_in_place(self, cx: &BlockCtx<'_>, buf: &mut [u8]) -> Result<()> {
+    fn backward_in_place(self, cx: &Block<'_>, buf: &mut [u8]) -> Result<()> {
         match self {
-            Op::Delta => delta::decode(cx.typesize, cx.block_offset, buf, cx.reference)?,
+            Op::Delta => delta::decode(cx.typesize, cx.offset, buf, cx.reference)?,
             Op::Bytedelta { s, buggy: false } => bytedelta::decode(s, buf),
             Op::Bytedelta { s, buggy: true } => bytedelta::decode_buggy(s, buf),
             _ => unreachable!("not an in-place step"),
@@ -190,13 +218,15 @@ impl Op {
     }
 
     /// Runs the backward step from `src` into `dst`.
-    fn backward(self, cx: &BlockCtx<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
+    fn backward(self, cx: &Block<'_>, src: &[u8], dst: &mut [u8]) -> Result<()> {
         match self {
             Op::Shuffle(s) => shuffle::unshuffle(s, src, dst),
             Op::Bitshuffle(s) => bitshuffle::bitunshuffle(s, src, dst),
-            Op::Delta => delta::decode_into(cx.typesize, cx.block_offset, src, cx.reference, dst)?,
+            Op::Delta => delta::decode_into(cx.typesize, cx.offset, src, cx.reference, dst)?,
             Op::Bytedelta { s, buggy } => bytedelta::decode_into(s, src, dst, buggy),
             Op::TruncPrec(_) | Op::IntTrunc(_) => dst.copy_from_slice(src),
+            Op::NdCell(meta) => ndcell::backward(meta, cx.typesize, cx.geometry, src, dst)?,
+            Op::NdMean(meta) => ndmean::backward(meta, cx.typesize, cx.geometry, src, dst)?,
         }
         Ok(())
     }
@@ -290,7 +320,7 @@ impl Pipeline {
     /// # Errors
     ///
     /// * [`Error::InvalidParam`] if `typesize` is 0 or above 255;
-    /// * [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
+    /// * [`Error::UnsupportedFilter`] for unknown ids;
     /// * [`Error::InvalidFilterParams`] for TRUNC_PREC / INT_TRUNC with a wrong typesize or
     ///   meta byte, for the legacy BYTEDELTA_BUGGY (34, decode only: write 35), for DELTA
     ///   placed after a lossy filter (the decoder's reference would differ from the encoder's,
@@ -311,6 +341,9 @@ impl Pipeline {
             match FilterId(id) {
                 FilterId::NOFILTER | FilterId::SHUFFLE | FilterId::BITSHUFFLE => {}
                 FilterId::BYTEDELTA => {}
+                // Their parameters and geometry are checked on each block, where C-Blosc2
+                // checks them (chunks stored as they are never run the filters).
+                FilterId::NDCELL | FilterId::NDMEAN => {}
                 FilterId::DELTA => {
                     if lossy_before {
                         return Err(invalid("DELTA after a lossy filter cannot be decoded"));
@@ -395,7 +428,8 @@ impl Pipeline {
         Ok(ops)
     }
 
-    /// Runs the forward filters on one block (slots in increasing order, skipping 0).
+    /// Runs the forward filters on one block (slots in increasing order, skipping 0), with
+    /// no array geometry ([`Pipeline::forward_block`] with [`Block::new`]).
     ///
     /// * `src`: the block's original bytes (never modified).
     /// * `reference`: the chunk's original first block (for DELTA; equals `src` for block 0;
@@ -406,9 +440,7 @@ impl Pipeline {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedFilter`], [`Error::InvalidFilterParams`] (TRUNC_PREC/INT_TRUNC
-    /// parameters, DELTA reference too short), [`Error::InvalidParam`] (typesize 0, `dst` of
-    /// another length), [`Error::DestinationTooSmall`] (scratch too short).
+    /// As [`Pipeline::forward_block`].
     pub fn forward(
         &self,
         typesize: usize,
@@ -418,7 +450,7 @@ impl Pipeline {
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
-        self.forward_from((src, Source::Cached), typesize, block_offset, reference, dst, scratch)
+        self.forward_block(&Block::new(typesize, block_offset, reference), src, dst, scratch)
     }
 
     /// [`Pipeline::forward`] for a `src` read from memory rather than the cache (a block of
@@ -436,18 +468,42 @@ impl Pipeline {
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
-        self.forward_from((src, Source::Cold), typesize, block_offset, reference, dst, scratch)
+        self.forward_block_cold(&Block::new(typesize, block_offset, reference), src, dst, scratch)
+    }
+
+    /// Runs the forward filters on the block `src` described by `block` into `dst`
+    /// (`dst.len() == src.len()`), with `scratch` (at least `src.len()` bytes) as working
+    /// space when there are two steps or more. `src` is never modified.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedFilter`], [`Error::InvalidFilterParams`] (TRUNC_PREC/INT_TRUNC
+    /// parameters, DELTA reference too short, NDCELL/NDMEAN parameters or geometry that
+    /// C-Blosc2 refuses too), [`Error::MissingGeometry`] (NDCELL/NDMEAN without geometry),
+    /// [`Error::InvalidParam`] (typesize 0, `dst` of another length),
+    /// [`Error::DestinationTooSmall`] (scratch too short).
+    pub fn forward_block(&self, block: &Block<'_>, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) -> Result<()> {
+        self.forward_from(block, (src, Source::Cached), dst, scratch)
+    }
+
+    /// [`Pipeline::forward_block`] for a `src` read from memory rather than the cache, like
+    /// [`Pipeline::forward_cold`]. Same output.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::forward_block`].
+    pub fn forward_block_cold(&self, block: &Block<'_>, src: &[u8], dst: &mut [u8], scratch: &mut [u8]) -> Result<()> {
+        self.forward_from(block, (src, Source::Cold), dst, scratch)
     }
 
     fn forward_from(
         &self,
+        cx: &Block<'_>,
         (src, from): (&[u8], Source),
-        typesize: usize,
-        block_offset: usize,
-        reference: &[u8],
         dst: &mut [u8],
         scratch: &mut [u8],
     ) -> Result<()> {
+        let typesize = cx.typesize;
         check_typesize(typesize)?;
         check_same_len(src.len(), dst.len())?;
         let len = src.len();
@@ -455,7 +511,6 @@ impl Pipeline {
         if ops.len > 1 {
             check_scratch(len, scratch.len())?;
         }
-        let cx = BlockCtx { typesize, block_offset, reference };
         let mut steps = ops.iter();
         let Some(first) = steps.next() else {
             dst.copy_from_slice(src);
@@ -467,15 +522,15 @@ impl Pipeline {
         let scratch = &mut scratch[..scratch_len];
         let mut in_dst = ops.len % 2 == 1;
         if in_dst {
-            first.forward(&cx, src, from, dst)?;
+            first.forward(cx, src, from, dst)?;
         } else {
-            first.forward(&cx, src, from, scratch)?;
+            first.forward(cx, src, from, scratch)?;
         }
         for op in steps {
             if in_dst {
-                op.forward(&cx, dst, Source::Cached, scratch)?;
+                op.forward(cx, dst, Source::Cached, scratch)?;
             } else {
-                op.forward(&cx, scratch, Source::Cached, dst)?;
+                op.forward(cx, scratch, Source::Cached, dst)?;
             }
             in_dst = !in_dst;
         }
@@ -484,7 +539,8 @@ impl Pipeline {
     }
 
     /// Undoes the filters on one block in place (slots in decreasing order; TRUNC_PREC does
-    /// nothing, INT_TRUNC is a copy).
+    /// nothing, INT_TRUNC is a copy), with no array geometry ([`Pipeline::backward_block`]
+    /// with [`Block::new`]).
     ///
     /// * `buf`: the filtered block in, the decoded block out.
     /// * `reference`: the fully decoded first block of the chunk (DELTA; ignored when
@@ -493,15 +549,9 @@ impl Pipeline {
     /// * `chunk_version`: header byte 0 (version 2 selects the bitshuffle rule of
     ///   `filters.md` 3.3).
     ///
-    /// At most one copy happens, and only when the steps that cannot run in place (SHUFFLE,
-    /// BITSHUFFLE) are odd in number and no in-place step can absorb the swap.
-    ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedFilter`] for NDCELL, NDMEAN and unknown ids;
-    /// [`Error::InvalidFilterParams`] when DELTA's reference is too short;
-    /// [`Error::InvalidParam`] for typesize 0; [`Error::DestinationTooSmall`] when `scratch`
-    /// is too short. Never panics, whatever the header said.
+    /// As [`Pipeline::backward_block`].
     pub fn backward(
         &self,
         typesize: usize,
@@ -511,18 +561,41 @@ impl Pipeline {
         scratch: &mut [u8],
         chunk_version: u8,
     ) -> Result<()> {
-        check_typesize(typesize)?;
+        self.backward_block(&Block::new(typesize, block_offset, reference), buf, scratch, chunk_version)
+    }
+
+    /// Undoes the filters on the block `buf` described by `block`, in place, with `scratch`
+    /// (at least `buf.len()` bytes) as working space; `chunk_version` is header byte 0.
+    ///
+    /// At most one copy happens, and only when the steps that cannot run in place (SHUFFLE,
+    /// BITSHUFFLE, NDCELL, NDMEAN) are odd in number and no in-place step can absorb the
+    /// swap.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedFilter`] for unknown ids; [`Error::InvalidFilterParams`] when
+    /// DELTA's reference is too short or NDCELL/NDMEAN cannot run with this meta, typesize
+    /// and geometry; [`Error::MissingGeometry`] for NDCELL/NDMEAN without geometry;
+    /// [`Error::InvalidParam`] for typesize 0; [`Error::DestinationTooSmall`] when `scratch`
+    /// is too short. Never panics, whatever the header said.
+    pub fn backward_block(
+        &self,
+        block: &Block<'_>,
+        buf: &mut [u8],
+        scratch: &mut [u8],
+        chunk_version: u8,
+    ) -> Result<()> {
+        check_typesize(block.typesize)?;
         let len = buf.len();
-        let ops = self.backward_ops(typesize, len, chunk_version)?;
-        let cx = BlockCtx { typesize, block_offset, reference };
+        let ops = self.backward_ops(block.typesize, len, chunk_version)?;
         if ops.iter().all(Op::in_place) {
             for op in ops.iter() {
-                op.backward_in_place(&cx, buf)?;
+                op.backward_in_place(block, buf)?;
             }
             return Ok(());
         }
         check_scratch(len, scratch.len())?;
-        run_backward(&ops, &cx, buf, &mut scratch[..len], false)
+        run_backward(&ops, block, buf, &mut scratch[..len], false)
     }
 
     /// Undoes the filters on one block from `filtered` into `dst`, avoiding the final copy of
@@ -540,36 +613,50 @@ impl Pipeline {
         reference: &[u8],
         chunk_version: u8,
     ) -> Result<()> {
-        check_typesize(typesize)?;
+        self.backward_block_into(&Block::new(typesize, block_offset, reference), filtered, dst, chunk_version)
+    }
+
+    /// [`Pipeline::backward_into`] for the block described by `block`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pipeline::backward_block`]; [`Error::InvalidParam`] if the two buffers differ
+    /// in length.
+    pub fn backward_block_into(
+        &self,
+        block: &Block<'_>,
+        filtered: &mut [u8],
+        dst: &mut [u8],
+        chunk_version: u8,
+    ) -> Result<()> {
+        check_typesize(block.typesize)?;
         check_same_len(filtered.len(), dst.len())?;
-        let ops = self.backward_ops(typesize, filtered.len(), chunk_version)?;
-        let cx = BlockCtx { typesize, block_offset, reference };
-        run_backward(&ops, &cx, filtered, dst, true)
+        let ops = self.backward_ops(block.typesize, filtered.len(), chunk_version)?;
+        run_backward(&ops, block, filtered, dst, true)
     }
 }
 
 impl Pipeline {
-    /// [`Pipeline::backward_into`] for large outputs not read back soon: `dst` is written
-    /// with streaming stores (see [`crate::streaming`]). A single SHUFFLE unshuffles straight
-    /// into `dst`, and so does a single BITSHUFFLE; other pipelines run into `staging` (resized as needed, kept for reuse)
-    /// and are then copied.
+    /// [`Pipeline::backward_block_into`] for large outputs not read back soon: `dst` is
+    /// written with streaming stores (see [`crate::streaming`]). A single SHUFFLE unshuffles
+    /// straight into `dst`, and so does a single BITSHUFFLE; other pipelines run into
+    /// `staging` (resized as needed, kept for reuse) and are then copied.
     ///
-    /// Same arguments and errors as [`Pipeline::backward_into`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn backward_into_streaming(
+    /// # Errors
+    ///
+    /// As [`Pipeline::backward_block_into`].
+    pub fn backward_block_into_streaming(
         &self,
-        typesize: usize,
-        block_offset: usize,
+        block: &Block<'_>,
         filtered: &mut [u8],
         dst: &mut [u8],
-        reference: &[u8],
         chunk_version: u8,
         staging: &mut Vec<u8>,
     ) -> Result<()> {
-        check_typesize(typesize)?;
+        check_typesize(block.typesize)?;
         check_same_len(filtered.len(), dst.len())?;
         let len = dst.len();
-        let ops = self.backward_ops(typesize, len, chunk_version)?;
+        let ops = self.backward_ops(block.typesize, len, chunk_version)?;
         match (ops.len, ops.ops[0]) {
             (1, Some(Op::Shuffle(s))) => {
                 shuffle::unshuffle_streaming(s, filtered, dst);
@@ -584,15 +671,14 @@ impl Pipeline {
         if staging.len() < len {
             staging.resize(len, 0);
         }
-        let cx = BlockCtx { typesize, block_offset, reference };
-        run_backward(&ops, &cx, filtered, &mut staging[..len], true)?;
+        run_backward(&ops, block, filtered, &mut staging[..len], true)?;
         crate::streaming::copy(dst, &staging[..len]);
         Ok(())
     }
 }
 
-/// The step for a lossless filter slot (SHUFFLE, BITSHUFFLE, DELTA, BYTEDELTA), or `None`
-/// when it is an identity on a block of `len` bytes.
+/// The step for a filter slot that acts in both directions (SHUFFLE, BITSHUFFLE, DELTA,
+/// BYTEDELTA, NDCELL, NDMEAN), or `None` when it is an identity on a block of `len` bytes.
 fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -> Result<Option<Op>> {
     Ok(match FilterId(id) {
         FilterId::SHUFFLE => {
@@ -606,6 +692,8 @@ fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -
             (!skip).then_some(Op::Bitshuffle(typesize))
         }
         FilterId::DELTA => Some(Op::Delta),
+        FilterId::NDCELL => Some(Op::NdCell(meta)),
+        FilterId::NDMEAN => Some(Op::NdMean(meta)),
         FilterId::BYTEDELTA | FilterId::BYTEDELTA_BUGGY => {
             let s = if meta == 0 { typesize } else { usize::from(meta) };
             let buggy = id == FilterId::BYTEDELTA_BUGGY.0;
@@ -618,7 +706,7 @@ fn common_op(id: u8, meta: u8, typesize: usize, len: usize, chunk_version: u8) -
 /// Runs backward steps with the data starting in `x`, ping-ponging with `y`; the result ends
 /// in `y` when `want_y`, else in `x`. If the out-of-place steps leave the data in the wrong
 /// buffer, the first in-place step is run out of place instead, or else one copy is made.
-fn run_backward(ops: &Ops, cx: &BlockCtx<'_>, x: &mut [u8], y: &mut [u8], want_y: bool) -> Result<()> {
+fn run_backward(ops: &Ops, cx: &Block<'_>, x: &mut [u8], y: &mut [u8], want_y: bool) -> Result<()> {
     let swaps = ops.iter().filter(|op| !op.in_place()).count();
     let mut extra_swap = (swaps % 2 == 1) != want_y;
     let mut in_x = true;

@@ -80,8 +80,10 @@ fn validate() {
     assert!(ok([0, 0, 0, 0, 1, 35], [0, 0, 0, 0, 0, 4], 4).is_ok());
     assert!(ok([0, 0, 0, 0, 4, 1], [0, 0, 0, 0, 10, 0], 4).is_ok());
     assert!(ok([0, 0, 0, 0, 36, 1], [0, 0, 0, 0, 0xFA, 0], 4).is_ok());
-    assert!(matches!(ok([0, 0, 0, 0, 0, 32], [0; 6], 4), Err(Error::UnsupportedFilter(32))));
-    assert!(matches!(ok([0, 0, 0, 0, 0, 33], [0; 6], 4), Err(Error::UnsupportedFilter(33))));
+    // NDCELL / NDMEAN: checked on each block, with the geometry (as C-Blosc2 does).
+    assert!(ok([0, 0, 0, 0, 0, 32], [0; 6], 4).is_ok());
+    assert!(ok([0, 0, 0, 0, 0, 33], [0; 6], 4).is_ok());
+    assert!(ok([0, 0, 0, 0, 33, 3], [0; 6], 4).is_err()); // DELTA after lossy NDMEAN
     assert!(matches!(ok([0, 0, 0, 0, 0, 7], [0; 6], 4), Err(Error::UnsupportedFilter(7))));
     assert!(matches!(
         ok([0, 0, 0, 0, 4, 1], [0, 0, 0, 0, 10, 0], 2),
@@ -210,7 +212,15 @@ fn version2_bitshuffle_rule() {
 
 #[test]
 fn unsupported_on_decode() {
-    for id in [32u8, 33, 5, 31, 37, 200, 255] {
+    for id in [32u8, 33] {
+        let p = Pipeline::single(FilterId(id));
+        let mut buf = vec![0u8; 64];
+        assert!(matches!(
+            p.backward(4, 0, &mut buf, &[], &mut [0u8; 64], 5),
+            Err(Error::MissingGeometry { needed_by }) if needed_by == FilterId(id).name().unwrap().to_uppercase()
+        ));
+    }
+    for id in [5u8, 31, 37, 200, 255] {
         let p = Pipeline::single(FilterId(id));
         let mut buf = vec![0u8; 64];
         assert!(matches!(

@@ -394,6 +394,7 @@ fn offsets_params() -> CompressParams {
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
         use_dict: false,
+        geometry: None,
     }
 }
 

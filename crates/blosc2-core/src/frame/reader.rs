@@ -112,6 +112,7 @@ pub(crate) fn special_params(typesize: usize, blocksize: usize) -> CompressParam
         splitmode: SplitMode::ForwardCompat,
         nthreads: 1,
         use_dict: false,
+        geometry: None,
     }
 }
 

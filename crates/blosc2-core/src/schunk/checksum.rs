@@ -257,7 +257,7 @@ impl SChunk {
             };
             if decode {
                 let mut out = vec![0u8; nbytes];
-                if let Err(error) = chunk::decompress_into_cached(&c, &mut out, self.dnthreads) {
+                if let Err(error) = self.decoder().decompress_into_cached(&c, &mut out, self.dnthreads) {
                     return Some(Problem::Chunk { index: i, error });
                 }
             }

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::chunk::{self, CompressParams, SpecialKind};
+use crate::chunk::{self, CompressParams, NdGeometry, SpecialKind};
 use crate::error::{Error, Result};
 use crate::frame::disk::DiskFrame;
 use crate::frame::reader::{ChunkInfo, ChunkLocation};
@@ -104,6 +104,7 @@ fn cparams_from_header(h: &FrameHeader) -> CompressParams {
         splitmode: h.splitmode,
         nthreads: h.nthreads_compress.max(1) as usize,
         use_dict: h.use_dict,
+        geometry: None,
     }
 }
 
@@ -339,6 +340,26 @@ impl SChunk {
         &self.cparams
     }
 
+    /// The b2nd geometry given to the codecs and filters of this super-chunk's chunks, when
+    /// it holds an array (see [`SChunk::set_geometry`]).
+    pub fn geometry(&self) -> Option<&NdGeometry> {
+        self.cparams.geometry.as_ref()
+    }
+
+    /// Sets the geometry of the array this super-chunk holds, as the array layer reads it
+    /// from the `b2nd` metalayer: the NDLZ codec and the NDCELL and NDMEAN filters need it
+    /// (C-Blosc2's plugins read that metalayer themselves). New chunks are compressed with
+    /// it and every chunk read through this super-chunk is decoded with it. It is not
+    /// stored in the frame.
+    pub fn set_geometry(&mut self, geometry: Option<NdGeometry>) {
+        self.cparams.geometry = geometry;
+    }
+
+    /// The chunk decoder of this super-chunk (its geometry).
+    pub fn decoder(&self) -> chunk::Decoder {
+        chunk::Decoder::new(self.cparams.geometry)
+    }
+
     /// Threads used to decompress.
     pub fn dnthreads(&self) -> usize {
         self.dnthreads
@@ -441,7 +462,7 @@ impl SChunk {
         let c = self.chunk(i)?;
         let h = ChunkHeader::parse(&c)?;
         let mut out = crate::buffer::zeroed(h.nbytes);
-        chunk::decompress_into(&c, &mut out, self.dnthreads)?;
+        self.decoder().decompress_into(&c, &mut out, self.dnthreads)?;
         Ok(out)
     }
 
@@ -451,7 +472,7 @@ impl SChunk {
     /// As [`SChunk::decompress_chunk`], plus [`Error::DestinationTooSmall`].
     pub fn decompress_chunk_into(&self, i: u64, dst: &mut [u8]) -> Result<usize> {
         let c = self.chunk(i)?;
-        chunk::decompress_into(&c, dst, self.dnthreads)
+        self.decoder().decompress_into(&c, dst, self.dnthreads)
     }
 
     /// Metadata of chunk `i` from its header.

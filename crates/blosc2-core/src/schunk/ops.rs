@@ -565,7 +565,7 @@ impl SChunk {
         let mut at = 0;
         for (i, s, e) in spans {
             let c = self.chunk(i)?;
-            chunk::decompress_range(&c, s, &mut out[at..at + e - s])?;
+            self.decoder().decompress_range(&c, s, &mut out[at..at + e - s])?;
             at += e - s;
         }
         Ok(out)

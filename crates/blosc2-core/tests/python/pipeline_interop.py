@@ -96,6 +96,7 @@ def main(d):
                 filters_meta=c["filters_meta"],
                 splitmode=blosc2.SplitMode(c["splitmode"]),
                 blocksize=c["blocksize"],
+                use_dict=c["use_dict"],
                 # One thread: C-Blosc2 3.3.5 with more threads writes other bytes from
                 # call to call in some cases (and DELTA races, see KNOWN_C_DEFECTS).
                 nthreads=1,

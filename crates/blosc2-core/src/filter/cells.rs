@@ -1,0 +1,134 @@
+//! The cell traversal of a block that the NDCELL and NDMEAN filters share
+//! (`plugins/filters/ndcell/ndcell.c` and `ndmean/ndmean.c` in C-Blosc2).
+//!
+//! A block is a C-order array of `blockshape` elements. It is cut into cells of
+//! `cellshape` (the cells of the last row or column of the grid are cut short where
+//! `blockshape` is not a multiple of `cellshape`). The cells are visited in C order of the
+//! cell grid, and the elements of a cell in C order, as rows along the last dimension: the
+//! order in which both filters lay a block out.
+
+/// Most dimensions the two filters accept (C: `NDCELL_MAX_DIM`, `NDMEAN_MAX_DIM`).
+pub const MAX_DIM: usize = 8;
+
+/// The cell grid of one block.
+#[derive(Debug, Clone)]
+pub(crate) struct Cells {
+    ndim: usize,
+    blockshape: [usize; MAX_DIM],
+    cellshape: [usize; MAX_DIM],
+    /// Cells per dimension.
+    grid: [usize; MAX_DIM],
+    /// Element strides of the block.
+    strides: [usize; MAX_DIM],
+}
+
+impl Cells {
+    /// The grid of `cellshape` cells over a block of `blockshape` (1 to 8 dimensions, every
+    /// value at least 1, the caller has checked it).
+    pub(crate) fn new(blockshape: &[usize], cellshape: &[usize]) -> Cells {
+        let ndim = blockshape.len();
+        debug_assert!((1..=MAX_DIM).contains(&ndim) && cellshape.len() == ndim);
+        let mut c = Cells {
+            ndim,
+            blockshape: [1; MAX_DIM],
+            cellshape: [1; MAX_DIM],
+            grid: [1; MAX_DIM],
+            strides: [1; MAX_DIM],
+        };
+        c.blockshape[..ndim].copy_from_slice(blockshape);
+        c.cellshape[..ndim].copy_from_slice(cellshape);
+        for d in (0..ndim).rev() {
+            c.grid[d] = blockshape[d].div_ceil(cellshape[d]);
+            if d + 1 < ndim {
+                c.strides[d] = c.strides[d + 1] * blockshape[d + 1];
+            }
+        }
+        c
+    }
+
+    /// Calls `cell(rows)` for every cell in order, `rows` being the cell's rows in order:
+    /// `(first element, elements)` with element indices in the block. `rows` is a buffer
+    /// kept by the caller across calls.
+    pub(crate) fn for_each<E>(
+        &self,
+        rows: &mut Vec<(usize, usize)>,
+        mut cell: impl FnMut(&[(usize, usize)]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let n = self.ndim;
+        let mut ii = [0usize; MAX_DIM];
+        loop {
+            // This cell: its first element and its extent (shorter at the grid's far edges).
+            let mut pad = [1usize; MAX_DIM];
+            let mut origin = 0;
+            for d in 0..n {
+                origin += ii[d] * self.cellshape[d] * self.strides[d];
+                let rem = self.blockshape[d] % self.cellshape[d];
+                pad[d] = if rem != 0 && ii[d] == self.grid[d] - 1 { rem } else { self.cellshape[d] };
+            }
+            rows.clear();
+            let mut kk = [0usize; MAX_DIM];
+            loop {
+                let start = origin + (0..n - 1).map(|d| kk[d] * self.strides[d]).sum::<usize>();
+                rows.push((start, pad[n - 1]));
+                if !step(&mut kk[..n - 1], &pad[..n - 1]) {
+                    break;
+                }
+            }
+            cell(rows)?;
+            if !step(&mut ii[..n], &self.grid[..n]) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Advances the C-order index `i` within `shape`; false after the last index.
+fn step(i: &mut [usize], shape: &[usize]) -> bool {
+    for d in (0..i.len()).rev() {
+        i[d] += 1;
+        if i[d] < shape[d] {
+            return true;
+        }
+        i[d] = 0;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(blockshape: &[usize], cellshape: &[usize]) -> Vec<usize> {
+        let mut out = Vec::new();
+        Cells::new(blockshape, cellshape)
+            .for_each::<()>(&mut Vec::new(), |rows| {
+                out.extend(rows.iter().flat_map(|&(s, n)| s..s + n));
+                Ok(())
+            })
+            .unwrap();
+        out
+    }
+
+    /// The example of C-Blosc2's `plugins/filters/ndcell/README.md`: a 4x8 block, 2x2 cells.
+    #[test]
+    fn readme_example() {
+        let want = [
+            0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15, 16, 17, 24, 25, 18, 19, 26, 27, 20, 21, 28, 29, 22,
+            23, 30, 31,
+        ];
+        assert_eq!(order(&[4, 8], &[2, 2]), want);
+    }
+
+    /// Cells cut short at the edges; 1-d and 3-d blocks: every element once.
+    #[test]
+    fn partial_cells_visit_every_element_once() {
+        assert_eq!(order(&[5, 3], &[2, 2]), [0, 1, 3, 4, 2, 5, 6, 7, 9, 10, 8, 11, 12, 13, 14]);
+        assert_eq!(order(&[7], &[3]), (0..7).collect::<Vec<_>>());
+        for (b, c) in [([3usize, 5, 4], [2usize, 2, 3]), ([4, 4, 4], [4, 4, 4]), ([2, 3, 1], [5, 5, 5])] {
+            let mut seen = order(&b, &c);
+            assert_eq!(seen.len(), b.iter().product::<usize>());
+            seen.sort_unstable();
+            assert_eq!(seen, (0..b.iter().product()).collect::<Vec<_>>());
+        }
+    }
+}
