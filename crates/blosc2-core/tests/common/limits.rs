@@ -1,6 +1,6 @@
 //! Process-wide memory bounds for the corruption suites, on top of the counting allocator
 //! (which sees Rust allocations only, not what libzstd, liblz4 or zlib-ng allocate with
-//! `malloc`): a test runs its body again in a child process of this test binary, under an
+//! `malloc`): a test runs its body in a child process of this test binary, under an
 //! address-space limit (`ulimit -v`), and the child's peak virtual size and peak resident
 //! set (`VmPeak`, `VmHWM` of `/proc/self/status`) must stay within bounds above what the
 //! child held when the test started.
