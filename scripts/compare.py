@@ -8,7 +8,9 @@ sides, joins them per cell (api, dataset, codec, filter, clevel, typesize, nthre
 and prints ours/reference ratios of compression GB/s, decompression GB/s and
 compression ratio, the same speed ratios from process CPU time (ref CPU s / ours CPU s;
 robust to descheduling on a loaded machine), then a summary (median and worst cell of
-each column).
+each column). Where both sides recorded the SHA-256 of their compressed chunks (api chunk
+with --ratio-only: the reference worker below and `blosc2 bench` record it), the column
+"bytes" says whether the chunks are identical, and the summary counts the cells.
 
     scripts/compare.sh --dataset arange_i64 --codecs lz4,zstd --nthreads 1
     .venv/bin/python scripts/compare.py --ratio-only --outdir /tmp/cmp --markdown /tmp/cmp/table.md
@@ -33,6 +35,7 @@ Needs python-blosc2 and numpy (scripts/setup-python.sh) for the reference side o
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
@@ -102,7 +105,8 @@ def ref_ratio_worker(args) -> int:
                                 rec = {"workload": "codecs", "api": "chunk", "dataset": name, "codec": codec,
                                        "filter": filt, "clevel": clevel, "typesize": ts, "nthreads": nt,
                                        "nbytes": nbytes, "chunksize": chunk, "blocksize": blocksize,
-                                       "cbytes": cbytes, "cratio": nbytes / cbytes,
+                                       "cbytes": cbytes, "chunks_sha256": hashlib.sha256(b"".join(cs)).hexdigest(),
+                                       "cratio": nbytes / cbytes,
                                        "roundtrip_ok": bool(np.array_equal(dst, buf)), "ratio_only": True,
                                        "ts": time.strftime("%Y-%m-%dT%H:%M:%S")}
                                 out.write(json.dumps(rec) + "\n")
@@ -227,6 +231,9 @@ def join(ref_recs: list[dict], our_recs: list[dict]) -> list[dict]:
             row[f"{side}_cratio"] = ok[-1]["cratio"] if ok else None
             row[f"{side}_blocksize"] = ok[-1].get("blocksize") if ok else None
             row[f"{side}_cbytes"] = ok[-1].get("cbytes") if ok else None
+            hashes = {r["chunks_sha256"] for r in ok if r.get("chunks_sha256")}
+            # Several rounds of one side must agree with each other too.
+            row[f"{side}_sha256"] = hashes.pop() if len(hashes) == 1 else ("differ between runs" if hashes else None)
             row[f"{side}_c_gbps"] = med(gbps(r, "compress") for r in ok)
             row[f"{side}_d_gbps"] = med(gbps(r, "decompress") for r in ok)
             row[f"{side}_c_cpu_s"] = med(cpu_s(r, "compress") for r in ok)
@@ -235,6 +242,8 @@ def join(ref_recs: list[dict], our_recs: list[dict]) -> list[dict]:
             bad = [r.get("error") or "roundtrip failed" for r in rs if r.get("error") or r.get("roundtrip_ok") is False]
             row[f"{side}_problem"] = bad[-1] if bad else ("missing" if not rs else None)
         row["cratio_ratio"] = ratio(row["ours_cratio"], row["ref_cratio"])
+        row["same_bytes"] = (row["ours_sha256"] == row["ref_sha256"]
+                             if row["ours_sha256"] is not None and row["ref_sha256"] is not None else None)
         row["cbytes_diff"] = (row["ours_cbytes"] - row["ref_cbytes"]
                               if row["ours_cbytes"] is not None and row["ref_cbytes"] is not None else None)
         row["c_ratio"] = ratio(row["ours_c_gbps"], row["ref_c_gbps"])
@@ -271,6 +280,9 @@ def summarize_rows(rows: list[dict]) -> dict:
     summ = {"cells": len(rows),
             "problems": [{"cell": cell_name(r), "ref": r["ref_problem"], "ours": r["ours_problem"]}
                          for r in rows if r["ref_problem"] or r["ours_problem"]]}
+    hashed = [r for r in rows if r["same_bytes"] is not None]
+    summ["same_bytes"] = {"cells": len(hashed), "identical": sum(r["same_bytes"] for r in hashed),
+                          "differing": [cell_name(r) for r in hashed if not r["same_bytes"]]}
     for col, label, _ in COLUMNS:
         vals = [(r[col], r) for r in rows if r[col] is not None]
         if not vals:
@@ -295,13 +307,15 @@ def summarize_rows(rows: list[dict]) -> dict:
 
 def table_lines(rows: list[dict], markdown: bool) -> list[str]:
     head = ["api", "dataset", "codec", "filter", "cl", "ts", "nt", "cratio ref", "cratio ours", "cr o/r", "cbytes o-r",
-            "C ref", "C ours", "C o/r", "D ref", "D ours", "D o/r", "Ccpu o/r", "Dcpu o/r", "bs ref", "bs ours", "note"]
+            "bytes", "C ref", "C ours", "C o/r", "D ref", "D ours", "D o/r", "Ccpu o/r", "Dcpu o/r", "bs ref", "bs ours",
+            "note"]
     body = []
     for r in rows:
         note = "; ".join(f"{s}: {r[f'{s}_problem']}" for s in ("ref", "ours") if r[f"{s}_problem"])
         body.append([r["api"], r["dataset"], r["codec"], r["filter"], str(r["clevel"]), str(r["typesize"]),
                      str(r["nthreads"]), fmt(r["ref_cratio"], ".2f"), fmt(r["ours_cratio"], ".2f"),
-                     fmt(r["cratio_ratio"], ".4f"), fmt(r["cbytes_diff"], "+d"), fmt(r["ref_c_gbps"]), fmt(r["ours_c_gbps"]),
+                     fmt(r["cratio_ratio"], ".4f"), fmt(r["cbytes_diff"], "+d"),
+                     {True: "same", False: "DIFFER", None: "-"}[r["same_bytes"]], fmt(r["ref_c_gbps"]), fmt(r["ours_c_gbps"]),
                      fmt(r["c_ratio"], ".2f"), fmt(r["ref_d_gbps"]), fmt(r["ours_d_gbps"]),
                      fmt(r["d_ratio"], ".2f"), fmt(r["c_cpu_ratio"], ".2f"), fmt(r["d_cpu_ratio"], ".2f"),
                      fmt(r["ref_blocksize"], "d"), fmt(r["ours_blocksize"], "d"), note])
@@ -342,6 +356,13 @@ def summary_lines(summ: dict, markdown: bool) -> list[str]:
                            f"  best {e['best']:.4f} ({e['best_cell']})")
                 out.append("    by codec (median/worst): " + ", ".join(
                     f"{c} {v['median']:.3f}/{v['worst']:.3f}" for c, v in e["by_codec"].items()))
+    sb = summ.get("same_bytes")
+    if sb and sb["cells"]:
+        out.append("")
+        out.append(f"chunk bytes (SHA-256 of the compressed chunks): {sb['identical']} of {sb['cells']} cells identical "
+                   f"to the reference")
+        for c in sb["differing"][:50]:
+            out.append(f"  differing: {c}")
     if summ.get("problems"):
         out.append("")
         out.append(f"problems ({len(summ['problems'])} cells):")

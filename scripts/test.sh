@@ -3,6 +3,15 @@
 # interoperability tests. Creates .venv (python-blosc2 from PyPI) on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# apps/milkyway/tests/plot.rs loads a page in headless Chromium: without a browser that test
+# fails, so say what is missing before building anything.
+if [ -n "${CHROMIUM:-}" ]; then
+    "$CHROMIUM" --version >/dev/null 2>&1 || { echo "error: CHROMIUM=$CHROMIUM does not run" >&2; exit 1; }
+elif ! command -v chromium chromium-browser google-chrome google-chrome-stable >/dev/null 2>&1; then
+    echo "error: Chromium not found; the plot test needs it: install it (Debian/Ubuntu:" \
+        "apt-get install chromium) or set CHROMIUM to a Chromium or Chrome binary" >&2
+    exit 1
+fi
 scripts/setup-python.sh
 export BLOSC2_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --all --check

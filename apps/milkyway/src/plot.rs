@@ -106,8 +106,23 @@ var layout = {{title: {{text: "{title}", font: {{color: "#ddd"}}}}, paper_bgcolo
 window.MILKYWAY_ERRORS = [];
 window.addEventListener("error", function (e) {{ window.MILKYWAY_ERRORS.push(String(e.message)); document.body.setAttribute("data-errors", window.MILKYWAY_ERRORS.length); }});
 document.body.setAttribute("data-errors", "0");
+// The markers WebGL draws for the stars trace (not the input array): the points of the
+// trace's GL scatter object that have finite coordinates and got marker geometry, 0 when
+// the object is missing or not in the scene's draw list. The headless test reads it.
+function drawnPoints(gd) {{
+  var scene = gd._fullLayout.scene && gd._fullLayout.scene._scene;
+  var trace = scene && scene.traces[gd._fullData[0].uid];
+  var sp = trace && trace.scatterPlot;
+  if (!sp || !sp.points || !(sp.vertexCount > 0) || scene.glplot.objects.indexOf(sp) < 0) return 0;
+  var n = 0;
+  for (var i = 0; i < sp.points.length; i++) {{
+    var p = sp.points[i];
+    if (isFinite(p[0]) && isFinite(p[1]) && isFinite(p[2])) n++;
+  }}
+  return n;
+}}
 Plotly.newPlot("plot", [stars, sun], layout, {{responsive: true}}).then(function (gd) {{
-  document.body.setAttribute("data-rendered-points", gd.data[0].x.length);
+  requestAnimationFrame(function () {{ document.body.setAttribute("data-rendered-points", drawnPoints(gd)); }});
 }}, function (err) {{ window.MILKYWAY_ERRORS.push(String(err)); document.body.setAttribute("data-errors", window.MILKYWAY_ERRORS.length); }});
 </script>
 <!-- plotly.js license:

@@ -5,6 +5,10 @@
 //! A second writer, in the same process or another, is refused while the first is open.
 //! Contiguous files (read with positioned reads and through memory maps) and sparse
 //! directories.
+//!
+//! The `*_child` functions are not tests: they are the writer and reader processes, run by
+//! the tests below as this binary with `--ignored --exact NAME` and an environment variable
+//! naming the frame. Run alone, they fail.
 
 mod common;
 
@@ -34,10 +38,16 @@ fn params() -> CompressParams {
     CompressParams { codec: CodecId::LZ4, typesize: 4, ..CompressParams::default() }
 }
 
-/// Child mode: appends chunks `nchunks..TOTAL` to the frame named by `B2_APPEND_FRAME`.
+/// The value of `var`, which the parent test sets for its child processes.
+fn child_env(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: this helper only runs as a child of another test"))
+}
+
+/// Child process: appends chunks `nchunks..TOTAL` to the frame named by `B2_APPEND_FRAME`.
 #[test]
+#[ignore = "child process of the concurrency tests"]
 fn append_writer_child() {
-    let Ok(path) = std::env::var("B2_APPEND_FRAME") else { return };
+    let path = child_env("B2_APPEND_FRAME");
     let mut s = SChunk::open_mut(&path).unwrap();
     for i in s.nchunks()..TOTAL {
         s.append_buffer(&content(i)).unwrap();
@@ -62,13 +72,14 @@ fn check_prefix(f: &Frame, round: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// Child mode: opens the frame named by `B2_READ_FRAME` again and again until it holds
+/// Child process: opens the frame named by `B2_READ_FRAME` again and again until it holds
 /// `TOTAL` chunks, checking each opened state and the state opened first, kept open all
 /// along. Prints `opens N distinct D` at the end; exits non-zero (a failed assertion) on
 /// any inconsistency.
 #[test]
+#[ignore = "child process of the concurrency tests"]
 fn prefix_reader_child() {
-    let Ok(path) = std::env::var("B2_READ_FRAME") else { return };
+    let path = child_env("B2_READ_FRAME");
     // `B2_READ_MAPPED` set: every open goes through a memory map.
     let open = |p: &str| match std::env::var_os("B2_READ_MAPPED") {
         Some(_) => Frame::open_mapped(p),
@@ -123,7 +134,7 @@ fn child(test: &str, var: &str, path: &Path) -> KillOnDrop {
 fn child_with(test: &str, var: &str, path: &Path, env: &[(&str, &str)]) -> KillOnDrop {
     KillOnDrop(
         Command::new(std::env::current_exe().unwrap())
-            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
             .env(var, path)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -196,11 +207,12 @@ fn sparse_frame_readers_see_consistent_prefixes() {
     readers_see_prefixes_while_one_process_appends(&path, false);
 }
 
-/// Child mode: tries to open the frame named by `B2_SECOND_WRITER` for writing and prints
-/// what happened.
+/// Child process: tries to open the frame named by `B2_SECOND_WRITER` for writing and
+/// prints what happened.
 #[test]
+#[ignore = "child process of the concurrency tests"]
 fn second_writer_child() {
-    let Ok(path) = std::env::var("B2_SECOND_WRITER") else { return };
+    let path = child_env("B2_SECOND_WRITER");
     match SChunk::open_mut(&path) {
         Ok(_) => println!("opened"),
         Err(e) => println!("refused code {} {e}", e.code()),

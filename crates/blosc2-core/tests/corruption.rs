@@ -4,11 +4,15 @@
 //! high bit, zero) and thousands of random byte changes in the data. Each input must give
 //! `Ok` or a typed error: never a panic, never more than a second, and never a heap peak
 //! above 64 MiB plus what the input's checked sizes justify (a counting global allocator
-//! measures each input).
+//! measures each input). Each corpus also runs in a child process under an address-space
+//! limit whose peak virtual and resident memory are bounded (`common/limits.rs`), which
+//! covers what the C codecs allocate.
 
 mod common;
 #[path = "common/counting.rs"]
 mod counting;
+#[path = "common/limits.rs"]
+mod limits;
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -299,6 +303,9 @@ fn written_frames() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn every_chunk_fixture_survives_corruption() {
     let _g = counting::lock();
+    if limits::ran_in_child("every_chunk_fixture_survives_corruption") {
+        return;
+    }
     let mut n = 0;
     let mut chunks = 0;
     let dirs = files_in_dirs(&fixtures().join("chunks"));
@@ -318,6 +325,7 @@ fn every_chunk_fixture_survives_corruption() {
     }
     eprintln!("{chunks} chunks, {n} corrupted inputs");
     assert!(chunks > 200 && n > 50_000, "{chunks} chunks, {n} inputs");
+    limits::report();
 }
 
 fn files_in_dirs(dir: &Path) -> Vec<PathBuf> {
@@ -330,6 +338,9 @@ fn files_in_dirs(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn every_frame_fixture_survives_corruption() {
     let _g = counting::lock();
+    if limits::ran_in_child("every_frame_fixture_survives_corruption") {
+        return;
+    }
     let mut n = 0;
     let mut frames = 0;
     let mut paths = files_in(&fixtures().join("frames"), ".b2frame");
@@ -346,17 +357,22 @@ fn every_frame_fixture_survives_corruption() {
     n += corrupt_frame("embedded", &embedded[1000..], 200);
     eprintln!("{frames} frame fixtures, {n} corrupted inputs");
     assert!(n > 50_000, "{n} inputs");
+    limits::report();
 }
 
 #[test]
 fn written_frames_survive_corruption() {
     let _g = counting::lock();
+    if limits::ran_in_child("written_frames_survive_corruption") {
+        return;
+    }
     let mut n = 0;
     for (name, bytes) in written_frames() {
         n += corrupt_frame(&name, &bytes, 3000);
     }
     eprintln!("{n} corrupted inputs");
     assert!(n > 6000);
+    limits::report();
 }
 
 /// A sparse frame's index file (`chunks.b2frame`) and first chunk file: every cut and every
@@ -364,6 +380,9 @@ fn written_frames_survive_corruption() {
 #[test]
 fn sparse_frames_survive_corruption() {
     let _g = counting::lock();
+    if limits::ran_in_child("sparse_frames_survive_corruption") {
+        return;
+    }
     let tmp = common::TempDir::new("corrupt-sparse");
     let mut n = 0;
     for src in [fixtures().join("sframes/schunk-sparse.b2frame"), fixtures().join("sframes/2d-float32-sparse.b2nd")] {
@@ -412,6 +431,7 @@ fn sparse_frames_survive_corruption() {
         }
     }
     assert!(n > 2000, "{n} inputs");
+    limits::report();
 }
 
 /// The allocator measures what it should (otherwise every bound above is vacuous).
@@ -434,6 +454,9 @@ fn counting_allocator_sees_allocations() {
 #[test]
 fn every_value_of_every_header_byte() {
     let _g = counting::lock();
+    if limits::ran_in_child("every_value_of_every_header_byte") {
+        return;
+    }
     let mut n = 0;
     for p in files_in(&fixtures().join("chunks/doc"), ".chunk") {
         let bytes = std::fs::read(&p).unwrap();
@@ -463,6 +486,7 @@ fn every_value_of_every_header_byte() {
     }
     eprintln!("{n} inputs");
     assert!(n > 50_000, "{n}");
+    limits::report();
 }
 
 /// Inputs the fuzz targets once failed on (`testdata/regressions/TARGET/`), replayed with
@@ -470,6 +494,9 @@ fn every_value_of_every_header_byte() {
 #[test]
 fn fuzz_regressions_stay_fixed() {
     let _g = counting::lock();
+    if limits::ran_in_child("fuzz_regressions_stay_fixed") {
+        return;
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/regressions");
     let mut n = 0;
     for dir in files_in_dirs(&root) {
@@ -486,4 +513,5 @@ fn fuzz_regressions_stay_fixed() {
         }
     }
     assert!(n > 0, "no regression inputs found under {}", root.display());
+    limits::report();
 }

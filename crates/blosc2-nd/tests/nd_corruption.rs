@@ -5,11 +5,16 @@
 //! (a few boxes, single items, the whole array when small); the result must be `Ok` or a
 //! typed error, never a panic, never more than a second, never a heap peak above 64 MiB
 //! plus what the checked shape and sizes justify (a counting global allocator measures it).
+//! Each corpus also runs in a child process under an address-space limit whose peak
+//! virtual and resident memory are bounded (`common/limits.rs`), which covers what the C
+//! codecs allocate.
 
 #[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 #[path = "../../blosc2-core/tests/common/counting.rs"]
 mod counting;
+#[path = "../../blosc2-core/tests/common/limits.rs"]
+mod limits;
 
 use std::fmt::Display;
 use std::path::PathBuf;
@@ -137,6 +142,9 @@ fn fixtures() -> Vec<PathBuf> {
 #[test]
 fn every_b2nd_fixture_survives_corruption() {
     let _g = counting::lock();
+    if limits::ran_in_child("every_b2nd_fixture_survives_corruption") {
+        return;
+    }
     let mut n = 0;
     let files = fixtures();
     for p in &files {
@@ -146,11 +154,15 @@ fn every_b2nd_fixture_survives_corruption() {
     }
     eprintln!("{} fixtures, {n} corrupted inputs", files.len());
     assert!(files.len() >= 19 && n > 30_000, "{n} inputs");
+    limits::report();
 }
 
 #[test]
 fn written_arrays_survive_corruption() {
     let _g = counting::lock();
+    if limits::ran_in_child("written_arrays_survive_corruption") {
+        return;
+    }
     let mut n = 0;
     let opts = Options::new().chunks(&[6, 7, 5]).blocks(&[3, 4, 5]);
     let values: Vec<f32> = (0..10 * 9 * 5).map(|i| i as f32 / 7.0).collect();
@@ -161,6 +173,7 @@ fn written_arrays_survive_corruption() {
     n += corrupt("written-zeros-i8", &z.to_cframe().unwrap(), 500);
     eprintln!("{n} corrupted inputs");
     assert!(n > 4000, "{n} inputs");
+    limits::report();
 }
 
 /// Every one of the 255 other values at every byte of the frame header (which holds the
@@ -168,6 +181,9 @@ fn written_arrays_survive_corruption() {
 #[test]
 fn every_value_of_every_header_byte() {
     let _g = counting::lock();
+    if limits::ran_in_child("every_value_of_every_header_byte") {
+        return;
+    }
     let path = common::repo_root().join("testdata/fixtures/b2nd/1d-uint8.b2nd");
     let bytes = std::fs::read(path).unwrap();
     let st = structure(&bytes);
@@ -184,4 +200,5 @@ fn every_value_of_every_header_byte() {
     }
     eprintln!("{n} inputs");
     assert!(n > 20_000, "{n}");
+    limits::report();
 }

@@ -7,7 +7,7 @@ mod common;
 use blosc2_core::chunk::{CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::Pipeline;
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, Error, NdArray, Options, ShapeErrorKind};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -184,8 +184,10 @@ fn rebuilt_arrays_match_the_fixtures() {
             }
         }
     }
-    // Chunks are compressed byte for byte as python-blosc2 does.
+    // Chunks are compressed byte for byte as python-blosc2 does, on most of the fixtures'
+    // stored chunks (103 when written).
     assert_eq!(same_chunks, total_chunks, "chunks not byte-identical to python-blosc2's");
+    assert!(total_chunks >= 100, "only {total_chunks} stored chunks compared");
 }
 
 #[test]
@@ -253,22 +255,29 @@ fn malformed_metalayers_are_typed_errors() {
     let good = std::fs::read(&file).unwrap();
     // The metalayer content starts at 0x70 (frame.md / b2nd.md 1.1).
     let at = 0x70;
-    let cases: [(usize, u8); 6] = [
-        (at + 1, 1),     // version 1
-        (at + 2, 9),     // ndim disagrees with the shape array
-        (at + 5, 0xff),  // negative shape (first byte of the i64)
-        (at + 33, 0xff), // negative chunk shape
-        (at + 62, 9),    // block 9 > chunk 5 in the last dimension
-        (at + 70, b'x'), // dtype "<x4"
+    type Check = fn(&Error) -> bool;
+    let cases: [(usize, u8, Check); 6] = [
+        // version 1
+        (at + 1, 1, |e| matches!(e, Error::MetalayerVersion { found: 1 })),
+        // ndim disagrees with the shape array
+        (at + 2, 9, |e| matches!(e, Error::InvalidMetalayer { offset: 3, .. })),
+        // negative shape (first byte of the i64)
+        (at + 5, 0xff, |e| matches!(e, Error::Shape { kind: ShapeErrorKind::Negative, what: "shape", dim: 0, .. })),
+        // negative chunk shape
+        (at + 33, 0xff, |e| matches!(e, Error::Shape { kind: ShapeErrorKind::Negative, what: "chunks", dim: 0, .. })),
+        // block 9 > chunk 5 in the last dimension
+        (at + 62, 9, |e| {
+            matches!(e, Error::Shape { kind: ShapeErrorKind::NotNested, what: "blocks", dim: 2, value: 9, limit: 5 })
+        }),
+        // dtype "<x4"
+        (at + 70, b'x', |e| matches!(e, Error::UnknownDtype { dtype } if dtype == "<x4")),
     ];
-    for (pos, byte) in cases {
+    for (pos, byte, expected) in cases {
         let mut bad = good.clone();
         bad[pos] = byte;
         match NdArray::from_cframe(bad) {
             Ok(_) => panic!("byte {pos:#x} = {byte:#x} accepted"),
-            Err(e) => {
-                let _ = e.to_string();
-            }
+            Err(e) => assert!(expected(&e), "byte {pos:#x} = {byte:#x}: unexpected error {e:?} ({e})"),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Interoperability with python-blosc2: it reads our `.b2nd` files (and `.npy` files) equal
 //! to ours, we read its files (resized, slice-assigned, sparse, many dtypes), and our
-//! automatic chunk and block shapes equal its choices.
+//! automatic chunk and block shapes equal its choices. The expected content of our arrays
+//! that were resized or changed on disk comes from an `ndarray` model of the same
+//! operations, not from our reader.
 
 #[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
@@ -9,6 +11,7 @@ use std::ffi::OsStr;
 
 use blosc2_nd::auto::{chunks_blocks, CacheSizes};
 use blosc2_nd::{DType, NdArray, Options};
+use ndarray::{s, Array2};
 use serde_json::{json, Value};
 
 fn data(n: usize, ts: usize, seed: u64) -> Vec<u8> {
@@ -26,6 +29,26 @@ struct Case {
 
 fn case(name: &'static str, shape: &[u64], chunks: &[u64], blocks: &[u64], dtype: &'static str) -> Case {
     Case { name, shape: shape.to_vec(), chunks: Some(chunks.to_vec()), blocks: Some(blocks.to_vec()), dtype }
+}
+
+/// Little-endian bytes of a model array, in C order.
+fn le_bytes<T: Copy, const N: usize>(m: &Array2<T>, to_le: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+    m.iter().flat_map(|&v| to_le(v)).collect()
+}
+
+/// Writes `bytes` (C order) as a `.npy` file of `dtype` and `shape`.
+fn model_npy(path: &std::path::Path, dtype: &str, shape: &[u64], bytes: &[u8]) {
+    let mut out = blosc2_nd::npy::header_bytes(&DType::parse(dtype).unwrap(), shape).unwrap();
+    out.extend_from_slice(bytes);
+    std::fs::write(path, out).unwrap();
+}
+
+/// `m` grown or shrunk to `shape`: new elements are zeros.
+fn resized<T: Copy + Default>(m: &Array2<T>, shape: [usize; 2]) -> Array2<T> {
+    let mut out = Array2::from_elem(shape, T::default());
+    let (r, c) = (m.nrows().min(shape[0]), m.ncols().min(shape[1]));
+    out.slice_mut(s![..r, ..c]).assign(&m.slice(s![..r, ..c]));
+    out
 }
 
 #[test]
@@ -112,16 +135,24 @@ fn python_reads_our_arrays() {
     sparse.write_box(&[555, 1234], &[1, 1], &[255]).unwrap();
     let sparse_stored = sparse.chunk_infos().filter(|i| i.as_ref().unwrap().special.is_none()).count();
     assert_eq!(sparse_stored, 2);
-    for (name, a) in [
-        ("grown", &grown),
-        ("shrunk", &shrunk),
-        ("mixed", &mixed),
-        ("zeros", &zeros),
-        ("full", &full),
-        ("sparse", &sparse),
-    ] {
+    // The same operations on `ndarray` models: what python-blosc2 must read.
+    let base = Array2::from_shape_vec((6, 10), v.clone()).unwrap();
+    let i4 = |m: &Array2<i32>| le_bytes(m, i32::to_le_bytes);
+    let mut sparse_model = Array2::<u8>::zeros((2000, 2000));
+    sparse_model.slice_mut(s![150..160, 230..260]).fill(7);
+    sparse_model[[555, 1234]] = 255;
+    let models: [(&str, &NdArray, &str, Vec<u8>); 6] = [
+        ("grown", &grown, "<i4", i4(&resized(&base, [11, 17]))),
+        ("shrunk", &shrunk, "<i4", i4(&resized(&base, [5, 3]))),
+        ("mixed", &mixed, "<i4", i4(&resized(&base, [13, 2]))),
+        ("zeros", &zeros, "<f4", vec![0; 33 * 44 * 4]),
+        ("full", &full, "<i4", i4(&Array2::from_elem((50, 40), 7))),
+        ("sparse", &sparse, "|u1", sparse_model.iter().copied().collect()),
+    ];
+    for (name, a, dtype, want) in models {
+        assert_eq!(a.to_bytes().unwrap(), want, "{name}: our reader against the model");
         a.save(dir.join(format!("{name}.b2nd"))).unwrap();
-        a.to_npy(dir.join(format!("{name}.npy"))).unwrap();
+        model_npy(&dir.join(format!("{name}.npy")), dtype, a.shape(), &want);
         listed.push(json!({"file": format!("{name}.b2nd"), "npy": format!("{name}.npy"),
             "shape": a.shape(), "chunks": a.chunks(), "blocks": a.blocks()}));
     }
@@ -147,8 +178,14 @@ fn python_reads_our_arrays() {
         d.write_box(&[5, 5], &[10, 20], &[9u8; 400]).unwrap();
         d.resize(&[41, 37]).unwrap();
         d.write_box(&[40, 0], &[1, 37], &[1u8; 74]).unwrap();
+        let mut m = Array2::from_shape_vec((30, 40), (0..1200u16).collect()).unwrap();
+        m.slice_mut(s![5..15, 5..25]).fill(0x0909);
+        let mut m = resized(&m, [41, 37]);
+        m.slice_mut(s![40..41, ..]).fill(0x0101);
+        let want = le_bytes(&m, u16::to_le_bytes);
+        assert_eq!(NdArray::open(&p).unwrap().to_bytes().unwrap(), want, "{name}: our reader against the model");
         let npy = format!("{name}.npy");
-        NdArray::open(&p).unwrap().to_npy(dir.join(&npy)).unwrap();
+        model_npy(&dir.join(&npy), "<u2", &[41, 37], &want);
         listed.push(json!({"file": name, "npy": npy, "shape": [41, 37], "chunks": [8, 16], "blocks": [4, 8]}));
     }
     // Python then writes a 3x3 corner of this one; we read it back below.

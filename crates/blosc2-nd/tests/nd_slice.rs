@@ -1,5 +1,7 @@
-//! Box reads and writes against `ndarray` as the model (proptest), resizing, huge sparse
-//! arrays, `.npy` round trips and error cases.
+//! Box reads and writes against `ndarray` as the model (proptest: item sizes 1 to 16 bytes,
+//! arrays with zero, repeated-value and all-zero chunks), resizing, huge sparse arrays,
+//! `.npy` round trips and error cases; the metalayer, dtype, selection and `.npy` header
+//! decoders on random and on structured input.
 
 #[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
@@ -32,6 +34,199 @@ fn model(shape: &[u64]) -> ArrayD<i32> {
 
 fn info(b: &[(u64, u64)]) -> Vec<SliceInfoElem> {
     b.iter().map(|&(a, z)| SliceInfoElem::Slice { start: a as isize, end: Some(z as isize), step: 1 }).collect()
+}
+
+/// How a patterned model array and the array under test are made (see [`patterned`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pattern {
+    /// Every element different, written whole (`from_bytes`).
+    Distinct,
+    /// Zeros: special zero chunks only (`zeros`).
+    Zeros,
+    /// Special zero chunks (`zeros`), then some chunks written with one repeated value and
+    /// some with distinct elements.
+    OverZeros,
+    /// Special repeated-value chunks (`full`), then some chunks written with zeros (stored
+    /// all-zero chunks) and some with distinct elements.
+    OverValue,
+}
+
+fn pattern() -> impl Strategy<Value = Pattern> {
+    prop_oneof![Just(Pattern::Distinct), Just(Pattern::Zeros), Just(Pattern::OverZeros), Just(Pattern::OverValue)]
+}
+
+/// The value of the special chunks of `Pattern::OverValue`.
+const FULL: u8 = 0xa5;
+
+/// What chunk `c` (grid coordinates) holds: 0 the base (zeros or `FULL`), 1 the other
+/// constant, 2 distinct elements.
+fn chunk_kind(pattern: Pattern, c: &[u64]) -> u64 {
+    match pattern {
+        Pattern::Distinct => 2,
+        Pattern::Zeros => 0,
+        Pattern::OverZeros | Pattern::OverValue => c.iter().sum::<u64>() % 3,
+    }
+}
+
+/// The model array of `N`-byte items for `pattern`.
+fn patterned<const N: usize>(shape: &[u64], chunks: &[u64], pattern: Pattern) -> ArrayD<[u8; N]> {
+    let dims: Vec<usize> = shape.iter().map(|&s| s as usize).collect();
+    let (base, other) = if pattern == Pattern::OverValue { ([FULL; N], [0; N]) } else { ([0; N], [0x3c; N]) };
+    let mut flat = 0u64;
+    ArrayD::from_shape_fn(IxDyn(&dims), |ix| {
+        flat += 1;
+        let c: Vec<u64> = (0..ix.ndim()).map(|d| ix[d] as u64 / chunks[d]).collect();
+        match chunk_kind(pattern, &c) {
+            0 => base,
+            1 => other,
+            _ => std::array::from_fn(|j| (common::sm64(flat, j as u64) | 1) as u8),
+        }
+    })
+}
+
+/// The array under test for the model `m` made with `pattern`.
+fn build<const N: usize>(m: &ArrayD<[u8; N]>, pattern: Pattern, chunks: &[u64], blocks: &[u64]) -> NdArray {
+    let shape: Vec<u64> = m.shape().iter().map(|&s| s as u64).collect();
+    let (dtype, opts) = (dtype_of(N), Options::new().chunks(chunks).blocks(blocks));
+    let mut a = match pattern {
+        Pattern::Distinct => return NdArray::from_bytes(&shape, &dtype, &flat_bytes(m), &opts).unwrap(),
+        Pattern::Zeros | Pattern::OverZeros => NdArray::zeros(&shape, &dtype, &opts).unwrap(),
+        Pattern::OverValue => NdArray::full(&shape, &dtype, &[FULL; N], &opts).unwrap(),
+    };
+    // Chunk by chunk, those not of the base kind.
+    let grid: Vec<usize> = shape.iter().zip(chunks).map(|(&s, &c)| s.div_ceil(c) as usize).collect();
+    for c in ndarray::indices(IxDyn(&grid)) {
+        let c: Vec<u64> = (0..grid.len()).map(|d| c[d] as u64).collect();
+        if chunk_kind(pattern, &c) == 0 {
+            continue;
+        }
+        let lo: Vec<u64> = c.iter().zip(chunks).map(|(&x, &w)| x * w).collect();
+        let hi: Vec<u64> = (0..lo.len()).map(|d| (lo[d] + chunks[d]).min(shape[d])).collect();
+        let b: Vec<(u64, u64)> = lo.iter().copied().zip(hi.iter().copied()).collect();
+        let part: Vec<u8> = m.slice(info(&b).as_slice()).iter().flatten().copied().collect();
+        let size: Vec<u64> = (0..lo.len()).map(|d| hi[d] - lo[d]).collect();
+        a.write_box(&lo, &size, &part).unwrap();
+    }
+    a
+}
+/// A dtype of `N`-byte items.
+fn dtype_of(n: usize) -> DType {
+    DType::parse(match n {
+        1 => "|u1",
+        2 => "<i2",
+        4 => "<u4",
+        8 => "<f8",
+        other => return DType::parse(&format!("|V{other}")).unwrap(),
+    })
+    .unwrap()
+}
+
+fn flat_bytes<const N: usize>(m: &ArrayD<[u8; N]>) -> Vec<u8> {
+    m.iter().flatten().copied().collect()
+}
+
+/// Reads a box of an array of `N`-byte items built from `pattern`, and writes a box of
+/// distinct items into it, each against the model.
+fn read_and_write_box<const N: usize>(
+    (shape, chunks, blocks): &(Vec<u64>, Vec<u64>, Vec<u64>),
+    b: &[(u64, u64)],
+    pattern: Pattern,
+) -> Result<(), TestCaseError> {
+    let mut m = patterned::<N>(shape, chunks, pattern);
+    let mut a = build(&m, pattern, chunks, blocks);
+    prop_assert_eq!(a.to_bytes().unwrap(), flat_bytes(&m), "built");
+    let start: Vec<u64> = b.iter().map(|x| x.0).collect();
+    let stop: Vec<u64> = b.iter().map(|x| x.1).collect();
+    let want: Vec<u8> = m.slice(info(b).as_slice()).iter().flatten().copied().collect();
+    prop_assert_eq!(a.read_box(&start, &stop).unwrap(), want, "read");
+    let bshape: Vec<usize> = b.iter().map(|&(x, y)| (y - x) as usize).collect();
+    let patch = ArrayD::from_shape_fn(IxDyn(&bshape), |ix| {
+        let k: usize = (0..ix.ndim()).map(|d| ix[d] * 31usize.pow(d as u32)).sum();
+        std::array::from_fn::<u8, N, _>(|j| (k * 7 + j) as u8 ^ 0x5a)
+    });
+    a.write_box(&start, &stop.iter().zip(&start).map(|(z, a)| z - a).collect::<Vec<_>>(), &flat_bytes(&patch))
+        .unwrap();
+    m.slice_mut(info(b).as_slice()).assign(&patch);
+    prop_assert_eq!(a.to_bytes().unwrap(), flat_bytes(&m), "after the write");
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn boxes_of_every_item_size_and_chunk_kind_equal_ndarray(
+        (g, b) in geometry().prop_flat_map(|g| { let s = g.0.clone(); (Just(g), boxes(&s)) }),
+        itemsize in prop::sample::select(vec![1usize, 2, 3, 4, 8, 16]),
+        pattern in pattern(),
+    ) {
+        match itemsize {
+            1 => read_and_write_box::<1>(&g, &b, pattern)?,
+            2 => read_and_write_box::<2>(&g, &b, pattern)?,
+            3 => read_and_write_box::<3>(&g, &b, pattern)?,
+            4 => read_and_write_box::<4>(&g, &b, pattern)?,
+            8 => read_and_write_box::<8>(&g, &b, pattern)?,
+            _ => read_and_write_box::<16>(&g, &b, pattern)?,
+        }
+    }
+
+    #[test]
+    fn structured_metalayers_decode_or_fail_typed(
+        version in prop_oneof![9 => Just(0u8), 1 => 1u8..3],
+        (shape, mut chunkshape, mut blockshape) in (0usize..18).prop_flat_map(|n| (
+            prop::collection::vec(prop_oneof![3 => 0i64..40, 1 => any::<i64>()], n),
+            prop::collection::vec(prop_oneof![3 => 0i32..20, 1 => any::<i32>()], n),
+            prop::collection::vec(prop_oneof![3 => 0i32..20, 1 => any::<i32>()], n),
+        )),
+        // Now and then a chunk or block shape of another length than the shape.
+        extra in prop_oneof![8 => Just((0usize, 0usize)), 1 => (0usize..3, 0usize..3)],
+        dtype_format in prop_oneof![9 => Just(0u8), 1 => Just(1u8)],
+        dtype in prop_oneof![
+            Just(None),
+            prop::sample::select(vec!["<f8", "|u1", "<i4", ">i2", "|V3", "<U5", "|S0", "<M8[ns]", "<c16", "|b1"])
+                .prop_map(|d| Some(d.to_string())),
+            ".{0,12}".prop_map(Some),
+        ],
+        cut in any::<prop::sample::Index>(),
+        flip in any::<Option<(prop::sample::Index, u8)>>(),
+    ) {
+        chunkshape.extend(std::iter::repeat_n(7, extra.0));
+        blockshape.truncate(blockshape.len().saturating_sub(extra.1));
+        let meta = blosc2_nd::B2ndMeta { version, shape, chunkshape, blockshape, dtype_format, dtype };
+        let mut bytes = meta.encode();
+        // Decoding what was encoded gives it back, or a typed error (version, dtype format,
+        // shapes of another length than the shape, more than 16 dimensions).
+        match blosc2_nd::B2ndMeta::decode(&bytes) {
+            Ok(back) => {
+                prop_assert_eq!(back.encode(), bytes.clone());
+                // Without a dtype string the dtype format is not written either.
+                let mut want = meta.clone();
+                if want.dtype.is_none() {
+                    want.dtype_format = 0;
+                }
+                prop_assert_eq!(back, want);
+            }
+            Err(e) => prop_assert!(e.code() < 0 && !e.to_string().is_empty()),
+        }
+        // The metalayer of a frame: opening checks the geometry against the chunks.
+        let mut sc = blosc2_core::schunk::SChunk::new(blosc2_core::chunk::CompressParams::default());
+        if sc.metalayers_mut().add("b2nd", &bytes).is_ok() {
+            if let Ok(a) = NdArray::from_schunk(sc) {
+                let _ = a.to_bytes();
+            }
+        }
+        // Cut short and changed in one byte.
+        if let Some((at, v)) = flip {
+            let i = at.index(bytes.len().max(1));
+            if let Some(b) = bytes.get_mut(i) {
+                *b ^= v;
+            }
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        if let Err(e) = blosc2_nd::B2ndMeta::decode(&bytes) {
+            prop_assert!(e.code() < 0 && !e.to_string().is_empty());
+        }
+    }
 }
 
 proptest! {
@@ -103,6 +298,40 @@ proptest! {
         // The frame survives a save and reopen.
         let back = NdArray::from_cframe(a.to_cframe().unwrap()).unwrap();
         prop_assert_eq!(back.to_ndarray::<i32>().unwrap(), a.to_ndarray::<i32>().unwrap());
+    }
+}
+
+/// The patterns give the arrays of the proptest above the chunks they are meant to: special
+/// zero and repeated-value chunks, stored all-zero and constant chunks, stored data.
+#[test]
+fn patterned_arrays_hold_special_chunks() {
+    let (shape, chunks, blocks) = ([12u64, 10], [4u64, 5], [2u64, 5]);
+    for n in [1usize, 3, 16] {
+        for (pattern, want) in [
+            (Pattern::OverZeros, [None, Some(SpecialKind::Zeros)]),
+            (Pattern::OverValue, [None, Some(SpecialKind::Value)]),
+            (Pattern::Zeros, [Some(SpecialKind::Zeros), Some(SpecialKind::Zeros)]),
+        ] {
+            let (a, bytes) = match n {
+                1 => {
+                    let m = patterned::<1>(&shape, &chunks, pattern);
+                    (build(&m, pattern, &chunks, &blocks), flat_bytes(&m))
+                }
+                3 => {
+                    let m = patterned::<3>(&shape, &chunks, pattern);
+                    (build(&m, pattern, &chunks, &blocks), flat_bytes(&m))
+                }
+                _ => {
+                    let m = patterned::<16>(&shape, &chunks, pattern);
+                    (build(&m, pattern, &chunks, &blocks), flat_bytes(&m))
+                }
+            };
+            let kinds: Vec<_> = a.chunk_infos().map(|i| i.unwrap().special).collect();
+            for k in want {
+                assert!(kinds.contains(&k), "itemsize {n}, {pattern:?}: no chunk of kind {k:?} in {kinds:?}");
+            }
+            assert_eq!(a.to_bytes().unwrap(), bytes, "itemsize {n}, {pattern:?}");
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::schunk::SChunk;
 use blosc2_nd::{DType, NdArray, Options};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::datasets::{self, DatasetSpec};
 use super::mem::{self, OpPeak};
@@ -87,6 +88,11 @@ struct CodecsRecord<'a> {
     blocksize: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cbytes: Option<usize>,
+    /// api = chunk: SHA-256 of the compressed chunks, concatenated in order (the reference
+    /// side of `scripts/compare.py --ratio-only` records the same, and compare.py checks
+    /// that the two are equal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chunks_sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cratio: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,6 +207,8 @@ fn parse_matrix(args: &BenchArgs) -> Result<Matrix> {
 struct Measured {
     blocksize: usize,
     cbytes: usize,
+    /// api = chunk: SHA-256 of the compressed chunks in order, lower-case hex.
+    chunks_sha256: Option<String>,
     roundtrip_ok: bool,
     compress: Option<Summary>,
     decompress: Option<Summary>,
@@ -208,6 +216,15 @@ struct Measured {
     layout: Option<(Vec<u64>, Vec<u64>, usize)>,
     /// Peak resident memory of the operations.
     memory: Option<Memory>,
+}
+
+/// SHA-256 of `chunks` concatenated, lower-case hex.
+fn sha256_hex(chunks: &[Vec<u8>]) -> String {
+    let mut h = Sha256::new();
+    for c in chunks {
+        h.update(c);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Compresses `buf` as independent `chunk`-byte chunks and back (api = chunk).
@@ -225,6 +242,7 @@ fn measure_chunk_api(
         if ratio_only { (Vec::new(), Vec::new(), comp()?) } else { time_adaptive(Adaptive::COMPRESS, || Ok(comp()?))? };
     let cbytes: usize = chunks.iter().map(Vec::len).sum();
     let cmem = probe.and_then(|p| p.finish((cbytes + nt * chunk) as u64));
+    let chunks_sha256 = Some(sha256_hex(&chunks));
     let blocksize = ChunkHeader::parse(&chunks[0])?.blocksize_field;
     let decomp = |dst: &mut [u8]| -> Result<()> {
         for (c, out) in chunks.iter().zip(dst.chunks_mut(chunk)) {
@@ -245,6 +263,7 @@ fn measure_chunk_api(
         return Ok(Measured {
             blocksize,
             cbytes,
+            chunks_sha256,
             roundtrip_ok,
             compress: None,
             decompress: None,
@@ -259,6 +278,7 @@ fn measure_chunk_api(
     Ok(Measured {
         blocksize,
         cbytes,
+        chunks_sha256,
         roundtrip_ok,
         compress: Some(summarize(&ctimes, Some(n), &ccpu)),
         decompress: Some(summarize(&dtimes, Some(n), &dcpu)),
@@ -331,6 +351,7 @@ fn measure_schunk_api(
     Ok(Measured {
         blocksize,
         cbytes,
+        chunks_sha256: None,
         roundtrip_ok,
         compress,
         decompress: decompress.filter(|_| !ratio_only),
@@ -388,7 +409,7 @@ fn measure_ndarray_api(
             check_and_time_decompress(buf, dst, ratio_only, nt * chunk_bytes, decomp)?;
         let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));
         let memory = Memory::new(cmem, dmem);
-        Ok(Measured { blocksize, cbytes, roundtrip_ok, compress, decompress, layout, memory })
+        Ok(Measured { blocksize, cbytes, chunks_sha256: None, roundtrip_ok, compress, decompress, layout, memory })
     })
 }
 
@@ -441,6 +462,7 @@ fn measure_cell<'a>(
         blocks: None,
         blocksize: None,
         cbytes: None,
+        chunks_sha256: None,
         cratio: None,
         roundtrip_ok: None,
         compress: None,
@@ -469,6 +491,7 @@ fn measure_cell<'a>(
             eprintln!("{head} ratio {cratio:9.2} {speeds} bs={}{failed}", r.blocksize);
             rec.blocksize = Some(r.blocksize);
             rec.cbytes = Some(r.cbytes);
+            rec.chunks_sha256 = r.chunks_sha256;
             rec.cratio = Some(cratio);
             rec.roundtrip_ok = Some(r.roundtrip_ok);
             rec.compress = r.compress;

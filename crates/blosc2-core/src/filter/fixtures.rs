@@ -15,12 +15,18 @@ use sha2::{Digest, Sha256};
 
 use super::Pipeline;
 
-/// `testdata/fixtures` of the workspace, or `$BLOSC2_FIXTURES_DIR`.
-fn fixtures_dir() -> Option<PathBuf> {
+/// `testdata/fixtures` of the workspace, or `$BLOSC2_FIXTURES_DIR`; panics when it has no
+/// manifest (the test cannot pass without its fixtures).
+fn fixtures_dir() -> PathBuf {
     let dir = std::env::var_os("BLOSC2_FIXTURES_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures"));
-    dir.join("manifest.json").exists().then_some(dir)
+    assert!(
+        dir.join("manifest.json").is_file(),
+        "{} has no manifest.json: the fixture test needs testdata/fixtures (or BLOSC2_FIXTURES_DIR)",
+        dir.display()
+    );
+    dir
 }
 
 fn le_i32(b: &[u8], at: usize) -> i32 {
@@ -87,10 +93,7 @@ fn decode(chunk: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
 
 #[test]
 fn fixture_chunks_both_directions() {
-    let Some(dir) = fixtures_dir() else {
-        eprintln!("testdata/fixtures not found: skipped");
-        return;
-    };
+    let dir = fixtures_dir();
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     let mut checked = 0;
