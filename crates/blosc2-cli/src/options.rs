@@ -29,8 +29,8 @@ pub struct ChunkOptions {
     /// Split mode: always, never, auto, forward_compat.
     #[arg(long, default_value = "auto")]
     pub splitmode: String,
-    /// Threads.
-    #[arg(long, default_value_t = 1)]
+    /// Threads (0 = the available cores). The bytes written do not depend on it.
+    #[arg(long, default_value_t = crate::threads::available())]
     pub nthreads: usize,
 }
 
@@ -57,7 +57,7 @@ impl ChunkOptions {
             filters,
             blocksize: self.blocksize,
             splitmode,
-            nthreads: self.nthreads.max(1),
+            nthreads: crate::threads::resolve(self.nthreads),
         })
     }
 }

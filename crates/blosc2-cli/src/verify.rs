@@ -32,6 +32,8 @@ pub struct VerifyArgs {
     /// Check structure and checksums only; do not decompress the chunks.
     #[arg(long)]
     pub no_decode: bool,
+    #[command(flatten)]
+    pub threads: crate::threads::ThreadsArg,
 }
 
 /// Where chunk `i` lives, for the report.
@@ -57,7 +59,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         eprintln!("error: cannot read {}: {e}", path.display());
         return ExitCode::from(EXIT_ERROR);
     }
-    let s = match SChunk::open(path) {
+    let mut s = match SChunk::open(path) {
         Ok(s) => s,
         // The file is there but cannot be read at all: nothing was checked.
         Err(e @ Error::Io { .. }) => {
@@ -66,6 +68,7 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         }
         Err(e) => return problem(path, &format!("not a valid frame: {e}")),
     };
+    s.set_dnthreads(args.threads.get());
     if let Some(p) = s.verify(!args.no_decode) {
         let at = p.chunk_index().map(|i| location(&s, i)).unwrap_or_default();
         if let Problem::Checksum { .. } = p {
