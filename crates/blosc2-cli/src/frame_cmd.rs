@@ -189,6 +189,14 @@ fn spool_stdin() -> Result<Frame> {
     result
 }
 
+/// A chunk to decompress: its index, its bytes, and a buffer for its content (reused from
+/// an earlier chunk, or empty).
+struct ChunkJob {
+    index: u64,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+}
+
 /// Where `decompress` writes: a file under the durability rule, or the standard output.
 enum Out {
     File(OutFile),
@@ -234,17 +242,17 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let mut i = 0u64;
     let shown = shown_in.clone();
-    let source = move || -> Result<Option<(u64, Vec<u8>, Vec<u8>)>> {
+    let source = move || -> Result<Option<ChunkJob>> {
         if i == nchunks {
             return Ok(None);
         }
-        let c = frame.chunk(i).with_context(|| format!("{shown}: cannot read chunk {i}"))?.into_owned();
-        let buf = free_rx.try_recv().unwrap_or_default();
+        let chunk = frame.chunk(i).with_context(|| format!("{shown}: cannot read chunk {i}"))?.into_owned();
+        let out = free_rx.try_recv().unwrap_or_default();
         i += 1;
-        Ok(Some((i - 1, c, buf)))
+        Ok(Some(ChunkJob { index: i - 1, chunk, out }))
     };
     let shown = shown_in.clone();
-    let work = move |(i, c, mut buf): (u64, Vec<u8>, Vec<u8>)| -> Result<(Vec<u8>, usize)> {
+    let work = move |ChunkJob { index: i, chunk: c, out: mut buf }: ChunkJob| -> Result<(Vec<u8>, usize)> {
         let h = ChunkHeader::parse(&c).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
         if buf.len() < h.nbytes {
             buf = blosc2_core::buffer::zeroed(h.nbytes);

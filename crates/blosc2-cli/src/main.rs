@@ -33,7 +33,7 @@ enum Command {
     /// Compress a file in chunks and back, printing ratio and speed.
     Roundtrip(roundtrip::RoundtripArgs),
     /// Run the benchmark workloads of shared/bench/WORKLOADS.md (as anchor.py does).
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Compress a file of any size into a frame (contiguous file or --sparse directory).
     Compress(frame_cmd::CompressArgs),
     /// Decompress a frame (contiguous or sparse) into a file.
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Chunk(cmd) => chunk_cmd::run(cmd),
         Command::Roundtrip(args) => roundtrip::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Compress(args) => frame_cmd::compress(args),
         Command::Decompress(args) => frame_cmd::decompress(args),
         Command::Info(args) => info::run(args),
