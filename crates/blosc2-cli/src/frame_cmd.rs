@@ -8,10 +8,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use blosc2_core::buffer::zeroed;
 use blosc2_core::chunk::{self, ChunkHeader};
 use blosc2_core::frame::reader::SPARSE_INDEX;
 use blosc2_core::frame::{Frame, FrameWriter};
-use blosc2_core::header::MAX_BUFFERSIZE;
+use blosc2_core::header::{MAX_BUFFERSIZE, MAX_OVERHEAD};
 use blosc2_core::schunk::Metalayers;
 use clap::Args;
 
@@ -64,10 +65,12 @@ pub struct DecompressArgs {
     pub out: OutputArgs,
 }
 
-/// An input buffer and the bytes of it that hold data.
-struct Filled {
-    buf: Vec<u8>,
+/// A chunk of input and its compressed form: `input[..len]` and `output[..clen]`.
+struct Buffers {
+    input: Vec<u8>,
     len: usize,
+    output: Vec<u8>,
+    clen: usize,
 }
 
 /// Runs `blosc2 compress`.
@@ -113,25 +116,32 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     let progress = Progress::new(total, "compress", args.out.quiet);
     let nthreads = params.nthreads;
     let chunksize = args.chunksize;
-    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    // Buffers go round: the reader fills an input buffer, a worker compresses it into an
+    // output buffer, the writer appends that and hands both back.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Buffers>();
     let mut at_end = false;
-    let source = move || -> Result<Option<Filled>> {
+    let source = move || -> Result<Option<Buffers>> {
         if at_end {
             return Ok(None);
         }
-        let mut buf = free_rx.try_recv().unwrap_or_else(|_| vec![0u8; chunksize]);
-        let len = output::read_full(&mut f, &mut buf).with_context(|| format!("cannot read {shown_in}"))?;
-        at_end = len < chunksize;
-        Ok((len > 0).then_some(Filled { buf, len }))
+        let mut b = free_rx.try_recv().unwrap_or_else(|_| Buffers {
+            input: zeroed(chunksize),
+            len: 0,
+            output: zeroed(chunksize + MAX_OVERHEAD),
+            clen: 0,
+        });
+        b.len = output::read_full(&mut f, &mut b.input).with_context(|| format!("cannot read {shown_in}"))?;
+        at_end = b.len < chunksize;
+        Ok((b.len > 0).then_some(b))
     };
-    let work = move |item: Filled| -> Result<(Vec<u8>, Filled)> {
-        let c = chunk::compress(&params, &item.buf[..item.len])?;
-        Ok((c, item))
+    let work = move |mut b: Buffers| -> Result<Buffers> {
+        b.clen = chunk::compress_into(&params, &b.input[..b.len], &mut b.output)?;
+        Ok(b)
     };
-    let sink = |(c, item): (Vec<u8>, Filled)| -> Result<()> {
-        w.append_chunk(c).with_context(|| format!("cannot write {}", staged.display()))?;
-        progress.inc(item.len as u64);
-        let _ = free_tx.send(item.buf);
+    let sink = |b: Buffers| -> Result<()> {
+        w.append_chunk_bytes(&b.output[..b.clen]).with_context(|| format!("cannot write {}", staged.display()))?;
+        progress.inc(b.len as u64);
+        let _ = free_tx.send(b);
         Ok(())
     };
     pipeline::run(nthreads, pipeline::depth(nthreads), source, work, sink)?;
@@ -189,12 +199,14 @@ fn spool_stdin() -> Result<Frame> {
     result
 }
 
-/// A chunk to decompress: its index, its bytes, and a buffer for its content (reused from
-/// an earlier chunk, or empty).
+/// A chunk to decompress: its index and bytes, and its content in `out[..len]` (both
+/// buffers reused from chunk to chunk).
+#[derive(Default)]
 struct ChunkJob {
     index: u64,
     chunk: Vec<u8>,
     out: Vec<u8>,
+    len: usize,
 }
 
 /// Where `decompress` writes: a file under the durability rule, or the standard output.
@@ -239,34 +251,39 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
         Out::File(OutFile::create(&args.output, args.out.sync)?)
     };
     let progress = Progress::new(Some(expected), "decompress", args.out.quiet);
-    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    // Buffers go round: the reader fills a chunk buffer, a worker decompresses it into a
+    // content buffer, the writer writes that and hands both back.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<ChunkJob>();
     let mut i = 0u64;
     let shown = shown_in.clone();
     let source = move || -> Result<Option<ChunkJob>> {
         if i == nchunks {
             return Ok(None);
         }
-        let chunk = frame.chunk(i).with_context(|| format!("{shown}: cannot read chunk {i}"))?.into_owned();
-        let out = free_rx.try_recv().unwrap_or_default();
+        let mut job = free_rx.try_recv().unwrap_or_default();
+        frame.chunk_into(i, &mut job.chunk).with_context(|| format!("{shown}: cannot read chunk {i}"))?;
+        job.index = i;
         i += 1;
-        Ok(Some(ChunkJob { index: i - 1, chunk, out }))
+        Ok(Some(job))
     };
     let shown = shown_in.clone();
-    let work = move |ChunkJob { index: i, chunk: c, out: mut buf }: ChunkJob| -> Result<(Vec<u8>, usize)> {
-        let h = ChunkHeader::parse(&c).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
-        if buf.len() < h.nbytes {
-            buf = blosc2_core::buffer::zeroed(h.nbytes);
+    let work = move |mut job: ChunkJob| -> Result<ChunkJob> {
+        let i = job.index;
+        let h = ChunkHeader::parse(&job.chunk).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
+        if job.out.len() < h.nbytes {
+            job.out = zeroed(h.nbytes);
         }
-        chunk::decompress_into_cached(&c, &mut buf[..h.nbytes], nthreads)
+        job.len = h.nbytes;
+        chunk::decompress_into_cached(&job.chunk, &mut job.out[..h.nbytes], nthreads)
             .with_context(|| format!("{shown}: cannot decompress chunk {i}"))?;
-        Ok((buf, h.nbytes))
+        Ok(job)
     };
     let mut total = 0u64;
-    let sink = |(buf, n): (Vec<u8>, usize)| -> Result<()> {
-        out.write_all(&buf[..n]).with_context(|| format!("cannot write {shown_out}"))?;
-        total += n as u64;
-        progress.inc(n as u64);
-        let _ = free_tx.send(buf);
+    let sink = |job: ChunkJob| -> Result<()> {
+        out.write_all(&job.out[..job.len]).with_context(|| format!("cannot write {shown_out}"))?;
+        total += job.len as u64;
+        progress.inc(job.len as u64);
+        let _ = free_tx.send(job);
         Ok(())
     };
     pipeline::run(nthreads, pipeline::depth(nthreads), source, work, sink)?;

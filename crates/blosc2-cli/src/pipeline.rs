@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-/// How many chunks may be in flight for `nthreads` workers: enough to keep every worker
-/// busy while one chunk is read and one written, and no more (memory).
+/// How many coded chunks may wait for the writer with `nthreads` workers: one chunk per
+/// worker (the blocks of a chunk are spread over the workers too, so more would only hold
+/// memory). Add the chunk being read and the one being written for the chunks alive.
 pub fn depth(nthreads: usize) -> usize {
-    nthreads.clamp(1, 8) + 1
+    nthreads.clamp(1, 8)
 }
 
 /// Runs the pipeline: `source` (on a reader thread) yields items until `None`, `work` (on
