@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::options::ChunkOptions;
 use crate::output::{self, OutFile, OutputArgs};
+use crate::progress::Progress;
 use crate::threads::ThreadsArg;
 
 /// Arguments of `convert`.
@@ -111,10 +112,15 @@ fn save_array(a: &NdArray, out: &Path, sparse: bool, sync: bool) -> Result<()> {
 /// Runs `convert`.
 pub fn convert(args: ConvertArgs) -> Result<()> {
     let nthreads = crate::threads::resolve(args.options.nthreads);
-    crate::threads::install(nthreads, || convert_here(&args))
+    let progress = Progress::spinner("convert", args.out.quiet);
+    let result = crate::threads::install(nthreads, || convert_here(&args));
+    progress.finish();
+    println!("{}", result?);
+    Ok(())
 }
 
-fn convert_here(args: &ConvertArgs) -> Result<()> {
+/// Converts; returns the line to print.
+fn convert_here(args: &ConvertArgs) -> Result<String> {
     let (inp, out) = (&args.input, &args.output);
     let opts = options(args)?;
     let array = if is_npy(inp) {
@@ -123,8 +129,7 @@ fn convert_here(args: &ConvertArgs) -> Result<()> {
         let a = NdArray::open(inp).with_context(|| format!("cannot open {}", inp.display()))?;
         if is_npy(out) {
             write_npy(&a, out, args.out.sync)?;
-            println!("{} -> {}: shape {:?} dtype {}", inp.display(), out.display(), a.shape(), a.dtype());
-            return Ok(());
+            return Ok(format!("{} -> {}: shape {:?} dtype {}", inp.display(), out.display(), a.shape(), a.dtype()));
         }
         // .b2nd -> .b2nd: recompress with the new chunks, blocks and options.
         let opts = Options {
@@ -142,7 +147,7 @@ fn convert_here(args: &ConvertArgs) -> Result<()> {
     } else {
         save_array(&array, out, args.sparse, args.out.sync)?;
     }
-    println!(
+    Ok(format!(
         "{} -> {}: shape {:?} chunks {:?} blocks {:?} dtype {} ({} chunks, {} bytes compressed)",
         inp.display(),
         out.display(),
@@ -152,15 +157,16 @@ fn convert_here(args: &ConvertArgs) -> Result<()> {
         array.dtype(),
         array.nchunks(),
         array.schunk().cbytes()
-    );
-    Ok(())
+    ))
 }
 
 /// Runs `slice`.
 pub fn slice(args: SliceArgs) -> Result<()> {
     let a = NdArray::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
     let items = parse_selection(&args.selection)?;
+    let progress = Progress::spinner("slice", args.out.quiet);
     let (bytes, shape) = crate::threads::install(args.threads.get(), || a.read_selection(&items))?;
+    progress.finish();
     let mut out = blosc2_nd::npy::header_bytes(a.dtype(), &shape)?;
     out.extend_from_slice(&bytes);
     output::write_file(&args.output, &out, args.out.sync)?;

@@ -28,15 +28,25 @@ impl Progress {
     /// A bar over `total` bytes (a counter of bytes and their rate when the total is
     /// unknown, e.g. reading a pipe), labelled `what`; drawn only when [`wanted`].
     pub fn new(total: Option<u64>, what: &str, quiet: bool) -> Progress {
-        let pb = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
-        if !wanted(quiet) {
-            return Progress { pb, done: None, shower: None };
-        }
         let template = if total.is_some() {
             "{msg} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}"
         } else {
             "{msg} [{elapsed_precise}] {spinner} {bytes} {bytes_per_sec}"
         };
+        Self::with_template(total, template, what, quiet)
+    }
+
+    /// A spinner with the elapsed time, for work whose progress cannot be counted (a
+    /// library call that converts a whole array).
+    pub fn spinner(what: &str, quiet: bool) -> Progress {
+        Self::with_template(None, "{msg} [{elapsed_precise}] {spinner}", what, quiet)
+    }
+
+    fn with_template(total: Option<u64>, template: &str, what: &str, quiet: bool) -> Progress {
+        let pb = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
+        if !wanted(quiet) {
+            return Progress { pb, done: None, shower: None };
+        }
         if let Ok(style) = ProgressStyle::with_template(template) {
             pb.set_style(style.progress_chars("=> "));
         }

@@ -34,6 +34,10 @@ pub struct VerifyArgs {
     pub no_decode: bool,
     #[command(flatten)]
     pub threads: crate::threads::ThreadsArg,
+    /// No progress bar (one is drawn on standard error when it is a terminal and the check
+    /// runs over a second).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Where chunk `i` lives, for the report.
@@ -69,7 +73,10 @@ pub fn run(args: VerifyArgs) -> ExitCode {
         Err(e) => return problem(path, &format!("not a valid frame: {e}")),
     };
     s.set_dnthreads(args.threads.get());
-    if let Some(p) = s.verify(!args.no_decode) {
+    let progress = crate::progress::Progress::new(Some(s.nbytes()), "verify", args.quiet);
+    let found = s.verify_with(!args.no_decode, &mut |n| progress.inc(n));
+    progress.finish();
+    if let Some(p) = found {
         let at = p.chunk_index().map(|i| location(&s, i)).unwrap_or_default();
         if let Problem::Checksum { .. } = p {
             return problem(path, &format!("{p}{at}: the chunk's bytes changed since they were written"));
