@@ -116,6 +116,7 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     let progress = Progress::new(total, "compress", args.out.quiet);
     let nthreads = params.nthreads;
     let chunksize = args.chunksize;
+    let blocks = chunksize.div_ceil(blosc2_core::chunk::blocksize::compute_blocksize(&params, chunksize).max(1));
     // Buffers go round: the reader fills an input buffer, a worker compresses it into an
     // output buffer, the writer appends that and hands both back.
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Buffers>();
@@ -144,7 +145,7 @@ pub fn compress(args: CompressArgs) -> Result<()> {
         let _ = free_tx.send(b);
         Ok(())
     };
-    pipeline::run(nthreads, pipeline::depth(nthreads), source, work, sink)?;
+    pipeline::run(nthreads, pipeline::depth(nthreads, blocks), source, work, sink)?;
     w.finish().with_context(|| format!("cannot write {}", staged.display()))?;
     progress.finish();
     let staged = output::Staged::new(staged);
@@ -254,9 +255,23 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
     // Buffers go round: the reader fills a chunk buffer, a worker decompresses it into a
     // content buffer, the writer writes that and hands both back.
     let (free_tx, free_rx) = std::sync::mpsc::channel::<ChunkJob>();
-    let mut i = 0u64;
+    // The first chunk is read here: its blocks per chunk set the pipeline's depth.
+    let mut first = None;
+    let mut blocks = 1;
+    if nchunks > 0 {
+        let mut job = ChunkJob::default();
+        frame.chunk_into(0, &mut job.chunk).with_context(|| format!("{shown_in}: cannot read chunk 0"))?;
+        if let Ok(h) = ChunkHeader::parse(&job.chunk) {
+            blocks = h.nbytes.div_ceil(h.blocksize());
+        }
+        first = Some(job);
+    }
+    let mut i = u64::from(first.is_some());
     let shown = shown_in.clone();
     let source = move || -> Result<Option<ChunkJob>> {
+        if let Some(job) = first.take() {
+            return Ok(Some(job));
+        }
         if i == nchunks {
             return Ok(None);
         }
@@ -286,7 +301,7 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
         let _ = free_tx.send(job);
         Ok(())
     };
-    pipeline::run(nthreads, pipeline::depth(nthreads), source, work, sink)?;
+    pipeline::run(nthreads, pipeline::depth(nthreads, blocks), source, work, sink)?;
     progress.finish();
     if total != expected {
         bail!("{shown_in}: chunks hold {total} bytes but the header says {expected}");
