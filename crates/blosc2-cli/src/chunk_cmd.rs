@@ -1,6 +1,7 @@
-//! `blosc2 chunk compress|decompress`: one file <-> one chunk.
+//! `blosc2 chunk compress|decompress`: one file <-> one chunk. `-` reads the standard input
+//! or writes the standard output.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use blosc2_core::chunk::{self, ChunkHeader, Decoder, NdGeometry};
@@ -8,6 +9,9 @@ use blosc2_core::header::MAX_BUFFERSIZE;
 use clap::{Args, Subcommand};
 
 use crate::options::ChunkOptions;
+use crate::output::{self, OutputArgs};
+use crate::progress::Progress;
+use crate::threads::ThreadsArg;
 
 /// The array geometry of a chunk of a b2nd array, for the codecs and filters that work on
 /// its blocks (ndlz, ndcell, ndmean).
@@ -58,63 +62,105 @@ fn hint(e: blosc2_core::Error) -> anyhow::Error {
 pub enum ChunkCommand {
     /// Compress IN's bytes into one chunk written to OUT.
     Compress {
-        /// Input file (at most 2,147,483,615 bytes).
+        /// Input file (at most 2,147,483,615 bytes), or `-` for the standard input.
         input: PathBuf,
-        /// Output chunk file.
+        /// Output chunk file, or `-` for the standard output.
         output: PathBuf,
         #[command(flatten)]
         options: ChunkOptions,
         #[command(flatten)]
         geometry: GeometryOptions,
+        #[command(flatten)]
+        out: OutputArgs,
     },
     /// Decompress the chunk in IN into OUT.
     Decompress {
-        /// Input chunk file.
+        /// Input chunk file, or `-` for the standard input.
         input: PathBuf,
-        /// Output file.
+        /// Output file, or `-` for the standard output.
         output: PathBuf,
-        /// Threads.
-        #[arg(long, default_value_t = 1)]
-        nthreads: usize,
+        #[command(flatten)]
+        threads: ThreadsArg,
         #[command(flatten)]
         geometry: GeometryOptions,
+        #[command(flatten)]
+        out: OutputArgs,
     },
+}
+
+/// Reads all of `input` (a file or `-`), refusing more than `limit` bytes; `progress`
+/// counts the bytes read.
+fn read_input(input: &Path, limit: usize, what: &str, progress: &Progress) -> Result<Vec<u8>> {
+    let shown = output::shown(input, "the standard input");
+    let mut f = if output::is_stdio(input) {
+        output::stdin()?
+    } else {
+        std::fs::File::open(input).with_context(|| format!("cannot read {shown}"))?
+    };
+    let meta = f.metadata().with_context(|| format!("cannot read {shown}"))?;
+    if meta.is_dir() {
+        bail!("{shown} is a directory");
+    }
+    if meta.is_file() && meta.len() > limit as u64 {
+        bail!("{shown} is {} bytes; {what}", meta.len());
+    }
+    // Read straight into the result, 4 MiB at a time (a pipe's size is not known).
+    let step = 4 << 20;
+    let mut data = Vec::with_capacity(if meta.is_file() { meta.len() as usize + 1 } else { step });
+    loop {
+        let have = data.len();
+        data.resize(have + step, 0);
+        let n = output::read_full(&mut f, &mut data[have..]).with_context(|| format!("cannot read {shown}"))?;
+        data.truncate(have + n);
+        if data.len() > limit {
+            bail!("{shown} holds more than {limit} bytes; {what}");
+        }
+        progress.inc(n as u64);
+        if n < step {
+            return Ok(data);
+        }
+    }
 }
 
 /// Runs a `chunk` subcommand.
 pub fn run(cmd: ChunkCommand) -> Result<()> {
     match cmd {
-        ChunkCommand::Compress { input, output, options, geometry } => {
+        ChunkCommand::Compress { input, output, options, geometry, out } => {
             let mut params = options.params()?;
             params.geometry = geometry.geometry()?;
             if let (Some(g), 0) = (&params.geometry, params.blocksize) {
                 let items = g.block_items().context("--blockshape too large")?;
                 params.blocksize = items * blosc2_core::chunk::blocksize::header_typesize(params.typesize);
             }
-            let meta = std::fs::metadata(&input).with_context(|| format!("cannot read {}", input.display()))?;
-            if meta.len() > MAX_BUFFERSIZE as u64 {
-                bail!(
-                    "{} is {} bytes; a chunk holds at most {} bytes (use 'blosc2 compress' for a frame of many chunks)",
-                    input.display(),
-                    meta.len(),
-                    MAX_BUFFERSIZE
-                );
-            }
-            let data = std::fs::read(&input).with_context(|| format!("cannot read {}", input.display()))?;
+            let total = std::fs::metadata(&input).ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
+            let progress = Progress::new(total, "read", out.quiet);
+            let data = read_input(
+                &input,
+                MAX_BUFFERSIZE,
+                &format!(
+                    "a chunk holds at most {MAX_BUFFERSIZE} bytes (use 'blosc2 compress' for a frame of many chunks)"
+                ),
+                &progress,
+            )?;
+            progress.set_message("compress");
             let packed = chunk::compress(&params, &data).map_err(hint)?;
-            crate::write_atomically(&output, &packed)?;
-            Ok(())
+            progress.finish();
+            output::write_file(&output, &packed, out.sync)
         }
-        ChunkCommand::Decompress { input, output, nthreads, geometry } => {
-            let data = std::fs::read(&input).with_context(|| format!("cannot read {}", input.display()))?;
-            let h = ChunkHeader::parse(&data).with_context(|| format!("{} is not a valid chunk", input.display()))?;
-            let mut out = vec![0u8; h.nbytes];
+        ChunkCommand::Decompress { input, output, threads, geometry, out } => {
+            let shown = output::shown(&input, "the standard input");
+            let total = std::fs::metadata(&input).ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
+            let progress = Progress::new(total, "read", out.quiet);
+            let data = read_input(&input, i32::MAX as usize, "larger than any chunk", &progress)?;
+            let h = ChunkHeader::parse(&data).with_context(|| format!("{shown} is not a valid chunk"))?;
+            progress.set_message("decompress");
+            let mut dst = blosc2_core::buffer::zeroed(h.nbytes);
             Decoder::new(geometry.geometry()?)
-                .decompress_into(&data, &mut out, nthreads.max(1))
+                .decompress_into(&data, &mut dst, threads.get())
                 .map_err(hint)
-                .with_context(|| format!("cannot decompress {}", input.display()))?;
-            crate::write_atomically(&output, &out)?;
-            Ok(())
+                .with_context(|| format!("cannot decompress {shown}"))?;
+            progress.finish();
+            output::write_file(&output, &dst, out.sync)
         }
     }
 }

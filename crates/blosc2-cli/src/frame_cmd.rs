@@ -1,18 +1,26 @@
 //! `blosc2 compress|decompress`: a file <-> a frame of many chunks (contiguous `.b2frame`
-//! file or sparse-frame directory). Both stream: memory holds one chunk of input and one
-//! compressed chunk (plus the frame's offsets), never the whole file.
+//! file or sparse-frame directory). Both stream through [`pipeline`]: reading, coding (on
+//! all threads) and writing overlap, and memory holds a few chunks (plus the frame's
+//! offsets), never the whole file. `-` reads the standard input or writes the standard
+//! output.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use blosc2_core::buffer::zeroed;
 use blosc2_core::chunk::{self, ChunkHeader};
+use blosc2_core::frame::reader::SPARSE_INDEX;
 use blosc2_core::frame::{Frame, FrameWriter};
-use blosc2_core::header::MAX_BUFFERSIZE;
+use blosc2_core::header::{MAX_BUFFERSIZE, MAX_OVERHEAD};
 use blosc2_core::schunk::Metalayers;
 use clap::Args;
 
 use crate::options::ChunkOptions;
+use crate::output::{self, OutFile, OutputArgs};
+use crate::pipeline;
+use crate::progress::Progress;
+use crate::threads::ThreadsArg;
 
 /// Default chunk size of `blosc2 compress`: 8 MiB.
 pub const DEFAULT_CHUNKSIZE: usize = 8 << 20;
@@ -20,9 +28,11 @@ pub const DEFAULT_CHUNKSIZE: usize = 8 << 20;
 /// Arguments of `blosc2 compress`.
 #[derive(Args, Debug)]
 pub struct CompressArgs {
-    /// Input file (any size; read chunk by chunk).
+    /// Input file (any size; read chunk by chunk), or `-` for the standard input.
     pub input: PathBuf,
-    /// Output frame: a `.b2frame` file, or a directory with `--sparse`.
+    /// Output frame: a `.b2frame` file, a directory with `--sparse`, or `-` for the standard
+    /// output (the frame is put together in a temporary file first: its header, which comes
+    /// first, holds sizes known at the end).
     pub output: PathBuf,
     #[command(flatten)]
     pub options: ChunkOptions,
@@ -36,33 +46,31 @@ pub struct CompressArgs {
     /// python-blosc2 and C-Blosc2; checked by `blosc2 verify`).
     #[arg(long)]
     pub checksum: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// Arguments of `blosc2 decompress`.
 #[derive(Args, Debug)]
 pub struct DecompressArgs {
-    /// Input frame: a contiguous frame file or a sparse-frame directory.
+    /// Input frame: a contiguous frame file, a sparse-frame directory, or `-` for a
+    /// contiguous frame on the standard input (kept in a temporary file while it is read:
+    /// its chunk index comes last).
     pub input: PathBuf,
-    /// Output file with the concatenated chunks.
+    /// Output file with the concatenated chunks, or `-` for the standard output.
     pub output: PathBuf,
-    /// Threads per chunk.
-    #[arg(long, default_value_t = 1)]
-    pub nthreads: usize,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
-/// Fills `buf` from `r` as far as the input allows; returns the bytes read (short only at
-/// the end of the input).
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+/// A chunk of input and its compressed form: `input[..len]` and `output[..clen]`.
+struct Buffers {
+    input: Vec<u8>,
+    len: usize,
+    output: Vec<u8>,
+    clen: usize,
 }
 
 /// Runs `blosc2 compress`.
@@ -77,27 +85,98 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     if args.chunksize == 0 || args.chunksize > MAX_BUFFERSIZE {
         bail!("--chunksize {} out of range 1..={MAX_BUFFERSIZE}", args.chunksize);
     }
-    let input = &args.input;
-    let mut f = std::fs::File::open(input).with_context(|| format!("cannot read {}", input.display()))?;
-    if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        bail!("{} is a directory", input.display());
+    let (input, output) = (&args.input, &args.output);
+    let from_stdin = output::is_stdio(input);
+    let to_stdout = output::is_stdio(output);
+    if to_stdout && args.sparse {
+        bail!("a sparse frame is a directory; it cannot go to the standard output");
     }
-    let mut w = FrameWriter::create(&args.output, params, Metalayers::new(), args.sparse)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    let shown_in = output::shown(input, "the standard input");
+    let mut f = if from_stdin {
+        output::stdin()?
+    } else {
+        let f = std::fs::File::open(input).with_context(|| format!("cannot read {shown_in}"))?;
+        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            bail!("{shown_in} is a directory");
+        }
+        f
+    };
+    let total = f.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
+    // Where the frame is put together: a temporary name beside the target, or in the
+    // temporary directory when it goes to the standard output.
+    let target =
+        if to_stdout { std::env::temp_dir().join("blosc2-stdout.b2frame") } else { output::resolve_target(output) };
+    if !to_stdout {
+        check_frame_target(&target, args.sparse)?;
+    }
+    output::remove_stale_temps(&target);
+    let staged = output::temp_path(&target);
+    // The header records one thread whatever the count used, so that the bytes written do
+    // not depend on it (and equal those of earlier versions, whose default was 1).
+    let recorded = blosc2_core::chunk::CompressParams { nthreads: 1, ..params.clone() };
+    let mut w = FrameWriter::create(&staged, recorded, Metalayers::new(), args.sparse)
+        .with_context(|| format!("cannot create {}", staged.display()))?;
     if args.checksum {
         w.enable_checksums()?;
     }
-    let mut buf = vec![0u8; args.chunksize];
-    loop {
-        let n = read_full(&mut f, &mut buf).with_context(|| format!("cannot read {}", input.display()))?;
-        if n > 0 {
-            w.append_buffer(&buf[..n])?;
+    let progress = Progress::new(total, "compress", args.out.quiet);
+    let nthreads = params.nthreads;
+    let chunksize = args.chunksize;
+    let blocks = chunksize.div_ceil(blosc2_core::chunk::blocksize::compute_blocksize(&params, chunksize).max(1));
+    // Buffers go round: the reader fills an input buffer, a worker compresses it into an
+    // output buffer, the writer appends that and hands both back.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Buffers>();
+    let mut at_end = false;
+    let source = move || -> Result<Option<Buffers>> {
+        if at_end {
+            return Ok(None);
         }
-        if n < buf.len() {
-            break;
-        }
+        let mut b = free_rx.try_recv().unwrap_or_else(|_| Buffers {
+            input: zeroed(chunksize),
+            len: 0,
+            output: zeroed(chunksize + MAX_OVERHEAD),
+            clen: 0,
+        });
+        b.len = output::read_full(&mut f, &mut b.input).with_context(|| format!("cannot read {shown_in}"))?;
+        at_end = b.len < chunksize;
+        Ok((b.len > 0).then_some(b))
+    };
+    let work = move |mut b: Buffers| -> Result<Buffers> {
+        b.clen = chunk::compress_into(&params, &b.input[..b.len], &mut b.output)?;
+        Ok(b)
+    };
+    let sink = |b: Buffers| -> Result<()> {
+        w.append_chunk_bytes(&b.output[..b.clen]).with_context(|| format!("cannot write {}", staged.display()))?;
+        progress.inc(b.len as u64);
+        let _ = free_tx.send(b);
+        Ok(())
+    };
+    pipeline::run(nthreads, pipeline::depth(nthreads, blocks), source, work, sink)?;
+    w.finish().with_context(|| format!("cannot write {}", staged.display()))?;
+    progress.finish();
+    let staged = output::Staged::new(staged);
+    if to_stdout {
+        let mut frame =
+            std::fs::File::open(staged.path()).with_context(|| format!("cannot read {}", staged.path().display()))?;
+        drop(staged);
+        let mut out = output::stdout()?;
+        std::io::copy(&mut frame, &mut out).context("cannot write to the standard output")?;
+        return Ok(());
     }
-    w.finish().with_context(|| format!("cannot write {}", args.output.display()))
+    staged.commit(&target, args.out.sync)
+}
+
+/// Refuses targets a frame cannot replace: a directory for a contiguous frame, anything
+/// but a sparse frame for a sparse one.
+pub fn check_frame_target(target: &Path, sparse: bool) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(target) else { return Ok(()) };
+    if sparse && !target.join(SPARSE_INDEX).is_file() {
+        bail!("cannot create {}: the target of a sparse frame exists and is not a sparse frame", target.display());
+    }
+    if !sparse && meta.is_dir() {
+        bail!("cannot create {}: it is a directory", target.display());
+    }
+    Ok(())
 }
 
 /// Whether `path` holds a b2nd array (by extension or by its `b2nd` metalayer).
@@ -111,47 +190,130 @@ pub fn open_frame(path: &Path) -> Result<Frame> {
     Frame::open(path).with_context(|| format!("cannot open {} as a Blosc2 frame", path.display()))
 }
 
+/// A frame read from the standard input into a temporary file (removed once the frame is
+/// open: the open file stays readable).
+fn spool_stdin() -> Result<Frame> {
+    let target = std::env::temp_dir().join("blosc2-stdin.b2frame");
+    output::remove_stale_temps(&target);
+    let path = output::temp_path(&target);
+    let result = (|| {
+        let mut f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        std::io::copy(&mut output::stdin()?, &mut f).context("cannot read the standard input")?;
+        drop(f);
+        Frame::open(&path).context("cannot open the standard input as a Blosc2 frame")
+    })();
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
+/// A chunk to decompress: its index and bytes, and its content in `out[..len]` (both
+/// buffers reused from chunk to chunk).
+#[derive(Default)]
+struct ChunkJob {
+    index: u64,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+    len: usize,
+}
+
+/// Where `decompress` writes: a file under the durability rule, or the standard output.
+enum Out {
+    File(OutFile),
+    Stdout(std::fs::File),
+}
+
+impl Out {
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        match self {
+            Out::File(f) => f.write_all(b),
+            Out::Stdout(f) => f.write_all(b),
+        }
+    }
+}
+
 /// Runs `blosc2 decompress`.
 pub fn decompress(args: DecompressArgs) -> Result<()> {
     let input = &args.input;
-    if is_b2nd(input, None) {
-        bail!("{} is a b2nd array file; extract its data with 'blosc2 slice' or 'blosc2 convert'", input.display());
-    }
-    let frame = open_frame(input)?;
+    let shown_in = output::shown(input, "the standard input");
+    let frame = if output::is_stdio(input) {
+        spool_stdin()?
+    } else {
+        if is_b2nd(input, None) {
+            bail!("{shown_in} is a b2nd array file; extract its data with 'blosc2 slice' or 'blosc2 convert'");
+        }
+        open_frame(input)?
+    };
     if is_b2nd(input, Some(&frame)) {
         bail!(
-            "{} is a b2nd array (it has a b2nd metalayer); extract its data with 'blosc2 slice' or 'blosc2 convert'",
-            input.display()
+            "{shown_in} is a b2nd array (it has a b2nd metalayer); extract its data with 'blosc2 slice' or 'blosc2 convert'"
         );
     }
-    let out = &args.output;
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        let mut buf = Vec::new();
-        let mut total = 0u64;
-        for i in 0..frame.nchunks() {
-            let c = frame.chunk(i).with_context(|| format!("{}: cannot read chunk {i}", input.display()))?;
-            let h = ChunkHeader::parse(&c).with_context(|| format!("{}: chunk {i} is invalid", input.display()))?;
-            buf.resize(h.nbytes, 0);
-            chunk::decompress_into(&c, &mut buf, args.nthreads.max(1))
-                .with_context(|| format!("{}: cannot decompress chunk {i}", input.display()))?;
-            w.write_all(&buf).with_context(|| format!("cannot write {}", tmp.display()))?;
-            total += buf.len() as u64;
+    let nthreads = args.threads.get();
+    let expected = frame.header().nbytes;
+    let nchunks = frame.nchunks();
+    let shown_out = output::shown(&args.output, "the standard output");
+    let mut out = if output::is_stdio(&args.output) {
+        Out::Stdout(output::stdout()?)
+    } else {
+        Out::File(OutFile::create(&args.output, args.out.sync)?)
+    };
+    let progress = Progress::new(Some(expected), "decompress", args.out.quiet);
+    // Buffers go round: the reader fills a chunk buffer, a worker decompresses it into a
+    // content buffer, the writer writes that and hands both back.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<ChunkJob>();
+    // The first chunk is read here: its blocks per chunk set the pipeline's depth.
+    let mut first = None;
+    let mut blocks = 1;
+    if nchunks > 0 {
+        let mut job = ChunkJob::default();
+        frame.chunk_into(0, &mut job.chunk).with_context(|| format!("{shown_in}: cannot read chunk 0"))?;
+        if let Ok(h) = ChunkHeader::parse(&job.chunk) {
+            blocks = h.nbytes.div_ceil(h.blocksize());
         }
-        if total != frame.header().nbytes {
-            bail!("{}: chunks hold {total} bytes but the header says {}", input.display(), frame.header().nbytes);
-        }
-        let file =
-            w.into_inner().map_err(|e| e.into_error()).with_context(|| format!("cannot write {}", tmp.display()))?;
-        file.sync_all().ok();
-        std::fs::rename(&tmp, out).with_context(|| format!("cannot rename to {}", out.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        first = Some(job);
     }
-    result
+    let mut i = u64::from(first.is_some());
+    let shown = shown_in.clone();
+    let source = move || -> Result<Option<ChunkJob>> {
+        if let Some(job) = first.take() {
+            return Ok(Some(job));
+        }
+        if i == nchunks {
+            return Ok(None);
+        }
+        let mut job = free_rx.try_recv().unwrap_or_default();
+        frame.chunk_into(i, &mut job.chunk).with_context(|| format!("{shown}: cannot read chunk {i}"))?;
+        job.index = i;
+        i += 1;
+        Ok(Some(job))
+    };
+    let shown = shown_in.clone();
+    let work = move |mut job: ChunkJob| -> Result<ChunkJob> {
+        let i = job.index;
+        let h = ChunkHeader::parse(&job.chunk).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
+        if job.out.len() < h.nbytes {
+            job.out = zeroed(h.nbytes);
+        }
+        job.len = h.nbytes;
+        chunk::decompress_into_cached(&job.chunk, &mut job.out[..h.nbytes], nthreads)
+            .with_context(|| format!("{shown}: cannot decompress chunk {i}"))?;
+        Ok(job)
+    };
+    let mut total = 0u64;
+    let sink = |job: ChunkJob| -> Result<()> {
+        out.write_all(&job.out[..job.len]).with_context(|| format!("cannot write {shown_out}"))?;
+        total += job.len as u64;
+        progress.inc(job.len as u64);
+        let _ = free_tx.send(job);
+        Ok(())
+    };
+    pipeline::run(nthreads, pipeline::depth(nthreads, blocks), source, work, sink)?;
+    progress.finish();
+    if total != expected {
+        bail!("{shown_in}: chunks hold {total} bytes but the header says {expected}");
+    }
+    match out {
+        Out::File(f) => f.commit(),
+        Out::Stdout(_) => Ok(()),
+    }
 }

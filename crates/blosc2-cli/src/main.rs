@@ -6,14 +6,15 @@ mod frame_cmd;
 mod info;
 mod nd_cmd;
 mod options;
+mod output;
+mod pipeline;
+mod progress;
 mod roundtrip;
+mod threads;
 mod verify;
 
-use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 /// Compress, decompress and inspect Blosc2 data.
@@ -32,7 +33,7 @@ enum Command {
     /// Compress a file in chunks and back, printing ratio and speed.
     Roundtrip(roundtrip::RoundtripArgs),
     /// Run the benchmark workloads of shared/bench/WORKLOADS.md (as anchor.py does).
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
     /// Compress a file of any size into a frame (contiguous file or --sparse directory).
     Compress(frame_cmd::CompressArgs),
     /// Decompress a frame (contiguous or sparse) into a file.
@@ -48,24 +49,6 @@ enum Command {
     Verify(verify::VerifyArgs),
 }
 
-/// Writes `bytes` to `path` through a temporary file renamed into place, so a failed write
-/// leaves what was there before.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.sync_all().ok();
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot rename to {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -78,7 +61,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Chunk(cmd) => chunk_cmd::run(cmd),
         Command::Roundtrip(args) => roundtrip::run(args),
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(*args),
         Command::Compress(args) => frame_cmd::compress(args),
         Command::Decompress(args) => frame_cmd::decompress(args),
         Command::Info(args) => info::run(args),
@@ -88,9 +71,58 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`blosc2 decompress f.b2frame - | head`): what
+        // was asked for is no longer wanted, so no message.
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::from(output::EXIT_BROKEN_PIPE),
         Err(e) => {
             eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
             ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("blosc2").chain(args.iter().copied())).expect("parses").command
+    }
+
+    /// The thread count every coding subcommand uses when `--nthreads` is not given.
+    fn default_threads(args: &[&str]) -> usize {
+        match parse(args) {
+            Command::Compress(a) => a.options.params().unwrap().nthreads,
+            Command::Decompress(a) => a.threads.get(),
+            Command::Chunk(chunk_cmd::ChunkCommand::Compress { options, .. }) => options.params().unwrap().nthreads,
+            Command::Chunk(chunk_cmd::ChunkCommand::Decompress { threads, .. }) => threads.get(),
+            Command::Convert(a) => threads::resolve(a.options.nthreads),
+            Command::Slice(a) => a.threads.get(),
+            Command::Verify(a) => a.threads.get(),
+            Command::Roundtrip(a) => a.options.params().unwrap().nthreads,
+            c => panic!("not a coding subcommand: {c:?}"),
+        }
+    }
+
+    #[test]
+    fn every_coding_subcommand_defaults_to_the_available_cores() {
+        let cores = std::thread::available_parallelism().unwrap().get();
+        let commands: [&[&str]; 8] = [
+            &["compress", "in", "out"],
+            &["decompress", "in", "out"],
+            &["chunk", "compress", "in", "out"],
+            &["chunk", "decompress", "in", "out"],
+            &["convert", "in.npy", "out.b2nd"],
+            &["slice", "in.b2nd", "0", "-o", "out.npy"],
+            &["verify", "in"],
+            &["roundtrip", "in"],
+        ];
+        for args in commands {
+            assert_eq!(default_threads(args), cores, "{args:?}");
+            // --nthreads overrides; 0 means the available cores.
+            let with = |n: &str| default_threads(&[args, &["--nthreads", n]].concat());
+            assert_eq!(with("3"), 3, "{args:?}");
+            assert_eq!(with("0"), cores, "{args:?}");
         }
     }
 }

@@ -4,14 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
-use blosc2_core::chunk::SpecialKind;
+use blosc2_core::chunk::{CompressParams, SpecialKind};
 use blosc2_core::frame::Frame;
 use blosc2_nd::{parse_selection, NdArray, Options};
 use clap::Args;
 use serde_json::{json, Value};
 
 use crate::options::ChunkOptions;
+use crate::output::{self, OutFile, OutputArgs};
+use crate::progress::Progress;
+use crate::threads::ThreadsArg;
 
 /// Arguments of `convert`.
 #[derive(Args, Debug)]
@@ -33,6 +38,8 @@ pub struct ConvertArgs {
     /// block shape set them).
     #[command(flatten)]
     pub options: ChunkOptions,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// Arguments of `slice`.
@@ -43,9 +50,13 @@ pub struct SliceArgs {
     /// NumPy-style selection, e.g. `0:10,5,-20:` (integers drop their dimension, `a:b:s`
     /// takes every s-th element, missing trailing dimensions are whole).
     pub selection: String,
-    /// The `.npy` file to write.
+    /// The `.npy` file to write, or `-` for the standard output.
     #[arg(short, long)]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub threads: ThreadsArg,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 fn parse_shape(s: &str, what: &str) -> Result<Vec<u64>> {
@@ -60,28 +71,65 @@ fn is_npy(p: &Path) -> bool {
 
 fn options(args: &ConvertArgs) -> Result<Options> {
     let o = &args.options;
-    let defaults =
-        o.filters.is_empty() && o.codec == "zstd" && o.clevel == 5 && o.splitmode == "auto" && o.nthreads == 1;
+    let defaults = o.filters.is_empty() && o.codec == "zstd" && o.clevel == 5 && o.splitmode == "auto";
+    // The thread count is not part of the array: chunks spread over the pool the
+    // conversion runs in, and the header records one thread whatever the count.
+    let cparams = if defaults && !o.use_dict { None } else { Some(CompressParams { nthreads: 1, ..o.params()? }) };
     Ok(Options {
         chunks: args.chunks.as_deref().map(|s| parse_shape(s, "--chunks")).transpose()?,
         blocks: args.blocks.as_deref().map(|s| parse_shape(s, "--blocks")).transpose()?,
-        cparams: if defaults && !o.use_dict { None } else { Some(o.params()?) },
+        cparams,
         ..Options::default()
     })
 }
 
+/// Writes `a` as a `.npy` file under the durability rule (or to the standard output).
+fn write_npy(a: &NdArray, out: &Path, sync: bool) -> Result<()> {
+    if output::is_stdio(out) {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, output::stdout()?);
+        a.write_npy(&mut w).context("cannot write to the standard output")?;
+        return w.flush().context("cannot write to the standard output");
+    }
+    let mut f = OutFile::create(out, sync)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f.file());
+    a.write_npy(&mut w).with_context(|| format!("cannot write {}", out.display()))?;
+    w.flush().with_context(|| format!("cannot write {}", out.display()))?;
+    drop(w);
+    f.commit()
+}
+
+/// Saves `a` as a `.b2nd` file or sparse directory under the durability rule.
+fn save_array(a: &NdArray, out: &Path, sparse: bool, sync: bool) -> Result<()> {
+    let target = output::resolve_target(out);
+    crate::frame_cmd::check_frame_target(&target, sparse)?;
+    output::remove_stale_temps(&target);
+    let staged = output::Staged::new(output::temp_path(&target));
+    if sparse { a.save_sparse(staged.path()) } else { a.save(staged.path()) }
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    staged.commit(&target, sync)
+}
+
 /// Runs `convert`.
 pub fn convert(args: ConvertArgs) -> Result<()> {
+    let nthreads = crate::threads::resolve(args.options.nthreads);
+    let progress = Progress::spinner("convert", args.out.quiet);
+    let result = crate::threads::install(nthreads, || convert_here(&args));
+    progress.finish();
+    println!("{}", result?);
+    Ok(())
+}
+
+/// Converts; returns the line to print.
+fn convert_here(args: &ConvertArgs) -> Result<String> {
     let (inp, out) = (&args.input, &args.output);
-    let opts = options(&args)?;
+    let opts = options(args)?;
     let array = if is_npy(inp) {
         NdArray::from_npy(inp, &opts).with_context(|| format!("cannot convert {}", inp.display()))?
     } else {
         let a = NdArray::open(inp).with_context(|| format!("cannot open {}", inp.display()))?;
         if is_npy(out) {
-            a.to_npy(out).with_context(|| format!("cannot write {}", out.display()))?;
-            println!("{} -> {}: shape {:?} dtype {}", inp.display(), out.display(), a.shape(), a.dtype());
-            return Ok(());
+            write_npy(&a, out, args.out.sync)?;
+            return Ok(format!("{} -> {}: shape {:?} dtype {}", inp.display(), out.display(), a.shape(), a.dtype()));
         }
         // .b2nd -> .b2nd: recompress with the new chunks, blocks and options.
         let opts = Options {
@@ -95,13 +143,11 @@ pub fn convert(args: ConvertArgs) -> Result<()> {
         NdArray::from_bytes(a.shape(), a.dtype(), &a.to_bytes()?, &opts)?
     };
     if is_npy(out) {
-        array.to_npy(out).with_context(|| format!("cannot write {}", out.display()))?;
-    } else if args.sparse {
-        array.save_sparse(out).with_context(|| format!("cannot write {}", out.display()))?;
+        write_npy(&array, out, args.out.sync)?;
     } else {
-        array.save(out).with_context(|| format!("cannot write {}", out.display()))?;
+        save_array(&array, out, args.sparse, args.out.sync)?;
     }
-    println!(
+    Ok(format!(
         "{} -> {}: shape {:?} chunks {:?} blocks {:?} dtype {} ({} chunks, {} bytes compressed)",
         inp.display(),
         out.display(),
@@ -111,18 +157,22 @@ pub fn convert(args: ConvertArgs) -> Result<()> {
         array.dtype(),
         array.nchunks(),
         array.schunk().cbytes()
-    );
-    Ok(())
+    ))
 }
 
 /// Runs `slice`.
 pub fn slice(args: SliceArgs) -> Result<()> {
     let a = NdArray::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
     let items = parse_selection(&args.selection)?;
-    let (bytes, shape) = a.read_selection(&items)?;
+    let progress = Progress::spinner("slice", args.out.quiet);
+    let (bytes, shape) = crate::threads::install(args.threads.get(), || a.read_selection(&items))?;
+    progress.finish();
     let mut out = blosc2_nd::npy::header_bytes(a.dtype(), &shape)?;
     out.extend_from_slice(&bytes);
-    crate::write_atomically(&args.output, &out)?;
+    output::write_file(&args.output, &out, args.out.sync)?;
+    if output::is_stdio(&args.output) {
+        return Ok(());
+    }
     println!(
         "{}[{}] -> {}: shape {:?} dtype {}",
         args.input.display(),

@@ -31,8 +31,8 @@ pub struct ChunkOptions {
     /// Split mode: always, never, auto, forward_compat.
     #[arg(long, default_value = "auto")]
     pub splitmode: String,
-    /// Threads.
-    #[arg(long, default_value_t = 1)]
+    /// Threads (0 = the available cores). The bytes written do not depend on it.
+    #[arg(long, default_value_t = crate::threads::available())]
     pub nthreads: usize,
     /// Compress each chunk with a dictionary built from it and stored in it (zstd, lz4 and
     /// lz4hc; python-blosc2's `use_dict=True`).
@@ -65,7 +65,7 @@ impl ChunkOptions {
             filters,
             blocksize: self.blocksize,
             splitmode,
-            nthreads: self.nthreads.max(1),
+            nthreads: crate::threads::resolve(self.nthreads),
             use_dict: self.use_dict,
             geometry: None,
         })

@@ -23,6 +23,10 @@ pub struct RoundtripArgs {
     pub repeat: usize,
     #[command(flatten)]
     pub options: ChunkOptions,
+    /// No progress spinner (one is drawn on standard error when it is a terminal and the
+    /// command runs over a second).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Runs `roundtrip`.
@@ -35,6 +39,7 @@ pub fn run(args: RoundtripArgs) -> Result<()> {
     let mut best_d = f64::INFINITY;
     let mut chunks = Vec::new();
     let mut out = vec![0u8; data.len()];
+    let progress = crate::progress::Progress::spinner("roundtrip", args.quiet);
     for _ in 0..args.repeat.max(1) {
         let t = Instant::now();
         chunks = data.chunks(chunksize).map(|c| chunk::compress(&params, c)).collect::<Result<Vec<_>, _>>()?;
@@ -45,6 +50,7 @@ pub fn run(args: RoundtripArgs) -> Result<()> {
         }
         best_d = best_d.min(t.elapsed().as_secs_f64());
     }
+    progress.finish();
     ensure!(out == data, "round trip changed the data");
     let cbytes: usize = chunks.iter().map(Vec::len).sum();
     let mb = data.len() as f64 / 1e6;

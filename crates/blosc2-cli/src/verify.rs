@@ -32,6 +32,12 @@ pub struct VerifyArgs {
     /// Check structure and checksums only; do not decompress the chunks.
     #[arg(long)]
     pub no_decode: bool,
+    #[command(flatten)]
+    pub threads: crate::threads::ThreadsArg,
+    /// No progress bar (one is drawn on standard error when it is a terminal and the check
+    /// runs over a second).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Where chunk `i` lives, for the report.
@@ -70,7 +76,11 @@ pub fn run(args: VerifyArgs) -> ExitCode {
     // it); a bad metalayer is reported below.
     let geometry = s.metalayers().get("b2nd").and_then(|m| blosc2_nd::B2ndMeta::decode(m).ok());
     s.set_geometry(geometry.and_then(|m| m.nd_geometry().ok()));
-    if let Some(p) = s.verify(!args.no_decode) {
+    s.set_dnthreads(args.threads.get());
+    let progress = crate::progress::Progress::new(Some(s.nbytes()), "verify", args.quiet);
+    let found = s.verify_with(!args.no_decode, &mut |n| progress.inc(n));
+    progress.finish();
+    if let Some(p) = found {
         let at = p.chunk_index().map(|i| location(&s, i)).unwrap_or_default();
         if let Problem::Checksum { .. } = p {
             return problem(path, &format!("{p}{at}: the chunk's bytes changed since they were written"));

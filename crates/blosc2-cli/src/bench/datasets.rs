@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use blosc2_core::buffer::zeroed;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -382,6 +382,10 @@ pub fn run(args: &BenchArgs, sink: &mut Sink) -> Result<()> {
         let data = make(spec, args.size_mib);
         let gen_s = (t0.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
         let sha = sha256_hex(&data);
+        if let Some(dir) = &args.save {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            crate::output::write_file(&dir.join(format!("{}.bin", spec.name)), &data, false)?;
+        }
         let default_size = args.size_mib.is_none_or(|m| m == spec.default_mib) || spec.name == "galaxy_u8";
         let expected = default_size.then_some(spec.sha256);
         let ok = expected.map(|e| e == sha);

@@ -118,6 +118,10 @@ pub struct BenchArgs {
     /// ratios only). Not an `anchor.py` option.
     #[arg(long)]
     pub ratio_only: bool,
+    /// datasets: also write each data set's bytes to DIR/NAME.bin (raw, as the files the
+    /// whole-command benchmark compresses). Not an `anchor.py` option.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
 }
 
 /// `bench` actions that run no workload.

@@ -233,15 +233,15 @@ fn write_png(path: &Path, rgb: &[u8], width: u32, height: u32) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut enc = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    let mut bytes = Vec::new();
+    let mut enc = png::Encoder::new(&mut bytes, width, height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.set_compression(png::Compression::Best);
     let mut w = enc.write_header().context("png header")?;
     w.write_image_data(rgb).context("png data")?;
     w.finish().context("png end")?;
-    Ok(())
+    crate::output::write_file(path, &bytes, false)
 }
 
 /// Runs `bench plot`.

@@ -42,3 +42,54 @@ impl Drop for Tmp {
 pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
 }
+
+/// Runs `blosc2` with `args`, `stdin` on its standard input (written from another thread,
+/// so that a large input cannot block against a full output pipe).
+pub fn blosc2_stdin<S: AsRef<OsStr>>(args: &[S], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blosc2"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("blosc2 runs");
+    let mut pipe = child.stdin.take().unwrap();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            let _ = pipe.write_all(stdin);
+        });
+        child.wait_with_output().expect("blosc2 ends")
+    })
+}
+
+/// As [`blosc2_stdin`], asserting success.
+pub fn ok_stdin<S: AsRef<OsStr>>(args: &[S], stdin: &[u8]) -> Output {
+    let r = blosc2_stdin(args, stdin);
+    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
+    assert!(r.status.success(), "{shown:?}: {}", String::from_utf8_lossy(&r.stderr));
+    r
+}
+
+/// Float32 values with a slow trend and some noise (compressible, not trivially).
+pub fn floats(n_bytes: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    (0..n_bytes.div_ceil(4))
+        .flat_map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ((i as f32 * 0.001).sin() + (x % 1000) as f32 * 1e-6).to_le_bytes()
+        })
+        .take(n_bytes)
+        .collect()
+}
+
+/// The names in `dir`.
+pub fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}

@@ -125,6 +125,18 @@ impl Default for CompressParams {
     }
 }
 
+/// The thread pool of `nthreads` workers that [`compress`] (with `params.nthreads ==
+/// nthreads`) and [`decompress_into`] (with `nthreads`) spread blocks over, built on first
+/// use and shared for the life of the process.
+///
+/// For callers that also spread chunks over threads (a pipeline compressing the next chunk
+/// while the previous one is written): calls of those functions from work running on this
+/// pool use it as it is, so chunks and their blocks share the same `nthreads` workers
+/// instead of starting a second pool.
+pub fn thread_pool(nthreads: usize) -> std::sync::Arc<rayon::ThreadPool> {
+    pool::pool(nthreads.max(1))
+}
+
 /// Compresses `src` into a new chunk.
 ///
 /// # Errors

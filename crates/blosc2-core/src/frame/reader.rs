@@ -500,6 +500,23 @@ impl Frame {
         self.source.read_at(pos, len, FramePart::Chunk(i), self.start)
     }
 
+    /// As [`Frame::chunk`], into `buf` (resized to the chunk): a reader that takes the
+    /// chunks one after the other reuses one allocation instead of a new one per chunk.
+    ///
+    /// # Errors
+    /// As [`Frame::chunk`].
+    pub fn chunk_into(&self, i: u64, buf: &mut Vec<u8>) -> Result<()> {
+        let o = self.offset(i)?;
+        if o < 0 || self.sparse_dir.is_some() {
+            let c = self.chunk(i)?;
+            buf.clear();
+            buf.extend_from_slice(&c);
+            return Ok(());
+        }
+        let (pos, len) = self.locate(i, o as u64)?;
+        self.source.read_at_into(pos, len, FramePart::Chunk(i), self.start, buf)
+    }
+
     /// Decompresses chunk `i`.
     ///
     /// # Errors

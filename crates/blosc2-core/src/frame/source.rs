@@ -178,4 +178,34 @@ impl Source {
             }
         }
     }
+
+    /// As [`Source::read_at`], into `buf` (resized to `len`; its allocation is reused).
+    ///
+    /// # Errors
+    /// As [`Source::read_at`].
+    pub fn read_at_into(
+        &self,
+        pos: u64,
+        len: usize,
+        part: FramePart,
+        frame_start: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        match self {
+            Source::File(f) if f.mapped().is_none() => {
+                if pos.checked_add(len as u64).is_none_or(|e| e > self.len()) {
+                    // The same error as read_at's, without reading.
+                    return self.read_at(pos, len, part, frame_start).map(drop);
+                }
+                buf.resize(len, 0);
+                f.read_exact_at(buf, pos).map_err(|e| Error::io(&e, &f.path))
+            }
+            _ => {
+                let c = self.read_at(pos, len, part, frame_start)?;
+                buf.clear();
+                buf.extend_from_slice(&c);
+                Ok(())
+            }
+        }
+    }
 }

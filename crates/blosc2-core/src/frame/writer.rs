@@ -406,9 +406,18 @@ impl FrameWriter {
     /// # Errors
     /// Header errors; [`Error::IncompatibleChunk`] when regular and VL-block chunks mix or a
     /// chunk is above 2 GiB; [`Error::Io`].
-    pub fn append_chunk(&mut self, mut chunk: Vec<u8>) -> Result<u64> {
-        let h = crate::header::ChunkHeader::parse(&chunk)?;
-        chunk.truncate(h.cbytes);
+    pub fn append_chunk(&mut self, chunk: Vec<u8>) -> Result<u64> {
+        self.append_chunk_bytes(&chunk)
+    }
+
+    /// [`FrameWriter::append_chunk`] from a borrowed chunk (the bytes after its `cbytes` are
+    /// ignored), for callers that reuse one buffer for every chunk they compress.
+    ///
+    /// # Errors
+    /// As [`FrameWriter::append_chunk`].
+    pub fn append_chunk_bytes(&mut self, chunk: &[u8]) -> Result<u64> {
+        let h = crate::header::ChunkHeader::parse(chunk)?;
+        let chunk = &chunk[..h.cbytes];
         let n = self.offsets.len();
         if n > 0 && h.is_vl_blocks() != self.s.vl_blocks {
             return Err(Error::IncompatibleChunk { reason: "regular and VL-block chunks cannot be mixed" });
@@ -433,13 +442,13 @@ impl FrameWriter {
             }
             _ => None,
         };
-        let sum = self.s.checksums.is_some().then(|| crate::schunk::checksum::chunk_checksum(&chunk));
+        let sum = self.s.checksums.is_some().then(|| crate::schunk::checksum::chunk_checksum(chunk));
         let offset = match special {
             Some(o) => {
-                self.specials.push((n, chunk));
+                self.specials.push((n, chunk.to_vec()));
                 o
             }
-            None => self.write_data(&chunk)?,
+            None => self.write_data(chunk)?,
         };
         self.offsets.push(offset);
         if let (Some(t), Some(sum)) = (&mut self.s.checksums, sum) {

@@ -219,6 +219,12 @@ impl SChunk {
     /// bytes, every chunk reads and, with `decode`, decompresses, and the chunk sizes add
     /// up to the recorded total.
     pub fn verify(&self, decode: bool) -> Option<Problem> {
+        self.verify_with(decode, &mut |_| {})
+    }
+
+    /// [`SChunk::verify`], calling `checked` with each chunk's uncompressed size once the
+    /// chunk has passed (for a progress display).
+    pub fn verify_with(&self, decode: bool, checked: &mut dyn FnMut(u64)) -> Option<Problem> {
         for (name, c) in self.vlmetalayers.iter_chunks() {
             if name == NAME {
                 continue;
@@ -262,6 +268,7 @@ impl SChunk {
                 }
             }
             total += nbytes as u64;
+            checked(nbytes as u64);
         }
         if total != self.nbytes {
             return Some(Problem::Nbytes { header: self.nbytes, chunks: total });
