@@ -260,7 +260,11 @@ impl CodecContext {
                 let g = p.geometry.ok_or(Error::MissingGeometry { needed_by: "NDLZ" })?;
                 ndlz::compress(p.meta, p.typesize, g, src, dst)
             }
-            // ZFP: wired in codec::zfp (`zfp::compress(mode, p.meta, p.typesize, blockshape, src, dst)`).
+            CodecId::ZFP_ACC | CodecId::ZFP_PREC | CodecId::ZFP_RATE => {
+                let mode = zfp::ZfpMode::from_codec_id(p.codec.0).ok_or(Error::UnsupportedCodec(p.codec.0))?;
+                let g = p.geometry.ok_or(Error::MissingGeometry { needed_by: mode.name() })?;
+                zfp::compress(mode, p.meta, p.typesize, g.blockshape(), src, dst)
+            }
             other => Err(Error::UnsupportedCodec(other.0)),
         }
     }
@@ -344,7 +348,11 @@ impl CodecContext {
             UDCODEC_FORMAT => match p.codec {
                 // NDLZ streams carry their block shape: no geometry needed.
                 CodecId::NDLZ => (CodecId::NDLZ, ndlz::decompress(p.meta, src, dst)?),
-                // ZFP: wired in codec::zfp (`zfp::decompress(mode, p.meta, p.typesize, blockshape, src, dst)`).
+                CodecId::ZFP_ACC | CodecId::ZFP_PREC | CodecId::ZFP_RATE => {
+                    let mode = zfp::ZfpMode::from_codec_id(p.codec.0).ok_or(Error::UnsupportedCodec(p.codec.0))?;
+                    let g = p.geometry.ok_or(Error::MissingGeometry { needed_by: mode.name() })?;
+                    (p.codec, zfp::decompress(mode, p.meta, p.typesize, g.blockshape(), src, dst)?)
+                }
                 other => return Err(Error::UnsupportedCodec(other.0)),
             },
             _ => return Err(Error::UnsupportedCodec(format)),
