@@ -23,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
         blocksize: if p[4] & 1 == 0 { 0 } else { usize::from(p[4]) * 16 },
         splitmode: SplitMode::from_code(p[5] % 4 + 1).unwrap_or_default(),
         nthreads: 1 + usize::from(p[5] >> 7),
-        use_dict: false,
+        // Bit 6 of the split byte: dictionaries, where the codec has them.
+        use_dict: p[5] & 0x40 != 0 && matches!(codec, CodecId::ZSTD | CodecId::LZ4 | CodecId::LZ4HC),
         geometry: None,
     };
     let packed = chunk::compress(&params, src).expect("valid parameters compress");

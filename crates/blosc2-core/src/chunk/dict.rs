@@ -94,7 +94,7 @@ impl Dict {
                 // that output), then copies the dictionary out of it (an overlapping
                 // memcpy, which glibc does as memmove): those 4 bytes of the dictionary are
                 // its size. Measured against python-blosc2 4.14.1.
-                let at = 4 * layout.nblocks;
+                let at = layout.nblocks.saturating_mul(4);
                 for (k, b) in (len as i32).to_le_bytes().into_iter().enumerate() {
                     if let Some(x) = stored.get_mut(at + k) {
                         *x = b;
