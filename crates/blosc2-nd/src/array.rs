@@ -8,7 +8,7 @@ use blosc2_core::chunk::{CompressParams, SpecialKind};
 use blosc2_core::filter::FilterId;
 use blosc2_core::schunk::SChunk;
 
-use crate::auto::{chunks_blocks, CacheSizes};
+use crate::auto::{chunks_blocks, chunks_blocks_for, CacheSizes};
 use crate::dtype::{check_element, to_bytes, to_values, DType, Element};
 use crate::error::{Error, Result};
 use crate::metalayer::{B2ndMeta, NAME};
@@ -110,8 +110,12 @@ impl NdArray {
     /// An array of `shape` with no chunks yet (used by the constructors).
     fn create(shape: &[u64], dtype: &DType, opts: &Options) -> Result<NdArray> {
         let caches = opts.caches.unwrap_or_else(CacheSizes::detect);
-        let (chunks, blocks) =
-            chunks_blocks(shape, opts.chunks.as_deref(), opts.blocks.as_deref(), dtype.itemsize(), &caches)?;
+        let (chunks, blocks) = match &opts.cparams {
+            Some(p) => {
+                chunks_blocks_for(shape, opts.chunks.as_deref(), opts.blocks.as_deref(), dtype.itemsize(), &caches, p)?
+            }
+            None => chunks_blocks(shape, opts.chunks.as_deref(), opts.blocks.as_deref(), dtype.itemsize(), &caches)?,
+        };
         let geom = Geometry::new(shape, &chunks, &blocks, dtype.itemsize())?;
         let mut cparams = match &opts.cparams {
             Some(p) => p.clone(),

@@ -1,7 +1,12 @@
 //! Automatic chunk and block shapes, chosen as python-blosc2 4.14 chooses them
-//! (`compute_chunks_blocks`, `shared/spec/b2nd.md` 8) from the CPU cache sizes.
+//! (`compute_chunks_blocks`, `shared/spec/b2nd.md` 8) from the CPU cache sizes (and, for
+//! the plugin codecs and filters, from the compression parameters).
 
 use crate::error::{Error, Result, ShapeErrorKind as K};
+use blosc2_core::chunk::blocksize::compute_blocksize;
+use blosc2_core::chunk::CompressParams;
+use blosc2_core::codec::CodecId;
+use blosc2_core::filter::FilterId;
 use blosc2_core::header::{MAX_BLOCKSIZE, MAX_BUFFERSIZE};
 
 /// CPU data-cache sizes in bytes, as python-blosc2 sees them.
@@ -177,6 +182,54 @@ pub fn chunks_blocks(
     itemsize: usize,
     caches: &CacheSizes,
 ) -> Result<(Vec<u64>, Vec<u64>)> {
+    shapes_from(shape, chunks, blocks, itemsize, caches, 32 << 10)
+}
+
+/// [`chunks_blocks`] for arrays compressed with `cparams`: as python-blosc2, the plugin
+/// codecs and filters (NDLZ, ZFP, NDCELL, NDMEAN) start from [`blocksize_hint`] instead of
+/// 32 KiB.
+///
+/// # Errors
+/// As [`chunks_blocks`].
+pub fn chunks_blocks_for(
+    shape: &[u64],
+    chunks: Option<&[u64]>,
+    blocks: Option<&[u64]>,
+    itemsize: usize,
+    caches: &CacheSizes,
+    cparams: &CompressParams,
+) -> Result<(Vec<u64>, Vec<u64>)> {
+    shapes_from(shape, chunks, blocks, itemsize, caches, blocksize_hint(cparams, itemsize))
+}
+
+/// The block size python-blosc2's automatic shapes start from: 32 KiB, or, when `cparams`
+/// use a plugin codec or filter (NDLZ, ZFP, NDCELL, NDMEAN), the block size C-Blosc2 picks
+/// for 8 MiB of `itemsize` items with those parameters, its filters other than shuffle and
+/// bitshuffle left out (python-blosc2 compresses 8 MiB of zeros that way to learn it).
+pub fn blocksize_hint(cparams: &CompressParams, itemsize: usize) -> u64 {
+    let plugin_filter = [FilterId::NDCELL, FilterId::NDMEAN].iter().any(|&f| cparams.filters.contains(f));
+    if !CodecId::PLUGINS.contains(&cparams.codec) && !plugin_filter {
+        return 32 << 10;
+    }
+    let mut p = cparams.clone();
+    p.typesize = itemsize.max(1);
+    for f in &mut p.filters.filters {
+        if *f != FilterId::SHUFFLE.0 && *f != FilterId::BITSHUFFLE.0 {
+            *f = FilterId::NOFILTER.0;
+        }
+    }
+    let nbytes = (1 << 23) / p.typesize * p.typesize;
+    compute_blocksize(&p, nbytes) as u64
+}
+
+fn shapes_from(
+    shape: &[u64],
+    chunks: Option<&[u64]>,
+    blocks: Option<&[u64]>,
+    itemsize: usize,
+    caches: &CacheSizes,
+    hint: u64,
+) -> Result<(Vec<u64>, Vec<u64>)> {
     let n = shape.len();
     if shape.contains(&0) && chunks.is_none() && blocks.is_none() {
         return Ok((shape.to_vec(), shape.to_vec()));
@@ -209,7 +262,7 @@ pub fn chunks_blocks(
                 Arch::X86_64 => caches.l2 / 4,
                 Arch::AppleArm | Arch::Other => caches.l1,
             };
-            (32u64 << 10).max(min).max(itemsize)
+            hint.max(min).max(itemsize)
         }
         Some(b) => b.iter().try_fold(itemsize, |a, &x| a.checked_mul(x)).unwrap_or(u64::MAX),
     };

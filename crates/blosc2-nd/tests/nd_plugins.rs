@@ -442,3 +442,51 @@ fn python_plugin_arrays_read_to_python_values() {
     }
     assert_eq!(checked, 12);
 }
+
+/// Automatic chunk and block shapes with the plugins equal python-blosc2's (which starts
+/// from C-Blosc2's block size for 8 MiB with those parameters instead of 32 KiB).
+#[test]
+fn automatic_shapes_with_plugins_match_python() {
+    use blosc2_nd::auto::{chunks_blocks_for, CacheSizes};
+    use FilterId as F;
+    let tmp = common::TempDir::new("nd-plugins-auto");
+    let dir = &tmp.0;
+    let cases: Vec<(Vec<u64>, &str, CompressParams)> = vec![
+        (vec![1000, 1000], "|u1", params(CodecId::NDLZ, 4, &[])),
+        (vec![3000, 2000], "|u1", params(CodecId::NDLZ, 8, &[(F::SHUFFLE, 0)])),
+        (vec![1000, 1000], "<f4", split(params(CodecId::NDLZ, 4, &[(F::SHUFFLE, 0)]))),
+        (vec![1000, 1000], "<f4", params(CodecId::ZSTD, 0, &[(F::NDMEAN, 4)])),
+        (vec![200, 300, 400], "<f8", params(CodecId::ZSTD, 0, &[(F::NDCELL, 4)])),
+        (
+            vec![5000, 700],
+            "<f4",
+            CompressParams { clevel: 9, ..params(CodecId::LZ4, 0, &[(F::NDCELL, 4), (F::SHUFFLE, 0)]) },
+        ),
+        (
+            vec![100_000],
+            "<f8",
+            CompressParams { clevel: 1, ..params(CodecId::BLOSCLZ, 0, &[(F::NDMEAN, 3), (F::BITSHUFFLE, 0)]) },
+        ),
+        (vec![1000, 1000], "<f8", params(CodecId::ZSTD, 0, &[(F::SHUFFLE, 0)])),
+        // Where the hint exceeds python's minimum block size (L2 / 4 on x86-64 with L2 under
+        // 2 MiB): shapes that differ from the 32 KiB start.
+        (vec![2000, 3000], "<f4", CompressParams { clevel: 9, ..params(CodecId::ZSTD, 0, &[(F::NDMEAN, 4)]) }),
+        (vec![4000, 1500], "<f4", CompressParams { clevel: 9, ..split(params(CodecId::NDLZ, 8, &[(F::SHUFFLE, 0)])) }),
+    ];
+    let input: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|(s, d, p)| {
+            json!([s, d, {"codec": p.codec.0, "codec_meta": p.codec_meta, "clevel": p.clevel,
+                "filters": p.filters.filters, "filters_meta": p.filters.meta, "splitmode": p.splitmode.code()}])
+        })
+        .collect();
+    std::fs::write(dir.join("auto_in.json"), serde_json::to_vec(&input).unwrap()).unwrap();
+    common::run_python("nd_plugins.py", &[OsStr::new("auto"), dir.as_os_str()]);
+    let out: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("auto_out.json")).unwrap()).unwrap();
+    let caches = CacheSizes::detect();
+    for ((shape, dt, p), want) in cases.iter().zip(out.as_array().unwrap()) {
+        let itemsize = DType::parse(dt).unwrap().itemsize();
+        let (c, b) = chunks_blocks_for(shape, None, None, itemsize, &caches, p).unwrap();
+        assert_eq!((c, b), (u64s(&want[0]), u64s(&want[1])), "{shape:?} {dt} {:?}", p.codec);
+    }
+}

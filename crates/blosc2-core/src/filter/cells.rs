@@ -20,6 +20,8 @@ pub(crate) struct Cells {
     grid: [usize; MAX_DIM],
     /// Element strides of the block.
     strides: [usize; MAX_DIM],
+    /// Extent of the last cell in each dimension.
+    last: [usize; MAX_DIM],
 }
 
 impl Cells {
@@ -34,11 +36,14 @@ impl Cells {
             cellshape: [1; MAX_DIM],
             grid: [1; MAX_DIM],
             strides: [1; MAX_DIM],
+            last: [1; MAX_DIM],
         };
         c.blockshape[..ndim].copy_from_slice(blockshape);
         c.cellshape[..ndim].copy_from_slice(cellshape);
         for d in (0..ndim).rev() {
             c.grid[d] = blockshape[d].div_ceil(cellshape[d]);
+            let rem = blockshape[d] % cellshape[d];
+            c.last[d] = if rem != 0 { rem } else { cellshape[d] };
             if d + 1 < ndim {
                 c.strides[d] = c.strides[d + 1] * blockshape[d + 1];
             }
@@ -46,14 +51,10 @@ impl Cells {
         c
     }
 
-    /// Calls `cell(rows)` for every cell in order, `rows` being the cell's rows in order:
-    /// `(first element, elements)` with element indices in the block. `rows` is a buffer
-    /// kept by the caller across calls.
-    pub(crate) fn for_each<E>(
-        &self,
-        rows: &mut Vec<(usize, usize)>,
-        mut cell: impl FnMut(&[(usize, usize)]) -> Result<(), E>,
-    ) -> Result<(), E> {
+    /// Calls `cell(rows)` for every cell in order; `rows` iterates over the cell's rows in
+    /// order, as `(first element, elements)` with element indices in the block, and can be
+    /// cloned to go over them again.
+    pub(crate) fn for_each<E>(&self, mut cell: impl FnMut(Rows<'_>) -> Result<(), E>) -> Result<(), E> {
         let n = self.ndim;
         let mut ii = [0usize; MAX_DIM];
         loop {
@@ -62,23 +63,76 @@ impl Cells {
             let mut origin = 0;
             for d in 0..n {
                 origin += ii[d] * self.cellshape[d] * self.strides[d];
-                let rem = self.blockshape[d] % self.cellshape[d];
-                pad[d] = if rem != 0 && ii[d] == self.grid[d] - 1 { rem } else { self.cellshape[d] };
+                pad[d] = if ii[d] == self.grid[d] - 1 { self.last[d] } else { self.cellshape[d] };
             }
-            rows.clear();
-            let mut kk = [0usize; MAX_DIM];
-            loop {
-                let start = origin + (0..n - 1).map(|d| kk[d] * self.strides[d]).sum::<usize>();
-                rows.push((start, pad[n - 1]));
-                if !step(&mut kk[..n - 1], &pad[..n - 1]) {
-                    break;
-                }
-            }
-            cell(rows)?;
+            let nrows = pad[..n - 1].iter().product();
+            cell(Rows { cells: self, pad, next: origin, kk: [0; MAX_DIM], left: nrows })?;
             if !step(&mut ii[..n], &self.grid[..n]) {
                 return Ok(());
             }
         }
+    }
+}
+
+/// The rows of one cell, in C order: `(first element, elements)`.
+#[derive(Clone)]
+pub(crate) struct Rows<'a> {
+    cells: &'a Cells,
+    pad: [usize; MAX_DIM],
+    /// The first element of the next row.
+    next: usize,
+    /// The next row's index within the cell, over all dimensions but the last.
+    kk: [usize; MAX_DIM],
+    left: usize,
+}
+
+impl Rows<'_> {
+    /// Elements in the cell.
+    pub(crate) fn items(&self) -> usize {
+        self.left * self.pad[self.cells.ndim - 1]
+    }
+}
+
+impl Iterator for Rows<'_> {
+    type Item = (usize, usize);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let n = self.cells.ndim;
+        let row = (self.next, self.pad[n - 1]);
+        if n == 2 {
+            // The common case: rows one block row apart.
+            self.next += self.cells.strides[0];
+            return Some(row);
+        }
+        // Advance the index over the first n - 1 dimensions, moving `next` along.
+        for d in (0..n - 1).rev() {
+            self.kk[d] += 1;
+            self.next += self.cells.strides[d];
+            if self.kk[d] < self.pad[d] {
+                break;
+            }
+            self.next -= self.kk[d] * self.cells.strides[d];
+            self.kk[d] = 0;
+        }
+        Some(row)
+    }
+}
+
+/// Copies `src` into `dst` (same length), with fixed-size copies for the common row
+/// lengths (a cell side of 4 or 8 elements of 4 or 8 bytes).
+#[inline(always)]
+pub(crate) fn copy_row(dst: &mut [u8], src: &[u8]) {
+    match src.len() {
+        16 => dst[..16].copy_from_slice(&src[..16]),
+        32 => dst[..32].copy_from_slice(&src[..32]),
+        64 => dst[..64].copy_from_slice(&src[..64]),
+        8 => dst[..8].copy_from_slice(&src[..8]),
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -101,8 +155,11 @@ mod tests {
     fn order(blockshape: &[usize], cellshape: &[usize]) -> Vec<usize> {
         let mut out = Vec::new();
         Cells::new(blockshape, cellshape)
-            .for_each::<()>(&mut Vec::new(), |rows| {
-                out.extend(rows.iter().flat_map(|&(s, n)| s..s + n));
+            .for_each::<()>(|rows| {
+                let items = rows.items();
+                let before = out.len();
+                out.extend(rows.flat_map(|(s, n)| s..s + n));
+                assert_eq!(out.len() - before, items);
                 Ok(())
             })
             .unwrap();

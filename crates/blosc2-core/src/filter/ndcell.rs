@@ -8,7 +8,7 @@
 //! `prod(blockshape) * typesize` bytes (a partial last block of a chunk that is not a
 //! b2nd chunk).
 
-use super::cells::{Cells, MAX_DIM};
+use super::cells::{copy_row, Cells, MAX_DIM};
 use super::FilterId;
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
@@ -58,10 +58,10 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len())?;
     let mut at = 0;
-    cells.for_each(&mut Vec::new(), |rows| {
-        for &(start, n) in rows {
+    cells.for_each(|rows| {
+        for (start, n) in rows {
             let n = n * typesize;
-            dst[at..at + n].copy_from_slice(&src[start * typesize..start * typesize + n]);
+            copy_row(&mut dst[at..at + n], &src[start * typesize..start * typesize + n]);
             at += n;
         }
         Ok::<(), Error>(())
@@ -76,10 +76,10 @@ pub fn backward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len())?;
     let mut at = 0;
-    cells.for_each(&mut Vec::new(), |rows| {
-        for &(start, n) in rows {
+    cells.for_each(|rows| {
+        for (start, n) in rows {
             let n = n * typesize;
-            dst[start * typesize..start * typesize + n].copy_from_slice(&src[at..at + n]);
+            copy_row(&mut dst[start * typesize..start * typesize + n], &src[at..at + n]);
             at += n;
         }
         Ok::<(), Error>(())

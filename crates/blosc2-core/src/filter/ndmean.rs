@@ -17,7 +17,7 @@
 //! on them (python-blosc2 4.14.1 cannot read the array back), and some elements would have
 //! no defined value. Such blocks are neither written nor read here.
 
-use super::cells::{Cells, MAX_DIM};
+use super::cells::{copy_row, Cells, MAX_DIM};
 use super::FilterId;
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
@@ -78,12 +78,12 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len(), true)?;
     let mut at = 0;
-    cells.for_each(&mut Vec::new(), |rows| {
-        let count: usize = rows.iter().map(|&(_, n)| n).sum();
+    cells.for_each(|rows| {
+        let count = rows.items();
         let out = &mut dst[at..at + count * typesize];
         if typesize == 4 {
             let mut sum = 0f32;
-            for &(start, n) in rows {
+            for (start, n) in rows {
                 for e in src[start * 4..(start + n) * 4].chunks_exact(4) {
                     sum += f32::from_le_bytes(e.try_into().expect("4 bytes"));
                 }
@@ -92,7 +92,7 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
             out.chunks_exact_mut(4).for_each(|o| o.copy_from_slice(&mean));
         } else {
             let mut sum = 0f64;
-            for &(start, n) in rows {
+            for (start, n) in rows {
                 for e in src[start * 8..(start + n) * 8].chunks_exact(8) {
                     sum += f64::from_le_bytes(e.try_into().expect("8 bytes"));
                 }
@@ -114,10 +114,10 @@ pub fn backward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len(), false)?;
     let mut at = 0;
-    cells.for_each(&mut Vec::new(), |rows| {
-        for &(start, n) in rows {
+    cells.for_each(|rows| {
+        for (start, n) in rows {
             let n = n * typesize;
-            dst[start * typesize..start * typesize + n].copy_from_slice(&src[at..at + n]);
+            copy_row(&mut dst[start * typesize..start * typesize + n], &src[at..at + n]);
             at += n;
         }
         Ok::<(), Error>(())

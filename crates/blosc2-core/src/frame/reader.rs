@@ -517,7 +517,9 @@ impl Frame {
         self.source.read_at_into(pos, len, FramePart::Chunk(i), self.start, buf)
     }
 
-    /// Decompresses chunk `i`.
+    /// Decompresses chunk `i`, with no array geometry: the chunks of a b2nd array that
+    /// use NDCELL or NDMEAN decode through [`crate::schunk::SChunk`] once its geometry is
+    /// set ([`crate::schunk::SChunk::set_geometry`]; the array crate does it).
     ///
     /// # Errors
     /// As [`Frame::chunk`], plus chunk decoding errors.

@@ -6,6 +6,8 @@
                                Rust decodes), and, with "same_bytes", compresses the original
                                data ("orig" .npy) with the same parameters into chunks equal,
                                byte for byte, to ours
+    nd_plugins.py auto DIR     write python-blosc2's automatic chunks and blocks for the
+                               [shape, dtype, cparams] of DIR/auto_in.json to DIR/auto_out.json
 """
 
 import json
@@ -56,5 +58,13 @@ def check(d):
     print(f"checked {len(items)} arrays, {same} with python's chunk bytes")
 
 
+def auto(d):
+    out = []
+    for shape, dtype, p in json.load(open(os.path.join(d, "auto_in.json"))):
+        a = blosc2.empty(tuple(shape), dtype=dtype, cparams=cparams_of(p))
+        out.append([list(a.chunks), list(a.blocks)])
+    json.dump(out, open(os.path.join(d, "auto_out.json"), "w"))
+
+
 if __name__ == "__main__":
-    {"check": check}[sys.argv[1]](sys.argv[2])
+    {"check": check, "auto": auto}[sys.argv[1]](sys.argv[2])

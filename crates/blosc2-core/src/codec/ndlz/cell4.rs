@@ -308,7 +308,7 @@ pub(super) fn decompress(shape: [usize; 2], src: &[u8], out: &mut [u8]) -> Resul
                 }
                 _ => return Err(corrupt(format!("invalid token {token} at cell [{i0}, {i1}]"))),
             };
-            place(cell, pad, i0 * 4 * shape[1] + i1 * 4, shape[1], out);
+            place::<4>(cell, pad, i0 * 4 * shape[1] + i1 * 4, shape[1], out);
         }
     }
     Ok(())

@@ -213,7 +213,7 @@ pub(super) fn decompress(shape: [usize; 2], src: &[u8], out: &mut [u8]) -> Resul
                 }
                 _ => return Err(corrupt(format!("invalid token {token} at cell [{i0}, {i1}]"))),
             };
-            place(cell, pad, i0 * 8 * shape[1] + i1 * 8, shape[1], out);
+            place::<8>(cell, pad, i0 * 8 * shape[1] + i1 * 8, shape[1], out);
         }
     }
     Ok(())

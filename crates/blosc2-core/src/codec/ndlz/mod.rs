@@ -45,6 +45,7 @@ const MAX_DISTANCE: usize = 65535;
 /// Hash table size (C: `1 << 12`); hashes keep their top 12 bits.
 const TABLE: usize = 1 << 12;
 
+#[inline(always)]
 fn hash(bytes: &[u8]) -> usize {
     (xxh32::xxh32(bytes, 1) >> 20) as usize
 }
@@ -161,7 +162,16 @@ fn extent(i: usize, ncells: usize, len: usize, side: usize) -> usize {
 
 /// Copies the cell `cell` (rows of `pad[1]` bytes, one after the other, `pad[0]` of them)
 /// to its place at `orig` in the block `out` of `width` columns.
-fn place(cell: &[u8], pad: [usize; 2], orig: usize, width: usize, out: &mut [u8]) {
+/// Whole cells (`pad` is `[SIDE, SIDE]`) are copied row by row with fixed-size copies.
+#[inline]
+fn place<const SIDE: usize>(cell: &[u8], pad: [usize; 2], orig: usize, width: usize, out: &mut [u8]) {
+    if pad == [SIDE, SIDE] && cell.len() >= SIDE * SIDE {
+        for (i, row) in cell[..SIDE * SIDE].chunks_exact(SIDE).enumerate() {
+            let at = orig + i * width;
+            out[at..at + SIDE].copy_from_slice(row);
+        }
+        return;
+    }
     for i in 0..pad[0] {
         let at = orig + i * width;
         out[at..at + pad[1]].copy_from_slice(&cell[i * pad[1]..(i + 1) * pad[1]]);

@@ -8,15 +8,18 @@ const P3: u32 = 0xC2B2_AE3D;
 const P4: u32 = 0x27D4_EB2F;
 const P5: u32 = 0x1656_67B1;
 
+#[inline(always)]
 fn read32(b: &[u8]) -> u32 {
     u32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
+#[inline(always)]
 fn round(acc: u32, input: u32) -> u32 {
     acc.wrapping_add(input.wrapping_mul(P2)).rotate_left(13).wrapping_mul(P1)
 }
 
 /// The XXH32 hash of `data` with `seed`.
+#[inline(always)]
 pub fn xxh32(data: &[u8], seed: u32) -> u32 {
     let mut rest = data;
     let mut h = if data.len() >= 16 {
