@@ -118,10 +118,8 @@ fn png_and_html_plots() {
     // scatter object: every sampled star.
     let drawn = attribute(&dom, "data-rendered-points");
     assert_eq!(drawn.as_deref(), Some("300"), "drawn star markers (page: {:.2000})", dom);
-    let console_errors: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("CONSOLE") && (l.contains("rror") || l.contains("Uncaught")))
-        .collect();
+    let console_errors: Vec<&str> =
+        log.lines().filter(|l| l.contains("CONSOLE") && (l.contains("rror") || l.contains("Uncaught"))).collect();
     assert!(console_errors.is_empty(), "console errors: {console_errors:?}");
 }
 

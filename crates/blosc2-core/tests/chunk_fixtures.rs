@@ -155,7 +155,11 @@ fn recompressing_gives_the_fixture_bytes_where_deterministic() {
             identical += 1;
         } else {
             let first = ours.iter().zip(&bytes).position(|(a, b)| a != b).unwrap_or(ours.len().min(bytes.len()));
-            mismatches.push(format!("{path}: ours {} bytes, theirs {}, first difference at {first}", ours.len(), bytes.len()));
+            mismatches.push(format!(
+                "{path}: ours {} bytes, theirs {}, first difference at {first}",
+                ours.len(),
+                bytes.len()
+            ));
         }
     }
     let total: usize = compared.values().sum();

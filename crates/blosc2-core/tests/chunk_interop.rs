@@ -164,7 +164,8 @@ fn same_bytes_and_same_losses(dir: &std::path::Path, cases: &[Value]) {
     for c in cases {
         let name = c["name"].as_str().unwrap();
         let ts = c["typesize"].as_u64().unwrap() as usize;
-        let filters: Vec<FilterId> = c["filters"].as_array().unwrap().iter().map(|f| FilterId(f.as_u64().unwrap() as u8)).collect();
+        let filters: Vec<FilterId> =
+            c["filters"].as_array().unwrap().iter().map(|f| FilterId(f.as_u64().unwrap() as u8)).collect();
         // Bytes at the end of the chunk C-Blosc2 leaves unspecified.
         let unspecified = filters
             .iter()
@@ -210,7 +211,9 @@ fn same_bytes_and_same_losses(dir: &std::path::Path, cases: &[Value]) {
         differing.len(),
         differing[..differing.len().min(20)].join("\n")
     );
-    eprintln!("{total} chunks equal python-blosc2's byte for byte ({compared:?}); {lossy_compared} lossy cases decode alike");
+    eprintln!(
+        "{total} chunks equal python-blosc2's byte for byte ({compared:?}); {lossy_compared} lossy cases decode alike"
+    );
     // Every codec is compared in most of its cases, and the lossy filters in all of theirs.
     for codec in CodecId::ALL {
         let n = compared.get(&codec.to_string()).copied().unwrap_or(0);

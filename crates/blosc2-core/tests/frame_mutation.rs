@@ -314,7 +314,8 @@ fn apply_to_schunk(s: &mut blosc2_core::schunk::SChunk, op: CrashOp) {
 fn crash_writer_child() {
     use std::io::Write;
     let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: this helper only runs as a child of another test"))
+        std::env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is not set: this helper only runs as a child of another test"))
     };
     let path = var("B2_CRASH_FRAME");
     let seed: u64 = var("B2_CRASH_SEED").parse().unwrap();

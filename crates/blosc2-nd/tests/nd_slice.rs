@@ -144,8 +144,7 @@ fn read_and_write_box<const N: usize>(
         let k: usize = (0..ix.ndim()).map(|d| ix[d] * 31usize.pow(d as u32)).sum();
         std::array::from_fn::<u8, N, _>(|j| (k * 7 + j) as u8 ^ 0x5a)
     });
-    a.write_box(&start, &stop.iter().zip(&start).map(|(z, a)| z - a).collect::<Vec<_>>(), &flat_bytes(&patch))
-        .unwrap();
+    a.write_box(&start, &stop.iter().zip(&start).map(|(z, a)| z - a).collect::<Vec<_>>(), &flat_bytes(&patch)).unwrap();
     m.slice_mut(info(b).as_slice()).assign(&patch);
     prop_assert_eq!(a.to_bytes().unwrap(), flat_bytes(&m), "after the write");
     Ok(())
