@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets and runs each for SECONDS (default 20), seeded with the fixtures.
 #   fuzz/run.sh [SECONDS] [TARGET...]
-# Needs cargo-fuzz (`cargo install cargo-fuzz`); runs on stable with --sanitizer none.
+# Needs cargo-fuzz (`cargo install cargo-fuzz`); runs on stable with --sanitizer none, and
+# links LeakSanitizer's runtime into every target (clang's compiler-rt, on Debian 12 the
+# package libclang-rt-14-dev; LSAN_RUNTIME=/path/to/libclang_rt.lsan-ARCH.a picks another),
+# so that libFuzzer checks every input for leaks.
 # Crashing, leaking, slow or memory-hungry inputs land in fuzz/artifacts/TARGET/; copy each into testdata/regressions/ and add it
 # to a normal test so it is replayed forever.
 set -euo pipefail
@@ -26,35 +29,65 @@ for f in sorted(src.glob("*.b2nd")):
             (dst / f"{f.stem}-{kind}-{name}").write_bytes(msgpack.packb(layers[name]))
 PY
 }
-# The first block stream of each chunk fixture, in codec_decode's input layout.
-seed_codec() {
+# The block streams of the chunk fixtures. codec_decode: the first stream of each chunk, as
+# format byte, expected size (u16), dictionary flag and stream. blosclz_decode: every BloscLZ
+# stream of the first blocks of each chunk (not the ones stored raw), as expected size (u16)
+# and stream, the layout that target reads.
+seed_streams() {
     [ -n "$(ls -A "$1")" ] && return 0
-    ../.venv/bin/python - "$fixtures"/chunks "$1" <<'PY'
-import pathlib, struct, sys
-src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    ../.venv/bin/python - "$fixtures"/chunks "$1" "$2" <<'PY'
+import hashlib, pathlib, struct, sys
+src, dst, layout = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+seen = set()
 for f in sorted(src.glob("*/*.chunk")):
     b = f.read_bytes()
-    if len(b) < 16:
+    if len(b) < 32:
         continue
     flags, typesize = b[2], b[3]
     nbytes, blocksize, cbytes = struct.unpack_from("<iii", b, 4)
-    if flags & 0x02 or nbytes == 0 or blocksize <= 0:
+    if flags & 0x02 or nbytes <= 0 or blocksize <= 0:
         continue  # memcpyed or empty: no codec stream
     hlen = 32 if flags & 0x05 == 0x05 else 16
     if hlen == 32 and b[31] & 0x70:
         continue  # special chunk
-    nstreams = 1 if flags & 0x10 or typesize <= 1 else typesize
-    bsize = min(blocksize, nbytes)
-    try:
-        (start,) = struct.unpack_from("<i", b, hlen)
-        (csize,) = struct.unpack_from("<i", b, start)
-    except struct.error:
-        continue
-    if csize <= 0 or start + 4 + csize > len(b):
-        continue
-    expected = min(bsize // nstreams, 0xFFFF)
-    stream = b[start + 4:start + 4 + csize]
-    dst.joinpath(f"{f.parent.name}-{f.stem}").write_bytes(bytes([flags >> 5]) + struct.pack("<H", expected) + b"\0" + stream)
+    if layout == "blosclz" and hlen == 32 and (b[31] & 0x01 or b[30] & 1):
+        continue  # dictionary or VL blocks: streams of another layout
+    codec = flags >> 5
+    nblocks = -(-nbytes // blocksize)
+    for k in range(min(nblocks, 4) if layout == "blosclz" else 1):
+        bsize = min(blocksize, nbytes - k * blocksize)
+        nstreams = typesize if not flags & 0x10 and typesize > 1 and bsize == blocksize else 1
+        neblock = bsize // nstreams
+        try:
+            (pos,) = struct.unpack_from("<i", b, hlen + 4 * k)
+        except struct.error:
+            break
+        for j in range(nstreams if layout == "blosclz" else 1):
+            try:
+                (csize,) = struct.unpack_from("<i", b, pos)
+            except struct.error:
+                break
+            pos += 4
+            if csize <= 0:
+                pos += csize < 0  # a run of one byte
+                continue
+            stream = b[pos:pos + csize]
+            pos += csize
+            if len(stream) != csize:
+                break
+            if layout == "blosclz":
+                if codec != 0 or csize >= neblock or neblock > 0xFFFF:
+                    continue  # another codec, a stream stored raw, or too big for the prefix
+                seed = struct.pack("<H", neblock) + stream
+            else:
+                seed = bytes([codec]) + struct.pack("<H", min(neblock, 0xFFFF)) + b"\0" + stream
+            h = hashlib.sha256(seed).hexdigest()
+            if layout == "codec" or h not in seen:
+                seen.add(h)
+                name = f"{f.parent.name}-{f.stem}" + (f"-{k}-{j}" if layout == "blosclz" else "")
+                dst.joinpath(name).write_bytes(seed)
+if not seen:
+    sys.exit(f"no {layout} streams found in {src}")
 PY
 }
 # The zfp streams of the ZFP golden chunks (testdata/zfp), in zfp_decode's input layout.
@@ -149,19 +182,38 @@ seed() {
     case $1 in
         chunk_decompress) cp -n "$fixtures"/chunks/*/*.chunk "$dir"/ ;;
         frame_open) cp -n "$fixtures"/frames/*.b2frame "$fixtures"/b2nd/*.b2nd "$dir"/ ;;
-        blosclz_decode|chunk_roundtrip) cp -n "$fixtures"/chunks/doc/*.chunk "$dir"/ ;;
+        blosclz_decode) seed_streams "$dir" blosclz ;;
+        chunk_roundtrip) cp -n "$fixtures"/chunks/doc/*.chunk "$dir"/ ;;
         nd_open)
             # The first input byte picks the boxes read; the rest is the frame.
             for f in "$fixtures"/b2nd/*.b2nd; do
                 [ -e "$dir/$(basename "$f")" ] || { printf '\000'; cat "$f"; } >"$dir/$(basename "$f")"
             done ;;
         msgpack_meta) seed_msgpack "$dir" ;;
-        codec_decode) seed_codec "$dir" ;;
+        codec_decode) seed_streams "$dir" codec ;;
         sparse_frame) seed_sparse "$dir" ;;
         zfp_decode) seed_zfp "$dir" ;;
         ndlz|ndcell|ndmean|nd_chunk) seed_plugins "$1" "$dir" ;;
     esac
 }
+# LeakSanitizer without compiler instrumentation: its runtime replaces malloc and free, and
+# libFuzzer (-detect_leaks=1) reruns an input whose mallocs and frees do not balance under a
+# leak check. Linked as clang links it: the whole archive, its symbols exported (a dynamic
+# list where the runtime has one, else all), so that libc's own allocations go through it.
+arch=$(uname -m)
+lsan=${LSAN_RUNTIME:-$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.lsan-"$arch".a 2>/dev/null | sort -V | tail -1)}
+if [ -z "$lsan" ] || [ ! -f "$lsan" ]; then
+    echo "error: LeakSanitizer runtime libclang_rt.lsan-$arch.a not found: install it" \
+        "(Debian 12: apt-get install libclang-rt-14-dev) or set LSAN_RUNTIME to its path" >&2
+    exit 1
+fi
+lsan_flags="-Clink-arg=-Wl,--whole-archive -Clink-arg=$lsan -Clink-arg=-Wl,--no-whole-archive"
+if [ -f "$lsan.syms" ]; then
+    lsan_flags+=" -Clink-arg=-Wl,--dynamic-list=$lsan.syms"
+else
+    lsan_flags+=" -Clink-arg=-Wl,--export-dynamic"
+fi
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$lsan_flags -Clink-arg=-ldl -Clink-arg=-lpthread -Clink-arg=-lrt"
 cargo fuzz build -s none -O
 status=0
 for t in "${targets[@]}"; do
@@ -170,8 +222,8 @@ for t in "${targets[@]}"; do
     log=$(mktemp)
     rc=0
     cargo fuzz run -s none -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=4096 -timeout="${FUZZ_TIMEOUT:-30}" \
-        -print_final_stats=1 >"$log" 2>&1 || rc=$?
-    grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs|stat::number_of_executed_units|ERROR|panicked|SUMMARY" "$log" || true
+        -detect_leaks=1 -print_final_stats=1 >"$log" 2>&1 || rc=$?
+    grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs|stat::number_of_executed_units|ERROR|panicked|SUMMARY|leak" "$log" || true
     if [ "$rc" -ne 0 ]; then
         tail -40 "$log" >&2
         echo "$t failed (exit $rc): inputs in fuzz/artifacts/$t" >&2
