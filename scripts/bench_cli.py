@@ -101,15 +101,10 @@ def py_worker(argv):
 # --------------------------------------------------------------------------
 
 
-NICE = 0
-
-
 def run_timed(cmd):
     """Runs `cmd`; returns (wall seconds, user + system CPU seconds) of the whole process."""
-    pre = (lambda: os.setpriority(os.PRIO_PROCESS, 0, NICE)) if NICE else None
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         preexec_fn=pre)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
@@ -190,16 +185,9 @@ def main():
     ap.add_argument("--chunksize", type=int, default=8 << 20)
     ap.add_argument("--nthreads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--nice", type=int, default=0,
-                    help="run every measured command at this priority (e.g. -19, as root): on a machine "
-                         "shared with other jobs, the measured commands then get the cores as on an idle one, "
-                         "whatever their thread count (at equal priority a program with more threads gets a "
-                         "larger share of a loaded machine)")
     ap.add_argument("--out", help="append the raw records (JSON lines) to this file")
     ap.add_argument("--markdown", help="write the table (markdown) to this file")
     a = ap.parse_args()
-    global NICE
-    NICE = a.nice
     tools = [t for t in a.tools.split(",") if t]
     for t in tools:
         if t not in TOOLS:
@@ -220,7 +208,7 @@ def main():
         "ncores": os.cpu_count(),
         "loadavg_start": os.getloadavg(),
         "settings": {"clevel": a.clevel, "filter": a.filter, "chunksize": a.chunksize, "nthreads": a.nthreads,
-                     "rounds": a.rounds, "splitmode": "auto", "nice": a.nice},
+                     "rounds": a.rounds, "splitmode": "auto"},
     }
     log(json.dumps(env))
     sink = open(a.out, "a") if a.out else None
@@ -293,8 +281,12 @@ def markdown(rows, tools, a):
         for t in others:
             head += f" {t} / ours |"
             sep += "---:|"
+        if "peer" in others:
+            head += " peer / ours, fastest runs |"
+            sep += "---:|"
     lines = [head, sep]
     summary = {(t, op): [] for t in others for op in ("compress", "decompress")}
+    cpu = {(t, op): [] for t in others for op in ("compress", "decompress")}
     for c in rows:
         line = f"| {c['dataset']} | {c['codec']} | {c['nbytes'] / c['ours_cbytes']:.2f} |"
         for op in ("compress", "decompress"):
@@ -303,16 +295,25 @@ def markdown(rows, tools, a):
             for t in others:
                 r = c[f"{t}_{op}_wall_s"] / ours
                 summary[(t, op)].append(r)
+                cpu[(t, op)].append(c[f"{t}_{op}_cpu_s"] / max(c[f"ours_{op}_cpu_s"], 1e-9))
                 line += f" {r:.2f} |"
+            if "peer" in others:
+                fastest = c[f"peer_{op}_wall_minmax"][0] / c[f"ours_{op}_wall_minmax"][0]
+                summary.setdefault(("peer, fastest runs", op), []).append(fastest)
+                line += f" {fastest:.2f} |"
         lines.append(line)
     lines.append("")
     for (t, op), rs in summary.items():
         if rs:
             below = sum(1 for r in rs if r < 1.0)
-            lines.append(f"* {t} / ours, {op}: median {statistics.median(rs):.2f}, min {min(rs):.2f}, "
-                         f"max {max(rs):.2f}; cells where ours is slower: {below} of {len(rs)}")
+            line = (f"* {t} / ours, {op}: median {statistics.median(rs):.2f}, min {min(rs):.2f}, "
+                    f"max {max(rs):.2f}; cells where ours is slower: {below} of {len(rs)}")
+            if (t, op) in cpu:
+                line += f"; CPU time {t} / ours: median {statistics.median(cpu[(t, op)]):.2f}"
+            lines.append(line)
     lines.append(f"* settings: clevel {a.clevel}, filter {a.filter}, typesize = element size, split auto, "
-                 f"chunk size {a.chunksize} bytes, {a.nthreads} threads, median of {a.rounds} rounds")
+                 f"chunk size {a.chunksize} bytes, {a.nthreads} threads; times are medians of {a.rounds} "
+                 f"rounds, 'fastest runs' compares each side's fastest run")
     return "\n".join(lines)
 
 

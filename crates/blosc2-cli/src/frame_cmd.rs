@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use blosc2_core::buffer::zeroed;
-use blosc2_core::chunk::{self, ChunkHeader};
+use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
 use blosc2_core::frame::reader::SPARSE_INDEX;
 use blosc2_core::frame::{Frame, FrameWriter};
 use blosc2_core::header::{MAX_BUFFERSIZE, MAX_OVERHEAD};
@@ -214,6 +214,8 @@ struct ChunkJob {
     chunk: Vec<u8>,
     out: Vec<u8>,
     len: usize,
+    /// A chunk of zeros left as a hole in the output file instead of written.
+    hole: bool,
 }
 
 /// Where `decompress` writes: a file under the durability rule, or the standard output.
@@ -227,6 +229,18 @@ impl Out {
         match self {
             Out::File(f) => f.write_all(b),
             Out::Stdout(f) => f.write_all(b),
+        }
+    }
+
+    /// Leaves `n` zero bytes as a hole (a file only: the position moves on, and the length
+    /// is set at the end).
+    fn skip(&mut self, n: u64) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        match self {
+            Out::File(f) => {
+                f.file().seek(SeekFrom::Current(i64::try_from(n).map_err(std::io::Error::other)?)).map(drop)
+            }
+            Out::Stdout(_) => Err(std::io::Error::other("no holes in a stream")),
         }
     }
 }
@@ -258,6 +272,9 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
         Out::File(OutFile::create(&args.output, args.out.sync)?)
     };
     let progress = Progress::new(Some(expected), "decompress", args.out.quiet);
+    // Chunks of zeros (special chunks: known without decoding) become holes in an output
+    // file, as `cp --sparse=auto` leaves them: nothing to fill, copy or store.
+    let holes = matches!(out, Out::File(_));
     // Buffers go round: the reader fills a chunk buffer, a worker decompresses it into a
     // content buffer, the writer writes that and hands both back.
     let (free_tx, free_rx) = std::sync::mpsc::channel::<ChunkJob>();
@@ -291,17 +308,22 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
     let work = move |mut job: ChunkJob| -> Result<ChunkJob> {
         let i = job.index;
         let h = ChunkHeader::parse(&job.chunk).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
+        job.len = h.nbytes;
+        job.hole = holes && h.special() == Some(SpecialKind::Zeros);
+        if job.hole {
+            return Ok(job);
+        }
         if job.out.len() < h.nbytes {
             job.out = zeroed(h.nbytes);
         }
-        job.len = h.nbytes;
         chunk::decompress_into_cached(&job.chunk, &mut job.out[..h.nbytes], nthreads)
             .with_context(|| format!("{shown}: cannot decompress chunk {i}"))?;
         Ok(job)
     };
     let mut total = 0u64;
     let sink = |job: ChunkJob| -> Result<()> {
-        out.write_all(&job.out[..job.len]).with_context(|| format!("cannot write {shown_out}"))?;
+        if job.hole { out.skip(job.len as u64) } else { out.write_all(&job.out[..job.len]) }
+            .with_context(|| format!("cannot write {shown_out}"))?;
         total += job.len as u64;
         progress.inc(job.len as u64);
         let _ = free_tx.send(job);
@@ -313,7 +335,11 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
         bail!("{shown_in}: chunks hold {total} bytes but the header says {expected}");
     }
     match out {
-        Out::File(f) => f.commit(),
+        Out::File(mut f) => {
+            // Trailing holes: the length the skipped zeros end at.
+            f.file().set_len(total).with_context(|| format!("cannot write {shown_out}"))?;
+            f.commit()
+        }
         Out::Stdout(_) => Ok(()),
     }
 }

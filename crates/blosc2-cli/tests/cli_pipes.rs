@@ -113,3 +113,22 @@ fn a_closed_output_pipe_ends_the_command_quietly() {
         assert!(r.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&r.stderr));
     }
 }
+
+#[test]
+fn zero_chunks_come_back_as_zeros_in_files_and_pipes() {
+    // Zero chunks first, in the middle and last (a short one): an output file leaves them
+    // as holes, a pipe gets the bytes; both equal the input.
+    let t = Tmp::new("pipes-zeros");
+    let mut data = vec![0u8; 2 * 65_536];
+    data.extend(floats(65_536));
+    data.extend(vec![0u8; 65_536 + 1000]);
+    let input = t.0.join("in.bin");
+    std::fs::write(&input, &data).unwrap();
+    let frame = t.0.join("in.b2frame");
+    ok(&["compress", s(&input), s(&frame), "--chunksize", "65536", "--typesize", "4"]);
+    let out = t.0.join("out.bin");
+    std::fs::write(&out, vec![7u8; 500_000]).unwrap(); // replaced, not overwritten in place
+    ok(&["decompress", s(&frame), s(&out)]);
+    assert!(std::fs::read(&out).unwrap() == data, "decompress FILE FILE");
+    assert!(ok(&["decompress", s(&frame), "-"]).stdout == data, "decompress FILE -");
+}
