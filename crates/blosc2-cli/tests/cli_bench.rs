@@ -12,14 +12,6 @@ use std::process::Command;
 use common::Tmp;
 
 /// The Python interpreter with python-blosc2: `$BLOSC2_PYTHON`, else the repository's `.venv`.
-fn python() -> PathBuf {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().map(|s| s.success()).unwrap_or(false);
-    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
-    candidate
-}
 
 #[test]
 fn bench_chunks_equal_the_references_byte_for_byte() {
@@ -50,7 +42,7 @@ fn bench_chunks_equal_the_references_byte_for_byte() {
     };
     run(
         "reference worker",
-        Command::new(python())
+        Command::new(common::python())
             .arg(&compare)
             .args(["--ref-ratio-worker", "--anchor"])
             .arg(root.join("bench/anchor.py"))
@@ -67,7 +59,12 @@ fn bench_chunks_equal_the_references_byte_for_byte() {
     );
     run(
         "compare.py",
-        Command::new(python()).arg(&compare).arg("--from-dir").arg(&t.0).arg("--json").arg(t.0.join("table.json")),
+        Command::new(common::python())
+            .arg(&compare)
+            .arg("--from-dir")
+            .arg(&t.0)
+            .arg("--json")
+            .arg(t.0.join("table.json")),
     );
     let table: serde_json::Value = serde_json::from_slice(&std::fs::read(t.0.join("table.json")).unwrap()).unwrap();
     let rows = table["rows"].as_array().unwrap();

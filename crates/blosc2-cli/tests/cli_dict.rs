@@ -3,24 +3,15 @@
 //! chunks python-blosc2 makes with `use_dict=True`; codecs without dictionaries are refused.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod common;
 use common::{blosc2, ok, Tmp};
 
-fn python() -> PathBuf {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().map(|s| s.success()).unwrap_or(false);
-    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
-    candidate
-}
-
 /// Runs a Python snippet with `args`; returns its stdout, panics with its stderr on failure.
 fn run_python(script: &str, args: &[&OsStr]) -> String {
-    let out = Command::new(python()).arg("-c").arg(script).args(args).output().unwrap();
+    let out = Command::new(common::python()).arg("-c").arg(script).args(args).output().unwrap();
     assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }

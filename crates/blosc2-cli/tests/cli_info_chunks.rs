@@ -5,20 +5,11 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::{ok, Tmp};
 use serde_json::Value;
-
-fn python() -> PathBuf {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().is_ok_and(|s| s.success());
-    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
-    candidate
-}
 
 fn info_json(path: &Path) -> Value {
     let r = ok(&[OsStr::new("info"), path.as_os_str(), OsStr::new("--json")]);
@@ -58,7 +49,7 @@ s.append_data(data)
 fn info_reports_each_chunks_own_coding() {
     let t = Tmp::new("info-chunks");
     let frame = t.0.join("mixed.b2frame");
-    let out = Command::new(python()).args(["-c", WRITE]).arg(&frame).output().unwrap();
+    let out = Command::new(common::python()).args(["-c", WRITE]).arg(&frame).output().unwrap();
     assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
     let j = info_json(&frame);
     let chunks = j["chunks"].as_array().unwrap();

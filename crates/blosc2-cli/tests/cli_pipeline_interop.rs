@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::{blosc2, Tmp};
@@ -30,15 +30,6 @@ impl Rng {
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len())]
     }
-}
-
-fn python() -> PathBuf {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().is_ok_and(|s| s.success());
-    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
-    candidate
 }
 
 /// One random set of chunk options as command-line words, and whether it is lossless.
@@ -197,7 +188,7 @@ fn random_options_write_files_python_blosc2_decodes_or_are_refused() {
     assert!(cases.len() >= 70, "{refused} of 120 option sets refused: the generator mostly asks for valid ones");
     let list = t.0.join("cases.json");
     std::fs::write(&list, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let out = Command::new(python()).args(["-c", CHECK]).arg(&list).output().unwrap();
+    let out = Command::new(common::python()).args(["-c", CHECK]).arg(&list).output().unwrap();
     assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
     let res: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(res["checked"].as_u64().unwrap() as usize, cases.len());

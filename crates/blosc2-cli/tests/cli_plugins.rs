@@ -10,18 +10,9 @@ use blosc2_nd::{DType, NdArray, Options};
 mod common;
 use common::{blosc2, ok, Tmp};
 
-fn python() -> PathBuf {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().is_ok_and(|s| s.success());
-    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
-    candidate
-}
-
 /// Runs a python script with arguments; panics with its output when it fails.
 fn run_python(script: &str, args: &[&Path]) {
-    let out = Command::new(python()).args(["-c", script]).args(args).output().expect("python runs");
+    let out = Command::new(common::python()).args(["-c", script]).args(args).output().expect("python runs");
     assert!(
         out.status.success(),
         "python failed:\n{}\n{}",

@@ -93,3 +93,14 @@ pub fn names(dir: &std::path::Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The Python interpreter with python-blosc2: `$BLOSC2_PYTHON`, else the repository's
+/// `.venv` (made by `scripts/test.sh`). Panics with a hint when neither works.
+pub fn python() -> PathBuf {
+    let candidate = std::env::var_os("BLOSC2_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().is_ok_and(|s| s.success());
+    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
+    candidate
+}
