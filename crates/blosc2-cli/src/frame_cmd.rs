@@ -10,7 +10,7 @@ use std::sync::{mpsc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use blosc2_core::buffer::zeroed;
-use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
+use blosc2_core::chunk::{self, ChunkHeader, Encoded, SpecialKind};
 use blosc2_core::frame::reader::SPARSE_INDEX;
 use blosc2_core::frame::{Frame, FrameWriter};
 use blosc2_core::header::{MAX_BUFFERSIZE, MAX_OVERHEAD};
@@ -66,11 +66,16 @@ pub struct DecompressArgs {
     pub out: OutputArgs,
 }
 
-/// A compressed chunk, `out[..clen]`, of `len` bytes of input.
+/// Room for a chunk header before the input of `compress`.
+const HEAD: usize = blosc2_core::header::EXTENDED_HEADER_LEN;
+
+/// A compressed chunk, `buf[..clen]`, of `len` bytes of input: in an output buffer, or
+/// (`stored`) in the input buffer, the input after the header of a chunk stored as is.
 struct Compressed {
-    out: Vec<u8>,
+    buf: Vec<u8>,
     clen: usize,
     len: usize,
+    stored: bool,
 }
 
 /// Runs `blosc2 compress`.
@@ -124,29 +129,42 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     let (free_in_tx, free_in_rx) = mpsc::channel::<Vec<u8>>();
     let (free_out_tx, free_out_rx) = mpsc::channel::<Vec<u8>>();
     let free_out_rx = Mutex::new(free_out_rx);
+    let free_out_tx_w = free_out_tx.clone();
     let mut at_end = false;
     let source = move || -> Result<Option<(Vec<u8>, usize)>> {
         if at_end {
             return Ok(None);
         }
-        // Read whole: huge pages (fewer faults).
-        let mut input = free_in_rx.try_recv().unwrap_or_else(|_| zeroed(chunksize));
-        let len = output::read_full(&mut f, &mut input).with_context(|| format!("cannot read {shown_in}"))?;
+        // Read whole: huge pages (fewer faults). The room before the data takes the chunk
+        // header when the chunk is stored as is.
+        let mut input = free_in_rx.try_recv().unwrap_or_else(|_| zeroed(HEAD + chunksize));
+        let len = output::read_full(&mut f, &mut input[HEAD..]).with_context(|| format!("cannot read {shown_in}"))?;
         at_end = len < chunksize;
         Ok((len > 0).then_some((input, len)))
     };
-    let work = move |(input, len): (Vec<u8>, usize)| -> Result<Compressed> {
+    let free_inputs = free_in_tx.clone();
+    let work = move |(mut input, len): (Vec<u8>, usize)| -> Result<Compressed> {
         // Written only as far as the chunk goes: plain pages, touched as needed.
         let reused = free_out_rx.lock().ok().and_then(|r| r.try_recv().ok());
         let mut out = reused.unwrap_or_else(|| vec![0u8; chunksize + MAX_OVERHEAD]);
-        let clen = chunk::compress_into(&params, &input[..len], &mut out);
-        let _ = free_in_tx.send(input);
-        Ok(Compressed { out, clen: clen?, len })
+        match chunk::compress_into_or_stored(&params, &input[HEAD..HEAD + len], &mut out) {
+            Ok(Encoded::Chunk(clen)) => {
+                let _ = free_in_tx.send(input);
+                Ok(Compressed { buf: out, clen, len, stored: false })
+            }
+            Ok(Encoded::Stored(header)) => {
+                // Incompressible: the chunk is the header and the input, where it was read.
+                let _ = free_out_tx_w.send(out);
+                input[..HEAD].copy_from_slice(&header);
+                Ok(Compressed { buf: input, clen: HEAD + len, len, stored: true })
+            }
+            Err(e) => Err(e.into()),
+        }
     };
     let sink = |c: Compressed| -> Result<()> {
-        w.append_chunk_bytes(&c.out[..c.clen]).with_context(|| format!("cannot write {}", staged.display()))?;
+        w.append_chunk_bytes(&c.buf[..c.clen]).with_context(|| format!("cannot write {}", staged.display()))?;
         progress.inc(c.len as u64);
-        let _ = free_out_tx.send(c.out);
+        let _ = if c.stored { free_inputs.send(c.buf) } else { free_out_tx.send(c.buf) };
         Ok(())
     };
     pipeline::run(nthreads, pipeline::lanes(nthreads, blocks), source, work, sink)?;
