@@ -3,8 +3,9 @@
 blosc2-pure-rs (the other Rust Blosc2 implementation) and python-blosc2, on the five data
 sets of WORKLOADS.md as raw files.
 
-For every data set and codec, each round runs, alternating: ours, the peer, python-blosc2
-(compress), then the same three decompressing their own frames. Ours and the peer are timed
+For every data set and codec, each round runs ours, the peer and python-blosc2 compressing
+(in an order that turns from round to round), then the three decompressing their own
+frames. Ours and the peer are timed
 as whole commands (process start to exit: wall clock, and user + system CPU of the process
 from wait4); python-blosc2 is timed inside its process (opening the input, SChunk appends
 to a frame file, or reading the frame and writing every decompressed chunk), without the
@@ -225,8 +226,11 @@ def main():
             frames = {t: os.path.join(work, f"{t}.b2frame") for t in tools}
             backs = {t: os.path.join(work, f"{t}.out") for t in tools}
             for r in range(a.rounds):
+                # The order of the tools turns from round to round: none always runs right
+                # after the same other one (whose dirty pages and freed memory it would meet).
+                order = tools[r % len(tools):] + tools[:r % len(tools)]
                 for op in ("compress", "decompress"):
-                    for t in tools:
+                    for t in order:
                         s, d = (src, frames[t]) if op == "compress" else (frames[t], backs[t])
                         times[(t, op)].append(measure(t, op, a, s, d, codec, typesize))
                 if r == 0:

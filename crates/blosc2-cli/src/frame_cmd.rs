@@ -6,10 +6,11 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use blosc2_core::buffer::zeroed;
-use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
+use blosc2_core::chunk::{self, ChunkHeader, Encoded, SpecialKind};
 use blosc2_core::frame::reader::SPARSE_INDEX;
 use blosc2_core::frame::{Frame, FrameWriter};
 use blosc2_core::header::{MAX_BUFFERSIZE, MAX_OVERHEAD};
@@ -65,12 +66,22 @@ pub struct DecompressArgs {
     pub out: OutputArgs,
 }
 
-/// A chunk of input and its compressed form: `input[..len]` and `output[..clen]`.
-struct Buffers {
-    input: Vec<u8>,
-    len: usize,
-    output: Vec<u8>,
+/// Whether `b` holds only zeros (scanned 4 KiB at a time: a vectorized OR per piece, and
+/// an early end at the first piece that is not zero).
+fn all_zeros(b: &[u8]) -> bool {
+    b.chunks(4096).all(|piece| piece.iter().fold(0u8, |acc, &x| acc | x) == 0)
+}
+
+/// Room for a chunk header before the input of `compress`.
+const HEAD: usize = blosc2_core::header::EXTENDED_HEADER_LEN;
+
+/// A compressed chunk, `buf[..clen]`, of `len` bytes of input: in an output buffer, or
+/// (`stored`) in the input buffer, the input after the header of a chunk stored as is.
+struct Compressed {
+    buf: Vec<u8>,
     clen: usize,
+    len: usize,
+    stored: bool,
 }
 
 /// Runs `blosc2 compress`.
@@ -124,34 +135,70 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     let chunksize = args.chunksize;
     let blocks = chunksize.div_ceil(blosc2_core::chunk::blocksize::compute_blocksize(&params, chunksize).max(1));
     // Buffers go round: the reader fills an input buffer, a worker compresses it into an
-    // output buffer, the writer appends that and hands both back.
-    let (free_tx, free_rx) = std::sync::mpsc::channel::<Buffers>();
+    // output buffer and hands the input back at once, the writer appends the output and
+    // hands it back. So no more input buffers are made than chunks being read or coded, nor
+    // output buffers than chunks being coded or written.
+    let (free_in_tx, free_in_rx) = mpsc::channel::<Vec<u8>>();
+    let (free_out_tx, free_out_rx) = mpsc::channel::<Vec<u8>>();
+    let free_out_rx = Mutex::new(free_out_rx);
+    let free_out_tx_w = free_out_tx.clone();
     let mut at_end = false;
-    let source = move || -> Result<Option<Buffers>> {
+    let source = move || -> Result<Option<(Vec<u8>, usize)>> {
         if at_end {
             return Ok(None);
         }
-        let mut b = free_rx.try_recv().unwrap_or_else(|_| Buffers {
-            input: zeroed(chunksize),
-            len: 0,
-            output: zeroed(chunksize + MAX_OVERHEAD),
-            clen: 0,
-        });
-        b.len = output::read_full(&mut f, &mut b.input).with_context(|| format!("cannot read {shown_in}"))?;
-        at_end = b.len < chunksize;
-        Ok((b.len > 0).then_some(b))
+        // Read whole: huge pages (fewer faults). The room before the data takes the chunk
+        // header when the chunk is stored as is.
+        let mut input = free_in_rx.try_recv().unwrap_or_else(|_| zeroed(HEAD + chunksize));
+        let len = output::read_full(&mut f, &mut input[HEAD..]).with_context(|| format!("cannot read {shown_in}"))?;
+        at_end = len < chunksize;
+        Ok((len > 0).then_some((input, len)))
     };
-    let work = move |mut b: Buffers| -> Result<Buffers> {
-        b.clen = chunk::compress_into(&params, &b.input[..b.len], &mut b.output)?;
-        Ok(b)
+    let free_inputs = free_in_tx.clone();
+    // The chunk of the last input of zeros (its length and bytes): a chunk of zeros of the
+    // same length is the same chunk, so it is compressed once.
+    let zero_chunk: Mutex<Option<(usize, Vec<u8>)>> = Mutex::new(None);
+    let work = move |(mut input, len): (Vec<u8>, usize)| -> Result<Compressed> {
+        // Written only as far as the chunk goes: plain pages, touched as needed.
+        let reused = free_out_rx.lock().ok().and_then(|r| r.try_recv().ok());
+        let mut out = reused.unwrap_or_else(|| vec![0u8; chunksize + MAX_OVERHEAD]);
+        let zeros = all_zeros(&input[HEAD..HEAD + len]);
+        if zeros {
+            let known = zero_chunk.lock().ok().and_then(|z| z.as_ref().filter(|z| z.0 == len).map(|z| z.1.clone()));
+            if let Some(c) = known {
+                out[..c.len()].copy_from_slice(&c);
+                let _ = free_in_tx.send(input);
+                return Ok(Compressed { buf: out, clen: c.len(), len, stored: false });
+            }
+        }
+        match chunk::compress_into_or_stored(&params, &input[HEAD..HEAD + len], &mut out) {
+            Ok(Encoded::Chunk(clen)) if zeros => {
+                if let Ok(mut z) = zero_chunk.lock() {
+                    *z = Some((len, out[..clen].to_vec()));
+                }
+                let _ = free_in_tx.send(input);
+                Ok(Compressed { buf: out, clen, len, stored: false })
+            }
+            Ok(Encoded::Chunk(clen)) => {
+                let _ = free_in_tx.send(input);
+                Ok(Compressed { buf: out, clen, len, stored: false })
+            }
+            Ok(Encoded::Stored(header)) => {
+                // Incompressible: the chunk is the header and the input, where it was read.
+                let _ = free_out_tx_w.send(out);
+                input[..HEAD].copy_from_slice(&header);
+                Ok(Compressed { buf: input, clen: HEAD + len, len, stored: true })
+            }
+            Err(e) => Err(e.into()),
+        }
     };
-    let sink = |b: Buffers| -> Result<()> {
-        w.append_chunk_bytes(&b.output[..b.clen]).with_context(|| format!("cannot write {}", staged.display()))?;
-        progress.inc(b.len as u64);
-        let _ = free_tx.send(b);
+    let sink = |c: Compressed| -> Result<()> {
+        w.append_chunk_bytes(&c.buf[..c.clen]).with_context(|| format!("cannot write {}", staged.display()))?;
+        progress.inc(c.len as u64);
+        let _ = if c.stored { free_inputs.send(c.buf) } else { free_out_tx.send(c.buf) };
         Ok(())
     };
-    pipeline::run(nthreads, pipeline::depth(nthreads, blocks), source, work, sink)?;
+    pipeline::run(nthreads, pipeline::lanes(nthreads, blocks), source, work, sink)?;
     w.finish().with_context(|| format!("cannot write {}", staged.display()))?;
     progress.finish();
     let staged = output::Staged::new(staged);
@@ -206,16 +253,30 @@ fn spool_stdin() -> Result<Frame> {
     result
 }
 
-/// A chunk to decompress: its index and bytes, and its content in `out[..len]` (both
-/// buffers reused from chunk to chunk).
-#[derive(Default)]
-struct ChunkJob {
-    index: u64,
-    chunk: Vec<u8>,
-    out: Vec<u8>,
+/// An empty buffer with room for `room` bytes of chunk, in huge pages where the system gives
+/// them (fewer page faults when it fills).
+fn chunk_buffer(room: usize) -> Vec<u8> {
+    let mut c = zeroed(room);
+    c.clear();
+    c
+}
+
+/// A decompressed chunk: `buf[at..at + len]`, or `len` zero bytes to leave as a hole.
+struct Decompressed {
+    buf: Vec<u8>,
+    at: usize,
     len: usize,
-    /// A chunk of zeros left as a hole in the output file instead of written.
-    hole: bool,
+    from: Where,
+}
+
+/// Where a decompressed chunk's bytes are.
+enum Where {
+    /// In a content buffer.
+    Decoded,
+    /// In the chunk buffer itself (a chunk stored as is).
+    Chunk,
+    /// Nowhere: zeros, left as a hole in the output file.
+    Hole,
 }
 
 /// Where `decompress` writes: a file under the durability rule, or the standard output.
@@ -276,60 +337,74 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
     // file, as `cp --sparse=auto` leaves them: nothing to fill, copy or store.
     let holes = matches!(out, Out::File(_));
     // Buffers go round: the reader fills a chunk buffer, a worker decompresses it into a
-    // content buffer, the writer writes that and hands both back.
-    let (free_tx, free_rx) = std::sync::mpsc::channel::<ChunkJob>();
-    // The first chunk is read here: its blocks per chunk set the pipeline's depth.
+    // content buffer and hands the chunk buffer back at once, the writer writes the content
+    // and hands it back.
+    let (free_in_tx, free_in_rx) = mpsc::channel::<Vec<u8>>();
+    let (free_out_tx, free_out_rx) = mpsc::channel::<Vec<u8>>();
+    let free_out_rx = Mutex::new(free_out_rx);
+    // The first chunk is read here: its blocks per chunk set how many chunks are in flight.
+    let room = usize::try_from(frame.header().chunksize).unwrap_or(0).min(MAX_BUFFERSIZE) + MAX_OVERHEAD;
     let mut first = None;
     let mut blocks = 1;
     if nchunks > 0 {
-        let mut job = ChunkJob::default();
-        frame.chunk_into(0, &mut job.chunk).with_context(|| format!("{shown_in}: cannot read chunk 0"))?;
-        if let Ok(h) = ChunkHeader::parse(&job.chunk) {
+        let mut c = chunk_buffer(room);
+        frame.chunk_into(0, &mut c).with_context(|| format!("{shown_in}: cannot read chunk 0"))?;
+        if let Ok(h) = ChunkHeader::parse(&c) {
             blocks = h.nbytes.div_ceil(h.blocksize());
         }
-        first = Some(job);
+        first = Some((0, c));
     }
     let mut i = u64::from(first.is_some());
     let shown = shown_in.clone();
-    let source = move || -> Result<Option<ChunkJob>> {
-        if let Some(job) = first.take() {
-            return Ok(Some(job));
+    let source = move || -> Result<Option<(u64, Vec<u8>)>> {
+        if let Some(c) = first.take() {
+            return Ok(Some(c));
         }
         if i == nchunks {
             return Ok(None);
         }
-        let mut job = free_rx.try_recv().unwrap_or_default();
-        frame.chunk_into(i, &mut job.chunk).with_context(|| format!("{shown}: cannot read chunk {i}"))?;
-        job.index = i;
+        let mut c = free_in_rx.try_recv().unwrap_or_else(|_| chunk_buffer(room));
+        frame.chunk_into(i, &mut c).with_context(|| format!("{shown}: cannot read chunk {i}"))?;
         i += 1;
-        Ok(Some(job))
+        Ok(Some((i - 1, c)))
     };
     let shown = shown_in.clone();
-    let work = move |mut job: ChunkJob| -> Result<ChunkJob> {
-        let i = job.index;
-        let h = ChunkHeader::parse(&job.chunk).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
-        job.len = h.nbytes;
-        job.hole = holes && h.special() == Some(SpecialKind::Zeros);
-        if job.hole {
-            return Ok(job);
+    let free_chunks = free_in_tx.clone();
+    let work = move |(i, c): (u64, Vec<u8>)| -> Result<Decompressed> {
+        let h = ChunkHeader::parse(&c).with_context(|| format!("{shown}: chunk {i} is invalid"))?;
+        if holes && h.special() == Some(SpecialKind::Zeros) {
+            let _ = free_in_tx.send(c);
+            return Ok(Decompressed { buf: Vec::new(), at: 0, len: h.nbytes, from: Where::Hole });
         }
-        if job.out.len() < h.nbytes {
-            job.out = zeroed(h.nbytes);
+        if h.is_memcpyed() && !h.is_vl_blocks() && h.special().is_none() && h.cbytes == h.header_len() + h.nbytes {
+            // Stored as is (incompressible data): the content is the chunk after its header,
+            // written from where it was read.
+            return Ok(Decompressed { at: h.header_len(), len: h.nbytes, buf: c, from: Where::Chunk });
         }
-        chunk::decompress_into_cached(&job.chunk, &mut job.out[..h.nbytes], nthreads)
-            .with_context(|| format!("{shown}: cannot decompress chunk {i}"))?;
-        Ok(job)
+        let reused = free_out_rx.lock().ok().and_then(|r| r.try_recv().ok());
+        let mut out = reused.filter(|o| o.len() >= h.nbytes).unwrap_or_else(|| zeroed(h.nbytes));
+        let done = chunk::decompress_into_cached(&c, &mut out[..h.nbytes], nthreads);
+        let _ = free_in_tx.send(c);
+        done.with_context(|| format!("{shown}: cannot decompress chunk {i}"))?;
+        Ok(Decompressed { buf: out, at: 0, len: h.nbytes, from: Where::Decoded })
     };
     let mut total = 0u64;
-    let sink = |job: ChunkJob| -> Result<()> {
-        if job.hole { out.skip(job.len as u64) } else { out.write_all(&job.out[..job.len]) }
-            .with_context(|| format!("cannot write {shown_out}"))?;
-        total += job.len as u64;
-        progress.inc(job.len as u64);
-        let _ = free_tx.send(job);
+    let sink = |d: Decompressed| -> Result<()> {
+        match d.from {
+            Where::Hole => out.skip(d.len as u64),
+            _ => out.write_all(&d.buf[d.at..d.at + d.len]),
+        }
+        .with_context(|| format!("cannot write {shown_out}"))?;
+        total += d.len as u64;
+        progress.inc(d.len as u64);
+        let _ = match d.from {
+            Where::Decoded => free_out_tx.send(d.buf),
+            Where::Chunk => free_chunks.send(d.buf),
+            Where::Hole => Ok(()),
+        };
         Ok(())
     };
-    pipeline::run(nthreads, pipeline::depth(nthreads, blocks), source, work, sink)?;
+    pipeline::run(nthreads, pipeline::lanes(nthreads, blocks), source, work, sink)?;
     progress.finish();
     if total != expected {
         bail!("{shown_in}: chunks hold {total} bytes but the header says {expected}");

@@ -312,3 +312,64 @@ fn bad_input_gives_one_line_and_status_1() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn compress_writes_the_frame_the_library_writes() {
+    // Runs of zeros (equal chunks: the command compresses the first and reuses it), a short
+    // zero chunk at the end, incompressible bytes, with and without checksums: the file is
+    // byte for byte the frame the library's FrameWriter makes of the same chunks.
+    use blosc2_core::chunk::CompressParams;
+    use blosc2_core::codec::CodecId;
+    use blosc2_core::frame::FrameWriter;
+    use blosc2_core::schunk::Metalayers;
+    let t = Tmp::new("frame-library");
+    let cs = 65_536;
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut data = smooth(cs);
+    data.extend(vec![0u8; 3 * cs]);
+    data.extend((0..cs).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 24) as u8
+    }));
+    data.extend(vec![0u8; cs + 1000]);
+    let input = t.0.join("in.bin");
+    std::fs::write(&input, &data).unwrap();
+    for codec in ["lz4", "zstd"] {
+        for checksum in [false, true] {
+            let frame = t.0.join(format!("{codec}-{checksum}.b2frame"));
+            let mut args: Vec<&OsStr> = vec![
+                "compress".as_ref(),
+                p(&input),
+                p(&frame),
+                "--chunksize".as_ref(),
+                "65536".as_ref(),
+                "--codec".as_ref(),
+                codec.as_ref(),
+                "--typesize".as_ref(),
+                "4".as_ref(),
+            ];
+            if checksum {
+                args.push("--checksum".as_ref());
+            }
+            ok(&args);
+            let params = CompressParams {
+                codec: CodecId::from_name(codec).unwrap(),
+                typesize: 4,
+                nthreads: 1,
+                ..CompressParams::default()
+            };
+            let lib = t.0.join(format!("{codec}-{checksum}-lib.b2frame"));
+            let mut w = FrameWriter::create(&lib, params, Metalayers::new(), false).unwrap();
+            if checksum {
+                w.enable_checksums().unwrap();
+            }
+            for piece in data.chunks(cs) {
+                w.append_buffer(piece).unwrap();
+            }
+            w.finish().unwrap();
+            assert!(std::fs::read(&frame).unwrap() == std::fs::read(&lib).unwrap(), "{codec} checksum={checksum}");
+        }
+    }
+}

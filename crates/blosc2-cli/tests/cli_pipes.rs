@@ -20,7 +20,17 @@ fn pipes_give_the_bytes_files_give() {
     let opts = ["--codec", "lz4", "--typesize", "4", "--chunksize", "65536"];
     let mut several = floats(3 * 65_536 + 1234);
     several.extend(vec![0u8; 65_536 * 2]);
-    for (name, data) in [("empty", Vec::new()), ("one", vec![42u8]), ("several", several)] {
+    // Incompressible bytes: chunks stored as is.
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let random: Vec<u8> = (0..2 * 65_536 + 77)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    for (name, data) in [("empty", Vec::new()), ("one", vec![42u8]), ("several", several), ("random", random)] {
         let input = t.0.join(format!("{name}.bin"));
         std::fs::write(&input, &data).unwrap();
         // Frames: the file-based commands, then each side through a pipe.

@@ -163,6 +163,13 @@ pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8])
     }
 }
 
+pub(crate) fn compress_into_or_stored(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<super::Encoded> {
+    Ok(match encode(params, src, dst, Threads::Own)? {
+        Encoded::Chunk(n) => super::Encoded::Chunk(n),
+        Encoded::Stored(header) => super::Encoded::Stored(header.to_bytes()),
+    })
+}
+
 /// What [`encode`] produced.
 enum Encoded {
     /// A chunk of this many bytes at the start of the destination.
@@ -477,5 +484,35 @@ mod tests {
         v[99] = 7;
         v[3] = 0;
         assert!(!is_run(&v));
+    }
+
+    #[test]
+    fn compress_into_or_stored_gives_compress_s_chunk() {
+        // Compressible, incompressible, tiny and empty inputs, one and two threads: the
+        // chunk (or the returned header followed by the input) equals compress's.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let random: Vec<u8> = (0..300_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let smooth: Vec<u8> = (0..75_000u32).flat_map(|i| (i / 7).to_le_bytes()).collect();
+        for data in [&random[..], &smooth[..], &random[..10], &[]] {
+            for nthreads in [1, 2] {
+                for codec in [crate::codec::CodecId::LZ4, crate::codec::CodecId::ZSTD] {
+                    let p = CompressParams { nthreads, codec, typesize: 4, ..CompressParams::default() };
+                    let want = super::super::compress(&p, data).unwrap();
+                    let mut dst = vec![0u8; data.len() + EXTENDED_HEADER_LEN];
+                    let got = match super::super::compress_into_or_stored(&p, data, &mut dst).unwrap() {
+                        super::super::Encoded::Chunk(n) => dst[..n].to_vec(),
+                        super::super::Encoded::Stored(h) => [&h[..], data].concat(),
+                    };
+                    assert_eq!(got, want, "{} bytes, {nthreads} threads, {codec:?}", data.len());
+                }
+            }
+        }
     }
 }

@@ -169,6 +169,26 @@ pub fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Res
     compressor::compress_into(params, src, dst)
 }
 
+/// What [`compress_into_or_stored`] produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoded {
+    /// A chunk of this many bytes at the start of the destination.
+    Chunk(usize),
+    /// The input is to be stored as is (it does not compress): the chunk is this header
+    /// followed by the input. Nothing was written to the destination.
+    Stored([u8; crate::header::EXTENDED_HEADER_LEN]),
+}
+
+/// As [`compress_into`], except that an input stored as is (incompressible) is not copied:
+/// its chunk header is returned instead, for callers that write the header and the input
+/// where they are (a frame writer that has room before the input). The chunk is the same.
+///
+/// # Errors
+/// As [`compress_into`].
+pub fn compress_into_or_stored(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded> {
+    compressor::compress_into_or_stored(params, src, dst)
+}
+
 /// Decompresses a whole chunk into a new vector (single-threaded), with no array
 /// geometry (see [`Decoder`]).
 ///
