@@ -305,6 +305,10 @@ fn python_reads_our_plugin_arrays_and_writes_the_same_chunks() {
         let file = format!("{}.b2nd", c.name);
         a.save(dir.join(&file)).unwrap();
         assert_eq!(NdArray::open(dir.join(&file)).unwrap().to_bytes().unwrap(), decoded, "{}", c.name);
+        // Written straight to a file: the same bytes.
+        let direct = dir.join(format!("{}-direct.b2nd", c.name));
+        NdArray::from_bytes_at(&direct, &c.shape, &dtype, &orig, &opts).unwrap();
+        assert!(std::fs::read(&direct).unwrap() == std::fs::read(dir.join(&file)).unwrap(), "{}", c.name);
         let box_lo: Vec<u64> = c.shape.iter().map(|&s| s / 3).collect();
         let box_hi: Vec<u64> = c.shape.iter().map(|&s| s / 3 + s / 2).collect();
         let part = NdArray::open(dir.join(&file)).unwrap().read_box(&box_lo, &box_hi).unwrap();
