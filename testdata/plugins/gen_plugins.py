@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate fixtures for the plugin codecs and filters python-blosc2 registers: NDLZ (codec
-32) and the NDCELL (32) and NDMEAN (33) filters.
+32), ZFP (33-35) and the NDCELL (32) and NDMEAN (33) filters.
 
 Run with a Python that has python-blosc2 (4.14.1) and numpy:
 
@@ -77,6 +77,13 @@ CASES = [
      dict(codec=C.NDLZ, codec_meta=4, filters=[F.NDCELL], filters_meta=[4]), []),
     ("ndmean-f4-sparse", (61, 83), (40, 50), (16, 20), lambda s: smooth(s, "<f4", 12),
      dict(codec=C.ZSTD, filters=[F.NDMEAN], filters_meta=[2]), []),
+    # ZFP (lossy; codec_meta is a signed byte for ZFP_ACC): the .npy holds python's decoding.
+    ("zfp-acc-f4-3d", (13, 17, 19), (8, 10, 12), (4, 5, 6), lambda s: smooth(s, "<f4", 13),
+     dict(codec=C.ZFP_ACC, codec_meta=(-6) & 0xFF, filters=[], filters_meta=[]), [1]),
+    ("zfp-prec-f8-2d", (61, 83), (40, 50), (16, 20), lambda s: smooth(s, "<f8", 14),
+     dict(codec=C.ZFP_PREC, codec_meta=20, filters=[], filters_meta=[]), []),
+    ("zfp-rate-f4-1d", (2001,), (700,), (160,), lambda s: smooth(s, "<f4", 15),
+     dict(codec=C.ZFP_RATE, codec_meta=40, filters=[], filters_meta=[]), []),
 ]
 
 

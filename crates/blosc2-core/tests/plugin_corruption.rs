@@ -149,7 +149,7 @@ fn cases() -> Vec<Case> {
         assert!(!h.is_memcpyed() && h.nblocks() == 4, "{name}");
         v.push(Case { name: format!("ours {name}"), chunk, geometry });
     }
-    assert_eq!(v.len(), 16);
+    assert_eq!(v.len(), 17);
     v
 }
 

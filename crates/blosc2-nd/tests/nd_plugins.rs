@@ -444,7 +444,7 @@ fn python_plugin_arrays_read_to_python_values() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 12);
+    assert_eq!(checked, 15);
 }
 
 /// Automatic chunk and block shapes with the plugins equal python-blosc2's (which starts
