@@ -11,8 +11,9 @@ use blosc2_core::schunk::SChunk;
 use crate::auto::{chunks_blocks, chunks_blocks_for, CacheSizes};
 use crate::dtype::{check_element, to_bytes, to_values, DType, Element};
 use crate::error::{Error, Result};
+use crate::geometry::Geometry;
 use crate::metalayer::{B2ndMeta, NAME};
-use crate::shape::{Geometry, Selection, SliceItem};
+use crate::selection::{Selection, SliceItem};
 
 /// How to build a new array: chunk and block shapes (automatic when `None`), compression
 /// parameters (`typesize` and `blocksize` are set from the dtype and block shape) and
@@ -281,10 +282,10 @@ impl NdArray {
     pub fn from_schunk(schunk: SChunk) -> Result<NdArray> {
         let bytes = schunk.metalayers().get(NAME).ok_or(Error::NotAnArray)?;
         let meta = B2ndMeta::decode(bytes)?;
-        let shape = crate::shape::to_unsigned("shape", &meta.shape)?;
+        let shape = crate::geometry::to_unsigned("shape", &meta.shape)?;
         let wide = |v: &[i32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<_>>();
-        let chunks = crate::shape::to_unsigned("chunks", &wide(&meta.chunkshape))?;
-        let blocks = crate::shape::to_unsigned("blocks", &wide(&meta.blockshape))?;
+        let chunks = crate::geometry::to_unsigned("chunks", &wide(&meta.chunkshape))?;
+        let blocks = crate::geometry::to_unsigned("blocks", &wide(&meta.blockshape))?;
         let dtype = match &meta.dtype {
             Some(s) => DType::parse(s)?,
             None => DType::bytes_of(schunk.typesize()),
@@ -586,7 +587,7 @@ impl NdArray {
             bytes
         } else {
             let full: Vec<u64> = (0..sel.start.len()).map(|d| sel.stop[d] - sel.start[d]).collect();
-            crate::slice::gather_steps(&bytes, &full, &sel.step, self.geom.typesize())
+            crate::selection::gather_steps(&bytes, &full, &sel.step, self.geom.typesize())
         };
         Ok((bytes, sel.result_shape()))
     }

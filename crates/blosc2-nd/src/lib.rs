@@ -22,17 +22,20 @@
 
 pub mod array;
 pub mod auto;
+mod box_io;
+mod copy;
 pub mod dtype;
 pub mod error;
+pub mod geometry;
 pub mod metalayer;
 pub mod npy;
 mod partial;
 pub mod resize;
-pub mod shape;
-pub mod slice;
+pub mod selection;
 
 pub use array::{NdArray, NdChunkInfo, Options};
 pub use dtype::{DType, Element, Kind};
 pub use error::{Error, Result, ShapeErrorKind};
+pub use geometry::Geometry;
 pub use metalayer::B2ndMeta;
-pub use shape::{parse_selection, Geometry, Selection, SliceItem};
+pub use selection::{parse_selection, Selection, SliceItem};

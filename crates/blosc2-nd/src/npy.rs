@@ -8,7 +8,7 @@ use crate::array::{NdArray, Options};
 use crate::dtype::pylit::{self, Value};
 use crate::dtype::{DType, Kind};
 use crate::error::{Error, Result};
-use crate::shape::{product, strides, unravel};
+use crate::geometry::{product, strides, unravel};
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 

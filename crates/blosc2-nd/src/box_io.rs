@@ -7,8 +7,10 @@ use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
 use blosc2_core::frame::writer::FrameWriter;
 
 use crate::array::NdArray;
+use crate::copy::{copy_box, copy_box_unshuffling};
 use crate::error::{Error, Result};
-use crate::shape::{copy_box, copy_box_unshuffling, product, ravel, strides, unravel, Geometry, Selection};
+use crate::geometry::{product, ravel, strides, unravel, Geometry};
+use crate::selection::Selection;
 
 /// When a read touches more than 1 / this of a chunk's blocks, it decodes the whole chunk at once.
 const WHOLE_CHUNK_FRACTION: usize = 2;
@@ -675,21 +677,6 @@ impl NdArray {
         w.finish()?;
         Self::open(path)
     }
-}
-
-/// Picks every `step[d]`-th element of a row-major box of `shape`.
-pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -> Vec<u8> {
-    let out_shape: Vec<u64> = shape.iter().zip(step).map(|(&s, &k)| s.div_ceil(k)).collect();
-    let total = product(&out_shape).unwrap_or(0);
-    let strides = crate::shape::strides(shape);
-    let mut out = Vec::with_capacity(total as usize * ts);
-    for k in 0..total {
-        let idx = unravel(k, &out_shape);
-        let off: u64 = idx.iter().zip(step).zip(&strides).map(|((&i, &s), &st)| i * s * st).sum();
-        let off = off as usize * ts;
-        out.extend_from_slice(&src[off..off + ts]);
-    }
-    out
 }
 
 #[cfg(test)]
