@@ -30,6 +30,7 @@ pub mod geometry;
 pub mod metalayer;
 pub mod npy;
 mod partial;
+pub mod region;
 pub mod resize;
 pub mod selection;
 
@@ -38,4 +39,5 @@ pub use dtype::{DType, Element, Kind};
 pub use error::{Error, Result, ShapeErrorKind};
 pub use geometry::Geometry;
 pub use metalayer::B2ndMeta;
+pub use region::Region;
 pub use selection::{parse_selection, Selection, SliceItem};
