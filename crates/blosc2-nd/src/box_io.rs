@@ -469,13 +469,24 @@ impl NdArray {
         Ok(())
     }
 
-    /// Reads the box `start..stop` into `out` (C order, `prod(stop - start) * itemsize`
-    /// bytes), decoding only the blocks it touches.
+    /// Reads region `r` into `out` (C order, `r.num_elements() * itemsize` bytes), decoding
+    /// only the blocks it touches.
+    ///
+    /// ```
+    /// use blosc2_nd::{NdArray, Options, Region};
+    ///
+    /// let values: Vec<u16> = (0..100).collect();
+    /// let a = NdArray::from_slice(&[10, 10], &values, &Options::new()).unwrap();
+    /// let mut out = [0u8; 2 * 3 * 2];
+    /// a.read_box_into(&Region::from_start_stop(&[4, 5], &[6, 8]).unwrap(), &mut out).unwrap();
+    /// assert_eq!(out[..2], 45u16.to_le_bytes());
+    /// ```
     ///
     /// # Errors
-    /// [`Error::OutOfRange`] naming the dimension, [`Error::BufferSize`], chunk errors.
-    pub fn read_box_into(&self, start: &[u64], stop: &[u64], out: &mut [u8]) -> Result<()> {
-        self.read_into(&Region::from_start_stop(start, stop)?, out, false)
+    /// As [`Region::check_within`] (the region must lie inside the array),
+    /// [`Error::BufferSize`], chunk errors.
+    pub fn read_box_into(&self, r: &Region, out: &mut [u8]) -> Result<()> {
+        self.read_into(r, out, false)
     }
 
     /// Reads region `r` into `out`, zeroed first unless `zeroed` says it is.
@@ -542,16 +553,15 @@ impl NdArray {
         Ok(())
     }
 
-    /// Reads the box `start..stop` (C order).
+    /// Reads region `r` (C order), decoding only the blocks it touches.
     ///
     /// # Errors
     /// As [`NdArray::read_box_into`].
-    pub fn read_box(&self, start: &[u64], stop: &[u64]) -> Result<Vec<u8>> {
-        let r = Region::from_start_stop(start, stop)?;
+    pub fn read_box(&self, r: &Region) -> Result<Vec<u8>> {
         r.check_within(self.shape())?;
         let n = r.num_elements().expect("inside the array") as usize * self.geom.typesize();
         let mut out = blosc2_core::buffer::zeroed(n);
-        self.read_into(&r, &mut out, true)?;
+        self.read_into(r, &mut out, true)?;
         Ok(out)
     }
 
@@ -589,18 +599,22 @@ impl NdArray {
         Ok(chunk::compress_on_current_pool(&self.cparams, &buf)?)
     }
 
-    /// Writes `data` (C-order bytes of an array of `shape`) at `start`, recompressing only
-    /// the chunks the box touches (chunks it covers entirely are not decompressed first).
+    /// Writes `data` (the C-order bytes of region `r`, `r.num_elements() * itemsize` of
+    /// them) into region `r`, recompressing only the chunks it touches (chunks it covers
+    /// entirely are not decompressed first).
+    ///
+    /// ```
+    /// use blosc2_nd::{NdArray, Options, Region};
+    ///
+    /// let mut a = NdArray::from_slice(&[4, 4], &[0u8; 16], &Options::new()).unwrap();
+    /// a.write_box(&Region::from_start_shape(&[1, 2], &[2, 2]).unwrap(), &[1, 2, 3, 4]).unwrap();
+    /// assert_eq!(a.get::<u8>(&[2, 3]).unwrap(), 4);
+    /// ```
     ///
     /// # Errors
-    /// [`Error::OutOfRange`] naming the dimension, [`Error::BufferSize`], chunk and
-    /// compression errors; core errors on read-only arrays.
-    pub fn write_box(&mut self, start: &[u64], shape: &[u64], data: &[u8]) -> Result<()> {
-        self.write_region(&Region::from_start_shape(start, shape)?, data)
-    }
-
-    /// Writes `data` (the C-order bytes of region `r`) into the array.
-    fn write_region(&mut self, r: &Region, data: &[u8]) -> Result<()> {
+    /// As [`Region::check_within`] (the region must lie inside the array),
+    /// [`Error::BufferSize`], chunk and compression errors; core errors on read-only arrays.
+    pub fn write_box(&mut self, r: &Region, data: &[u8]) -> Result<()> {
         r.check_within(self.shape())?;
         let expected = r.num_elements().expect("inside the array") * self.geom.typesize() as u64;
         if data.len() as u64 != expected {

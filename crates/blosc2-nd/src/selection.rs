@@ -1,8 +1,9 @@
 //! Selections: NumPy-style items (`0:10, 5, ::2`) parsed from text, resolved against an
 //! array shape, and the steps applied to the box read for them.
 
-use crate::error::{Error, Result, ShapeErrorKind as K};
+use crate::error::{Error, Result};
 use crate::geometry::{product, strides, unravel};
+use crate::region::Region;
 
 /// One item of a selection: an index (drops the dimension) or a range with a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,18 +26,14 @@ impl SliceItem {
     pub const FULL: SliceItem = SliceItem::Range { start: None, stop: None, step: 1 };
 }
 
-/// A box in an array, resolved: per dimension start, stop and step, and which dimensions an
-/// integer index drops.
+/// A selection resolved against an array shape: the box from the first selected index to
+/// one past the last in each dimension (the [`Region`] a read of the selection reads), the
+/// step in each dimension, and which dimensions an integer index drops.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
-    /// First index per dimension.
-    pub start: Vec<u64>,
-    /// One past the last index per dimension.
-    pub stop: Vec<u64>,
-    /// Step per dimension (1 for plain boxes).
-    pub step: Vec<u64>,
-    /// Dimensions selected by an integer index (dropped from the result's shape).
-    pub dropped: Vec<bool>,
+    region: Region,
+    step: Vec<u64>,
+    dropped: Vec<bool>,
 }
 
 impl Selection {
@@ -50,7 +47,8 @@ impl Selection {
             return Err(Error::SliceSyntax { text: format!("{items:?}"), reason: "more items than dimensions" });
         }
         let n = shape.len();
-        let mut sel = Selection { start: vec![0; n], stop: shape.to_vec(), step: vec![1; n], dropped: vec![false; n] };
+        let (mut first, mut last) = (vec![0; n], shape.to_vec());
+        let (mut step, mut dropped) = (vec![1; n], vec![false; n]);
         for (d, item) in items.iter().enumerate() {
             let len = shape[d];
             let abs = |v: i64| if v < 0 { v + len as i64 } else { v };
@@ -60,12 +58,12 @@ impl Selection {
                     if a < 0 || a as u64 >= len {
                         return Err(Error::OutOfRange { dim: d, start: i, stop: i.saturating_add(1), len });
                     }
-                    sel.start[d] = a as u64;
-                    sel.stop[d] = a as u64 + 1;
-                    sel.dropped[d] = true;
+                    first[d] = a as u64;
+                    last[d] = a as u64 + 1;
+                    dropped[d] = true;
                 }
-                SliceItem::Range { start, stop, step } => {
-                    if step <= 0 {
+                SliceItem::Range { start, stop, step: k } => {
+                    if k <= 0 {
                         return Err(Error::SliceSyntax { text: format!("{item:?}"), reason: "step must be positive" });
                     }
                     let a = start.map_or(0, abs);
@@ -78,45 +76,39 @@ impl Selection {
                             len,
                         });
                     }
-                    sel.start[d] = a as u64;
-                    sel.stop[d] = b as u64;
-                    sel.step[d] = step as u64;
+                    first[d] = a as u64;
+                    last[d] = b as u64;
+                    step[d] = k as u64;
                 }
             }
         }
-        Ok(sel)
+        Ok(Selection { region: Region::from_bounds(first, last), step, dropped })
     }
 
-    /// A plain box `start..stop` checked against `shape`.
-    ///
-    /// # Errors
-    /// [`Error::OutOfRange`] naming the dimension; [`Error::Shape`] on a rank mismatch.
-    pub fn boxed(start: &[u64], stop: &[u64], shape: &[u64]) -> Result<Selection> {
-        let n = shape.len();
-        if start.len() != n || stop.len() != n {
-            return Err(Error::shape(K::RankMismatch, "box", 0, start.len().max(stop.len()) as i64, n as i64));
-        }
-        for d in 0..n {
-            if start[d] > stop[d] || stop[d] > shape[d] {
-                return Err(Error::OutOfRange {
-                    dim: d,
-                    start: start[d].min(i64::MAX as u64) as i64,
-                    stop: stop[d].min(i64::MAX as u64) as i64,
-                    len: shape[d],
-                });
-            }
-        }
-        Ok(Selection { start: start.to_vec(), stop: stop.to_vec(), step: vec![1; n], dropped: vec![false; n] })
+    /// The box holding the selected elements, steps not applied: per dimension the first
+    /// selected index and one past the last index of the range asked for.
+    pub fn region(&self) -> &Region {
+        &self.region
     }
 
-    /// Shape of the selected box (steps applied, dropped dimensions kept as 1).
-    pub fn box_shape(&self) -> Vec<u64> {
-        (0..self.start.len()).map(|d| (self.stop[d] - self.start[d]).div_ceil(self.step[d])).collect()
+    /// Step per dimension (1 for plain ranges and indices).
+    pub fn step(&self) -> &[u64] {
+        &self.step
     }
 
-    /// Shape of the result (dropped dimensions removed).
+    /// Dimensions selected by an integer index (dropped from the result's shape).
+    pub fn dropped(&self) -> &[bool] {
+        &self.dropped
+    }
+
+    /// Shape of the selected elements (steps applied, dropped dimensions kept as 1).
+    pub fn stepped_shape(&self) -> Vec<u64> {
+        self.region.shape().iter().zip(&self.step).map(|(&e, &k)| e.div_ceil(k)).collect()
+    }
+
+    /// Shape of the result (steps applied, dropped dimensions removed).
     pub fn result_shape(&self) -> Vec<u64> {
-        self.box_shape().into_iter().zip(&self.dropped).filter(|(_, &d)| !d).map(|(s, _)| s).collect()
+        self.stepped_shape().into_iter().zip(&self.dropped).filter(|(_, &d)| !d).map(|(s, _)| s).collect()
     }
 }
 
@@ -152,7 +144,8 @@ pub fn parse_selection(text: &str) -> Result<Vec<SliceItem>> {
         .collect()
 }
 
-/// Picks every `step[d]`-th element of a row-major box of `shape`.
+/// Picks every `step[d]`-th element of a row-major box of `shape` (the elements of a
+/// [`Selection`] with steps from the bytes of its [`Selection::region`]).
 pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -> Vec<u8> {
     let out_shape: Vec<u64> = shape.iter().zip(step).map(|(&s, &k)| s.div_ceil(k)).collect();
     let total = product(&out_shape).unwrap_or(0);
@@ -175,8 +168,10 @@ mod tests {
     fn selections() {
         let items = parse_selection("1:3, -1, ::2").unwrap();
         let s = Selection::resolve(&items, &[5, 6, 7]).unwrap();
-        assert_eq!(s.start, vec![1, 5, 0]);
-        assert_eq!(s.stop, vec![3, 6, 7]);
+        assert_eq!(s.region(), &Region::from_start_stop(&[1, 5, 0], &[3, 6, 7]).unwrap());
+        assert_eq!(s.step(), &[1, 1, 2]);
+        assert_eq!(s.dropped(), &[false, true, false]);
+        assert_eq!(s.stepped_shape(), vec![2, 1, 4]);
         assert_eq!(s.result_shape(), vec![2, 4]);
         let e = Selection::resolve(&parse_selection("0:9").unwrap(), &[5]).unwrap_err();
         assert!(matches!(e, Error::OutOfRange { dim: 0, .. }));
