@@ -4,7 +4,7 @@
 
 use crate::geometry::strides;
 
-/// Copies the box of shape `region` at `src_start` in the row-major array `src` (of
+/// Copies the box of `shape` at `src_start` in the row-major array `src` (of
 /// `src_shape`, elements of `ts` bytes) to `dst_start` in the row-major array `dst`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn copy_box(
@@ -15,9 +15,9 @@ pub(crate) fn copy_box(
     dst: &mut [u8],
     dst_shape: &[u64],
     dst_start: &[u64],
-    region: &[u64],
+    shape: &[u64],
 ) {
-    box_runs(ts, src_shape, src_start, dst_shape, dst_start, region, |runs, run_bytes| match run_bytes {
+    box_runs(ts, src_shape, src_start, dst_shape, dst_start, shape, |runs, run_bytes| match run_bytes {
         1 => runs.copy::<1>(src, dst),
         2 => runs.copy::<2>(src, dst),
         4 => runs.copy::<4>(src, dst),
@@ -38,10 +38,10 @@ pub(crate) fn copy_box_unshuffling(
     dst: &mut [u8],
     dst_shape: &[u64],
     dst_start: &[u64],
-    region: &[u64],
+    shape: &[u64],
 ) {
     let ts = planes.len();
-    box_runs(ts, src_shape, src_start, dst_shape, dst_start, region, |runs, run_bytes| match planes {
+    box_runs(ts, src_shape, src_start, dst_shape, dst_start, shape, |runs, run_bytes| match planes {
         [a, b] => runs.unshuffle(&[*a, *b], run_bytes / 2, dst),
         [a, b, c, d] => runs.unshuffle(&[*a, *b, *c, *d], run_bytes / 4, dst),
         [a, b, c, d, e, f, g, h] => runs.unshuffle(&[*a, *b, *c, *d, *e, *f, *g, *h], run_bytes / 8, dst),
@@ -49,7 +49,7 @@ pub(crate) fn copy_box_unshuffling(
     });
 }
 
-/// Calls `f` with the runs of the box of shape `region` at `src_start` in `src_shape`
+/// Calls `f` with the runs of the box of `shape` at `src_start` in `src_shape`
 /// and `dst_start` in `dst_shape` (elements of `ts` bytes, byte offsets), with the length
 /// of each run in bytes: trailing dimensions that are whole everywhere make one run, and
 /// the runs along the last outer dimension are one [`Runs`].
@@ -60,10 +60,10 @@ fn box_runs(
     src_start: &[u64],
     dst_shape: &[u64],
     dst_start: &[u64],
-    region: &[u64],
+    shape: &[u64],
     mut f: impl FnMut(&Runs, usize),
 ) {
-    let n = region.len();
+    let n = shape.len();
     let single = |src_at: usize, dst_at: usize, run_bytes: usize| {
         (Runs { src_at, dst_at, sstep: 0, dstep: 0, count: 1 }, run_bytes)
     };
@@ -72,15 +72,15 @@ fn box_runs(
         f(&runs, len);
         return;
     }
-    if region.contains(&0) {
+    if shape.contains(&0) {
         return;
     }
-    // Merge trailing dimensions that are whole in source, destination and region.
+    // Merge trailing dimensions that are whole in source, destination and box.
     let mut k = n - 1;
-    let mut run = region[k];
-    while k > 0 && region[k] == src_shape[k] && region[k] == dst_shape[k] {
+    let mut run = shape[k];
+    while k > 0 && shape[k] == src_shape[k] && shape[k] == dst_shape[k] {
         k -= 1;
-        run *= region[k];
+        run *= shape[k];
     }
     let run_bytes = run as usize * ts;
     let ss = strides(src_shape);
@@ -95,8 +95,8 @@ fn box_runs(
     // walks the dimensions before it.
     let j = k - 1;
     let (sstep, dstep) = (ss[j] as usize * ts, ds[j] as usize * ts);
-    let count = region[j] as usize;
-    let outer = &region[..j];
+    let count = shape[j] as usize;
+    let outer = &shape[..j];
     let mut idx = vec![0u64; j];
     loop {
         let mut so = src_start[k] * ss[k] + src_start[j] * ss[j];
@@ -202,22 +202,22 @@ mod tests {
             let n = 1 + (case / 6) % 4;
             let src_shape: Vec<u64> = (0..n).map(|_| 1 + next(6)).collect();
             let dst_shape: Vec<u64> = (0..n).map(|_| 1 + next(6)).collect();
-            let region: Vec<u64> = (0..n).map(|d| 1 + next(src_shape[d].min(dst_shape[d]))).collect();
-            let src_start: Vec<u64> = (0..n).map(|d| next(src_shape[d] - region[d] + 1)).collect();
-            let dst_start: Vec<u64> = (0..n).map(|d| next(dst_shape[d] - region[d] + 1)).collect();
+            let shape: Vec<u64> = (0..n).map(|d| 1 + next(src_shape[d].min(dst_shape[d]))).collect();
+            let src_start: Vec<u64> = (0..n).map(|d| next(src_shape[d] - shape[d] + 1)).collect();
+            let dst_start: Vec<u64> = (0..n).map(|d| next(dst_shape[d] - shape[d] + 1)).collect();
             let src: Vec<u8> = (0..product(&src_shape).unwrap() as usize * ts).map(|i| (i * 7 + 1) as u8).collect();
             let mut got = vec![0u8; product(&dst_shape).unwrap() as usize * ts];
             let mut want = got.clone();
-            copy_box(ts, &src, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
+            copy_box(ts, &src, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &shape);
             let (ss, ds) = (strides(&src_shape), strides(&dst_shape));
-            for e in 0..product(&region).unwrap() {
-                let at = unravel(e, &region);
+            for e in 0..product(&shape).unwrap() {
+                let at = unravel(e, &shape);
                 let s: u64 = (0..n).map(|d| (src_start[d] + at[d]) * ss[d]).sum();
                 let t: u64 = (0..n).map(|d| (dst_start[d] + at[d]) * ds[d]).sum();
                 let (s, t) = (s as usize * ts, t as usize * ts);
                 want[t..t + ts].copy_from_slice(&src[s..s + ts]);
             }
-            assert_eq!(got, want, "case {case}: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}");
+            assert_eq!(got, want, "case {case}: ts {ts} src {src_shape:?} dst {dst_shape:?} shape {shape:?}");
             // The same box from the byte-shuffled source.
             let plane = src.len() / ts;
             let mut shuffled = vec![0u8; src.len()];
@@ -228,20 +228,14 @@ mod tests {
             }
             let mut got = vec![0u8; want.len()];
             let planes: Vec<&[u8]> = shuffled.chunks_exact(plane).collect();
-            copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
-            assert_eq!(
-                got, want,
-                "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}"
-            );
+            copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &shape);
+            assert_eq!(got, want, "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} shape {shape:?}");
             // Planes that are separate buffers (some read where a chunk stores them).
             let apart: Vec<Vec<u8>> = planes.iter().map(|p| p.to_vec()).collect();
             let planes: Vec<&[u8]> = apart.iter().map(Vec::as_slice).collect();
             let mut got = vec![0u8; want.len()];
-            copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &region);
-            assert_eq!(
-                got, want,
-                "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} region {region:?}"
-            );
+            copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &shape);
+            assert_eq!(got, want, "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} shape {shape:?}");
         }
     }
 
