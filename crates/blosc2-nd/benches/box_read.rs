@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use blosc2_core::chunk::CompressParams;
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, NdArray, Options, Region};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const N: u64 = 200;
@@ -60,7 +60,10 @@ fn box_read(c: &mut Criterion) {
             g.sample_size(10);
         }
         g.bench_function(name, |b| {
-            b.iter(|| a.read_box_into(black_box(&start), black_box(&stop), &mut out).expect("read"))
+            b.iter(|| {
+                let r = Region::from_start_stop(black_box(&start), black_box(&stop)).expect("region");
+                a.read_box_into(&r, &mut out).expect("read")
+            })
         });
     }
     g.finish();

@@ -2,7 +2,7 @@
 //! given as an argument (e.g. one written by python-blosc2).
 use std::time::Instant;
 
-use blosc2_nd::{NdArray, Options};
+use blosc2_nd::{NdArray, Options, Region};
 
 fn main() {
     let path = std::env::args()
@@ -19,7 +19,11 @@ fn main() {
         for i in (0..n).step_by(slab) {
             let vals: Vec<u8> =
                 (0..slab * n * n).flat_map(|k| (((i * n * n + k) as f64) / 3.0).to_le_bytes()).collect();
-            a.write_box(&[i as u64, 0, 0], &[slab as u64, n as u64, n as u64], &vals).unwrap();
+            a.write_box(
+                &Region::from_start_shape(&[i as u64, 0, 0], &[slab as u64, n as u64, n as u64]).unwrap(),
+                &vals,
+            )
+            .unwrap();
         }
         a.save(&path).unwrap();
         println!("wrote {} in {:?}: chunks {:?} blocks {:?}", path.display(), t.elapsed(), a.chunks(), a.blocks());
@@ -32,7 +36,7 @@ fn main() {
         let s = [(k * 37) % 500, (k * 91) % 500, (k * 53) % 500];
         let e = [s[0] + 10, s[1] + 10, s[2] + 10];
         let t = Instant::now();
-        let v = a.read_box(&s, &e).unwrap();
+        let v = a.read_box(&Region::from_start_stop(&s, &e).unwrap()).unwrap();
         total += t.elapsed();
         assert_eq!(v.len(), 8000);
     }

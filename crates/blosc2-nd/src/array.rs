@@ -11,8 +11,10 @@ use blosc2_core::schunk::SChunk;
 use crate::auto::{chunks_blocks, chunks_blocks_for, CacheSizes};
 use crate::dtype::{check_element, to_bytes, to_values, DType, Element};
 use crate::error::{Error, Result};
+use crate::geometry::Geometry;
 use crate::metalayer::{B2ndMeta, NAME};
-use crate::shape::{Geometry, Selection, SliceItem};
+use crate::region::Region;
+use crate::selection::{Selection, SliceItem};
 
 /// How to build a new array: chunk and block shapes (automatic when `None`), compression
 /// parameters (`typesize` and `blocksize` are set from the dtype and block shape) and
@@ -244,8 +246,7 @@ impl NdArray {
         if data.len() as u64 != expected {
             return Err(Error::BufferSize { expected, found: data.len() as u64 });
         }
-        let start = vec![0; shape.len()];
-        a.write_box(&start, shape, data)?;
+        a.write_box(&Region::whole(shape), data)?;
         Ok(a)
     }
 
@@ -281,10 +282,10 @@ impl NdArray {
     pub fn from_schunk(schunk: SChunk) -> Result<NdArray> {
         let bytes = schunk.metalayers().get(NAME).ok_or(Error::NotAnArray)?;
         let meta = B2ndMeta::decode(bytes)?;
-        let shape = crate::shape::to_unsigned("shape", &meta.shape)?;
+        let shape = crate::geometry::to_unsigned("shape", &meta.shape)?;
         let wide = |v: &[i32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<_>>();
-        let chunks = crate::shape::to_unsigned("chunks", &wide(&meta.chunkshape))?;
-        let blocks = crate::shape::to_unsigned("blocks", &wide(&meta.blockshape))?;
+        let chunks = crate::geometry::to_unsigned("chunks", &wide(&meta.chunkshape))?;
+        let blocks = crate::geometry::to_unsigned("blocks", &wide(&meta.blockshape))?;
         let dtype = match &meta.dtype {
             Some(s) => DType::parse(s)?,
             None => DType::bytes_of(schunk.typesize()),
@@ -506,8 +507,7 @@ impl NdArray {
     /// # Errors
     /// Chunk errors.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let start = vec![0; self.ndim()];
-        self.read_box(&start, self.shape())
+        self.read_box(&Region::whole(self.shape()))
     }
 
     /// The whole array as typed values in C order.
@@ -543,10 +543,12 @@ impl NdArray {
     /// One element's bytes.
     ///
     /// # Errors
-    /// [`Error::OutOfRange`] naming the dimension.
+    /// [`Error::OutOfRange`] naming the dimension; [`Error::Shape`] when `index` has
+    /// another number of dimensions than the array.
     pub fn get_bytes(&self, index: &[u64]) -> Result<Vec<u8>> {
+        // An index of u64::MAX gives an empty region, past every array's end: OutOfRange.
         let stop: Vec<u64> = index.iter().map(|&i| i.saturating_add(1)).collect();
-        self.read_box(index, &stop)
+        self.read_box(&Region::from_start_stop(index, &stop)?)
     }
 
     /// One element.
@@ -558,10 +560,12 @@ impl NdArray {
         Ok(to_values::<T>(&self.get_bytes(index)?, &self.dtype)[0])
     }
 
-    /// Writes an `ndarray` array (any layout) at `start`.
+    /// Writes an `ndarray` array (any layout) at `start`: the region of the array's shape
+    /// there.
     ///
     /// # Errors
-    /// As [`NdArray::write_box`], plus [`Error::DtypeMismatch`].
+    /// As [`Region::from_start_shape`] and [`NdArray::write_box`], plus
+    /// [`Error::DtypeMismatch`].
     pub fn write_ndarray<T, S, D>(&mut self, start: &[u64], a: &ndarray::ArrayBase<S, D>) -> Result<()>
     where
         T: Element,
@@ -571,7 +575,7 @@ impl NdArray {
         check_element::<T>(&self.dtype)?;
         let shape: Vec<u64> = a.shape().iter().map(|&s| s as u64).collect();
         let values: Vec<T> = a.iter().copied().collect();
-        self.write_box(start, &shape, &to_bytes(&values, &self.dtype))
+        self.write_box(&Region::from_start_shape(start, &shape)?, &to_bytes(&values, &self.dtype))
     }
 
     /// Resolves a selection and reads it: the bytes in C order and the result shape (dropped
@@ -581,12 +585,11 @@ impl NdArray {
     /// [`Error::OutOfRange`] naming the dimension; chunk errors.
     pub fn read_selection(&self, items: &[SliceItem]) -> Result<(Vec<u8>, Vec<u64>)> {
         let sel = Selection::resolve(items, self.shape())?;
-        let bytes = self.read_box(&sel.start, &sel.stop)?;
-        let bytes = if sel.step.iter().all(|&s| s == 1) {
+        let bytes = self.read_box(sel.region())?;
+        let bytes = if sel.step().iter().all(|&s| s == 1) {
             bytes
         } else {
-            let full: Vec<u64> = (0..sel.start.len()).map(|d| sel.stop[d] - sel.start[d]).collect();
-            crate::slice::gather_steps(&bytes, &full, &sel.step, self.geom.typesize())
+            crate::selection::gather_steps(&bytes, sel.region().shape(), sel.step(), self.geom.typesize())
         };
         Ok((bytes, sel.result_shape()))
     }

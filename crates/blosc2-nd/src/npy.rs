@@ -8,7 +8,8 @@ use crate::array::{NdArray, Options};
 use crate::dtype::pylit::{self, Value};
 use crate::dtype::{DType, Kind};
 use crate::error::{Error, Result};
-use crate::shape::{product, strides, unravel};
+use crate::geometry::{product, strides, unravel};
+use crate::region::Region;
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
@@ -254,7 +255,7 @@ impl NdArray {
         while i < self.shape()[0] {
             start[0] = i;
             stop[0] = (i + c0).min(self.shape()[0]);
-            w.write_all(&self.read_box(&start, &stop)?).map_err(|e| io_err(&e, here))?;
+            w.write_all(&self.read_box(&Region::from_start_stop(&start, &stop)?)?).map_err(|e| io_err(&e, here))?;
             i = stop[0];
         }
         Ok(())

@@ -7,8 +7,8 @@ use blosc2_core::chunk::SpecialKind;
 
 use crate::array::NdArray;
 use crate::error::{Error, Result, ShapeErrorKind as K};
+use crate::geometry::{ravel, Geometry};
 use crate::metalayer::NAME;
-use crate::shape::{ravel, Geometry};
 
 impl NdArray {
     /// Changes the shape, growing or shrinking any dimension. New regions read as zeros
@@ -72,7 +72,7 @@ fn chunk_plan(old_grid: &[u64], new_grid: &[u64]) -> Vec<Option<u64>> {
 #[cfg(test)]
 mod tests {
     use super::chunk_plan;
-    use crate::shape::{ravel, unravel};
+    use crate::geometry::{ravel, unravel};
 
     /// The stepped plan against the definition: each new chunk's coordinates, looked up in
     /// the old grid.

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 
 use blosc2_core::frame::Frame;
 use blosc2_core::header::ChunkHeader;
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, NdArray, Options, Region};
 
 #[global_allocator]
 static ALLOC: counting::Counting = counting::Counting;
@@ -63,7 +63,7 @@ fn exercise(bytes: Vec<u8>, what: &dyn Display) -> usize {
         for k in 0..3u64 {
             let start: Vec<u64> = shape.iter().map(|&s| [0, s / 2, s - 1][k as usize]).collect();
             let stop: Vec<u64> = start.iter().zip(&shape).map(|(&b, &s)| (b + 3).min(s)).collect();
-            check(a.read_box(&start, &stop).map(drop));
+            check(a.read_box(&Region::from_start_stop(&start, &stop).unwrap()).map(drop));
         }
         check(a.get_bytes(&vec![0; shape.len()]).map(drop));
     }

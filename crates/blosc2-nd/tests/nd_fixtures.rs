@@ -7,7 +7,7 @@ mod common;
 use blosc2_core::chunk::{CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::Pipeline;
-use blosc2_nd::{DType, Error, NdArray, Options, ShapeErrorKind};
+use blosc2_nd::{DType, Error, NdArray, Options, Region, ShapeErrorKind};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -105,7 +105,7 @@ fn check_entry(f: &Value, a: &NdArray) {
             start.push(lo);
             stop.push(hi);
         }
-        let got = a.read_box(&start, &stop).unwrap();
+        let got = a.read_box(&Region::from_start_stop(&start, &stop).unwrap()).unwrap();
         assert_eq!(got, naive_box(&full, &shape, &start, &stop, ts), "{path} box {start:?}..{stop:?}");
     }
 }
@@ -293,7 +293,7 @@ fn corrupt_chunks_never_panic() {
         bad[pos] ^= 1 << (k % 8);
         if let Ok(a) = NdArray::from_cframe(bad) {
             let _ = a.to_bytes();
-            let _ = a.read_box(&[1, 2, 3], &[5, 20, 33]);
+            let _ = a.read_box(&Region::from_start_stop(&[1, 2, 3], &[5, 20, 33]).unwrap());
         }
     }
 }

@@ -10,7 +10,7 @@ mod common;
 use std::ffi::OsStr;
 
 use blosc2_nd::auto::{chunks_blocks, CacheSizes};
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, NdArray, Options, Region};
 use ndarray::{s, Array2};
 use serde_json::{json, Value};
 
@@ -131,8 +131,8 @@ fn python_reads_our_arrays() {
         &Options::new().chunks(&[100, 100]).blocks(&[25, 25]),
     )
     .unwrap();
-    sparse.write_box(&[150, 230], &[10, 30], &[7u8; 300]).unwrap();
-    sparse.write_box(&[555, 1234], &[1, 1], &[255]).unwrap();
+    sparse.write_box(&Region::from_start_shape(&[150, 230], &[10, 30]).unwrap(), &[7u8; 300]).unwrap();
+    sparse.write_box(&Region::from_start_shape(&[555, 1234], &[1, 1]).unwrap(), &[255]).unwrap();
     let sparse_stored = sparse.chunk_infos().filter(|i| i.as_ref().unwrap().special.is_none()).count();
     assert_eq!(sparse_stored, 2);
     // The same operations on `ndarray` models: what python-blosc2 must read.
@@ -175,9 +175,9 @@ fn python_reads_our_arrays() {
         .unwrap();
         let p = dir.join(name);
         let mut d = if sparse_dir { base.into_sparse(&p).unwrap() } else { base.into_file(&p).unwrap() };
-        d.write_box(&[5, 5], &[10, 20], &[9u8; 400]).unwrap();
+        d.write_box(&Region::from_start_shape(&[5, 5], &[10, 20]).unwrap(), &[9u8; 400]).unwrap();
         d.resize(&[41, 37]).unwrap();
-        d.write_box(&[40, 0], &[1, 37], &[1u8; 74]).unwrap();
+        d.write_box(&Region::from_start_shape(&[40, 0], &[1, 37]).unwrap(), &[1u8; 74]).unwrap();
         let mut m = Array2::from_shape_vec((30, 40), (0..1200u16).collect()).unwrap();
         m.slice_mut(s![5..15, 5..25]).fill(0x0909);
         let mut m = resized(&m, [41, 37]);
@@ -253,15 +253,19 @@ fn we_read_python_arrays() {
                 start.push(r1.min(r2));
                 stop.push(r1.max(r2));
             }
-            assert_eq!(a.read_box(&start, &stop).unwrap(), naive_box(&full, a.shape(), &start, &stop, ts), "{file}");
+            assert_eq!(
+                a.read_box(&Region::from_start_stop(&start, &stop).unwrap()).unwrap(),
+                naive_box(&full, a.shape(), &start, &stop, ts),
+                "{file}"
+            );
         }
         // Loaded in memory, then written by us: still equal after a round trip.
         let mut m = NdArray::load(dir.join(file)).unwrap();
         let corner: Vec<u64> = m.shape().iter().map(|&s| s.min(2)).collect();
         let n: u64 = corner.iter().product();
         let patch = vec![0u8; n as usize * ts];
-        m.write_box(&vec![0; corner.len()], &corner, &patch).unwrap();
-        assert_eq!(m.read_box(&vec![0; corner.len()], &corner).unwrap(), patch, "{file}");
+        m.write_box(&Region::whole(&corner), &patch).unwrap();
+        assert_eq!(m.read_box(&Region::whole(&corner)).unwrap(), patch, "{file}");
     }
 }
 

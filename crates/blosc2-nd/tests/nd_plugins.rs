@@ -11,7 +11,7 @@ use std::ffi::OsStr;
 use blosc2_core::chunk::{ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, NdArray, Options, Region};
 use serde_json::json;
 
 /// One array to write.
@@ -311,8 +311,11 @@ fn python_reads_our_plugin_arrays_and_writes_the_same_chunks() {
         assert!(std::fs::read(&direct).unwrap() == std::fs::read(dir.join(&file)).unwrap(), "{}", c.name);
         let box_lo: Vec<u64> = c.shape.iter().map(|&s| s / 3).collect();
         let box_hi: Vec<u64> = c.shape.iter().map(|&s| s / 3 + s / 2).collect();
-        let part = NdArray::open(dir.join(&file)).unwrap().read_box(&box_lo, &box_hi).unwrap();
-        assert_eq!(part, a.read_box(&box_lo, &box_hi).unwrap(), "{}", c.name);
+        let part = NdArray::open(dir.join(&file))
+            .unwrap()
+            .read_box(&Region::from_start_stop(&box_lo, &box_hi).unwrap())
+            .unwrap();
+        assert_eq!(part, a.read_box(&Region::from_start_stop(&box_lo, &box_hi).unwrap()).unwrap(), "{}", c.name);
         npy(&dir.join(format!("{}.npy", c.name)), &dtype, &c.shape, &decoded);
         npy(&dir.join(format!("{}-orig.npy", c.name)), &dtype, &c.shape, &orig);
         let p = &c.params;
@@ -431,7 +434,11 @@ fn python_plugin_arrays_read_to_python_values() {
                 lo.push(r1.min(r2));
                 hi.push(r1.max(r2));
             }
-            assert_eq!(a.read_box(&lo, &hi).unwrap(), naive_box(&want, a.shape(), &lo, &hi, ts), "{path} box {k}");
+            assert_eq!(
+                a.read_box(&Region::from_start_stop(&lo, &hi).unwrap()).unwrap(),
+                naive_box(&want, a.shape(), &lo, &hi, ts),
+                "{path} box {k}"
+            );
         }
         if f["lossless"].as_bool().unwrap() {
             let mut p = a.schunk().cparams().clone();

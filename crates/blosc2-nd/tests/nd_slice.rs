@@ -7,7 +7,7 @@
 mod common;
 
 use blosc2_core::chunk::{self, SpecialKind};
-use blosc2_nd::{parse_selection, DType, Error, NdArray, Options, SliceItem};
+use blosc2_nd::{parse_selection, DType, Error, NdArray, Options, Region, ShapeErrorKind, SliceItem};
 use ndarray::{ArrayD, Dimension, IxDyn, SliceInfoElem};
 use proptest::prelude::*;
 
@@ -104,8 +104,7 @@ fn build<const N: usize>(m: &ArrayD<[u8; N]>, pattern: Pattern, chunks: &[u64], 
         let hi: Vec<u64> = (0..lo.len()).map(|d| (lo[d] + chunks[d]).min(shape[d])).collect();
         let b: Vec<(u64, u64)> = lo.iter().copied().zip(hi.iter().copied()).collect();
         let part: Vec<u8> = m.slice(info(&b).as_slice()).iter().flatten().copied().collect();
-        let size: Vec<u64> = (0..lo.len()).map(|d| hi[d] - lo[d]).collect();
-        a.write_box(&lo, &size, &part).unwrap();
+        a.write_box(&Region::from_start_stop(&lo, &hi).unwrap(), &part).unwrap();
     }
     a
 }
@@ -137,14 +136,15 @@ fn read_and_write_box<const N: usize>(
     prop_assert_eq!(a.to_bytes().unwrap(), flat_bytes(&m), "built");
     let start: Vec<u64> = b.iter().map(|x| x.0).collect();
     let stop: Vec<u64> = b.iter().map(|x| x.1).collect();
+    let r = Region::from_start_stop(&start, &stop).unwrap();
     let want: Vec<u8> = m.slice(info(b).as_slice()).iter().flatten().copied().collect();
-    prop_assert_eq!(a.read_box(&start, &stop).unwrap(), want, "read");
+    prop_assert_eq!(a.read_box(&r).unwrap(), want, "read");
     let bshape: Vec<usize> = b.iter().map(|&(x, y)| (y - x) as usize).collect();
     let patch = ArrayD::from_shape_fn(IxDyn(&bshape), |ix| {
         let k: usize = (0..ix.ndim()).map(|d| ix[d] * 31usize.pow(d as u32)).sum();
         std::array::from_fn::<u8, N, _>(|j| (k * 7 + j) as u8 ^ 0x5a)
     });
-    a.write_box(&start, &stop.iter().zip(&start).map(|(z, a)| z - a).collect::<Vec<_>>(), &flat_bytes(&patch)).unwrap();
+    a.write_box(&r, &flat_bytes(&patch)).unwrap();
     m.slice_mut(info(b).as_slice()).assign(&patch);
     prop_assert_eq!(a.to_bytes().unwrap(), flat_bytes(&m), "after the write");
     Ok(())
@@ -240,7 +240,7 @@ proptest! {
         let a = NdArray::from_ndarray(&m, &Options::new().chunks(&chunks).blocks(&blocks)).unwrap();
         let start: Vec<u64> = b.iter().map(|x| x.0).collect();
         let stop: Vec<u64> = b.iter().map(|x| x.1).collect();
-        let got = a.read_box(&start, &stop).unwrap();
+        let got = a.read_box(&Region::from_start_stop(&start, &stop).unwrap()).unwrap();
         let want: Vec<i32> = m.slice(info(&b).as_slice()).iter().copied().collect();
         let want: Vec<u8> = want.iter().flat_map(|v| v.to_le_bytes()).collect();
         prop_assert_eq!(got, want);
@@ -348,11 +348,26 @@ fn integer_indices_drop_dimensions_and_steps_stride() {
         Err(Error::OutOfRange { dim: 1, len: 7, .. }) => {}
         other => panic!("{other:?}"),
     }
-    assert!(matches!(a.read_box(&[0, 0, 0], &[6, 7, 9]), Err(Error::OutOfRange { dim: 2, .. })));
+    let past = Region::from_start_stop(&[0, 0, 0], &[6, 7, 9]).unwrap();
+    assert_eq!(a.read_box(&past), Err(Error::OutOfRange { dim: 2, start: 0, stop: 9, len: 8 }));
+    let flat = Region::whole(&[6, 7]);
+    let e = a.read_box(&flat).unwrap_err();
+    assert!(matches!(e, Error::Shape { kind: ShapeErrorKind::RankMismatch, value: 2, limit: 3, .. }), "{e}");
+    let e = a.get_bytes(&[0, u64::MAX, 0]).unwrap_err();
+    assert!(matches!(e, Error::OutOfRange { dim: 1, len: 7, .. }), "{e}");
+    assert!(matches!(a.get_bytes(&[0, 0]), Err(Error::Shape { kind: ShapeErrorKind::RankMismatch, .. })));
     assert!(matches!(a.get::<f32>(&[0, 0, 0]), Err(Error::DtypeMismatch { .. })));
     let mut b = NdArray::from_ndarray(&m, &Options::new()).unwrap();
-    assert!(matches!(b.write_box(&[5, 0, 0], &[2, 1, 1], &[0; 8]), Err(Error::OutOfRange { dim: 0, .. })));
-    assert!(matches!(b.write_box(&[0, 0, 0], &[1, 1, 1], &[0; 3]), Err(Error::BufferSize { .. })));
+    let past = Region::from_start_shape(&[5, 0, 0], &[2, 1, 1]).unwrap();
+    assert!(matches!(b.write_box(&past, &[0; 8]), Err(Error::OutOfRange { dim: 0, .. })));
+    let one = Region::from_start_shape(&[0, 0, 0], &[1, 1, 1]).unwrap();
+    assert!(matches!(b.write_box(&one, &[0; 3]), Err(Error::BufferSize { .. })));
+    assert!(matches!(b.write_box(&flat, &[0; 4 * 42]), Err(Error::Shape { kind: ShapeErrorKind::RankMismatch, .. })));
+    // Empty regions read nothing and write nothing, wherever they start inside the array.
+    let empty = Region::from_start_shape(&[6, 3, 0], &[0, 2, 8]).unwrap();
+    assert_eq!(a.read_box(&empty).unwrap(), Vec::<u8>::new());
+    b.write_box(&empty, &[]).unwrap();
+    assert_eq!(b.to_ndarray::<i32>().unwrap(), m);
 }
 
 #[test]
@@ -362,7 +377,7 @@ fn chunks_in_c_order_decode_straight_into_the_output() {
         let m = model(&shape);
         let a = NdArray::from_ndarray(&m, &Options::new().chunks(&chunks).blocks(&blocks)).unwrap();
         assert_eq!(a.to_ndarray::<i32>().unwrap(), m);
-        let got = a.read_box(&[4, 0, 0], &[8, 12, 8]).unwrap();
+        let got = a.read_box(&Region::from_start_stop(&[4, 0, 0], &[8, 12, 8]).unwrap()).unwrap();
         let want: Vec<u8> = m.slice(ndarray::s![4..8, 0..12, ..]).iter().flat_map(|v| v.to_le_bytes()).collect();
         assert_eq!(got, want);
     }
@@ -388,7 +403,8 @@ fn blocks_that_are_runs_of_the_box_decode_straight_into_it() {
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         for (lo, hi) in &boxes {
-            let got = pool.install(|| a.read_box(lo, hi)).unwrap();
+            let r = Region::from_start_stop(lo, hi).unwrap();
+            let got = pool.install(|| a.read_box(&r)).unwrap();
             let want: Vec<u8> = m
                 .slice(ndarray::s![
                     lo[0] as usize..hi[0] as usize,
@@ -456,7 +472,8 @@ fn boxes_gathered_from_shuffled_blocks_equal_the_data() {
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             for (lo, hi) in &boxes {
-                let got = pool.install(|| a.read_box(lo, hi)).unwrap();
+                let r = Region::from_start_stop(lo, hi).unwrap();
+                let got = pool.install(|| a.read_box(&r)).unwrap();
                 let mut want = Vec::new();
                 for i in lo[0]..hi[0] {
                     for j in lo[1]..hi[1] {
@@ -498,8 +515,9 @@ fn mapped_files_read_the_same_boxes() {
         for threads in [1, 2] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             for (lo, hi) in &boxes {
-                let got = pool.install(|| arr.read_box(lo, hi)).unwrap();
-                assert_eq!(got, plain.read_box(lo, hi).unwrap(), "{what}: box {lo:?}..{hi:?}, {threads} threads");
+                let r = Region::from_start_stop(lo, hi).unwrap();
+                let got = pool.install(|| arr.read_box(&r)).unwrap();
+                assert_eq!(got, plain.read_box(&r).unwrap(), "{what}: box {r}, {threads} threads");
             }
         }
     };
@@ -512,7 +530,8 @@ fn mapped_files_read_the_same_boxes() {
     check(&mapped, "mapped, after the file grew");
     let grown = NdArray::open_mapped(&path).unwrap();
     assert_eq!(grown.shape(), &[13, 20, 24]);
-    assert_eq!(grown.read_box(&[0, 0, 0], &[9, 20, 24]).unwrap(), plain.read_box(&[0, 0, 0], &[9, 20, 24]).unwrap());
+    let old = Region::whole(&shape);
+    assert_eq!(grown.read_box(&old).unwrap(), plain.read_box(&old).unwrap());
 }
 
 /// An array written straight to a file, chunks compressed and written a batch at a time,
@@ -537,8 +556,7 @@ fn arrays_written_straight_to_a_file_equal_saved_ones() {
             let direct = tmp.0.join(format!("direct-{threads}.b2nd"));
             let a = pool.install(|| NdArray::from_bytes_at(&direct, &shape, &dt, &data, &opts)).unwrap();
             assert_eq!(std::fs::read(&direct).unwrap(), std::fs::read(&saved).unwrap(), "{shape:?}, {threads} threads");
-            let stop = shape.clone();
-            assert_eq!(a.read_box(&vec![0; shape.len()], &stop).unwrap(), data);
+            assert_eq!(a.read_box(&Region::whole(&shape)).unwrap(), data);
         }
         let e = NdArray::from_bytes_at(tmp.0.join("short.b2nd"), &shape, &dt, &data[4..], &opts).unwrap_err();
         assert!(matches!(e, Error::BufferSize { .. }), "{e}");
@@ -559,14 +577,17 @@ fn huge_sparse_array_is_cheap() {
     let patch: Vec<u8> = (0..1000).map(|i| (i % 251) as u8 + 1).collect();
     let corners = [[0u64, 0, 0], [12345, 6789, 19990], [19990, 19990, 0]];
     for c in corners {
-        a.write_box(&c, &[10, 10, 10], &patch).unwrap();
+        a.write_box(&Region::from_start_shape(&c, &[10, 10, 10]).unwrap(), &patch).unwrap();
     }
     let a = NdArray::open(&path).unwrap();
     for c in corners {
         let stop: Vec<u64> = c.iter().map(|x| x + 10).collect();
-        assert_eq!(a.read_box(&c, &stop).unwrap(), patch);
+        assert_eq!(a.read_box(&Region::from_start_stop(&c, &stop).unwrap()).unwrap(), patch);
     }
-    assert_eq!(a.read_box(&[5000, 5000, 5000], &[5010, 5010, 5010]).unwrap(), vec![0u8; 1000]);
+    assert_eq!(
+        a.read_box(&Region::from_start_stop(&[5000, 5000, 5000], &[5010, 5010, 5010]).unwrap()).unwrap(),
+        vec![0u8; 1000]
+    );
     let stored = a.chunk_infos().filter(|i| i.as_ref().unwrap().special != Some(SpecialKind::Zeros)).count();
     // Each 10-deep box spans 10 chunks of depth 1.
     assert_eq!(stored, 30);
@@ -599,7 +620,7 @@ fn sparse_frames_and_in_place_changes() {
     let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[10, 16]).blocks(&[5, 8])).unwrap();
     let dir = tmp.0.join("s.b2nd");
     let mut s = a.into_sparse(&dir).unwrap();
-    s.write_box(&[29, 39], &[1, 1], &(-5i32).to_le_bytes()).unwrap();
+    s.write_box(&Region::from_start_shape(&[29, 39], &[1, 1]).unwrap(), &(-5i32).to_le_bytes()).unwrap();
     s.resize(&[35, 41]).unwrap();
     let back = NdArray::open(&dir).unwrap();
     assert_eq!(back.shape(), &[35, 41]);
@@ -614,7 +635,7 @@ fn sparse_frames_and_in_place_changes() {
     let seen = NdArray::open(&file).unwrap();
     assert_eq!(seen.shape(), &[12, 12]);
     assert_eq!(seen.get::<i32>(&[11, 11]).unwrap(), m[[11, 11]]);
-    c.write_box(&[0, 0], &[1, 2], &[0u8; 8]).unwrap();
+    c.write_box(&Region::from_start_shape(&[0, 0], &[1, 2]).unwrap(), &[0u8; 8]).unwrap();
     // Read back through the array changed in place (partial block reads of the new bytes).
     assert_eq!(c.get::<i32>(&[0, 1]).unwrap(), 0);
     assert_eq!(c.get::<i32>(&[0, 2]).unwrap(), m[[0, 2]]);
@@ -625,7 +646,10 @@ fn sparse_frames_and_in_place_changes() {
     assert_eq!(c.get::<i32>(&[11, 11]).unwrap(), m[[11, 11]]);
     // Read-only arrays refuse changes with a typed error.
     let mut ro = NdArray::open(&file).unwrap();
-    assert!(matches!(ro.write_box(&[0, 0], &[1, 1], &[0u8; 4]), Err(Error::Core(_))));
+    assert!(matches!(
+        ro.write_box(&Region::from_start_shape(&[0, 0], &[1, 1]).unwrap(), &[0u8; 4]),
+        Err(Error::Core(_))
+    ));
     let meta = ro.schunk().metalayers().get("b2nd").unwrap().to_vec();
     assert!(matches!(ro.resize(&[5, 5]), Err(Error::Core(_))));
     assert_eq!(ro.shape(), &[12, 12]);

@@ -4,7 +4,7 @@
 #[path = "../../blosc2-core/tests/common/mod.rs"]
 mod common;
 
-use blosc2_nd::{NdArray, Options};
+use blosc2_nd::{NdArray, Options, Region};
 
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
@@ -49,7 +49,11 @@ fn read_only_arrays_serve_many_threads() {
                             (lo[1] + 1 + (r >> 32) % 15).min(29),
                             (lo[2] + 1 + (r >> 40) % 15).min(23),
                         ];
-                        assert_eq!(ro.read_box(&lo, &hi).unwrap(), expect(&lo, &hi), "thread {t} box {lo:?}..{hi:?}");
+                        assert_eq!(
+                            ro.read_box(&Region::from_start_stop(&lo, &hi).unwrap()).unwrap(),
+                            expect(&lo, &hi),
+                            "thread {t} box {lo:?}..{hi:?}"
+                        );
                         assert_eq!(ro.get_bytes(&lo).unwrap(), expect(&lo, &[lo[0] + 1, lo[1] + 1, lo[2] + 1]));
                     }
                 });

@@ -13,7 +13,7 @@ use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::schunk::SChunk;
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, NdArray, Options, Region};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -403,8 +403,8 @@ fn measure_ndarray_api(
         let cmem = probe.and_then(|p| p.finish((cbytes + nt * chunk_bytes) as u64));
         let blocksize = ChunkHeader::parse(&nd.schunk().chunk(0)?)?.blocksize_field;
         let layout = Some((nd.chunks().to_vec(), nd.blocks().to_vec(), chunk_bytes));
-        let zero = vec![0u64; shape.len()];
-        let decomp = |dst: &mut [u8]| -> Result<()> { Ok(nd.read_box_into(&zero, &shape, dst)?) };
+        let whole = Region::whole(&shape);
+        let decomp = |dst: &mut [u8]| -> Result<()> { Ok(nd.read_box_into(&whole, dst)?) };
         let (roundtrip_ok, decompress, dmem) =
             check_and_time_decompress(buf, dst, ratio_only, nt * chunk_bytes, decomp)?;
         let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));

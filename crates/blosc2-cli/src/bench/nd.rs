@@ -14,7 +14,7 @@ use anyhow::{bail, ensure, Context, Result};
 use blosc2_core::chunk::{CompressParams, SpecialKind};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::FilterId;
-use blosc2_nd::{DType, NdArray, Options};
+use blosc2_nd::{DType, NdArray, Options, Region};
 use serde_json::{json, Map, Value};
 
 use super::codecs::params_for;
@@ -128,7 +128,7 @@ fn time_boxes(a: &NdArray, boxes: &[([u64; 3], [u64; 3])], nbytes: Option<usize>
     let (mut times, mut cpu) = (Vec::with_capacity(boxes.len()), Vec::with_capacity(boxes.len()));
     for (start, stop) in boxes {
         let c0 = process_cpu_s();
-        let (t, out) = timed(|| Ok(a.read_box(start, stop)?))?;
+        let (t, out) = timed(|| Ok(a.read_box(&Region::from_start_stop(start, stop)?)?))?;
         cpu.push(process_cpu_s() - c0);
         times.push(t);
         drop(out);
@@ -224,7 +224,8 @@ fn nd_read_backend(
     // Correctness spot check (outside the timings).
     let k = pos.planes[0][0];
     let (start, stop) = plane_box(shape, 0, k);
-    ensure!(arr.read_box(&start, &stop)? == plane_of(data, shape, 0, k), "{be}: plane 0 differs from the data");
+    let plane = Region::from_start_stop(&start, &stop)?;
+    ensure!(arr.read_box(&plane)? == plane_of(data, shape, 0, k), "{be}: plane 0 differs from the data");
     // (i) planes
     for ax in 0..3 {
         let boxes: Vec<_> = pos.planes[ax].iter().map(|&k| plane_box(shape, ax, k)).collect();
@@ -380,7 +381,7 @@ fn nd_lazy_record(
     rec.insert("element_s".into(), json!(t));
     let zero = vec![0; shape.len()];
     let ten: Vec<u64> = shape.iter().map(|&s| s.min(10)).collect();
-    let (t, v) = timed(|| Ok(a.read_box(&zero, &ten)?))?;
+    let (t, v) = timed(|| Ok(a.read_box(&Region::from_start_stop(&zero, &ten)?)?))?;
     ensure!(v.iter().all(|&b| b == 0), "cube [0:10]^3 is not zero");
     rec.insert("cube10_s".into(), json!(t));
     drop(a);
@@ -456,7 +457,8 @@ mod tests {
         .unwrap();
         for ax in 0..3 {
             let (start, stop) = plane_box(&shape, ax, 2);
-            assert_eq!(a.read_box(&start, &stop).unwrap(), plane_of(&data, &shape, ax, 2), "axis {ax}");
+            let plane = Region::from_start_stop(&start, &stop).unwrap();
+            assert_eq!(a.read_box(&plane).unwrap(), plane_of(&data, &shape, ax, 2), "axis {ax}");
         }
     }
 }

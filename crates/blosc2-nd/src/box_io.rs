@@ -7,8 +7,10 @@ use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
 use blosc2_core::frame::writer::FrameWriter;
 
 use crate::array::NdArray;
+use crate::copy::{copy_box, copy_box_unshuffling};
 use crate::error::{Error, Result};
-use crate::shape::{copy_box, copy_box_unshuffling, product, ravel, strides, unravel, Geometry, Selection};
+use crate::geometry::{product, ravel, strides, unravel, Geometry};
+use crate::region::Region;
 
 /// When a read touches more than 1 / this of a chunk's blocks, it decodes the whole chunk at once.
 const WHOLE_CHUNK_FRACTION: usize = 2;
@@ -59,22 +61,22 @@ fn with_scratch<R>(n: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
     })
 }
 
-/// Whether gathering the box `region` of a block (of shape `bshape`) reads the byte planes
+/// Whether gathering the part of a box of shape `part` in a block (of shape `bshape`) reads the byte planes
 /// the chunk stores as they are in place, rather than copied out with the decoded ones
 /// first. In place pays when the box reads about every cache line of a plane (a scan, which
 /// the hardware prefetches) or at most 1 / 8 of them; in between, the scattered reads of
 /// memory no one has touched yet cost more than one sequential copy (measured on planes of
 /// (20, 20, 20) and (1, 40, 640) blocks).
-fn reads_planes_in_place(bshape: &[u64], region: &[u64]) -> bool {
+fn reads_planes_in_place(bshape: &[u64], part: &[u64]) -> bool {
     const LINE: u64 = 64;
-    let Some(mut k) = region.len().checked_sub(1) else { return true };
+    let Some(mut k) = part.len().checked_sub(1) else { return true };
     // Trailing dimensions the box takes whole make one run.
-    let mut run = region[k];
-    while k > 0 && region[k] == bshape[k] {
+    let mut run = part[k];
+    while k > 0 && part[k] == bshape[k] {
         k -= 1;
-        run *= region[k];
+        run *= part[k];
     }
-    let runs: u64 = region[..k].iter().product();
+    let runs: u64 = part[..k].iter().product();
     let lines = runs * (run / LINE + 1);
     let plane_lines = bshape.iter().product::<u64>() / LINE + 1;
     lines >= plane_lines || lines * 8 <= plane_lines
@@ -124,26 +126,20 @@ struct Piece {
     index: u64,
     /// Chunk origin in array coordinates.
     origin: Vec<u64>,
-    /// Intersection with the box, array coordinates.
-    lo: Vec<u64>,
-    hi: Vec<u64>,
+    /// Intersection of the chunk with the box, array coordinates.
+    region: Region,
 }
 
-impl Piece {
-    fn shape(&self) -> Vec<u64> {
-        self.lo.iter().zip(&self.hi).map(|(a, b)| b - a).collect()
-    }
-}
-
-/// The chunks a box `start..stop` touches, in chunk order.
-fn pieces(g: &Geometry, start: &[u64], stop: &[u64]) -> Vec<Piece> {
+/// The chunks a box `r` (inside the array) touches, in chunk order.
+fn pieces(g: &Geometry, r: &Region) -> Vec<Piece> {
     let n = g.ndim();
     if n == 0 {
-        return vec![Piece { index: 0, origin: vec![], lo: vec![], hi: vec![] }];
+        return vec![Piece { index: 0, origin: vec![], region: Region::whole(&[]) }];
     }
-    if (0..n).any(|d| start[d] >= stop[d]) {
+    if r.is_empty() {
         return Vec::new();
     }
+    let (start, stop) = (r.start(), r.stop());
     let cs = g.chunkshape();
     let first: Vec<u64> = (0..n).map(|d| start[d] / cs[d]).collect();
     let counts: Vec<u64> = (0..n).map(|d| (stop[d] - 1) / cs[d] - first[d] + 1).collect();
@@ -155,7 +151,7 @@ fn pieces(g: &Geometry, start: &[u64], stop: &[u64]) -> Vec<Piece> {
             let origin: Vec<u64> = (0..n).map(|d| coords[d] * cs[d]).collect();
             let lo = (0..n).map(|d| start[d].max(origin[d])).collect();
             let hi = (0..n).map(|d| stop[d].min(origin[d] + cs[d])).collect();
-            Piece { index: g.chunk_index(&coords), origin, lo, hi }
+            Piece { index: g.chunk_index(&coords), origin, region: Region::from_bounds(lo, hi) }
         })
         .collect()
 }
@@ -167,9 +163,9 @@ fn touched_blocks(g: &Geometry, p: &Piece) -> Vec<(usize, Vec<u64>)> {
     if n == 0 {
         return vec![(0, vec![])];
     }
-    let bs = g.blockshape();
-    let first: Vec<u64> = (0..n).map(|d| (p.lo[d] - p.origin[d]) / bs[d]).collect();
-    let counts: Vec<u64> = (0..n).map(|d| (p.hi[d] - 1 - p.origin[d]) / bs[d] - first[d] + 1).collect();
+    let (bs, lo, hi) = (g.blockshape(), p.region.start(), p.region.stop());
+    let first: Vec<u64> = (0..n).map(|d| (lo[d] - p.origin[d]) / bs[d]).collect();
+    let counts: Vec<u64> = (0..n).map(|d| (hi[d] - 1 - p.origin[d]) / bs[d] - first[d] + 1).collect();
     let total = product(&counts).expect("bounded by nblocks");
     (0..total)
         .map(|k| {
@@ -182,23 +178,23 @@ fn touched_blocks(g: &Geometry, p: &Piece) -> Vec<(usize, Vec<u64>)> {
 }
 
 /// The part of piece `p` in the block at `borigin` (of shape `bshape`): its start in the
-/// block, its start in a destination whose first element is at `dst_origin`, its shape.
-fn block_part(p: &Piece, borigin: &[u64], bshape: &[u64], dst_origin: &[u64]) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
+/// block, its start in a buffer whose first element is at array coordinates `origin`, its
+/// shape.
+fn block_part(p: &Piece, borigin: &[u64], bshape: &[u64], origin: &[u64]) -> (Vec<u64>, Vec<u64>, Vec<u64>) {
     let n = borigin.len();
-    let lo: Vec<u64> = (0..n).map(|d| p.lo[d].max(borigin[d])).collect();
-    let hi: Vec<u64> = (0..n).map(|d| p.hi[d].min(borigin[d] + bshape[d])).collect();
-    let region = (0..n).map(|d| hi[d] - lo[d]).collect();
-    let src_start = (0..n).map(|d| lo[d] - borigin[d]).collect();
-    let dst_start = (0..n).map(|d| lo[d] - dst_origin[d]).collect();
-    (src_start, dst_start, region)
+    let (plo, phi) = (p.region.start(), p.region.stop());
+    let lo: Vec<u64> = (0..n).map(|d| plo[d].max(borigin[d])).collect();
+    let hi: Vec<u64> = (0..n).map(|d| phi[d].min(borigin[d] + bshape[d])).collect();
+    let part = (0..n).map(|d| hi[d] - lo[d]).collect();
+    let in_block = (0..n).map(|d| lo[d] - borigin[d]).collect();
+    let in_buffer = (0..n).map(|d| lo[d] - origin[d]).collect();
+    (in_block, in_buffer, part)
 }
 
-/// A destination buffer: a row-major array of `shape` whose first element is at array
-/// coordinates `origin`.
+/// A destination buffer: the C-order bytes of `region` of the array.
 struct Dest<'a> {
     buf: &'a mut [u8],
-    shape: &'a [u64],
-    origin: &'a [u64],
+    region: &'a Region,
 }
 
 impl NdArray {
@@ -228,18 +224,18 @@ impl NdArray {
         (k + 1..b.len()).all(|d| b[d] == c[d])
     }
 
-    /// Where chunk `p`'s decompressed bytes lie in the C-order buffer of a box of
-    /// `box_shape` at `box_origin`, when they are one run there: the chunk is whole and in C
-    /// order ([`NdArray::chunk_is_c_order`]) and the box spans it in every dimension but the
-    /// first. The byte offset of the run.
-    fn chunk_run_in_box(&self, p: &Piece, box_shape: &[u64], box_origin: &[u64]) -> Option<usize> {
+    /// Where chunk `p`'s decompressed bytes lie in the C-order buffer of the box `r`, when
+    /// they are one run there: the chunk is whole and in C order
+    /// ([`NdArray::chunk_is_c_order`]) and the box spans it in every dimension but the first.
+    /// The byte offset of the run.
+    fn chunk_run_in(&self, p: &Piece, r: &Region) -> Option<usize> {
         let g = &self.geom;
         let c = g.chunkshape();
-        if !self.chunk_is_c_order() || p.shape() != c || (1..g.ndim()).any(|d| box_shape[d] != c[d]) {
+        if !self.chunk_is_c_order() || p.region.shape() != c || (1..g.ndim()).any(|d| r.shape()[d] != c[d]) {
             return None;
         }
         let row = c[1..].iter().product::<u64>() as usize * g.typesize();
-        Some((p.lo[0] - box_origin[0]) as usize * row)
+        Some((p.region.start()[0] - r.start()[0]) as usize * row)
     }
 
     /// The strides of `dst` when a block's C order is the box's over it (extent 1 in the
@@ -249,19 +245,21 @@ impl NdArray {
         let b = self.geom.blockshape();
         let n = b.len();
         let k = b.iter().position(|&x| x != 1).unwrap_or(n);
-        (k + 1..n).all(|d| b[d] == dst.shape[d]).then(|| strides(dst.shape))
+        let shape = dst.region.shape();
+        (k + 1..n).all(|d| b[d] == shape[d]).then(|| strides(shape))
     }
 
     /// Where the block at `borigin` of chunk `p` lies in a `dst` of strides `dst_strides`
     /// (from [`NdArray::block_runs_in`]) when it lies wholly inside the piece (so inside the
     /// box and the array): the byte offset of its run.
     fn block_run_at(&self, p: &Piece, borigin: &[u64], dst: &Dest<'_>, dst_strides: &[u64]) -> Option<usize> {
-        let b = self.geom.blockshape();
+        let (b, lo, hi) = (self.geom.blockshape(), p.region.start(), p.region.stop());
         let n = b.len();
-        if (0..n).any(|d| borigin[d] < p.lo[d] || borigin[d] + b[d] > p.hi[d]) {
+        if (0..n).any(|d| borigin[d] < lo[d] || borigin[d] + b[d] > hi[d]) {
             return None;
         }
-        let at: u64 = (0..n).map(|d| (borigin[d] - dst.origin[d]) * dst_strides[d]).sum();
+        let origin = dst.region.start();
+        let at: u64 = (0..n).map(|d| (borigin[d] - origin[d]) * dst_strides[d]).sum();
         Some(at as usize * self.geom.typesize())
     }
 
@@ -274,7 +272,7 @@ impl NdArray {
     fn gathers_from_shuffled(&self, p: &Piece, h: &ChunkHeader) -> Result<bool> {
         let g = &self.geom;
         let (ts, bshape) = (g.typesize(), g.blockshape());
-        let most: u64 = (0..g.ndim()).map(|d| (p.hi[d] - p.lo[d]).min(bshape[d])).product();
+        let most: u64 = p.region.shape().iter().zip(bshape).map(|(&e, &b)| e.min(b)).product();
         if h.is_memcpyed() || most * GATHER_FRACTION > g.block_items() as u64 {
             return Ok(false);
         }
@@ -294,38 +292,37 @@ impl NdArray {
     ) -> Result<()> {
         let g = &self.geom;
         let (ts, bb, bshape) = (g.typesize(), g.block_nbytes(), g.blockshape());
-        // Decodes block `bi` and copies its part of the box, `region` at `src_start` of the
-        // block, to `to` (of shape `to_shape`) at `to_start`.
-        let place =
-            |bi: usize, src_start: &[u64], to: &mut [u8], to_shape: &[u64], to_start: &[u64], region: &[u64]| {
-                with_scratch(bb, |block| {
-                    // Decoding writes every byte of `block` but those of the streams it
-                    // leaves in the chunk (listed in `stored`).
-                    with_thread_buffer(&STORED, |stored| {
-                        stored.clear();
-                        let shuffled = if reads_planes_in_place(bshape, region) {
-                            self.schunk.decoder().decompress_block_planes(c, bi, block, stored)?
-                        } else {
-                            self.schunk.decoder().decompress_block_shuffled(c, bi, block)?
-                        };
-                        match shuffled {
-                            Some(s) if s == ts => with_planes(c, block, ts, stored, |planes| {
-                                copy_box_unshuffling(planes, bshape, src_start, to, to_shape, to_start, region)
-                            }),
-                            None => copy_box(ts, block, bshape, src_start, to, to_shape, to_start, region),
-                            Some(s) => {
-                                return Err(Error::ChunkMismatch {
-                                    index: p.index,
-                                    reason: "shuffle element size differs from the header's",
-                                    expected: ts as u64,
-                                    found: s as u64,
-                                })
-                            }
+        // Decodes block `bi` and copies its part of the box, of shape `part` at `src_start` of
+        // the block, to `to` (of shape `to_shape`) at `to_start`.
+        let place = |bi: usize, src_start: &[u64], to: &mut [u8], to_shape: &[u64], to_start: &[u64], part: &[u64]| {
+            with_scratch(bb, |block| {
+                // Decoding writes every byte of `block` but those of the streams it
+                // leaves in the chunk (listed in `stored`).
+                with_thread_buffer(&STORED, |stored| {
+                    stored.clear();
+                    let shuffled = if reads_planes_in_place(bshape, part) {
+                        self.schunk.decoder().decompress_block_planes(c, bi, block, stored)?
+                    } else {
+                        self.schunk.decoder().decompress_block_shuffled(c, bi, block)?
+                    };
+                    match shuffled {
+                        Some(s) if s == ts => with_planes(c, block, ts, stored, |planes| {
+                            copy_box_unshuffling(planes, bshape, src_start, to, to_shape, to_start, part)
+                        }),
+                        None => copy_box(ts, block, bshape, src_start, to, to_shape, to_start, part),
+                        Some(s) => {
+                            return Err(Error::ChunkMismatch {
+                                index: p.index,
+                                reason: "shuffle element size differs from the header's",
+                                expected: ts as u64,
+                                found: s as u64,
+                            })
                         }
-                        Ok(())
-                    })
+                    }
+                    Ok(())
                 })
-            };
+            })
+        };
         if threads > 1 && blocks.len() > 1 {
             // Each block's part of the box gathered in parallel (with where it goes), then
             // placed.
@@ -334,22 +331,22 @@ impl NdArray {
                 .par_iter()
                 .with_max_len(1)
                 .map(|(bi, borigin)| {
-                    let (src_start, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
-                    let zero = vec![0; region.len()];
-                    let mut part = vec![0u8; product(&region).expect("inside a block") as usize * ts];
-                    place(*bi, &src_start, &mut part, &region, &zero, &region)?;
-                    Ok((part, dst_start, region, zero))
+                    let (src_start, dst_start, part) = block_part(p, borigin, bshape, dst.region.start());
+                    let zero = vec![0; part.len()];
+                    let mut bytes = vec![0u8; product(&part).expect("inside a block") as usize * ts];
+                    place(*bi, &src_start, &mut bytes, &part, &zero, &part)?;
+                    Ok((bytes, dst_start, part, zero))
                 })
                 .collect();
             for r in parts {
-                let (part, dst_start, region, zero) = r?;
-                copy_box(ts, &part, &region, &zero, dst.buf, dst.shape, &dst_start, &region);
+                let (bytes, dst_start, part, zero) = r?;
+                copy_box(ts, &bytes, &part, &zero, dst.buf, dst.region.shape(), &dst_start, &part);
             }
             return Ok(());
         }
         for (bi, borigin) in blocks {
-            let (src_start, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
-            place(*bi, &src_start, dst.buf, dst.shape, &dst_start, &region)?;
+            let (src_start, dst_start, part) = block_part(p, borigin, bshape, dst.region.start());
+            place(*bi, &src_start, dst.buf, dst.region.shape(), &dst_start, &part)?;
         }
         Ok(())
     }
@@ -423,7 +420,7 @@ impl NdArray {
         }
         if h.special().is_none() {
             // The chunk's bytes are one run of `dst`: decode straight into it.
-            if let Some(at) = self.chunk_run_in_box(p, dst.shape, dst.origin) {
+            if let Some(at) = self.chunk_run_in(p, dst.region) {
                 self.schunk.decoder().decompress_into(c, &mut dst.buf[at..at + h.nbytes], threads)?;
                 return Ok(());
             }
@@ -433,8 +430,8 @@ impl NdArray {
         }
         let bshape = g.blockshape();
         let mut scatter = |block: &[u8], borigin: &[u64]| {
-            let (src_start, dst_start, region) = block_part(p, borigin, bshape, dst.origin);
-            copy_box(ts, block, bshape, &src_start, dst.buf, dst.shape, &dst_start, &region);
+            let (src_start, dst_start, part) = block_part(p, borigin, bshape, dst.region.start());
+            copy_box(ts, block, bshape, &src_start, dst.buf, dst.region.shape(), &dst_start, &part);
         };
         if h.special().is_some() || whole_chunk {
             with_scratch(h.nbytes, |whole| {
@@ -472,28 +469,40 @@ impl NdArray {
         Ok(())
     }
 
-    /// Reads the box `start..stop` into `out` (C order, `prod(stop - start) * itemsize`
-    /// bytes), decoding only the blocks it touches.
+    /// Reads region `r` into `out` (C order, `r.num_elements() * itemsize` bytes), decoding
+    /// only the blocks it touches.
+    ///
+    /// ```
+    /// use blosc2_nd::{NdArray, Options, Region};
+    ///
+    /// let values: Vec<u16> = (0..100).collect();
+    /// let a = NdArray::from_slice(&[10, 10], &values, &Options::new()).unwrap();
+    /// let mut out = [0u8; 2 * 3 * 2];
+    /// a.read_box_into(&Region::from_start_stop(&[4, 5], &[6, 8]).unwrap(), &mut out).unwrap();
+    /// assert_eq!(out[..2], 45u16.to_le_bytes());
+    /// ```
     ///
     /// # Errors
-    /// [`Error::OutOfRange`] naming the dimension, [`Error::BufferSize`], chunk errors.
-    pub fn read_box_into(&self, start: &[u64], stop: &[u64], out: &mut [u8]) -> Result<()> {
-        self.read_into(start, stop, out, false)
+    /// As [`Region::check_within`] (the region must lie inside the array),
+    /// [`Error::BufferSize`], chunk errors.
+    pub fn read_box_into(&self, r: &Region, out: &mut [u8]) -> Result<()> {
+        self.read_into(r, out, false)
     }
 
-    fn read_into(&self, start: &[u64], stop: &[u64], out: &mut [u8], zeroed: bool) -> Result<()> {
-        let sel = Selection::boxed(start, stop, self.shape())?;
-        let shape = sel.box_shape();
-        let expected = product(&shape).expect("inside the array") * self.geom.typesize() as u64;
+    /// Reads region `r` into `out`, zeroed first unless `zeroed` says it is.
+    fn read_into(&self, r: &Region, out: &mut [u8], zeroed: bool) -> Result<()> {
+        r.check_within(self.shape())?;
+        let shape = r.shape();
+        let expected = r.num_elements().expect("inside the array") * self.geom.typesize() as u64;
         if out.len() as u64 != expected {
             return Err(Error::BufferSize { expected, found: out.len() as u64 });
         }
         if !zeroed {
             out.fill(0);
         }
-        let ps = pieces(&self.geom, start, stop);
+        let ps = pieces(&self.geom, r);
         if ps.len() <= 1 || rayon::current_num_threads() <= 1 {
-            let mut dst = Dest { buf: out, shape: &shape, origin: start };
+            let mut dst = Dest { buf: out, region: r };
             let threads = if ps.len() == 1 { rayon::current_num_threads() } else { 1 };
             for p in &ps {
                 self.read_piece(p, &mut dst, threads)?;
@@ -503,22 +512,23 @@ impl NdArray {
         let ts = self.geom.typesize();
         // Chunks of different rows (dimension 0) write disjoint slabs of `out`: decode them
         // in parallel straight into their slab.
-        let groups: Vec<&[Piece]> = ps.chunk_by(|a, b| a.lo[0] == b.lo[0]).collect();
+        let groups: Vec<&[Piece]> = ps.chunk_by(|a, b| a.region.start()[0] == b.region.start()[0]).collect();
         if groups.len() >= 2 {
             let row_bytes = product(&shape[1..]).expect("inside the array") as usize * ts;
             let mut slabs = Vec::with_capacity(groups.len());
             let mut rest = out;
             for g in &groups {
-                let (slab, tail) = rest.split_at_mut((g[0].hi[0] - g[0].lo[0]) as usize * row_bytes);
+                let (slab, tail) = rest.split_at_mut(g[0].region.shape()[0] as usize * row_bytes);
                 slabs.push(slab);
                 rest = tail;
             }
             return groups.par_iter().zip(slabs.into_par_iter()).try_for_each(|(g, slab)| {
-                let mut sshape = shape.clone();
-                sshape[0] = g[0].hi[0] - g[0].lo[0];
-                let mut origin = start.to_vec();
-                origin[0] = g[0].lo[0];
-                let mut dst = Dest { buf: slab, shape: &sshape, origin: &origin };
+                // The rows of `r` this group's chunks cover.
+                let (mut start, mut stop) = (r.start().to_vec(), r.stop().to_vec());
+                start[0] = g[0].region.start()[0];
+                stop[0] = g[0].region.stop()[0];
+                let rows = Region::from_bounds(start, stop);
+                let mut dst = Dest { buf: slab, region: &rows };
                 g.iter().try_for_each(|p| self.read_piece(p, &mut dst, 1))
             });
         }
@@ -526,44 +536,45 @@ impl NdArray {
             let parts: Vec<Result<Vec<u8>>> = batch
                 .par_iter()
                 .map(|p| {
-                    let pshape = p.shape();
-                    let mut buf = vec![0u8; product(&pshape).expect("small") as usize * ts];
-                    self.read_piece(p, &mut Dest { buf: &mut buf, shape: &pshape, origin: &p.lo }, 1)?;
+                    let n = p.region.num_elements().expect("small");
+                    let mut buf = vec![0u8; n as usize * ts];
+                    self.read_piece(p, &mut Dest { buf: &mut buf, region: &p.region }, 1)?;
                     Ok(buf)
                 })
                 .collect();
             for (p, part) in batch.iter().zip(parts) {
                 let part = part?;
-                let pshape = p.shape();
+                let pshape = p.region.shape();
                 let zero = vec![0; pshape.len()];
-                let dst_start: Vec<u64> = (0..pshape.len()).map(|d| p.lo[d] - start[d]).collect();
-                copy_box(ts, &part, &pshape, &zero, out, &shape, &dst_start, &pshape);
+                let dst_start: Vec<u64> = (0..pshape.len()).map(|d| p.region.start()[d] - r.start()[d]).collect();
+                copy_box(ts, &part, pshape, &zero, out, shape, &dst_start, pshape);
             }
         }
         Ok(())
     }
 
-    /// Reads the box `start..stop` (C order).
+    /// Reads region `r` (C order), decoding only the blocks it touches.
     ///
     /// # Errors
     /// As [`NdArray::read_box_into`].
-    pub fn read_box(&self, start: &[u64], stop: &[u64]) -> Result<Vec<u8>> {
-        let sel = Selection::boxed(start, stop, self.shape())?;
-        let n = product(&sel.box_shape()).expect("inside the array") as usize * self.geom.typesize();
+    pub fn read_box(&self, r: &Region) -> Result<Vec<u8>> {
+        r.check_within(self.shape())?;
+        let n = r.num_elements().expect("inside the array") as usize * self.geom.typesize();
         let mut out = blosc2_core::buffer::zeroed(n);
-        self.read_into(start, stop, &mut out, true)?;
+        self.read_into(r, &mut out, true)?;
         Ok(out)
     }
 
-    /// The new content of chunk `p` with its part of `data` (the box at `start` of `shape`)
-    /// written in, compressed.
-    fn write_piece(&self, p: &Piece, start: &[u64], shape: &[u64], data: &[u8]) -> Result<Vec<u8>> {
+    /// The new content of chunk `p` with its part of `data` (the C-order bytes of the box
+    /// `src`) written in, compressed.
+    fn write_piece(&self, p: &Piece, src: &Region, data: &[u8]) -> Result<Vec<u8>> {
         let g = &self.geom;
         let n = g.ndim();
         let ts = g.typesize();
+        let (lo, hi) = (p.region.start(), p.region.stop());
         let covered =
-            (0..n).all(|d| p.lo[d] == p.origin[d] && p.hi[d] == g.shape()[d].min(p.origin[d] + g.chunkshape()[d]));
-        if let Some(at) = self.chunk_run_in_box(p, shape, start) {
+            (0..n).all(|d| lo[d] == p.origin[d] && hi[d] == g.shape()[d].min(p.origin[d] + g.chunkshape()[d]));
+        if let Some(at) = self.chunk_run_in(p, src) {
             // The chunk's bytes are one run of `data`: compress it from `data` itself.
             return Ok(chunk::compress_on_current_pool(&self.cparams, &data[at..at + g.chunk_nbytes()])?);
         }
@@ -579,51 +590,46 @@ impl NdArray {
         let bb = g.block_nbytes();
         let bshape = g.blockshape();
         for (bi, borigin) in touched_blocks(g, p) {
-            let lo: Vec<u64> = (0..n).map(|d| p.lo[d].max(borigin[d])).collect();
-            let hi: Vec<u64> = (0..n).map(|d| p.hi[d].min(borigin[d] + bshape[d])).collect();
-            let region: Vec<u64> = (0..n).map(|d| hi[d] - lo[d]).collect();
-            let src_start: Vec<u64> = (0..n).map(|d| lo[d] - start[d]).collect();
-            let dst_start: Vec<u64> = (0..n).map(|d| lo[d] - borigin[d]).collect();
-            copy_box(ts, data, shape, &src_start, &mut buf[bi * bb..(bi + 1) * bb], bshape, &dst_start, &region);
+            let (in_block, in_data, part) = block_part(p, &borigin, bshape, src.start());
+            let block = &mut buf[bi * bb..(bi + 1) * bb];
+            copy_box(ts, data, src.shape(), &in_data, block, bshape, &in_block, &part);
         }
         // Blocks go to the whole current pool, also when chunks run in parallel there: a
         // thread out of chunks then helps with the blocks of a costly one.
         Ok(chunk::compress_on_current_pool(&self.cparams, &buf)?)
     }
 
-    /// Writes `data` (C-order bytes of an array of `shape`) at `start`, recompressing only
-    /// the chunks the box touches (chunks it covers entirely are not decompressed first).
+    /// Writes `data` (the C-order bytes of region `r`, `r.num_elements() * itemsize` of
+    /// them) into region `r`, recompressing only the chunks it touches (chunks it covers
+    /// entirely are not decompressed first).
+    ///
+    /// ```
+    /// use blosc2_nd::{NdArray, Options, Region};
+    ///
+    /// let mut a = NdArray::from_slice(&[4, 4], &[0u8; 16], &Options::new()).unwrap();
+    /// a.write_box(&Region::from_start_shape(&[1, 2], &[2, 2]).unwrap(), &[1, 2, 3, 4]).unwrap();
+    /// assert_eq!(a.get::<u8>(&[2, 3]).unwrap(), 4);
+    /// ```
     ///
     /// # Errors
-    /// [`Error::OutOfRange`] naming the dimension, [`Error::BufferSize`], chunk and
-    /// compression errors; core errors on read-only arrays.
-    pub fn write_box(&mut self, start: &[u64], shape: &[u64], data: &[u8]) -> Result<()> {
-        let n = self.ndim();
-        if shape.len() != n {
-            return Err(Error::shape(
-                crate::error::ShapeErrorKind::RankMismatch,
-                "box",
-                0,
-                shape.len() as i64,
-                n as i64,
-            ));
-        }
-        let stop: Vec<u64> = (0..n).map(|d| start.get(d).copied().unwrap_or(0).saturating_add(shape[d])).collect();
-        let sel = Selection::boxed(start, &stop, self.shape())?;
-        let expected = product(&sel.box_shape()).expect("inside the array") * self.geom.typesize() as u64;
+    /// As [`Region::check_within`] (the region must lie inside the array),
+    /// [`Error::BufferSize`], chunk and compression errors; core errors on read-only arrays.
+    pub fn write_box(&mut self, r: &Region, data: &[u8]) -> Result<()> {
+        r.check_within(self.shape())?;
+        let expected = r.num_elements().expect("inside the array") * self.geom.typesize() as u64;
         if data.len() as u64 != expected {
             return Err(Error::BufferSize { expected, found: data.len() as u64 });
         }
-        let ps = pieces(&self.geom, start, &stop);
+        let ps = pieces(&self.geom, r);
         // An array in memory keeps every compressed chunk anyway: one parallel pass over
         // all of them (no thread waits at the end of each batch). On disk, batches bound
         // what is held before it is written.
         let batch_len = if self.schunk.frame().is_none() { ps.len().max(1) } else { BATCH };
         for batch in ps.chunks(batch_len) {
             let chunks: Vec<Result<Vec<u8>>> = if batch.len() > 1 {
-                batch.par_iter().map(|p| self.write_piece(p, start, shape, data)).collect()
+                batch.par_iter().map(|p| self.write_piece(p, r, data)).collect()
             } else {
-                batch.iter().map(|p| self.write_piece(p, start, shape, data)).collect()
+                batch.iter().map(|p| self.write_piece(p, r, data)).collect()
             };
             for (p, c) in batch.iter().zip(chunks) {
                 self.schunk.update_chunk(p.index, c?)?;
@@ -659,14 +665,14 @@ impl NdArray {
         let s = a.schunk();
         let mut w = FrameWriter::create(path.as_ref(), s.cparams().clone(), s.metalayers().clone(), false)?;
         *w.vlmetalayers_mut() = s.vlmetalayers().clone();
-        let start = vec![0; shape.len()];
-        let ps = pieces(&a.geom, &start, shape);
+        let whole = Region::whole(shape);
+        let ps = pieces(&a.geom, &whole);
         let mut append = |chunks: Vec<Vec<u8>>| chunks.into_iter().try_for_each(|c| w.append_chunk(c).map(drop));
         let mut compressed: Vec<Vec<u8>> = Vec::new();
         for batch in ps.chunks(BATCH) {
             let (written, next) = rayon::join(
                 || append(std::mem::take(&mut compressed)),
-                || batch.par_iter().map(|p| a.write_piece(p, &start, shape, data)).collect::<Result<Vec<_>>>(),
+                || batch.par_iter().map(|p| a.write_piece(p, &whole, data)).collect::<Result<Vec<_>>>(),
             );
             written?;
             compressed = next?;
@@ -675,21 +681,6 @@ impl NdArray {
         w.finish()?;
         Self::open(path)
     }
-}
-
-/// Picks every `step[d]`-th element of a row-major box of `shape`.
-pub(crate) fn gather_steps(src: &[u8], shape: &[u64], step: &[u64], ts: usize) -> Vec<u8> {
-    let out_shape: Vec<u64> = shape.iter().zip(step).map(|(&s, &k)| s.div_ceil(k)).collect();
-    let total = product(&out_shape).unwrap_or(0);
-    let strides = crate::shape::strides(shape);
-    let mut out = Vec::with_capacity(total as usize * ts);
-    for k in 0..total {
-        let idx = unravel(k, &out_shape);
-        let off: u64 = idx.iter().zip(step).zip(&strides).map(|((&i, &s), &st)| i * s * st).sum();
-        let off = off as usize * ts;
-        out.extend_from_slice(&src[off..off + ts]);
-    }
-    out
 }
 
 #[cfg(test)]
