@@ -442,7 +442,7 @@ impl FrameWriter {
             }
             _ => None,
         };
-        let sum = self.s.checksums.is_some().then(|| crate::schunk::checksum::chunk_checksum(chunk));
+        let sum = self.s.checksums.is_some().then(|| crate::frame::checksum::chunk_checksum(chunk));
         let offset = match special {
             Some(o) => {
                 self.specials.push((n, chunk.to_vec()));

@@ -15,7 +15,6 @@
 //! appended to.
 
 pub mod checksum;
-pub mod meta;
 mod ops;
 
 use std::borrow::Cow;
@@ -25,10 +24,12 @@ use std::sync::Arc;
 use crate::chunk::{self, CompressParams, NdGeometry, SpecialKind};
 use crate::error::{Error, Result};
 use crate::frame::disk::DiskFrame;
+/// The metalayers module, kept under its earlier path (metalayers are part of frames).
+pub use crate::frame::meta;
+pub use crate::frame::meta::{Metalayers, VlMetalayers};
 use crate::frame::reader::{ChunkInfo, ChunkLocation};
 use crate::frame::{Frame, FrameHeader};
 use crate::header::ChunkHeader;
-pub use meta::{Metalayers, VlMetalayers};
 
 /// Chunks a frame may list beyond one per byte of its length and still be loaded into
 /// memory ([`SChunk::from_frame`]).
