@@ -10,9 +10,12 @@
 //! * [`reader`]: [`Frame`], reading any frame from untrusted bytes or files (spec 8);
 //! * [`source`]: memory buffers and positioned file reads;
 //! * [`writer`]: writing contiguous and sparse frames (spec 1, 7);
+//! * `descriptor`: what a frame records about its super-chunk, and the rules for chunk
+//!   sizes and special offsets that writing follows;
 //! * `disk`: crash-safe in-place changes of frames on disk.
 
 pub mod checksum;
+pub(crate) mod descriptor;
 pub(crate) mod disk;
 pub mod header;
 pub mod meta;

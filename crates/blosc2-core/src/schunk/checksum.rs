@@ -18,9 +18,8 @@ use std::fmt;
 use super::SChunk;
 use crate::chunk;
 use crate::error::{Error, Result};
+use crate::frame::checksum::table_err;
 pub use crate::frame::checksum::{chunk_checksum, decode_table, encode_table, read_table, ALGORITHM, NAME};
-use crate::frame::checksum::{table_chunk, table_err};
-use crate::frame::meta::{VlMetalayers, MAX_METALAYERS};
 use crate::header::ChunkHeader;
 
 /// The first problem [`SChunk::verify`] finds.
@@ -108,26 +107,23 @@ impl SChunk {
     /// # Errors
     /// Chunk read errors; [`Error::Metalayer`] when 16 vlmetalayers already exist.
     pub fn enable_checksums(&mut self) -> Result<()> {
-        if self.checksums.is_some() {
+        if self.desc.checksums.is_some() {
             return Ok(());
         }
-        if !self.vlmetalayers.contains(NAME) && self.vlmetalayers.len() >= MAX_METALAYERS {
-            return Err(table_err("no room for the checksum vlmetalayer (16 vlmetalayers exist)"));
-        }
+        self.desc.checksums_room()?;
         let sums = (0..self.nchunks()).map(|i| Ok(chunk_checksum(&self.raw_chunk(i)?))).collect::<Result<_>>()?;
-        self.checksums = Some(sums);
-        self.sync_checksums()
+        self.desc.start_checksums(sums)
     }
 
     /// Stops keeping checksums and removes the table.
     pub fn disable_checksums(&mut self) {
-        self.checksums = None;
-        let _ = self.vlmetalayers.delete(NAME);
+        self.desc.checksums = None;
+        let _ = self.desc.vlmetalayers.delete(NAME);
     }
 
     /// Whether a checksum table is kept.
     pub fn has_checksums(&self) -> bool {
-        self.checksums.is_some()
+        self.desc.checksums.is_some()
     }
 
     /// Makes every chunk read ([`SChunk::chunk`] and all decoding built on it) check the
@@ -148,7 +144,7 @@ impl SChunk {
     /// [`SChunk::verify`], calling `checked` with each chunk's uncompressed size once the
     /// chunk has passed (for a progress display).
     pub fn verify_with(&self, decode: bool, checked: &mut dyn FnMut(u64)) -> Option<Problem> {
-        for (name, c) in self.vlmetalayers.iter_chunks() {
+        for (name, c) in self.desc.vlmetalayers.iter_chunks() {
             if name == NAME {
                 continue;
             }
@@ -157,7 +153,7 @@ impl SChunk {
             }
         }
         let n = self.nchunks();
-        let table: Option<Cow<'_, [u32]>> = match (&self.checksums, read_table(&self.vlmetalayers, n)) {
+        let table: Option<Cow<'_, [u32]>> = match (&self.desc.checksums, read_table(&self.desc.vlmetalayers, n)) {
             (Some(t), _) => Some(Cow::Borrowed(t)),
             (None, Some(Ok(t))) => Some(Cow::Owned(t)),
             (None, Some(Err(error))) => return Some(Problem::Table { error }),
@@ -186,25 +182,25 @@ impl SChunk {
             };
             if decode {
                 let mut out = vec![0u8; nbytes];
-                if let Err(error) = self.decoder().decompress_into_cached(&c, &mut out, self.dnthreads) {
+                if let Err(error) = self.decoder().decompress_into_cached(&c, &mut out, self.desc.dnthreads) {
                     return Some(Problem::Chunk { index: i, error });
                 }
             }
             total += nbytes as u64;
             checked(nbytes as u64);
         }
-        if total != self.nbytes {
-            return Some(Problem::Nbytes { header: self.nbytes, chunks: total });
+        if total != self.desc.nbytes {
+            return Some(Problem::Nbytes { header: self.desc.nbytes, chunks: total });
         }
         None
     }
 
     /// Checks chunk `i` against the table when reads are verified.
-    pub(crate) fn check_read(&self, i: u64, chunk: &[u8]) -> Result<()> {
+    pub(super) fn check_read(&self, i: u64, chunk: &[u8]) -> Result<()> {
         if !self.verify_reads {
             return Ok(());
         }
-        if let Some(t) = &self.checksums {
+        if let Some(t) = &self.desc.checksums {
             let expected = *t.get(i as usize).ok_or(Error::ChecksumMismatch { index: i, expected: 0, found: 0 })?;
             let found = chunk_checksum(chunk);
             if found != expected {
@@ -216,60 +212,12 @@ impl SChunk {
 
     /// Fails when the table no longer matches the chunk count (chunks added by a writer
     /// that does not keep checksums): changing the chunks would then record wrong sums.
-    pub(crate) fn checksums_ready(&self) -> Result<()> {
-        match &self.checksums {
+    pub(super) fn checksums_ready(&self) -> Result<()> {
+        match &self.desc.checksums {
             Some(t) if t.len() as u64 != self.nchunks() => Err(table_err(
                 "the checksum table does not match the chunks (run verify; disable and re-enable checksums to rebuild)",
             )),
             _ => Ok(()),
         }
-    }
-
-    /// Records the checksum of a chunk inserted at `i`.
-    pub(crate) fn checksum_insert(&mut self, i: u64, chunk: &[u8]) {
-        if let Some(t) = &mut self.checksums {
-            t.insert(i as usize, chunk_checksum(chunk));
-        }
-    }
-
-    /// Records `count` copies of one chunk appended.
-    pub(crate) fn checksum_extend(&mut self, chunk: &[u8], count: usize) {
-        if let Some(t) = &mut self.checksums {
-            t.extend(std::iter::repeat_n(chunk_checksum(chunk), count));
-        }
-    }
-
-    /// Records the checksum of chunk `i` replaced.
-    pub(crate) fn checksum_update(&mut self, i: u64, chunk: &[u8]) {
-        if let Some(t) = &mut self.checksums {
-            t[i as usize] = chunk_checksum(chunk);
-        }
-    }
-
-    /// Forgets the checksum of chunk `i` deleted.
-    pub(crate) fn checksum_remove(&mut self, i: u64) {
-        if let Some(t) = &mut self.checksums {
-            t.remove(i as usize);
-        }
-    }
-
-    /// Stores the current table in the vlmetalayers.
-    pub(crate) fn sync_checksums(&mut self) -> Result<()> {
-        if let Some(t) = &self.checksums {
-            let c = table_chunk(t)?;
-            self.vlmetalayers.set_chunk(NAME, c)?;
-        }
-        Ok(())
-    }
-
-    /// The vlmetalayers to write: the current ones with the checksum table refreshed.
-    ///
-    /// # Errors
-    /// Compression errors of the table.
-    pub(crate) fn vlmetalayers_to_write(&self) -> Result<Cow<'_, VlMetalayers>> {
-        let Some(t) = &self.checksums else { return Ok(Cow::Borrowed(&self.vlmetalayers)) };
-        let mut vl = self.vlmetalayers.clone();
-        vl.set_chunk(NAME, table_chunk(t)?)?;
-        Ok(Cow::Owned(vl))
     }
 }
