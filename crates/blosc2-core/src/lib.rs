@@ -15,6 +15,7 @@
 pub mod buffer;
 pub mod chunk;
 pub mod codec;
+mod codec_id;
 pub mod error;
 pub mod filter;
 pub mod frame;
