@@ -16,6 +16,7 @@ pub mod buffer;
 pub mod chunk;
 pub mod codec;
 mod codec_id;
+mod cpu;
 pub mod error;
 pub mod filter;
 pub mod frame;
