@@ -15,6 +15,8 @@ fi
 scripts/setup-python.sh
 export BLOSC2_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --all --check
+# No import cycle between the core's modules (python3 standard library only).
+python3 scripts/check_layers.py
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo test --workspace
 # The optional zlib-ng feature (C zlib-ng built with cmake): the core's suite again with it.

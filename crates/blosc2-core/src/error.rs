@@ -140,7 +140,7 @@ pub enum Error {
     UnsupportedCodec(u8),
     /// `use_dict` was asked with a codec that has no dictionaries (C-Blosc2 refuses it the
     /// same way; only ZSTD, LZ4 and LZ4HC have them).
-    #[error("`use_dict` is only supported for ZSTD, LZ4, and LZ4HC codecs, not {}", crate::codec::CodecId(*.0))]
+    #[error("`use_dict` is only supported for ZSTD, LZ4, and LZ4HC codecs, not {}", crate::codec_id::CodecId(*.0))]
     DictUnsupported(u8),
     /// The filter id is not supported.
     #[error("unsupported filter {0}")]

@@ -26,7 +26,7 @@ fn available() -> bool {
     {
         use std::sync::OnceLock;
         static HAS: OnceLock<bool> = OnceLock::new();
-        *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && !crate::filter::force_scalar())
+        *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && !crate::cpu::force_scalar())
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

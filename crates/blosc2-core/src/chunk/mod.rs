@@ -169,6 +169,39 @@ pub fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Res
     compressor::compress_into(params, src, dst)
 }
 
+/// A compression output buffer reused from chunk to chunk, for writers that compress many
+/// chunks (a fresh buffer per chunk costs page faults). Its bytes are not part of `Debug`.
+#[derive(Default)]
+pub(crate) struct Scratch(Vec<u8>);
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scratch({} bytes)", self.0.len())
+    }
+}
+
+impl Scratch {
+    /// Compresses `data` with `params` into the buffer, then copies the chunk out at its
+    /// compressed size.
+    ///
+    /// # Errors
+    /// As [`compress_into`].
+    pub(crate) fn compress(&mut self, params: &CompressParams, data: &[u8]) -> Result<Vec<u8>> {
+        let need = data.len() + crate::header::MAX_OVERHEAD;
+        let buf = &mut self.0;
+        if buf.len() < need {
+            buf.resize(need, 0);
+        }
+        let n = compress_into(params, data, &mut buf[..need])?;
+        let out = buf[..n].to_vec();
+        if buf.len() > 4 * need.max(1 << 20) {
+            // Do not keep a buffer for much bigger chunks than the current ones.
+            *buf = Vec::new();
+        }
+        Ok(out)
+    }
+}
+
 /// What [`compress_into_or_stored`] produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoded {

@@ -43,17 +43,18 @@ use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
+use super::descriptor::Descriptor;
 use super::header::{FrameHeader, FrameType, FIXED_HEADER_LEN};
 use super::offsets::{encode_offsets, OffsetsStyle};
 use super::reader::{sparse_chunk_name, Frame, SPARSE_INDEX};
 use super::trailer::trailer_bytes;
 use crate::error::{Error, Result};
-use crate::schunk::SChunk;
 
 /// Holes are compacted away once they exceed both the live chunk bytes and this size.
 const COMPACT_MIN_HOLES: u64 = 1 << 20;
 
-/// A frame on disk that a super-chunk modifies.
+/// A frame on disk modified in place: each commit writes the state of a [`Descriptor`]
+/// with new offsets.
 #[derive(Debug)]
 pub(crate) struct DiskFrame {
     /// Reader of the last committed state.
@@ -140,10 +141,17 @@ fn write_at(mut f: &File, buf: &[u8], pos: u64, path: &Path) -> Result<()> {
     f.write_all(buf).map_err(|e| io(&e, path))
 }
 
+/// The temporary name a file is written under before it is renamed over `path`.
+pub(crate) fn temp_name(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".tmp{}", std::process::id()));
+    path.with_file_name(name)
+}
+
 /// Writes `bytes` to a temporary name next to `path` and renames it over `path` (the
 /// temporary file is removed when this fails).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = super::writer::temp_name(path);
+    let tmp = temp_name(path);
     let res = (|| {
         crash_point(&tmp)?;
         std::fs::write(&tmp, bytes).map_err(|e| io(&e, &tmp))?;
@@ -272,8 +280,14 @@ impl DiskFrame {
     }
 
     /// Commits a new state: `offsets` (entries listed in `new_chunks` are placeholders
-    /// replaced by where those chunks get stored) and the metadata of `s`.
-    pub(crate) fn commit(&mut self, s: &SChunk, mut offsets: Vec<i64>, new_chunks: &[(usize, &[u8])]) -> Result<()> {
+    /// replaced by where those chunks get stored) and the metadata of `desc`, whose
+    /// vlmetalayers are written as they are (a checksum table synced into them first).
+    pub(crate) fn commit(
+        &mut self,
+        desc: &Descriptor,
+        mut offsets: Vec<i64>,
+        new_chunks: &[(usize, &[u8])],
+    ) -> Result<()> {
         let placeholders: HashSet<usize> = new_chunks.iter().map(|(i, _)| *i).collect();
         let kept: HashSet<i64> = offsets
             .iter()
@@ -292,7 +306,7 @@ impl DiskFrame {
         let added: u64 = new_chunks.iter().map(|(_, c)| c.len() as u64).sum();
         let live = (self.live + added).saturating_sub(freed);
         let header = if self.is_sparse() {
-            let h = self.commit_sparse(s, &mut offsets, new_chunks, &kept, live)?;
+            let h = self.commit_sparse(desc, &mut offsets, new_chunks, &kept, live)?;
             for o in removed {
                 let p = self.path.join(sparse_chunk_name(o as u64));
                 if crash_point(&p).is_ok() {
@@ -304,20 +318,25 @@ impl DiskFrame {
         } else {
             let old_meta =
                 self.frame.header().frame_len - self.frame.header().header_len as u64 - self.frame.header().cbytes;
-            let h = self.commit_contiguous(s, &mut offsets, new_chunks)?;
+            let h = self.commit_contiguous(desc, &mut offsets, new_chunks)?;
             self.holes += freed + old_meta;
             h
         };
         self.live = live;
-        self.frame =
-            Frame::from_written(&self.path, header, s.metalayers().clone(), s.vlmetalayers().clone(), offsets.clone())?;
+        self.frame = Frame::from_written(
+            &self.path,
+            header,
+            desc.metalayers.clone(),
+            desc.vlmetalayers.clone(),
+            offsets.clone(),
+        )?;
         self.offsets = offsets;
         Ok(())
     }
 
     fn commit_contiguous(
         &mut self,
-        s: &SChunk,
+        desc: &Descriptor,
         offsets: &mut [i64],
         new_chunks: &[(usize, &[u8])],
     ) -> Result<FrameHeader> {
@@ -331,12 +350,12 @@ impl DiskFrame {
             pos += c.len() as u64;
         }
         let off = if offsets.is_empty() { Vec::new() } else { encode_offsets(offsets, OffsetsStyle::Appended)? };
-        let trailer = trailer_bytes(s.vlmetalayers())?;
+        let trailer = trailer_bytes(&desc.vlmetalayers)?;
         write_at(f, &off, pos, &self.path)?;
         write_at(f, &trailer, pos + off.len() as u64, &self.path)?;
-        let mut header = s.frame_header(FrameType::Contiguous, pos - hl);
+        let mut header = desc.header(FrameType::Contiguous, pos - hl);
         header.frame_len = pos + off.len() as u64 + trailer.len() as u64;
-        let mut bytes = header.to_bytes(s.metalayers())?;
+        let mut bytes = header.to_bytes(&desc.metalayers)?;
         if bytes.len() as u64 != hl {
             // Metalayers added or resized: commit the chunks with the header layout on disk
             // (the old metalayers), then rewrite the whole frame atomically.
@@ -368,7 +387,7 @@ impl DiskFrame {
 
     fn commit_sparse(
         &mut self,
-        s: &SChunk,
+        desc: &Descriptor,
         offsets: &mut [i64],
         new_chunks: &[(usize, &[u8])],
         kept: &HashSet<i64>,
@@ -381,17 +400,12 @@ impl DiskFrame {
             self.unsynced.push(p);
             offsets[i] = id;
         }
-        let off = if offsets.is_empty() { Vec::new() } else { encode_offsets(offsets, OffsetsStyle::Appended)? };
-        let trailer = trailer_bytes(s.vlmetalayers())?;
-        let mut header = s.frame_header(FrameType::Sparse, live);
-        let hbytes = header.to_bytes(s.metalayers())?;
-        header.frame_len = (hbytes.len() + off.len() + trailer.len()) as u64;
-        let mut index = header.to_bytes(s.metalayers())?;
-        index.extend_from_slice(&off);
-        index.extend_from_slice(&trailer);
+        let parts = desc.parts(FrameType::Sparse, offsets, live, &desc.vlmetalayers)?;
+        let mut index = parts.header_bytes;
+        index.extend_from_slice(&parts.offsets);
+        index.extend_from_slice(&parts.trailer);
         write_atomically(&self.path.join(SPARSE_INDEX), &index)?;
-        header.header_len = hbytes.len();
-        Ok(header)
+        Ok(parts.header)
     }
 
     /// Whether the frame must be rewritten whole: the holes are worth a compaction, or the

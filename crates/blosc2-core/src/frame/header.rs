@@ -1,12 +1,12 @@
 //! The frame header: its fixed 87 bytes and the metalayers section
 //! (`shared/spec/frame.md` 3), parsed from untrusted bytes and written as C-Blosc2 does.
 
+use super::meta::{Metalayers, MAX_METALAYERS};
 use super::mpack::{put, put_bin32, put_fixstr, Reader};
 use crate::chunk::SplitMode;
 use crate::codec::CodecId;
 use crate::error::{Error, FramePart, Result};
 use crate::filter::Pipeline;
-use crate::schunk::meta::{Metalayers, MAX_METALAYERS};
 
 /// Length of the fixed part of the header.
 pub const FIXED_HEADER_LEN: usize = 87;

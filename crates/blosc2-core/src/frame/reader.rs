@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::header::{parse_metalayers, FrameHeader, FrameType, FIXED_HEADER_LEN};
+use super::meta::{Metalayers, VlMetalayers};
 use super::offsets::{decode_offsets_lazily, special_kind, ChunkCount, OffsetRules, Offsets};
 use super::source::{FileSource, Source};
 use super::trailer::{parse_trailer, parse_trailer_len, MIN_TRAILER_LEN, TRAILER_TAIL_LEN};
@@ -15,7 +16,6 @@ use crate::codec::CodecId;
 use crate::error::{Error, FramePart, Result};
 use crate::filter::Pipeline;
 use crate::header::{ChunkHeader, BLOSC1_HEADER_LEN, EXTENDED_HEADER_LEN, MAX_BUFFERSIZE};
-use crate::schunk::meta::{Metalayers, VlMetalayers};
 
 /// How many times opening a file is retried when a concurrent commit changed it meanwhile.
 pub const OPEN_ATTEMPTS: u32 = 16;

@@ -1,9 +1,9 @@
 //! The frame trailer: vlmetalayers, trailer length and fingerprint
 //! (`shared/spec/frame.md` 6).
 
+use super::meta::{VlMetalayers, MAX_METALAYERS};
 use super::mpack::{put, put_bin32, put_fixstr, Reader};
 use crate::error::{Error, FramePart, Result};
-use crate::schunk::meta::{VlMetalayers, MAX_METALAYERS};
 
 /// Length of the part every trailer ends with: `ce <u32> d8 <type> <16 bytes>`.
 pub const TRAILER_TAIL_LEN: usize = 23;

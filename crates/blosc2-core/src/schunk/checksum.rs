@@ -1,17 +1,9 @@
 //! Opt-in per-chunk checksums and whole-super-chunk verification.
 //!
-//! Blosc2 frames carry no checksums (`shared/spec/frame.md` 6.1 leaves vlmetalayers to
-//! applications). With [`SChunk::enable_checksums`] a super-chunk keeps a table of one
-//! CRC-32 (IEEE, `crc32fast`) per chunk, hashed over the **compressed** chunk bytes so a
-//! check needs no decompression, and stores it in a variable-length metalayer named
-//! [`NAME`], which C-Blosc2 and python-blosc2 carry along without reading. Its value is
-//! the msgpack map `{"algorithm": "crc32", "sums": bin}` where `sums` holds one
-//! little-endian `u32` per chunk, in chunk order.
-//!
-//! CRC-32 detects every change of up to 32 consecutive bits, so any single-byte change of
-//! a chunk is always caught. Zero, NaN and uninitialized chunks are hashed by what defines
-//! their content (kind and size), because frames store them as special offsets and their
-//! bytes are synthesized on read.
+//! With [`SChunk::enable_checksums`] a super-chunk keeps a table of one CRC-32 per chunk,
+//! hashed over the compressed chunk bytes, and stores it in the [`NAME`] vlmetalayer (the
+//! format, with [`chunk_checksum`] and the table encoding, is `frame::checksum`'s,
+//! re-exported here).
 //!
 //! The table is kept current by append, insert, update and delete, and written with the
 //! frame (to a file, a sparse directory or a buffer); the copy visible through
@@ -23,82 +15,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::meta::{pack_value, unpack_value, vlmeta_params, VlMetalayers};
 use super::SChunk;
-use crate::chunk::{self, SpecialKind};
+use crate::chunk;
 use crate::error::{Error, Result};
+use crate::frame::checksum::table_err;
+pub use crate::frame::checksum::{chunk_checksum, decode_table, encode_table, read_table, ALGORITHM, NAME};
 use crate::header::ChunkHeader;
-
-/// Name of the vlmetalayer holding the table.
-pub const NAME: &str = "checksums";
-
-/// The hash algorithm recorded in the table.
-pub const ALGORITHM: &str = "crc32";
-
-/// The checksum of one compressed chunk as the table records it.
-pub fn chunk_checksum(chunk: &[u8]) -> u32 {
-    if let Ok(h) = ChunkHeader::parse_prefix(chunk) {
-        if let Some(kind @ (SpecialKind::Zeros | SpecialKind::Nan | SpecialKind::Uninit)) = h.special() {
-            let mut hasher = crc32fast::Hasher::new();
-            hasher.update(b"blosc2 special chunk");
-            hasher.update(&[kind.code()]);
-            hasher.update(&(h.nbytes as u64).to_le_bytes());
-            return hasher.finalize();
-        }
-    }
-    crc32fast::hash(chunk)
-}
-
-fn table_err(reason: &'static str) -> Error {
-    Error::Metalayer { name: NAME.to_string(), reason }
-}
-
-/// Encodes a table as the vlmetalayer value.
-///
-/// # Errors
-/// As [`pack_value`].
-pub fn encode_table(sums: &[u32]) -> Result<Vec<u8>> {
-    let bin: Vec<u8> = sums.iter().flat_map(|s| s.to_le_bytes()).collect();
-    let v = rmpv::Value::Map(vec![
-        (rmpv::Value::from("algorithm"), rmpv::Value::from(ALGORITHM)),
-        (rmpv::Value::from("sums"), rmpv::Value::Binary(bin)),
-    ]);
-    pack_value(NAME, &v)
-}
-
-/// Decodes the vlmetalayer value into one checksum per chunk.
-///
-/// # Errors
-/// [`Error::InvalidMsgpack`]; [`Error::Metalayer`] for an unknown algorithm or a
-/// malformed table.
-pub fn decode_table(bytes: &[u8]) -> Result<Vec<u32>> {
-    let v = unpack_value(NAME, bytes)?;
-    let rmpv::Value::Map(entries) = v else { return Err(table_err("not a msgpack map")) };
-    let field = |name: &str| entries.iter().find(|(k, _)| k.as_str() == Some(name)).map(|(_, v)| v);
-    if field("algorithm").and_then(rmpv::Value::as_str) != Some(ALGORITHM) {
-        return Err(table_err("algorithm is not crc32"));
-    }
-    let Some(rmpv::Value::Binary(bin)) = field("sums") else { return Err(table_err("no binary 'sums' entry")) };
-    if bin.len() % 4 != 0 {
-        return Err(table_err("'sums' is not a whole number of 4-byte sums"));
-    }
-    Ok(bin.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-}
-
-/// Reads the table from `vl`, if present, for a super-chunk of `nchunks` chunks. A table
-/// whose chunk claims more bytes than `nchunks` sums need is rejected before decoding.
-///
-/// # Errors
-/// As [`decode_table`]; [`Error::Metalayer`] for an oversized table; chunk errors.
-pub fn read_table(vl: &VlMetalayers, nchunks: u64) -> Option<Result<Vec<u32>>> {
-    let c = vl.get_chunk(NAME)?;
-    let limit = nchunks.saturating_mul(4).saturating_add(64);
-    Some(match ChunkHeader::parse(c) {
-        Ok(h) if h.nbytes as u64 > limit => Err(table_err("larger than the chunk count needs")),
-        Ok(_) => chunk::decompress(c).and_then(|b| decode_table(&b)),
-        Err(e) => Err(e),
-    })
-}
 
 /// The first problem [`SChunk::verify`] finds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,26 +107,23 @@ impl SChunk {
     /// # Errors
     /// Chunk read errors; [`Error::Metalayer`] when 16 vlmetalayers already exist.
     pub fn enable_checksums(&mut self) -> Result<()> {
-        if self.checksums.is_some() {
+        if self.desc.checksums.is_some() {
             return Ok(());
         }
-        if !self.vlmetalayers.contains(NAME) && self.vlmetalayers.len() >= super::meta::MAX_METALAYERS {
-            return Err(table_err("no room for the checksum vlmetalayer (16 vlmetalayers exist)"));
-        }
+        self.desc.checksums_room()?;
         let sums = (0..self.nchunks()).map(|i| Ok(chunk_checksum(&self.raw_chunk(i)?))).collect::<Result<_>>()?;
-        self.checksums = Some(sums);
-        self.sync_checksums()
+        self.desc.start_checksums(sums)
     }
 
     /// Stops keeping checksums and removes the table.
     pub fn disable_checksums(&mut self) {
-        self.checksums = None;
-        let _ = self.vlmetalayers.delete(NAME);
+        self.desc.checksums = None;
+        let _ = self.desc.vlmetalayers.delete(NAME);
     }
 
     /// Whether a checksum table is kept.
     pub fn has_checksums(&self) -> bool {
-        self.checksums.is_some()
+        self.desc.checksums.is_some()
     }
 
     /// Makes every chunk read ([`SChunk::chunk`] and all decoding built on it) check the
@@ -225,7 +144,7 @@ impl SChunk {
     /// [`SChunk::verify`], calling `checked` with each chunk's uncompressed size once the
     /// chunk has passed (for a progress display).
     pub fn verify_with(&self, decode: bool, checked: &mut dyn FnMut(u64)) -> Option<Problem> {
-        for (name, c) in self.vlmetalayers.iter_chunks() {
+        for (name, c) in self.desc.vlmetalayers.iter_chunks() {
             if name == NAME {
                 continue;
             }
@@ -234,7 +153,7 @@ impl SChunk {
             }
         }
         let n = self.nchunks();
-        let table: Option<Cow<'_, [u32]>> = match (&self.checksums, read_table(&self.vlmetalayers, n)) {
+        let table: Option<Cow<'_, [u32]>> = match (&self.desc.checksums, read_table(&self.desc.vlmetalayers, n)) {
             (Some(t), _) => Some(Cow::Borrowed(t)),
             (None, Some(Ok(t))) => Some(Cow::Owned(t)),
             (None, Some(Err(error))) => return Some(Problem::Table { error }),
@@ -263,25 +182,25 @@ impl SChunk {
             };
             if decode {
                 let mut out = vec![0u8; nbytes];
-                if let Err(error) = self.decoder().decompress_into_cached(&c, &mut out, self.dnthreads) {
+                if let Err(error) = self.decoder().decompress_into_cached(&c, &mut out, self.desc.dnthreads) {
                     return Some(Problem::Chunk { index: i, error });
                 }
             }
             total += nbytes as u64;
             checked(nbytes as u64);
         }
-        if total != self.nbytes {
-            return Some(Problem::Nbytes { header: self.nbytes, chunks: total });
+        if total != self.desc.nbytes {
+            return Some(Problem::Nbytes { header: self.desc.nbytes, chunks: total });
         }
         None
     }
 
     /// Checks chunk `i` against the table when reads are verified.
-    pub(crate) fn check_read(&self, i: u64, chunk: &[u8]) -> Result<()> {
+    pub(super) fn check_read(&self, i: u64, chunk: &[u8]) -> Result<()> {
         if !self.verify_reads {
             return Ok(());
         }
-        if let Some(t) = &self.checksums {
+        if let Some(t) = &self.desc.checksums {
             let expected = *t.get(i as usize).ok_or(Error::ChecksumMismatch { index: i, expected: 0, found: 0 })?;
             let found = chunk_checksum(chunk);
             if found != expected {
@@ -293,96 +212,12 @@ impl SChunk {
 
     /// Fails when the table no longer matches the chunk count (chunks added by a writer
     /// that does not keep checksums): changing the chunks would then record wrong sums.
-    pub(crate) fn checksums_ready(&self) -> Result<()> {
-        match &self.checksums {
+    pub(super) fn checksums_ready(&self) -> Result<()> {
+        match &self.desc.checksums {
             Some(t) if t.len() as u64 != self.nchunks() => Err(table_err(
                 "the checksum table does not match the chunks (run verify; disable and re-enable checksums to rebuild)",
             )),
             _ => Ok(()),
-        }
-    }
-
-    /// Records the checksum of a chunk inserted at `i`.
-    pub(crate) fn checksum_insert(&mut self, i: u64, chunk: &[u8]) {
-        if let Some(t) = &mut self.checksums {
-            t.insert(i as usize, chunk_checksum(chunk));
-        }
-    }
-
-    /// Records `count` copies of one chunk appended.
-    pub(crate) fn checksum_extend(&mut self, chunk: &[u8], count: usize) {
-        if let Some(t) = &mut self.checksums {
-            t.extend(std::iter::repeat_n(chunk_checksum(chunk), count));
-        }
-    }
-
-    /// Records the checksum of chunk `i` replaced.
-    pub(crate) fn checksum_update(&mut self, i: u64, chunk: &[u8]) {
-        if let Some(t) = &mut self.checksums {
-            t[i as usize] = chunk_checksum(chunk);
-        }
-    }
-
-    /// Forgets the checksum of chunk `i` deleted.
-    pub(crate) fn checksum_remove(&mut self, i: u64) {
-        if let Some(t) = &mut self.checksums {
-            t.remove(i as usize);
-        }
-    }
-
-    /// Stores the current table in the vlmetalayers.
-    pub(crate) fn sync_checksums(&mut self) -> Result<()> {
-        if let Some(t) = &self.checksums {
-            let c = chunk::compress(&vlmeta_params(), &encode_table(t)?)?;
-            self.vlmetalayers.set_chunk(NAME, c)?;
-        }
-        Ok(())
-    }
-
-    /// The vlmetalayers to write: the current ones with the checksum table refreshed.
-    ///
-    /// # Errors
-    /// Compression errors of the table.
-    pub(crate) fn vlmetalayers_to_write(&self) -> Result<Cow<'_, VlMetalayers>> {
-        let Some(t) = &self.checksums else { return Ok(Cow::Borrowed(&self.vlmetalayers)) };
-        let mut vl = self.vlmetalayers.clone();
-        vl.set_chunk(NAME, chunk::compress(&vlmeta_params(), &encode_table(t)?)?)?;
-        Ok(Cow::Owned(vl))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_round_trips_and_rejects_bad_values() {
-        let sums = vec![1, 0xdead_beef, 7];
-        assert_eq!(decode_table(&encode_table(&sums).unwrap()).unwrap(), sums);
-        assert!(decode_table(&[0x90]).is_err());
-        let bad = pack_value(NAME, &rmpv::Value::Map(vec![("algorithm".into(), "md5".into())])).unwrap();
-        assert!(decode_table(&bad).is_err());
-        let odd = pack_value(
-            NAME,
-            &rmpv::Value::Map(vec![
-                ("algorithm".into(), "crc32".into()),
-                ("sums".into(), rmpv::Value::Binary(vec![1; 5])),
-            ]),
-        )
-        .unwrap();
-        assert!(decode_table(&odd).is_err());
-    }
-
-    #[test]
-    fn every_single_byte_change_changes_the_checksum() {
-        let c = chunk::compress(&crate::chunk::CompressParams::default(), &[7u8; 1000]).unwrap();
-        let sum = chunk_checksum(&c);
-        for at in 0..c.len() {
-            for bit in 0..8 {
-                let mut b = c.clone();
-                b[at] ^= 1 << bit;
-                assert_ne!(chunk_checksum(&b), sum, "byte {at} bit {bit}");
-            }
         }
     }
 }

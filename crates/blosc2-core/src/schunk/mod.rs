@@ -15,20 +15,23 @@
 //! appended to.
 
 pub mod checksum;
-pub mod meta;
 mod ops;
+mod save;
 
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::chunk::{self, CompressParams, NdGeometry, SpecialKind};
+use crate::chunk::{self, CompressParams, NdGeometry, Scratch, SpecialKind};
 use crate::error::{Error, Result};
+use crate::frame::descriptor::Descriptor;
 use crate::frame::disk::DiskFrame;
+/// The metalayers module, kept under its earlier path (metalayers are part of frames).
+pub use crate::frame::meta;
+pub use crate::frame::meta::{Metalayers, VlMetalayers};
 use crate::frame::reader::{ChunkInfo, ChunkLocation};
-use crate::frame::{Frame, FrameHeader};
+use crate::frame::Frame;
 use crate::header::ChunkHeader;
-pub use meta::{Metalayers, VlMetalayers};
 
 /// Chunks a frame may list beyond one per byte of its length and still be loaded into
 /// memory ([`SChunk::from_frame`]).
@@ -37,7 +40,7 @@ const MEMORY_CHUNKS_SLACK: u64 = 1 << 20;
 /// A chunk held in memory: a range of a shared buffer (a whole chunk vector, or a loaded
 /// frame).
 #[derive(Debug, Clone)]
-pub(crate) struct ChunkBuf {
+struct ChunkBuf {
     buf: Arc<Vec<u8>>,
     start: usize,
     len: usize,
@@ -55,7 +58,7 @@ impl ChunkBuf {
 }
 
 #[derive(Debug)]
-pub(crate) enum Store {
+enum Store {
     Memory(Vec<ChunkBuf>),
     Frame(Frame),
     Disk(Box<DiskFrame>),
@@ -64,84 +67,31 @@ pub(crate) enum Store {
 /// A super-chunk.
 #[derive(Debug)]
 pub struct SChunk {
-    pub(crate) cparams: CompressParams,
-    pub(crate) dnthreads: usize,
-    pub(crate) chunksize: i32,
-    pub(crate) nbytes: u64,
-    pub(crate) cbytes: u64,
-    pub(crate) vl_blocks: bool,
-    pub(crate) use_dict: bool,
-    pub(crate) metalayers: Metalayers,
-    pub(crate) vlmetalayers: VlMetalayers,
-    pub(crate) store: Store,
-    /// Output buffer reused by `*_buffer` calls (a fresh buffer per chunk costs page faults).
-    pub(crate) scratch: Scratch,
-    /// One checksum per chunk when checksums are on (`checksum` module).
-    pub(crate) checksums: Option<Vec<u32>>,
+    /// What its frame records: parameters, chunk-size state, sizes, metalayers, checksums.
+    desc: Descriptor,
+    /// Sum of the chunks' compressed sizes (for frames opened lazily: the chunks section).
+    cbytes: u64,
+    store: Store,
+    /// Output buffer reused by `*_buffer` calls.
+    scratch: Scratch,
     /// Whether chunk reads check their checksum.
-    pub(crate) verify_reads: bool,
-}
-
-/// A reusable compression output buffer (its bytes are not part of `Debug`).
-#[derive(Default)]
-pub(crate) struct Scratch(Vec<u8>);
-
-impl std::fmt::Debug for Scratch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Scratch({} bytes)", self.0.len())
-    }
-}
-
-/// Parameters of a super-chunk stored in a frame header.
-fn cparams_from_header(h: &FrameHeader) -> CompressParams {
-    CompressParams {
-        codec: h.codec,
-        codec_meta: h.codec_meta,
-        clevel: h.clevel,
-        typesize: h.typesize,
-        filters: h.filters,
-        blocksize: h.blocksize,
-        splitmode: h.splitmode,
-        nthreads: h.nthreads_compress.max(1) as usize,
-        use_dict: h.use_dict,
-        geometry: None,
-    }
+    verify_reads: bool,
 }
 
 impl SChunk {
     /// An empty in-memory super-chunk whose new chunks are compressed with `cparams`.
     pub fn new(cparams: CompressParams) -> SChunk {
-        SChunk {
-            use_dict: cparams.use_dict,
-            cparams,
-            dnthreads: 1,
-            chunksize: -1,
-            nbytes: 0,
-            cbytes: 0,
-            vl_blocks: false,
-            metalayers: Metalayers::new(),
-            vlmetalayers: VlMetalayers::new(),
-            store: Store::Memory(Vec::new()),
-            scratch: Scratch::default(),
-            checksums: None,
-            verify_reads: false,
-        }
+        SChunk::with_store(Descriptor::new(cparams), 0, Store::Memory(Vec::new()))
     }
 
-    fn from_frame_parts(frame: &Frame) -> SChunk {
-        let h = frame.header();
-        let mut s = SChunk::new(cparams_from_header(h));
-        s.dnthreads = h.nthreads_decompress.max(1) as usize;
-        s.chunksize = h.chunksize;
-        s.nbytes = h.nbytes;
-        s.cbytes = h.cbytes;
-        s.vl_blocks = h.general_flags & crate::frame::header::FLAG_VL_BLOCKS != 0;
-        s.use_dict = h.use_dict;
-        s.metalayers = frame.metalayers().clone();
-        s.vlmetalayers = frame.vlmetalayers().clone();
-        // A readable table turns checksums on; a damaged one is reported by `verify`.
-        s.checksums = checksum::read_table(&s.vlmetalayers, frame.nchunks()).and_then(Result::ok);
-        s
+    fn with_store(desc: Descriptor, cbytes: u64, store: Store) -> SChunk {
+        SChunk { desc, cbytes, store, scratch: Scratch::default(), verify_reads: false }
+    }
+
+    /// A read-only super-chunk reading its chunks from `frame`.
+    fn lazy(frame: Frame) -> SChunk {
+        let (desc, cbytes) = (Descriptor::of_frame(&frame), frame.header().cbytes);
+        SChunk::with_store(desc, cbytes, Store::Frame(frame))
     }
 
     /// Loads a contiguous frame held in memory as a mutable in-memory super-chunk. Chunk
@@ -169,7 +119,6 @@ impl SChunk {
                 what: "a frame listing more chunks than its size justifies (open it lazily instead)",
             });
         }
-        let mut s = Self::from_frame_parts(frame);
         let mut chunks = Vec::with_capacity(frame.nchunks().min(1 << 20) as usize);
         let mut cbytes = 0u64;
         let mut nbytes = 0u64;
@@ -197,15 +146,15 @@ impl SChunk {
             nbytes += ChunkHeader::parse_prefix(cb.bytes())?.nbytes as u64;
             chunks.push(cb);
         }
-        if nbytes != s.nbytes {
+        let mut s = SChunk::with_store(Descriptor::of_frame(frame), 0, Store::Memory(chunks));
+        if nbytes != s.desc.nbytes {
             return Err(Error::InvalidFrame {
                 part: crate::error::FramePart::Header,
                 offset: 29,
-                reason: format!("nbytes {} differs from the chunks' total {nbytes}", s.nbytes),
+                reason: format!("nbytes {} differs from the chunks' total {nbytes}", s.desc.nbytes),
             });
         }
         s.cbytes = cbytes;
-        s.store = Store::Memory(chunks);
         Ok(s)
     }
 
@@ -225,9 +174,7 @@ impl SChunk {
     /// As [`Frame::open_at`].
     pub fn open_at(path: impl AsRef<Path>, offset: u64) -> Result<SChunk> {
         let frame = Frame::open_at(path, offset)?;
-        let mut s = Self::from_frame_parts(&frame);
-        s.store = Store::Frame(frame);
-        Ok(s)
+        Ok(Self::lazy(frame))
     }
 
     /// As [`SChunk::open`], reading a contiguous frame file through a memory map
@@ -239,9 +186,7 @@ impl SChunk {
     #[cfg(feature = "mmap")]
     pub fn open_mapped(path: impl AsRef<Path>) -> Result<SChunk> {
         let frame = Frame::open_mapped(path)?;
-        let mut s = Self::from_frame_parts(&frame);
-        s.store = Store::Frame(frame);
-        Ok(s)
+        Ok(Self::lazy(frame))
     }
 
     /// Reads a frame on disk into a mutable in-memory super-chunk.
@@ -291,9 +236,8 @@ impl SChunk {
     /// [`Error::WriterActive`] when another handle has it open for writing.
     pub fn open_mut(path: impl AsRef<Path>) -> Result<SChunk> {
         let d = DiskFrame::open(path.as_ref())?;
-        let mut s = Self::from_frame_parts(&d.frame);
-        s.store = Store::Disk(Box::new(d));
-        Ok(s)
+        let (desc, cbytes) = (Descriptor::of_frame(&d.frame), d.frame.header().cbytes);
+        Ok(SChunk::with_store(desc, cbytes, Store::Disk(Box::new(d))))
     }
 
     /// Writes this super-chunk to a contiguous frame file (replacing `path`) and returns
@@ -337,13 +281,13 @@ impl SChunk {
 
     /// Compression parameters for new chunks.
     pub fn cparams(&self) -> &CompressParams {
-        &self.cparams
+        &self.desc.cparams
     }
 
     /// The b2nd geometry given to the codecs and filters of this super-chunk's chunks, when
     /// it holds an array (see [`SChunk::set_geometry`]).
     pub fn geometry(&self) -> Option<&NdGeometry> {
-        self.cparams.geometry.as_ref()
+        self.desc.cparams.geometry.as_ref()
     }
 
     /// Sets the geometry of the array this super-chunk holds, as the array layer reads it
@@ -352,27 +296,27 @@ impl SChunk {
     /// it and every chunk read through this super-chunk is decoded with it. It is not
     /// stored in the frame.
     pub fn set_geometry(&mut self, geometry: Option<NdGeometry>) {
-        self.cparams.geometry = geometry;
+        self.desc.cparams.geometry = geometry;
     }
 
     /// The chunk decoder of this super-chunk (its geometry).
     pub fn decoder(&self) -> chunk::Decoder {
-        chunk::Decoder::new(self.cparams.geometry)
+        chunk::Decoder::new(self.desc.cparams.geometry)
     }
 
     /// Threads used to decompress.
     pub fn dnthreads(&self) -> usize {
-        self.dnthreads
+        self.desc.dnthreads
     }
 
     /// Sets the threads used to decompress.
     pub fn set_dnthreads(&mut self, n: usize) {
-        self.dnthreads = n.max(1);
+        self.desc.dnthreads = n.max(1);
     }
 
     /// Element size.
     pub fn typesize(&self) -> usize {
-        self.cparams.typesize
+        self.desc.cparams.typesize
     }
 
     /// Number of chunks.
@@ -386,7 +330,7 @@ impl SChunk {
 
     /// Sum of the chunks' uncompressed sizes.
     pub fn nbytes(&self) -> u64 {
-        self.nbytes
+        self.desc.nbytes
     }
 
     /// Sum of the chunks' compressed sizes (for frames opened lazily: the chunks section).
@@ -396,34 +340,34 @@ impl SChunk {
 
     /// The chunk size field: > 0 fixed, 0 variable, -1 before the first chunk.
     pub fn chunksize(&self) -> i32 {
-        self.chunksize
+        self.desc.chunksize
     }
 
     /// Whether the chunks are VL-block chunks.
     pub fn is_vl_blocks(&self) -> bool {
-        self.vl_blocks
+        self.desc.vl_blocks
     }
 
     /// The fixed metalayers.
     pub fn metalayers(&self) -> &Metalayers {
-        &self.metalayers
+        &self.desc.metalayers
     }
 
     /// The fixed metalayers, to add or update (for a frame on disk, written by the next
     /// chunk operation or [`SChunk::flush`]).
     pub fn metalayers_mut(&mut self) -> &mut Metalayers {
-        &mut self.metalayers
+        &mut self.desc.metalayers
     }
 
     /// The variable-length metalayers (with checksums on, the `checksums` entry is
     /// refreshed each time the super-chunk is written).
     pub fn vlmetalayers(&self) -> &VlMetalayers {
-        &self.vlmetalayers
+        &self.desc.vlmetalayers
     }
 
     /// The variable-length metalayers, to add, update or delete.
     pub fn vlmetalayers_mut(&mut self) -> &mut VlMetalayers {
-        &mut self.vlmetalayers
+        &mut self.desc.vlmetalayers
     }
 
     fn check_index(&self, i: u64) -> Result<()> {
@@ -445,7 +389,7 @@ impl SChunk {
     }
 
     /// The compressed chunk `i`, never checked against its checksum.
-    pub(crate) fn raw_chunk(&self, i: u64) -> Result<Cow<'_, [u8]>> {
+    fn raw_chunk(&self, i: u64) -> Result<Cow<'_, [u8]>> {
         self.check_index(i)?;
         match &self.store {
             Store::Memory(v) => Ok(Cow::Borrowed(v[i as usize].bytes())),
@@ -462,7 +406,7 @@ impl SChunk {
         let c = self.chunk(i)?;
         let h = ChunkHeader::parse(&c)?;
         let mut out = crate::buffer::zeroed(h.nbytes);
-        self.decoder().decompress_into(&c, &mut out, self.dnthreads)?;
+        self.decoder().decompress_into(&c, &mut out, self.desc.dnthreads)?;
         Ok(out)
     }
 
@@ -472,7 +416,7 @@ impl SChunk {
     /// As [`SChunk::decompress_chunk`], plus [`Error::DestinationTooSmall`].
     pub fn decompress_chunk_into(&self, i: u64, dst: &mut [u8]) -> Result<usize> {
         let c = self.chunk(i)?;
-        self.decoder().decompress_into(&c, dst, self.dnthreads)
+        self.decoder().decompress_into(&c, dst, self.desc.dnthreads)
     }
 
     /// Metadata of chunk `i` from its header.
@@ -511,7 +455,7 @@ impl SChunk {
     /// # Errors
     /// Parameter errors of [`crate::chunk::special`].
     pub fn special_chunk(&self, kind: SpecialKind, nbytes: usize, value: &[u8]) -> Result<Vec<u8>> {
-        let p = &self.cparams;
+        let p = &self.desc.cparams;
         match kind {
             SpecialKind::Zeros => chunk::special::zeros(p, nbytes),
             SpecialKind::Nan => chunk::special::nans(p, nbytes),

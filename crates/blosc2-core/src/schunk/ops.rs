@@ -3,111 +3,64 @@
 //! and reading or writing a range of items.
 
 use super::{ChunkBuf, SChunk, Store};
-use crate::chunk::{self, SpecialKind};
+use crate::chunk::SpecialKind;
 use crate::error::{Error, Result};
+use crate::frame::checksum::chunk_checksum;
+use crate::frame::descriptor::{ChunkOp as Op, ChunkSizes};
 use crate::frame::disk::DiskFrame;
 use crate::frame::offsets::special_offset;
 use crate::header::ChunkHeader;
 
+/// The counters a failed change puts back.
 #[derive(Clone, Copy)]
 struct Counters {
-    chunksize: i32,
+    sizes: ChunkSizes,
     nbytes: u64,
     cbytes: u64,
-    vl_blocks: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Append,
-    Insert(u64),
-    Update(u64),
 }
 
 impl SChunk {
-    /// Checks a new chunk and applies C-Blosc2's chunk-size rules for `op`.
+    /// Checks a new chunk (cut to its `cbytes`) and applies C-Blosc2's chunk-size rules
+    /// for `op`.
     fn admit(&mut self, chunk: &mut Vec<u8>, op: Op) -> Result<ChunkHeader> {
         let h = ChunkHeader::parse(chunk)?;
         chunk.truncate(h.cbytes);
         let n = self.nchunks();
-        if n > 0 && h.is_vl_blocks() != self.vl_blocks {
-            return Err(Error::IncompatibleChunk { reason: "regular and VL-block chunks cannot be mixed" });
-        }
-        if h.nbytes > i32::MAX as usize {
-            return Err(Error::IncompatibleChunk { reason: "chunk above 2 GiB" });
-        }
-        let nb = h.nbytes as i32;
-        if self.chunksize == -1 {
-            self.chunksize = nb;
-        }
-        let cs = self.chunksize;
-        if cs > 0 {
-            let variable = match op {
-                Op::Append | Op::Insert(_) => {
-                    let last_short = n > 0 && self.chunk_nbytes(n - 1)? < cs as usize;
-                    let mid = matches!(op, Op::Insert(i) if i != n) && nb != cs;
-                    last_short || nb > cs || mid
-                }
-                Op::Update(i) => nb > cs || (i + 1 != n && nb != cs),
-            };
-            if variable {
-                self.chunksize = 0;
-            }
-        }
-        if n == 0 || (op == Op::Update(0) && n == 1) {
-            self.vl_blocks = h.is_vl_blocks();
-        }
+        let sizes = self.desc.admit(&h, op, n, || self.chunk_nbytes(n - 1))?;
+        self.desc.set_sizes(sizes);
         Ok(h)
     }
 
     /// Compresses `data` with the super-chunk's parameters through the reused output
-    /// buffer; the chunk is then copied out at its compressed size.
-    pub(crate) fn compress_buffer(&mut self, data: &[u8]) -> Result<Vec<u8>> {
-        let need = data.len() + crate::header::MAX_OVERHEAD;
-        let buf = &mut self.scratch.0;
-        if buf.len() < need {
-            buf.resize(need, 0);
-        }
-        let n = chunk::compress_into(&self.cparams, data, &mut buf[..need])?;
-        let out = buf[..n].to_vec();
-        if buf.len() > 4 * need.max(1 << 20) {
-            // Do not keep a buffer for much bigger chunks than the current ones.
-            *buf = Vec::new();
-        }
-        Ok(out)
+    /// buffer.
+    pub(super) fn compress_buffer(&mut self, data: &[u8]) -> Result<Vec<u8>> {
+        self.scratch.compress(&self.desc.cparams, data)
     }
 
     fn counters(&self) -> Counters {
-        Counters { chunksize: self.chunksize, nbytes: self.nbytes, cbytes: self.cbytes, vl_blocks: self.vl_blocks }
+        Counters { sizes: self.desc.sizes(), nbytes: self.desc.nbytes, cbytes: self.cbytes }
     }
 
     fn restore(&mut self, c: Counters) {
-        self.chunksize = c.chunksize;
-        self.nbytes = c.nbytes;
+        self.desc.set_sizes(c.sizes);
+        self.desc.nbytes = c.nbytes;
         self.cbytes = c.cbytes;
-        self.vl_blocks = c.vl_blocks;
     }
 
     /// Commits `offsets` (with `new` chunks stored at the listed indices) to the frame on
     /// disk, compacting it when holes outweigh the data.
-    pub(crate) fn disk_commit(&mut self, offsets: Vec<i64>, new: &[(usize, &[u8])]) -> Result<()> {
+    pub(super) fn disk_commit(&mut self, offsets: Vec<i64>, new: &[(usize, &[u8])]) -> Result<()> {
         if !matches!(self.store, Store::Disk(_)) {
             return Err(Error::Unsupported {
                 operation: "commit",
                 what: "a super-chunk not backed by a frame on disk",
             });
         }
-        self.sync_checksums()?;
-        let Store::Disk(mut d) = std::mem::replace(&mut self.store, Store::Memory(Vec::new())) else {
-            return Err(Error::Unsupported {
-                operation: "commit",
-                what: "a super-chunk not backed by a frame on disk",
-            });
-        };
-        let r = d.commit(self, offsets, new);
+        self.desc.sync_checksums()?;
+        let Store::Disk(d) = &mut self.store else { unreachable!("checked above") };
+        let r = d.commit(&self.desc, offsets, new);
         let compact = r.is_ok() && d.wants_compaction();
         let path = d.path().to_path_buf();
-        self.store = Store::Disk(d);
         r?;
         if compact {
             self.save(&path)?;
@@ -156,7 +109,7 @@ impl SChunk {
         let before = self.counters();
         let h = self.admit(chunk, op).inspect_err(|_| self.restore(before))?;
         let has_specials = matches!(&self.store, Store::Disk(d) if d.offsets().iter().any(|&o| o < 0));
-        if before.chunksize > 0 && self.chunksize == 0 && has_specials {
+        if before.sizes.chunksize > 0 && self.desc.chunksize == 0 && has_specials {
             self.restore(before);
             self.materialize_specials()?;
             let h = self.admit(chunk, op).inspect_err(|_| self.restore(before))?;
@@ -165,19 +118,11 @@ impl SChunk {
         Ok((h, before))
     }
 
-    /// The special offset a new chunk gets in a frame on disk, if any.
-    fn special_entry(&self, h: &ChunkHeader) -> Option<i64> {
-        if self.chunksize <= 0 {
-            return None;
-        }
-        h.special().and_then(special_offset)
-    }
-
     /// Puts an admitted chunk at `i` (insert or replace) in the frame on disk.
     fn disk_place(&mut self, i: usize, chunk: &[u8], h: &ChunkHeader, replace: bool) -> Result<()> {
         let Store::Disk(d) = &self.store else { unreachable!("disk store") };
         let mut offsets = d.offsets().to_vec();
-        let entry = self.special_entry(h);
+        let entry = self.desc.special_offset(h.special());
         let e = entry.unwrap_or(0);
         if replace {
             offsets[i] = e;
@@ -207,14 +152,14 @@ impl SChunk {
         }
         self.checksums_ready()?;
         let (h, before) = self.admit_any(&mut chunk, op, operation)?;
-        self.nbytes += h.nbytes as u64;
+        self.desc.nbytes += h.nbytes as u64;
         self.cbytes += chunk.len() as u64;
-        self.checksum_insert(i, &chunk);
+        self.desc.checksum_insert(i, &chunk);
         match &mut self.store {
             Store::Memory(v) => v.insert(i as usize, ChunkBuf::owned(chunk)),
             _ => self.disk_place(i as usize, &chunk, &h, false).inspect_err(|_| {
                 self.restore(before);
-                self.checksum_remove(i);
+                self.desc.checksum_remove(i);
             })?,
         }
         Ok(self.nchunks())
@@ -248,9 +193,9 @@ impl SChunk {
                     (h.nbytes as u64, shared.bytes().len() as u64)
                 };
                 v.extend(std::iter::repeat_n(shared.clone(), rest_usize));
-                self.nbytes += nb * rest;
+                self.desc.nbytes += nb * rest;
                 self.cbytes += cb * rest;
-                self.checksum_extend(shared.bytes(), rest_usize);
+                self.desc.checksum_extend(shared.bytes(), rest_usize);
             }
             _ => {
                 for _ in 0..rest {
@@ -286,10 +231,10 @@ impl SChunk {
         let n = self.nchunks();
         let fill_h = ChunkHeader::parse(&fill)?;
         // An empty super-chunk takes its chunk size from the fill, as from a first append.
-        let new_chunksize = if n == 0 && self.chunksize <= 0 && !plan.is_empty() {
+        let new_chunksize = if n == 0 && self.desc.chunksize <= 0 && !plan.is_empty() {
             i32::try_from(fill_h.nbytes).map_err(|_| Error::IncompatibleChunk { reason: "chunk too big" })?
         } else {
-            self.chunksize
+            self.desc.chunksize
         };
         let chunksize = u64::try_from(new_chunksize).unwrap_or(0);
         let nfill = plan.iter().filter(|e| e.is_none()).count() as u64;
@@ -314,7 +259,7 @@ impl SChunk {
             }
             // All chunks but possibly the last hold the chunk size; a short last chunk
             // must stay last.
-            if i + 1 == n && k + 1 != plan.len() && self.nbytes != n * chunksize {
+            if i + 1 == n && k + 1 != plan.len() && self.desc.nbytes != n * chunksize {
                 return Err(Error::InvalidParam {
                     name: "plan",
                     value: i as i64,
@@ -323,7 +268,7 @@ impl SChunk {
             }
         }
         // The counters: what the dropped chunks held out, the copies of `fill` in.
-        let (mut nbytes, mut cbytes) = (self.nbytes, self.cbytes);
+        let (mut nbytes, mut cbytes) = (self.desc.nbytes, self.cbytes);
         for (i, _) in used.iter().enumerate().filter(|(_, u)| !**u) {
             let info = self.chunk_info(i as u64)?;
             nbytes = nbytes.saturating_sub(info.nbytes as u64);
@@ -331,8 +276,8 @@ impl SChunk {
         }
         nbytes += nfill * fill_h.nbytes as u64;
         cbytes += nfill * fill.len() as u64;
-        let checksums = self.checksums.as_ref().map(|t| {
-            let f = super::checksum::chunk_checksum(&fill);
+        let checksums = self.desc.checksums.as_ref().map(|t| {
+            let f = chunk_checksum(&fill);
             plan.iter().map(|e| e.map_or(f, |i| t[i as usize])).collect::<Vec<u32>>()
         });
         match &mut self.store {
@@ -356,13 +301,13 @@ impl SChunk {
                 let old = d.offsets();
                 let offsets: Vec<i64> = plan.iter().map(|e| e.map_or(special, |i| old[i as usize])).collect();
                 let before = self.counters();
-                let old_sums = std::mem::replace(&mut self.checksums, checksums.clone());
-                self.chunksize = new_chunksize;
-                self.nbytes = nbytes;
+                let old_sums = std::mem::replace(&mut self.desc.checksums, checksums.clone());
+                self.desc.chunksize = new_chunksize;
+                self.desc.nbytes = nbytes;
                 self.cbytes = cbytes;
                 if let Err(e) = self.disk_commit(offsets, &[]) {
                     self.restore(before);
-                    self.checksums = old_sums;
+                    self.desc.checksums = old_sums;
                     return Err(e);
                 }
             }
@@ -370,10 +315,10 @@ impl SChunk {
                 return Err(Error::Unsupported { operation: "rearrange", what: "a read-only frame" });
             }
         }
-        self.chunksize = new_chunksize;
-        self.nbytes = nbytes;
+        self.desc.chunksize = new_chunksize;
+        self.desc.nbytes = nbytes;
         self.cbytes = cbytes;
-        self.checksums = checksums;
+        self.desc.checksums = checksums;
         Ok(())
     }
 
@@ -448,15 +393,15 @@ impl SChunk {
         self.checksums_ready()?;
         let old = self.chunk_info(i)?;
         let (h, before) = self.admit_any(&mut chunk, Op::Update(i), "update")?;
-        self.nbytes = self.nbytes.saturating_sub(old.nbytes as u64) + h.nbytes as u64;
+        self.desc.nbytes = self.desc.nbytes.saturating_sub(old.nbytes as u64) + h.nbytes as u64;
         self.cbytes = self.cbytes.saturating_sub(old.cbytes as u64) + chunk.len() as u64;
-        let old_sum = self.checksums.as_ref().map(|t| t[i as usize]);
-        self.checksum_update(i, &chunk);
+        let old_sum = self.desc.checksums.as_ref().map(|t| t[i as usize]);
+        self.desc.checksum_update(i, &chunk);
         match &mut self.store {
             Store::Memory(v) => v[i as usize] = ChunkBuf::owned(chunk),
             _ => self.disk_place(i as usize, &chunk, &h, true).inspect_err(|_| {
                 self.restore(before);
-                if let (Some(t), Some(s)) = (&mut self.checksums, old_sum) {
+                if let (Some(t), Some(s)) = (&mut self.desc.checksums, old_sum) {
                     t[i as usize] = s;
                 }
             })?,
@@ -488,10 +433,10 @@ impl SChunk {
         self.checksums_ready()?;
         let old = self.chunk_info(i)?;
         let before = self.counters();
-        self.nbytes = self.nbytes.saturating_sub(old.nbytes as u64);
+        self.desc.nbytes = self.desc.nbytes.saturating_sub(old.nbytes as u64);
         self.cbytes = self.cbytes.saturating_sub(old.cbytes as u64);
-        let old_sum = self.checksums.as_ref().map(|t| t[i as usize]);
-        self.checksum_remove(i);
+        let old_sum = self.desc.checksums.as_ref().map(|t| t[i as usize]);
+        self.desc.checksum_remove(i);
         match &mut self.store {
             Store::Memory(v) => {
                 v.remove(i as usize);
@@ -501,7 +446,7 @@ impl SChunk {
                 offsets.remove(i as usize);
                 self.disk_commit(offsets, &[]).inspect_err(|_| {
                     self.restore(before);
-                    if let (Some(t), Some(s)) = (&mut self.checksums, old_sum) {
+                    if let (Some(t), Some(s)) = (&mut self.desc.checksums, old_sum) {
                         t.insert(i as usize, s);
                     }
                 })?;
@@ -513,19 +458,19 @@ impl SChunk {
 
     /// Byte ranges `(chunk, start, end)` covering bytes `start..end` of the content.
     fn byte_spans(&self, start: u64, end: u64) -> Result<Vec<(u64, usize, usize)>> {
-        if start > end || end > self.nbytes {
+        if start > end || end > self.desc.nbytes {
             return Err(Error::RangeOutOfBounds {
                 start: start as usize,
                 end: end as usize,
-                len: self.nbytes as usize,
+                len: self.desc.nbytes as usize,
             });
         }
         let mut spans = Vec::new();
         if start == end {
             return Ok(spans);
         }
-        let (mut i, mut base) = if self.chunksize > 0 {
-            let cs = self.chunksize as u64;
+        let (mut i, mut base) = if self.desc.chunksize > 0 {
+            let cs = self.desc.chunksize as u64;
             (start / cs, start / cs * cs)
         } else {
             (0, 0)

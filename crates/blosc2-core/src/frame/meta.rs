@@ -1,5 +1,5 @@
-//! Fixed metalayers and variable-length metalayers of a super-chunk
-//! (`shared/spec/frame.md` 3.3, 6.1 and 10).
+//! Fixed metalayers and variable-length metalayers of a super-chunk, as its frame stores
+//! them (`shared/spec/frame.md` 3.3, 6.1 and 10). Also reachable as `schunk::meta`.
 //!
 //! Fixed metalayers are named byte strings set at creation; their content can later be
 //! replaced only by one of the same length (the frame header length never changes).
