@@ -15,6 +15,7 @@
 pub mod buffer;
 pub mod chunk;
 pub mod codec;
+pub mod cpu;
 pub mod error;
 pub mod filter;
 pub mod frame;

@@ -35,7 +35,6 @@
 //! ```
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
@@ -49,13 +48,6 @@ pub mod ndcell;
 pub mod ndmean;
 pub mod shuffle;
 pub mod trunc_prec;
-
-/// Whether `BLOSC2_FORCE_SCALAR=1` was set when the filters were first used (read once).
-/// When set, SHUFFLE and BITSHUFFLE use their scalar kernels.
-pub fn force_scalar() -> bool {
-    static FORCE: OnceLock<bool> = OnceLock::new();
-    *FORCE.get_or_init(|| std::env::var_os("BLOSC2_FORCE_SCALAR").is_some_and(|v| v == "1"))
-}
 
 /// Filter id as on the wire (C: `BLOSC_NOFILTER`, `BLOSC_SHUFFLE`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -11,27 +11,10 @@
 //! Leftover groups of eight elements go to the scalar kernels.
 #![allow(unsafe_code)]
 
-use super::Kernels;
-
-/// The SIMD kernel tables this CPU can run, slowest first.
-pub fn available() -> Vec<&'static Kernels> {
-    #[allow(unused_mut)]
-    let mut v: Vec<&'static Kernels> = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        v.push(&x86::SSE2);
-        if std::arch::is_x86_feature_detected!("avx2") {
-            v.push(&x86::AVX2);
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if std::arch::is_aarch64_feature_detected!("neon") {
-            v.push(&neon::NEON);
-        }
-    }
-    v
-}
+#[cfg(target_arch = "aarch64")]
+pub(super) use neon::NEON;
+#[cfg(target_arch = "x86_64")]
+pub(super) use x86::{AVX2, SSE2};
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
@@ -39,15 +22,15 @@ mod x86 {
     use crate::filter::shuffle;
     use std::arch::x86_64::*;
 
-    pub(super) static SSE2: Kernels = Kernels {
+    pub(crate) static SSE2: Kernels = Kernels {
         name: "sse2",
         bytes: &shuffle::simd::SSE2,
         plane_to_rows: plane_to_rows_sse2,
         rows_to_plane: rows_to_plane_sse2,
     };
 
-    /// Handed out by `available()` only after AVX2 was detected.
-    pub(super) static AVX2: Kernels = Kernels {
+    /// Handed out by `bitshuffle::table` only for an AVX2 CPU (`cpu::isas`).
+    pub(crate) static AVX2: Kernels = Kernels {
         name: "avx2",
         bytes: &shuffle::simd::AVX2,
         plane_to_rows: plane_to_rows_avx2,
@@ -73,8 +56,8 @@ mod x86 {
     fn plane_to_rows_avx2(plane: &mut [u8], rows: &mut [u8], rowlen: usize, col0: usize) {
         scalar::check_rows(plane.len(), rows.len(), rowlen, col0);
         let n = plane.len() & !63;
-        // SAFETY: bounds checked above; only reachable through `AVX2`, which `available()`
-        // returns only when the CPU has AVX2.
+        // SAFETY: bounds checked above; only reachable through `AVX2`, which
+        // `bitshuffle::table` returns only when the CPU has AVX2.
         unsafe { p2r_avx2(plane.as_ptr(), n, rows.as_mut_ptr(), rowlen, col0) };
         finish_p2r(n, plane, rows, rowlen, col0);
     }
@@ -220,8 +203,8 @@ mod neon {
     use crate::filter::shuffle;
     use std::arch::aarch64::*;
 
-    /// Handed out by `available()` only after NEON was detected.
-    pub(super) static NEON: Kernels = Kernels {
+    /// Handed out by `bitshuffle::table` only for a NEON CPU (`cpu::isas`).
+    pub(crate) static NEON: Kernels = Kernels {
         name: "neon",
         bytes: &shuffle::simd::NEON,
         plane_to_rows: plane_to_rows_neon,
@@ -244,7 +227,7 @@ mod neon {
     fn t8(plane: &mut [u8]) {
         let n = plane.len() & !15;
         // SAFETY: plane holds n bytes; only reachable through `NEON`, returned by
-        // `available()` only when the CPU has NEON.
+        // `bitshuffle::table` only when the CPU has NEON.
         unsafe { t8_neon(plane.as_mut_ptr(), n) };
         for w in plane[n..].chunks_exact_mut(8) {
             let x = u64::from_le_bytes(w.try_into().expect("8 bytes"));

@@ -24,7 +24,7 @@
 //! forward kernel for 4-byte groups, which was faster there.
 #![allow(unsafe_code)]
 
-use super::{scalar, Kernels};
+use super::scalar;
 
 /// The largest of 16, 8, 4, 2 dividing `s`, or 0 when `s` is odd.
 #[inline]
@@ -42,26 +42,6 @@ fn group(s: usize) -> usize {
 pub(crate) use neon::NEON;
 #[cfg(target_arch = "x86_64")]
 pub(crate) use x86::{AVX2, SSE2};
-
-/// The SIMD kernel tables this CPU can run, slowest first.
-pub fn available() -> Vec<&'static Kernels> {
-    #[allow(unused_mut)]
-    let mut v: Vec<&'static Kernels> = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        v.push(&SSE2);
-        if std::arch::is_x86_feature_detected!("avx2") {
-            v.push(&AVX2);
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if std::arch::is_aarch64_feature_detected!("neon") {
-            v.push(&NEON);
-        }
-    }
-    v
-}
 
 /// Generates the generic kernels for one instruction set from its primitives, which must be
 /// in scope: the register type `V`, the elements per tile `E`, `zero()`, `inter(a, b)` (byte
@@ -219,8 +199,8 @@ mod x86 {
         transpose_cold: transpose_sse2_cold,
     };
 
-    /// Handed out by `available()` only after AVX2 was detected (and used by the AVX2
-    /// bitshuffle kernels, themselves only handed out after detection).
+    /// Handed out by `shuffle::table` only for an AVX2 CPU (`cpu::isas`), and used by the
+    /// AVX2 bitshuffle kernels, themselves handed out only for such a CPU.
     pub(crate) static AVX2: Kernels = Kernels {
         name: "avx2",
         transpose: transpose_avx2,
@@ -271,7 +251,7 @@ mod x86 {
             _ => &[avx2::fwd, sse2::fwd],
         };
         // SAFETY: bounds checked above; this function is only reachable through `AVX2`, which
-        // `available()` returns only when the CPU has AVX2.
+        // `shuffle::table` returns only when the CPU has AVX2.
         let done = unsafe { super::run_fwd(kerns, prefetch, s, count, src, dst, stride) };
         super::finish_fwd(s, done, count, src, dst, stride);
     }
@@ -765,8 +745,8 @@ mod x86 {
 mod neon {
     use super::super::{scalar, Kernels};
 
-    /// Handed out by `available()` only after NEON was detected (and used by the NEON
-    /// bitshuffle kernels, themselves only handed out after detection).
+    /// Handed out by `shuffle::table` only for a NEON CPU (`cpu::isas`), and used by the
+    /// NEON bitshuffle kernels, themselves handed out only for such a CPU.
     pub(crate) static NEON: Kernels = Kernels {
         name: "neon",
         transpose: transpose_neon,
@@ -778,7 +758,7 @@ mod neon {
     fn transpose_neon(s: usize, count: usize, src: &[u8], dst: &mut [u8], stride: usize) {
         scalar::check_bounds(s, count, src.len(), dst.len(), stride);
         // SAFETY: bounds checked above; only reachable through `NEON`, returned by
-        // `available()` only when the CPU has NEON.
+        // `shuffle::table` only when the CPU has NEON.
         let done = unsafe { super::run_fwd(&[k::fwd], false, s, count, src, dst, stride) };
         super::finish_fwd(s, done, count, src, dst, stride);
     }
