@@ -1,10 +1,11 @@
-//! The CPU this process runs on: instruction-set features detected at run time (once) and
-//! the `BLOSC2_FORCE_SCALAR` override.
+//! The CPU this process runs on: instruction-set features detected at run time (once), the
+//! `BLOSC2_FORCE_SCALAR` override, and the data-cache sizes.
 //!
 //! Everything in the library that depends on the CPU asks here: SHUFFLE and BITSHUFFLE take
 //! the kernel table of [`isa`], BYTEDELTA's baseline SIMD and the streaming stores of
-//! [`crate::streaming`] look at [`force_scalar`] and [`enabled`]. This module uses nothing
-//! else of the crate, and holds no `unsafe`.
+//! [`crate::streaming`] look at [`force_scalar`] and [`enabled`], and the automatic array
+//! shapes of `blosc2-nd` start from [`CacheSizes`]. This module uses nothing else of the
+//! crate, and holds no `unsafe`.
 //!
 //! One binary runs on any x86-64 (SSE2 is part of the baseline) and any aarch64 (so is
 //! NEON): the AVX2 kernels are compiled with `#[target_feature(enable = "avx2")]` and reached
@@ -18,6 +19,10 @@
 //! ```
 
 use std::sync::OnceLock;
+
+mod cache;
+
+pub use cache::{Arch, CacheSizes};
 
 /// The instruction-set extensions the library has SIMD code for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
