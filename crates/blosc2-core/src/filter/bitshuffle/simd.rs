@@ -24,7 +24,7 @@ mod x86 {
 
     pub(crate) static SSE2: Kernels = Kernels {
         name: "sse2",
-        bytes: &shuffle::simd::SSE2,
+        bytes: &shuffle::x86::SSE2,
         plane_to_rows: plane_to_rows_sse2,
         rows_to_plane: rows_to_plane_sse2,
     };
@@ -32,7 +32,7 @@ mod x86 {
     /// Handed out by `bitshuffle::table` only for an AVX2 CPU (`cpu::isas`).
     pub(crate) static AVX2: Kernels = Kernels {
         name: "avx2",
-        bytes: &shuffle::simd::AVX2,
+        bytes: &shuffle::x86::AVX2,
         plane_to_rows: plane_to_rows_avx2,
         rows_to_plane: rows_to_plane_avx2,
     };
@@ -206,7 +206,7 @@ mod neon {
     /// Handed out by `bitshuffle::table` only for a NEON CPU (`cpu::isas`).
     pub(crate) static NEON: Kernels = Kernels {
         name: "neon",
-        bytes: &shuffle::simd::NEON,
+        bytes: &shuffle::neon::NEON,
         plane_to_rows: plane_to_rows_neon,
         rows_to_plane: rows_to_plane_neon,
     };

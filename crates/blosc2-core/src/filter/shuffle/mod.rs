@@ -21,9 +21,13 @@ use std::sync::OnceLock;
 
 use crate::cpu::{self, Isa};
 
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon;
 pub mod scalar;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub(crate) mod simd;
+mod simd;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86;
 
 /// Strided forward transpose: `dst[j*stride + i] = src[i*s + j]` for `i < count`, `j < s`.
 /// Arguments: `(s, count, src, dst, stride)`.
@@ -134,11 +138,11 @@ pub(super) fn table(isa: Isa) -> &'static Kernels {
     }
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Sse2 => &simd::SSE2,
+        Isa::Sse2 => &x86::SSE2,
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => &simd::AVX2,
+        Isa::Avx2 => &x86::AVX2,
         #[cfg(target_arch = "aarch64")]
-        Isa::Neon => &simd::NEON,
+        Isa::Neon => &neon::NEON,
         _ => &SCALAR,
     }
 }
