@@ -27,9 +27,11 @@ use std::sync::OnceLock;
 use super::shuffle::{self, TransposeFn};
 use crate::cpu::{self, Isa};
 
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-mod simd;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 /// Writes the eight bit rows of a plane (arguments `(plane, rows, rowlen, col0)`): bit `t` of
 /// `rows[b*rowlen + col0 + g]` is bit `b` of `plane[8*g + t]`. `plane` may be clobbered.
@@ -242,11 +244,11 @@ pub(super) fn table(isa: Isa) -> &'static Kernels {
     }
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Sse2 => &simd::SSE2,
+        Isa::Sse2 => &x86::SSE2,
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => &simd::AVX2,
+        Isa::Avx2 => &x86::AVX2,
         #[cfg(target_arch = "aarch64")]
-        Isa::Neon => &simd::NEON,
+        Isa::Neon => &neon::NEON,
         _ => &scalar::KERNELS,
     }
 }
