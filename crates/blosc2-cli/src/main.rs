@@ -1,4 +1,8 @@
 //! `blosc2`: the command-line tool of the Blosc2 stack.
+//!
+//! Safe Rust except for a few libc calls, each allowed where it is (`bench::mem`,
+//! `bench::record::process_cpu_s`, `output::alive`; see `docs/unsafe.md`).
+#![deny(unsafe_code)]
 
 mod bench;
 mod chunk_cmd;

@@ -150,6 +150,7 @@ pub fn temp_path(target: &Path) -> PathBuf {
 }
 
 /// Whether process `pid` exists.
+#[allow(unsafe_code)]
 fn alive(pid: u32) -> bool {
     #[cfg(unix)]
     {

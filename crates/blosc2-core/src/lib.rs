@@ -18,7 +18,7 @@
 //!
 //! | module | uses |
 //! |---|---|
-//! | `buffer`, `cpu` (the SIMD switch), `codec_id` (codec ids and names) | nothing |
+//! | `buffer`, [`cpu`] (CPU features, cache sizes, the `BLOSC2_FORCE_SCALAR` switch), `codec_id` (codec ids and names) | nothing |
 //! | [`error`] | `codec_id` |
 //! | [`geometry`] | `error` |
 //! | [`codec`] | `codec_id`, `error`, `geometry` |
@@ -44,7 +44,7 @@ pub mod buffer;
 pub mod chunk;
 pub mod codec;
 mod codec_id;
-mod cpu;
+pub mod cpu;
 pub mod error;
 pub mod filter;
 pub mod frame;

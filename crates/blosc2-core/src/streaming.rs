@@ -18,20 +18,14 @@ pub const MIN_LEN: usize = 4 << 20;
 
 /// The smallest single write worth streaming: below it the fence and the unaligned edges
 /// cost more than they save.
+#[cfg(target_arch = "x86_64")]
 const MIN_PIECE: usize = 4096;
 
-/// Whether this CPU has the streaming kernels (AVX2), checked once.
+/// Whether the streaming kernels (AVX2) may run: the CPU has AVX2 and
+/// `BLOSC2_FORCE_SCALAR` is not set (see [`crate::cpu::enabled`]).
+#[cfg(target_arch = "x86_64")]
 fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::OnceLock;
-        static HAS: OnceLock<bool> = OnceLock::new();
-        *HAS.get_or_init(|| std::arch::is_x86_feature_detected!("avx2") && !crate::cpu::force_scalar())
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    crate::cpu::enabled().avx2
 }
 
 /// Fills `dst` with `v`, with streaming stores where available and worthwhile.

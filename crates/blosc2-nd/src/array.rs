@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use blosc2_core::chunk::{CompressParams, SpecialKind};
+use blosc2_core::cpu::CacheSizes;
 use blosc2_core::filter::FilterId;
 use blosc2_core::schunk::SChunk;
 
-use crate::auto::{chunks_blocks, chunks_blocks_for, CacheSizes};
+use crate::auto::{chunks_blocks, chunks_blocks_for};
 use crate::dtype::{check_element, to_bytes, to_values, DType, Element};
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;

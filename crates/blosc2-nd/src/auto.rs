@@ -9,79 +9,9 @@ use blosc2_core::codec::CodecId;
 use blosc2_core::filter::FilterId;
 use blosc2_core::header::{MAX_BLOCKSIZE, MAX_BUFFERSIZE};
 
-/// CPU data-cache sizes in bytes, as python-blosc2 sees them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheSizes {
-    /// L1 data cache.
-    pub l1: u64,
-    /// L2 cache.
-    pub l2: u64,
-    /// L3 cache.
-    pub l3: u64,
-    /// Which rule sets the minimum block size.
-    pub arch: Arch,
-}
-
-/// The platform rule for the minimum block size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arch {
-    /// x86-64: `L2 / 4`, or `4 * L1` when `L2 >= 2 MiB`.
-    X86_64,
-    /// Apple ARM: `L1` (and chunks at least `L2`).
-    AppleArm,
-    /// Anything else: `L1`.
-    Other,
-}
-
-impl Default for CacheSizes {
-    /// python-blosc2's fallback values (32 KiB, 256 KiB, 1 MiB) for this platform.
-    fn default() -> CacheSizes {
-        let arch = if cfg!(target_arch = "x86_64") {
-            Arch::X86_64
-        } else if cfg!(all(target_os = "macos", target_arch = "aarch64")) {
-            Arch::AppleArm
-        } else {
-            Arch::Other
-        };
-        CacheSizes { l1: 32 << 10, l2: 256 << 10, l3: 1 << 20, arch }
-    }
-}
-
-impl CacheSizes {
-    /// The sizes of this machine, read as python-blosc2 reads them (Linux:
-    /// `/sys/devices/system/cpu/cpu0/cache/index{0,2,3}/size`); the defaults elsewhere or
-    /// when a file is missing. Computed once.
-    pub fn detect() -> CacheSizes {
-        static CACHE: std::sync::OnceLock<CacheSizes> = std::sync::OnceLock::new();
-        *CACHE.get_or_init(|| {
-            let mut c = CacheSizes::default();
-            if cfg!(target_os = "linux") {
-                let read = |i: u32| -> Option<u64> {
-                    let s =
-                        std::fs::read_to_string(format!("/sys/devices/system/cpu/cpu0/cache/index{i}/size")).ok()?;
-                    let s = s.strip_suffix('\n')?;
-                    let (num, mul) = match s.as_bytes().last()? {
-                        b'K' => (&s[..s.len() - 1], 1u64 << 10),
-                        b'M' => (&s[..s.len() - 1], 1 << 20),
-                        b'G' => (&s[..s.len() - 1], 1 << 30),
-                        _ => return None,
-                    };
-                    num.parse::<u64>().ok().map(|n| n * mul)
-                };
-                if let Some(v) = read(0) {
-                    c.l1 = v;
-                }
-                if let Some(v) = read(2) {
-                    c.l2 = v;
-                }
-                if let Some(v) = read(3) {
-                    c.l3 = v;
-                }
-            }
-            c
-        })
-    }
-}
+/// The CPU data-cache sizes and the platform rule the shapes start from (see
+/// [`blosc2_core::cpu::CacheSizes`]).
+pub use blosc2_core::cpu::{Arch, CacheSizes};
 
 /// The divisor of `a` closest to `b` (python-blosc2's Cython `nearest_divisor`).
 pub fn nearest_divisor(a: u64, b: u64, strict: bool) -> u64 {

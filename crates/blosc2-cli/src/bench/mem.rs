@@ -8,6 +8,8 @@
 //! Elsewhere (or where `/proc` is not writable) nothing is measured and the records carry no
 //! `memory` field; `ru_maxrss` (the process peak, which cannot be reset) is recorded at the
 //! end of every data set instead.
+// libc allocator tuning (malloc_trim, mallopt) and getrusage.
+#![allow(unsafe_code)]
 
 use serde::Serialize;
 

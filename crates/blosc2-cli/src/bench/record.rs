@@ -105,6 +105,7 @@ pub fn python_repr_f64(x: f64) -> String {
 /// Process CPU time (user + system, all threads) in seconds, like Python's
 /// `time.process_time()`.
 #[cfg(unix)]
+#[allow(unsafe_code)]
 pub fn process_cpu_s() -> f64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_PROCESS_CPUTIME_ID is a valid clock.

@@ -50,7 +50,7 @@ fn encode_impl(s: usize, src: &[u8], dst: &mut [u8], buggy: bool) {
 #[inline]
 fn running_sum(p: &mut [u8], acc: u8) -> u8 {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    let (done, acc) = if super::force_scalar() { (0, acc) } else { simd::running_sum(p, acc) };
+    let (done, acc) = if crate::cpu::force_scalar() { (0, acc) } else { simd::running_sum(p, acc) };
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     let done = 0;
     scalar_running_sum(&mut p[done..], acc)
@@ -60,7 +60,7 @@ fn running_sum(p: &mut [u8], acc: u8) -> u8 {
 #[inline]
 fn running_sum_into(src: &[u8], dst: &mut [u8], acc: u8) -> u8 {
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    let (done, acc) = if super::force_scalar() { (0, acc) } else { simd::running_sum_into(src, dst, acc) };
+    let (done, acc) = if crate::cpu::force_scalar() { (0, acc) } else { simd::running_sum_into(src, dst, acc) };
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     let done = 0;
     let mut acc = acc;

@@ -12,7 +12,7 @@
 
 use crate::error::{Error, Result};
 
-use super::FilterId;
+use super::id::FilterId;
 
 /// The DELTA word width for a typesize: `ts` for 1, 2, 4, 8; 8 for other multiples of 8;
 /// otherwise 1.

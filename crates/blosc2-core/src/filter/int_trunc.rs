@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 
-use super::FilterId;
+use super::id::FilterId;
 
 fn invalid(typesize: usize, meta: u8, reason: &'static str) -> Error {
     Error::InvalidFilterParams { filter: FilterId::INT_TRUNC.0, typesize, meta, reason }

@@ -9,7 +9,7 @@
 //! b2nd chunk).
 
 use super::cells::{copy_row, Cells, MAX_DIM};
-use super::FilterId;
+use super::id::FilterId;
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
 

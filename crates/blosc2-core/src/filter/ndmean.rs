@@ -18,7 +18,7 @@
 //! no defined value. Such blocks are neither written nor read here.
 
 use super::cells::{copy_row, Cells, MAX_DIM};
-use super::FilterId;
+use super::id::FilterId;
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
 

@@ -290,3 +290,55 @@ proptest! {
         let _ = p.backward_into(ts, offset * len, &mut filtered, &mut out, &reference, version);
     }
 }
+
+/// The kernel tables come from one choice, `cpu::isa`: every filter's table of an instruction
+/// set carries its name, BITSHUFFLE's byte step is SHUFFLE's table of the same set, and every
+/// table this CPU runs gives the scalar twin's bytes.
+#[test]
+fn every_kernel_table_follows_the_cpu_and_equals_the_scalar_twin() {
+    use crate::cpu;
+    assert!(std::ptr::eq(shuffle::kernels(), shuffle::table(cpu::isa())));
+    assert!(std::ptr::eq(bitshuffle::kernels(), bitshuffle::table(cpu::isa())));
+    if cpu::force_scalar() {
+        assert_eq!(shuffle::kernels().name, "scalar");
+        assert_eq!(bitshuffle::kernels().name, "scalar");
+    }
+    assert_eq!(shuffle::available().len(), cpu::isas().len());
+    assert_eq!(bitshuffle::available().len(), cpu::isas().len());
+    let sk = shuffle::table(cpu::Isa::Scalar);
+    let bk = bitshuffle::table(cpu::Isa::Scalar);
+    assert!(std::ptr::eq(sk, &shuffle::SCALAR) && std::ptr::eq(bk, &bitshuffle::scalar::KERNELS));
+    for isa in [cpu::Isa::Sse2, cpu::Isa::Avx2, cpu::Isa::Neon] {
+        if !cpu::isas().contains(&isa) {
+            assert!(std::ptr::eq(shuffle::table(isa), sk), "{}: not on this CPU", isa.name());
+            assert!(std::ptr::eq(bitshuffle::table(isa), bk), "{}: not on this CPU", isa.name());
+        }
+    }
+    for &isa in cpu::isas() {
+        let (s_k, b_k) = (shuffle::table(isa), bitshuffle::table(isa));
+        assert_eq!((s_k.name, b_k.name), (isa.name(), isa.name()));
+        assert!(std::ptr::eq(b_k.bytes, s_k), "{}: bitshuffle's byte step", isa.name());
+        for s in [1usize, 2, 3, 4, 8, 16, 24] {
+            for len in [0usize, 7 * s, 64 * s + 5, 5000 * s + 3] {
+                let src = data(len, (s * 131 + len) as u64);
+                let run = |f: &dyn Fn(&[u8], &mut [u8])| {
+                    let mut out = vec![0u8; len];
+                    f(&src, &mut out);
+                    out
+                };
+                let ctx = format!("{} s={s} len={len}", isa.name());
+                assert!(run(&|a, b| s_k.shuffle(s, a, b)) == run(&|a, b| sk.shuffle(s, a, b)), "{ctx}");
+                assert!(run(&|a, b| s_k.shuffle_cold(s, a, b)) == run(&|a, b| sk.shuffle(s, a, b)), "{ctx}");
+                assert!(run(&|a, b| s_k.unshuffle(s, a, b)) == run(&|a, b| sk.unshuffle(s, a, b)), "{ctx}");
+                assert!(run(&|a, b| s_k.unshuffle_streaming(s, a, b)) == run(&|a, b| sk.unshuffle(s, a, b)), "{ctx}");
+                assert!(run(&|a, b| b_k.bitshuffle(s, a, b)) == run(&|a, b| bk.bitshuffle(s, a, b)), "{ctx}");
+                assert!(run(&|a, b| b_k.bitshuffle_cold(s, a, b)) == run(&|a, b| bk.bitshuffle(s, a, b)), "{ctx}");
+                assert!(run(&|a, b| b_k.bitunshuffle(s, a, b)) == run(&|a, b| bk.bitunshuffle(s, a, b)), "{ctx}");
+                assert!(
+                    run(&|a, b| b_k.bitunshuffle_streaming(s, a, b)) == run(&|a, b| bk.bitunshuffle(s, a, b)),
+                    "{ctx}"
+                );
+            }
+        }
+    }
+}

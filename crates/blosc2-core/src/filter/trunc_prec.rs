@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 
-use super::FilterId;
+use super::id::FilterId;
 
 fn invalid(typesize: usize, meta: u8, reason: &'static str) -> Error {
     Error::InvalidFilterParams { filter: FilterId::TRUNC_PREC.0, typesize, meta, reason }

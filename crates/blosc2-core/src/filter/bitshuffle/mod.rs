@@ -25,10 +25,13 @@
 use std::sync::OnceLock;
 
 use super::shuffle::{self, TransposeFn};
+use crate::cpu::{self, Isa};
 
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub mod simd;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 /// Writes the eight bit rows of a plane (arguments `(plane, rows, rowlen, col0)`): bit `t` of
 /// `rows[b*rowlen + col0 + g]` is bit `b` of `plane[8*g + t]`. `plane` may be clobbered.
@@ -232,24 +235,35 @@ impl Kernels {
     }
 }
 
-/// The best kernels for this CPU, detected once (scalar when `BLOSC2_FORCE_SCALAR=1`).
-pub fn kernels() -> &'static Kernels {
-    static BEST: OnceLock<&'static Kernels> = OnceLock::new();
-    BEST.get_or_init(|| {
-        if super::force_scalar() {
-            return &scalar::KERNELS;
-        }
-        available().pop().unwrap_or(&scalar::KERNELS)
-    })
+/// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not
+/// in [`cpu::isas`]): the SIMD tables run instructions the CPU must have. Its byte step is
+/// `shuffle`'s table for the same `isa`.
+pub(super) fn table(isa: Isa) -> &'static Kernels {
+    if !cpu::isas().contains(&isa) {
+        return &scalar::KERNELS;
+    }
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse2 => &x86::SSE2,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => &x86::AVX2,
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => &neon::NEON,
+        _ => &scalar::KERNELS,
+    }
 }
 
-/// Every kernel table this CPU can run, from the scalar one to the fastest (ignores
-/// `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
+/// The kernels the library uses: those of [`cpu::isa`], the fastest this CPU has (scalar
+/// when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
+pub fn kernels() -> &'static Kernels {
+    static KERNELS: OnceLock<&'static Kernels> = OnceLock::new();
+    KERNELS.get_or_init(|| table(cpu::isa()))
+}
+
+/// Every kernel table this CPU can run ([`cpu::isas`]), from the scalar one to the fastest
+/// (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
 pub fn available() -> Vec<&'static Kernels> {
-    let mut v = vec![&scalar::KERNELS];
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    v.extend(simd::available());
-    v
+    cpu::isas().iter().map(|&isa| table(isa)).collect()
 }
 
 /// Forward BITSHUFFLE (`shared/spec/filters.md` 3) of a block of `s`-byte elements.
@@ -356,6 +370,28 @@ mod tests {
                     k.bitunshuffle(s, &out, &mut back);
                     assert_eq!(back, src, "{} s={s} len={len}", k.name);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn cold_bitshuffle_equals_scalar_over_many_segments() {
+        // Long enough for several prefetched segments of the byte step and a tail, at odd
+        // offsets.
+        for s in [2usize, 3, 4, 8, 16, 24, 200] {
+            for len in [40_000usize, 65_536 + 13] {
+                let src = data(len + 3, (s * 7 + len) as u64);
+                let src = &src[3..];
+                let mut want = vec![0u8; len];
+                scalar::bitshuffle(s, src, &mut want);
+                for k in available() {
+                    let mut out = vec![0u8; len];
+                    k.bitshuffle_cold(s, src, &mut out);
+                    assert!(out == want, "{} s={s} len={len}", k.name);
+                }
+                let mut out = vec![0u8; len];
+                bitshuffle_cold(s, src, &mut out);
+                assert!(out == want, "bitshuffle_cold s={s} len={len}");
             }
         }
     }

@@ -3,10 +3,10 @@
 //! A block of `n` elements of `s` bytes becomes `s` byte-planes of `n` bytes (plane `j` holds
 //! byte `j` of every element), followed by the `bsize % s` leftover bytes unchanged.
 //!
-//! The work is done by a [`Kernels`] table chosen once at run time: AVX2 or SSE2 on x86-64,
-//! NEON on aarch64, otherwise the portable [`scalar`] code (which is also the reference the
-//! SIMD kernels are tested against). Setting `BLOSC2_FORCE_SCALAR=1` in the environment forces
-//! the scalar table.
+//! The work is done by the [`Kernels`] table of the instruction set [`crate::cpu::isa`]
+//! chooses once at run time: AVX2 or SSE2 on x86-64, NEON on aarch64, otherwise the portable
+//! [`scalar`] code (which is also the reference the SIMD kernels are tested against). Setting
+//! `BLOSC2_FORCE_SCALAR=1` in the environment forces the scalar table.
 //!
 //! ```
 //! use blosc2_core::filter::shuffle;
@@ -19,9 +19,15 @@
 
 use std::sync::OnceLock;
 
+use crate::cpu::{self, Isa};
+
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod neon;
 pub mod scalar;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub mod simd;
+mod simd;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod x86;
 
 /// Strided forward transpose: `dst[j*stride + i] = src[i*s + j]` for `i < count`, `j < s`.
 /// Arguments: `(s, count, src, dst, stride)`.
@@ -124,24 +130,34 @@ pub static SCALAR: Kernels = Kernels {
     transpose_cold: scalar::transpose,
 };
 
-/// The best kernels for this CPU, detected once (scalar when `BLOSC2_FORCE_SCALAR=1`).
-pub fn kernels() -> &'static Kernels {
-    static BEST: OnceLock<&'static Kernels> = OnceLock::new();
-    BEST.get_or_init(|| {
-        if super::force_scalar() {
-            return &SCALAR;
-        }
-        available().pop().unwrap_or(&SCALAR)
-    })
+/// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not
+/// in [`cpu::isas`]): the SIMD tables run instructions the CPU must have.
+pub(super) fn table(isa: Isa) -> &'static Kernels {
+    if !cpu::isas().contains(&isa) {
+        return &SCALAR;
+    }
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse2 => &x86::SSE2,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => &x86::AVX2,
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => &neon::NEON,
+        _ => &SCALAR,
+    }
 }
 
-/// Every kernel table this CPU can run, from the scalar one to the fastest (ignores
-/// `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
+/// The kernels the library uses: those of [`cpu::isa`], the fastest this CPU has (scalar
+/// when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
+pub fn kernels() -> &'static Kernels {
+    static KERNELS: OnceLock<&'static Kernels> = OnceLock::new();
+    KERNELS.get_or_init(|| table(cpu::isa()))
+}
+
+/// Every kernel table this CPU can run ([`cpu::isas`]), from the scalar one to the fastest
+/// (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
 pub fn available() -> Vec<&'static Kernels> {
-    let mut v = vec![&SCALAR];
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    v.extend(simd::available());
-    v
+    cpu::isas().iter().map(|&isa| table(isa)).collect()
 }
 
 /// Forward SHUFFLE (`shared/spec/filters.md` 2): `dst[j*n + i] = src[i*s + j]` with
@@ -273,11 +289,6 @@ mod tests {
                     k.shuffle_cold(s, src, &mut out);
                     assert_eq!(out, want, "{} s={s} len={len}", k.name);
                 }
-                let mut out = vec![0u8; len];
-                super::super::bitshuffle::bitshuffle_cold(s, src, &mut out);
-                let mut back = vec![0u8; len];
-                super::super::bitshuffle::bitunshuffle(s, &out, &mut back);
-                assert_eq!(back, src, "bitshuffle_cold s={s} len={len}");
             }
         }
     }
