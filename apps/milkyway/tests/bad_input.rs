@@ -7,7 +7,9 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::path::Path;
 
-use common::{milkyway, TempDir};
+use blosc2_testkit::fs::TempDir;
+use blosc2_testkit::temp_dir;
+use common::milkyway;
 
 const HEADER: &str = "# %ECSV 1.0\nsource_id,ra,dec,parallax,phot_g_mean_mag\n";
 
@@ -29,7 +31,7 @@ fn no_output(tmp: &TempDir, out: &Path) {
 
 #[test]
 fn missing_column_is_named() {
-    let tmp = TempDir::new("bad-col");
+    let tmp = temp_dir!("milkyway-bad-col");
     let f = tmp.join("a.csv");
     std::fs::write(&f, "# x\nsource_id,ra,dec,parallaxx\n1,2,3,4\n").unwrap();
     let out = tmp.join("g");
@@ -41,7 +43,7 @@ fn missing_column_is_named() {
 
 #[test]
 fn malformed_rows_name_file_and_line() {
-    let tmp = TempDir::new("bad-row");
+    let tmp = temp_dir!("milkyway-bad-row");
     let f = tmp.join("b.csv");
     std::fs::write(&f, format!("{HEADER}1,10,20,1.5,12\n2,10,20\n3,10,20,abc,12\n4,10,20,2.0,12\n")).unwrap();
     let out = tmp.join("g");
@@ -73,7 +75,7 @@ fn malformed_rows_name_file_and_line() {
 
 #[test]
 fn truncated_last_line_fails_with_its_line() {
-    let tmp = TempDir::new("bad-trunc");
+    let tmp = temp_dir!("milkyway-bad-trunc");
     let f = tmp.join("c.csv");
     std::fs::write(&f, format!("{HEADER}1,10,20,1.5,12\n2,10,2")).unwrap();
     let out = tmp.join("g");
@@ -85,7 +87,7 @@ fn truncated_last_line_fails_with_its_line() {
 
 #[test]
 fn not_csv_and_corrupt_gzip() {
-    let tmp = TempDir::new("bad-bin");
+    let tmp = temp_dir!("milkyway-bad-bin");
     let f = tmp.join("d.csv");
     std::fs::write(&f, [0u8, 1, 2, 3, 255, 254, 10, 0, 0, 7]).unwrap();
     let out = tmp.join("g");

@@ -6,7 +6,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::TempDir;
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
 use milkyway::cube_store::{ArrayReader, ChunkKind};
 use milkyway::geom::Grid;
 use milkyway::ingest::{ingest, IngestOptions};
@@ -36,7 +37,7 @@ fn compare(ours: &Path, golden: &Path) -> (u64, u64) {
 
 #[test]
 fn talk_layout_equals_golden_cube() {
-    let tmp = TempDir::new("golden-r1");
+    let tmp = temp_dir!("milkyway-golden-r1");
     let golden = tmp.join("golden.b2nd");
     common::gunzip(&common::gaia_dir().join("dr3_random1000_R1_talk_layout.b2nd.gz"), &golden);
     let out = tmp.join("galaxy");
@@ -78,7 +79,7 @@ assert int(a[10863:10866, 7119:7122, 10013:10016].sum()) == 1
 assert a.schunk.nchunks == 512000
 print("ok")
 "#;
-    let out_py = Command::new(common::python()).arg("-c").arg(script).arg(out.join("cube.b2nd")).output().unwrap();
+    let out_py = Command::new(python()).arg("-c").arg(script).arg(out.join("cube.b2nd")).output().unwrap();
     assert!(
         out_py.status.success(),
         "python-blosc2 failed: {}{}",
@@ -89,7 +90,7 @@ print("ok")
 
 #[test]
 fn r100_layout_equals_golden_cube() {
-    let tmp = TempDir::new("golden-r100");
+    let tmp = temp_dir!("milkyway-golden-r100");
     let out = tmp.join("galaxy");
     let opts = IngestOptions::new(Grid::new(10_000.0, 100.0, 50, 10).unwrap());
     ingest(&[common::gaia_dir().join("dr3_random1000.csv")], &out, &opts).unwrap();
@@ -106,7 +107,7 @@ ta = blosc2.open(sys.argv[3])
 assert ta.shape == (477,) and str(ta.dtype) == 'int64'
 print("ok")
 "#;
-    let o = Command::new(common::python())
+    let o = Command::new(python())
         .arg("-c")
         .arg(script)
         .arg(out.join("cube.b2nd"))

@@ -7,7 +7,8 @@ mod common;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use common::{milkyway, TempDir};
+use blosc2_testkit::temp_dir;
+use common::milkyway;
 use milkyway::cube_store::{ArrayReader, ChunkKind};
 use milkyway::geom::Grid;
 
@@ -50,7 +51,7 @@ fn cell_value(cube: &Path, c: [u64; 3]) -> u8 {
 
 #[test]
 fn known_stars_land_in_their_cells() {
-    let tmp = TempDir::new("known");
+    let tmp = temp_dir!("milkyway-known");
     let csv = tmp.join("known.csv");
     std::fs::write(&csv, catalogue()).unwrap();
     let out = tmp.join("galaxy");

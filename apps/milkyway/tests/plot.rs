@@ -9,7 +9,9 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{milkyway, TempDir};
+use blosc2_testkit::fs::TempDir;
+use blosc2_testkit::temp_dir;
+use common::milkyway;
 
 fn galaxy(tmp: &TempDir) -> PathBuf {
     let out = tmp.join("galaxy");
@@ -58,7 +60,7 @@ fn load_headless(browser: &Path, html: &Path) -> (String, String) {
 
 #[test]
 fn png_and_html_plots() {
-    let tmp = TempDir::new("plot");
+    let tmp = temp_dir!("milkyway-plot");
     let g = galaxy(&tmp);
     let png_path = tmp.join("map.png");
     let (code, _, err) = milkyway(&[
@@ -131,7 +133,7 @@ fn attribute(dom: &str, name: &str) -> Option<String> {
 
 #[test]
 fn demo_writes_what_it_announces() {
-    let tmp = TempDir::new("demo");
+    let tmp = temp_dir!("milkyway-demo");
     let dir = tmp.join("demo");
     let (code, out, err) = milkyway(&[OsStr::new("demo"), dir.as_os_str(), OsStr::new("--stars"), OsStr::new("20000")]);
     assert_eq!(code, 0, "{err}");

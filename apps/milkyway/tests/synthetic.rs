@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::TempDir;
+use blosc2_testkit::temp_dir;
 use milkyway::cube_store::ArrayReader;
 use milkyway::explore::{hist_bin, query, stats, Galaxy, Region};
 use milkyway::geom::Grid;
@@ -29,7 +29,7 @@ fn grid() -> Grid {
 
 #[test]
 fn stats_and_query_equal_brute_force() {
-    let tmp = TempDir::new("synth-explore");
+    let tmp = temp_dir!("milkyway-synth-explore");
     let cat = tmp.join("cat");
     let rep = synth(&cat, 30_000, 11, Some(3), &Model::default()).unwrap();
     assert_eq!(rep.files.len(), 3);
@@ -114,7 +114,7 @@ fn same_galaxy(a: &Path, b: &Path) {
 
 #[test]
 fn shards_merged_equal_one_ingest() {
-    let tmp = TempDir::new("synth-shards");
+    let tmp = temp_dir!("milkyway-synth-shards");
     let cat = tmp.join("cat");
     synth(&cat, 12_000, 3, Some(4), &Model::default()).unwrap();
     let g = grid();
@@ -126,7 +126,7 @@ fn shards_merged_equal_one_ingest() {
     for i in 0..3 {
         let mut o = opts.clone();
         o.shard = Some((i, 3));
-        let p = tmp.join(&format!("part{i}"));
+        let p = tmp.join(format!("part{i}"));
         ingest(&list_inputs(&inputs, o.shard).unwrap(), &p, &o).unwrap();
         parts.push(p);
     }
@@ -148,7 +148,7 @@ fn shards_merged_equal_one_ingest() {
 
 #[test]
 fn synth_is_deterministic_and_realistic() {
-    let tmp = TempDir::new("synth-det");
+    let tmp = temp_dir!("milkyway-synth-det");
     let a = synth(&tmp.join("a"), 5_000, 9, Some(2), &Model::default()).unwrap();
     let b = synth(&tmp.join("b"), 5_000, 9, Some(2), &Model::default()).unwrap();
     for (fa, fb) in a.files.iter().zip(&b.files) {
@@ -202,7 +202,7 @@ fn healpix_matches_real_source_ids() {
 #[test]
 fn full_mode_has_the_dr3_layout_and_the_same_stars() {
     use milkyway::synth::{synth_with, ColumnMode};
-    let tmp = TempDir::new("synth-full");
+    let tmp = temp_dir!("milkyway-synth-full");
     let fast = synth_with(&tmp.join("fast"), 3000, 4, Some(1), &Model::default(), ColumnMode::Fast).unwrap();
     let full = synth_with(&tmp.join("full"), 3000, 4, Some(1), &Model::default(), ColumnMode::Full).unwrap();
     assert_eq!(fast.files[0].file_name(), full.files[0].file_name());

@@ -4,19 +4,16 @@
 //! every codec and filter, one thread) every cell must be identical, as docs/benchmarks.md
 //! reports for the whole matrix.
 
-mod common;
-
-use std::path::PathBuf;
 use std::process::Command;
 
-use common::Tmp;
-
-/// The Python interpreter with python-blosc2: `$BLOSC2_PYTHON`, else the repository's `.venv`.
+use blosc2_testkit::fs::repo_root;
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
 
 #[test]
 fn bench_chunks_equal_the_references_byte_for_byte() {
-    let t = Tmp::new("bench-bytes");
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let t = temp_dir!("cli-bench-bytes");
+    let root = repo_root();
     let compare = root.join("scripts/compare.py");
     let matrix = [
         "--dataset",
@@ -42,7 +39,7 @@ fn bench_chunks_equal_the_references_byte_for_byte() {
     };
     run(
         "reference worker",
-        Command::new(common::python())
+        Command::new(python())
             .arg(&compare)
             .args(["--ref-ratio-worker", "--anchor"])
             .arg(root.join("bench/anchor.py"))
@@ -59,12 +56,7 @@ fn bench_chunks_equal_the_references_byte_for_byte() {
     );
     run(
         "compare.py",
-        Command::new(common::python())
-            .arg(&compare)
-            .arg("--from-dir")
-            .arg(&t.0)
-            .arg("--json")
-            .arg(t.0.join("table.json")),
+        Command::new(python()).arg(&compare).arg("--from-dir").arg(&t.0).arg("--json").arg(t.0.join("table.json")),
     );
     let table: serde_json::Value = serde_json::from_slice(&std::fs::read(t.0.join("table.json")).unwrap()).unwrap();
     let rows = table["rows"].as_array().unwrap();

@@ -1,18 +1,14 @@
 //! The `blosc2 chunk` commands: round trips through files, every option, and clean one-line
 //! errors with exit status 1 on bad input.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::temp_dir;
 
 fn blosc2(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_blosc2")).args(args).output().expect("blosc2 runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn os(p: &Path) -> &std::ffi::OsStr {
@@ -25,7 +21,7 @@ fn sample() -> Vec<u8> {
 
 #[test]
 fn compress_and_decompress_round_trip_with_every_codec_and_filter() {
-    let d = tmp("roundtrip");
+    let d = temp_dir!("cli-roundtrip");
     let input = d.join("in.bin");
     std::fs::write(&input, sample()).unwrap();
     for codec in ["blosclz", "lz4", "lz4hc", "zlib", "zstd"] {
@@ -65,7 +61,7 @@ fn compress_and_decompress_round_trip_with_every_codec_and_filter() {
 
 #[test]
 fn bad_input_gives_one_line_and_status_1() {
-    let d = tmp("bad");
+    let d = temp_dir!("cli-bad");
     let input = d.join("in.bin");
     std::fs::write(&input, sample()).unwrap();
     let chunk = d.join("c.chunk");
@@ -96,9 +92,8 @@ fn bad_input_gives_one_line_and_status_1() {
 
 #[test]
 fn a_python_blosc2_fixture_decompresses() {
-    let d = tmp("fixture");
-    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/fixtures/chunks/doc/arange1000-i4-blosclz.chunk");
+    let d = temp_dir!("cli-fixture");
+    let fixture = testdata("fixtures/chunks/doc/arange1000-i4-blosclz.chunk");
     let out = d.join("arange.bin");
     let r = blosc2(&["chunk".as_ref(), "decompress".as_ref(), os(&fixture), os(&out)]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));

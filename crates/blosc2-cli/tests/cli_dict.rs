@@ -4,17 +4,11 @@
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::Command;
 
 mod common;
-use common::{blosc2, ok, Tmp};
-
-/// Runs a Python snippet with `args`; returns its stdout, panics with its stderr on failure.
-fn run_python(script: &str, args: &[&OsStr]) -> String {
-    let out = Command::new(common::python()).arg("-c").arg(script).args(args).output().unwrap();
-    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use blosc2_testkit::python::run_python_code;
+use blosc2_testkit::temp_dir;
+use common::{blosc2, ok};
 
 fn p(path: &Path) -> &OsStr {
     path.as_os_str()
@@ -44,7 +38,7 @@ print(theirs == ours, ours[31] & 1)\n";
 
 #[test]
 fn chunk_compress_use_dict_gives_python_blosc2_bytes() {
-    let t = Tmp::new("dict-chunk");
+    let t = temp_dir!("cli-dict-chunk");
     let input = t.0.join("in.bin");
     std::fs::write(&input, records(300_000)).unwrap();
     for codec in ["zstd", "lz4", "lz4hc"] {
@@ -62,7 +56,7 @@ fn chunk_compress_use_dict_gives_python_blosc2_bytes() {
             "16384".as_ref(),
             "--use-dict".as_ref(),
         ]);
-        let out = run_python(CHECK_CHUNK, &[p(&input), p(&chunk), codec.as_ref()]);
+        let out = run_python_code(CHECK_CHUNK, &[p(&input), p(&chunk), codec.as_ref()]);
         assert_eq!(out, "True 1", "{codec}: python-blosc2's bytes and the dictionary flag");
         // And our own decompression.
         let back = t.0.join(format!("{codec}.out"));
@@ -87,7 +81,7 @@ print(b.schunk.cparams.use_dict, np.array_equal(b[:], a), all(b.schunk.get_chunk
 
 #[test]
 fn frames_and_arrays_written_with_use_dict_open_in_python_blosc2() {
-    let t = Tmp::new("dict-frame");
+    let t = temp_dir!("cli-dict-frame");
     let input = t.0.join("in.bin");
     let data = records(5 * 65_536 + 4_000);
     std::fs::write(&input, &data).unwrap();
@@ -106,14 +100,14 @@ fn frames_and_arrays_written_with_use_dict_open_in_python_blosc2() {
         "8192".as_ref(),
         "--use-dict".as_ref(),
     ]);
-    assert_eq!(run_python(CHECK_FRAME, &[p(&input), p(&frame)]), "6 True True True");
+    assert_eq!(run_python_code(CHECK_FRAME, &[p(&input), p(&frame)]), "6 True True True");
     let back = t.0.join("back.bin");
     ok(&["decompress".as_ref(), p(&frame), p(&back)]);
     assert_eq!(std::fs::read(&back).unwrap(), data);
 
     // convert: an array written by numpy, to .b2nd with dictionaries.
     let npy = t.0.join("a.npy");
-    run_python(
+    run_python_code(
         "import sys, numpy as np\n\
          i = np.arange(200_000)\n\
          np.save(sys.argv[1], (np.sin(i / 500.0) * 1000).astype('<i4').reshape(400, 500))\n",
@@ -121,12 +115,12 @@ fn frames_and_arrays_written_with_use_dict_open_in_python_blosc2() {
     );
     let b2nd = t.0.join("a.b2nd");
     ok(&["convert".as_ref(), p(&npy), p(&b2nd), "--codec".as_ref(), "zstd".as_ref(), "--use-dict".as_ref()]);
-    assert_eq!(run_python(CHECK_ARRAY, &[p(&npy), p(&b2nd)]), "True True True");
+    assert_eq!(run_python_code(CHECK_ARRAY, &[p(&npy), p(&b2nd)]), "True True True");
 }
 
 #[test]
 fn use_dict_with_other_codecs_is_refused() {
-    let t = Tmp::new("dict-refused");
+    let t = temp_dir!("cli-dict-refused");
     let input = t.0.join("in.bin");
     std::fs::write(&input, records(100_000)).unwrap();
     for codec in ["blosclz", "zlib"] {

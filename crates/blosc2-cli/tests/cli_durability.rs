@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{blosc2, floats, names, ok, ok_stdin, Tmp};
+use blosc2_testkit::data::noisy_f32_bytes;
+use blosc2_testkit::temp_dir;
+use common::{blosc2, names, ok, ok_stdin};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -33,7 +35,7 @@ fn kill(mut child: Child) {
 
 #[test]
 fn a_killed_compress_leaves_no_file_under_the_final_name() {
-    let t = Tmp::new("killed-compress");
+    let t = temp_dir!("cli-killed-compress");
     for (name, sparse) in [("f.b2frame", false), ("s.b2frame", true)] {
         let target = t.0.join(name);
         let mut args = vec!["compress", "-", s(&target), "--chunksize", "65536", "--typesize", "4"];
@@ -43,7 +45,7 @@ fn a_killed_compress_leaves_no_file_under_the_final_name() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_blosc2")).args(&args).stdin(Stdio::piped()).spawn().unwrap();
         // Some chunks, then the command is killed while it waits for more input.
         let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(&floats(5 * 65_536)).unwrap();
+        stdin.write_all(&noisy_f32_bytes(5 * 65_536)).unwrap();
         wait_for_temp(&t.0, &format!(".{name}.tmp-"), &mut child);
         std::thread::sleep(Duration::from_millis(100));
         kill(child);
@@ -51,7 +53,7 @@ fn a_killed_compress_leaves_no_file_under_the_final_name() {
         assert!(!target.exists(), "{name}: a killed command left a file under the final name");
         assert!(names(&t.0).iter().any(|n| n.starts_with(&format!(".{name}.tmp-"))), "{name}: the temporary");
         // The next command writing the same target completes it and removes the temporary.
-        let data = floats(3 * 65_536 + 5);
+        let data = noisy_f32_bytes(3 * 65_536 + 5);
         ok_stdin(&args, &data);
         let left: Vec<String> = names(&t.0).into_iter().filter(|n| n.contains(".tmp")).collect();
         assert!(left.is_empty(), "{name}: stale temporaries {left:?}");
@@ -62,7 +64,7 @@ fn a_killed_compress_leaves_no_file_under_the_final_name() {
 
 #[test]
 fn a_killed_decompress_keeps_what_was_there() {
-    let t = Tmp::new("killed-decompress");
+    let t = temp_dir!("cli-killed-decompress");
     // A frame of 1 GiB of zero chunks (a few hundred bytes on disk): decompressing it
     // writes for long enough to be killed on the way.
     let frame = t.0.join("zeros.b2frame");
@@ -90,9 +92,9 @@ fn a_killed_decompress_keeps_what_was_there() {
 
 #[test]
 fn a_failed_command_leaves_the_target_as_it_was() {
-    let t = Tmp::new("failed");
+    let t = temp_dir!("cli-failed");
     let input = t.0.join("in.bin");
-    std::fs::write(&input, floats(300_000)).unwrap();
+    std::fs::write(&input, noisy_f32_bytes(300_000)).unwrap();
     let frame = t.0.join("f.b2frame");
     ok(&["compress", s(&input), s(&frame), "--chunksize", "65536"]);
     let mut bytes = std::fs::read(&frame).unwrap();
@@ -122,8 +124,8 @@ fn a_failed_command_leaves_the_target_as_it_was() {
 
 #[test]
 fn sync_writes_the_same_bytes() {
-    let t = Tmp::new("sync");
-    let data = floats(200_000);
+    let t = temp_dir!("cli-sync");
+    let data = noisy_f32_bytes(200_000);
     let input = t.0.join("in.bin");
     std::fs::write(&input, &data).unwrap();
     for (cmd, out) in [

@@ -3,17 +3,17 @@
 //! what `blosc2 compress` wrote, and one-line errors with exit status 1.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
 mod common;
-use common::{blosc2, fixtures, ok, Tmp};
-
-fn smooth(n: usize) -> Vec<u8> {
-    (0..n.div_ceil(8)).flat_map(|i| (i as f64 / 3.0 + (i % 17) as f64).to_le_bytes()).take(n).collect()
-}
+use blosc2_testkit::data::{smooth_bytes, Rand, XorShift64};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
+use common::{blosc2, ok};
 
 fn p(path: &Path) -> &OsStr {
     path.as_os_str()
@@ -26,14 +26,16 @@ fn info_json(path: &Path) -> Value {
 
 #[test]
 fn compress_and_decompress_round_trip_contiguous_and_sparse() {
-    let t = Tmp::new("frame-roundtrip");
+    let t = temp_dir!("cli-frame-roundtrip");
     // Sizes: empty, below one chunk, exactly two chunks, two and a bit; plus zeros, which
     // become special chunks.
-    let mut cases: Vec<(String, Vec<u8>)> =
-        [0usize, 1000, 2 * 65_536, 2 * 65_536 + 12_345].iter().map(|&n| (format!("smooth{n}"), smooth(n))).collect();
-    let mut z = smooth(65_536);
+    let mut cases: Vec<(String, Vec<u8>)> = [0usize, 1000, 2 * 65_536, 2 * 65_536 + 12_345]
+        .iter()
+        .map(|&n| (format!("smooth{n}"), smooth_bytes(n)))
+        .collect();
+    let mut z = smooth_bytes(65_536);
     z.extend(vec![0u8; 3 * 65_536]);
-    z.extend(smooth(100));
+    z.extend(smooth_bytes(100));
     cases.push(("zeros".into(), z));
     for (name, data) in &cases {
         let input = t.0.join(format!("{name}.bin"));
@@ -90,7 +92,7 @@ fn compress_and_decompress_round_trip_contiguous_and_sparse() {
     assert_eq!(std::fs::read_dir(&frame).unwrap().count(), 11, "old chunk files are gone");
     // The default chunk size is 8 MiB.
     let big = t.0.join("big.bin");
-    std::fs::write(&big, smooth((8 << 20) + 5)).unwrap();
+    std::fs::write(&big, smooth_bytes((8 << 20) + 5)).unwrap();
     let frame = t.0.join("big.b2frame");
     ok(&[OsStr::new("compress"), p(&big), p(&frame)]);
     let j = info_json(&frame);
@@ -100,7 +102,7 @@ fn compress_and_decompress_round_trip_contiguous_and_sparse() {
 
 /// The fields of the manifest's `layout` that `info --json` reports.
 fn check_against_manifest(entry: &Value) {
-    let path = fixtures().join(entry["path"].as_str().unwrap());
+    let path = testdata("fixtures").join(entry["path"].as_str().unwrap());
     let j = info_json(&path);
     let name = entry["path"].as_str().unwrap();
     let l = &entry["layout"];
@@ -177,7 +179,8 @@ fn check_against_manifest(entry: &Value) {
 
 #[test]
 fn info_json_matches_the_fixture_manifest() {
-    let m: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("manifest.json")).unwrap()).unwrap();
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(testdata("fixtures").join("manifest.json")).unwrap()).unwrap();
     let wanted = [
         "frames/schunk-special-chunks.b2frame",
         "frames/schunk-variable-chunks.b2frame",
@@ -194,41 +197,32 @@ fn info_json_matches_the_fixture_manifest() {
     }
     // Decoded values: the sparse fixture's metalayer and vlmetalayer are msgpack strings;
     // the repeated-value chunk shows its value; chunk locations name files.
-    let j = info_json(&fixtures().join("sframes/schunk-sparse.b2frame"));
+    let j = info_json(&testdata("fixtures").join("sframes/schunk-sparse.b2frame"));
     assert_eq!(j["metalayers"][0]["value"], "sparse-demo");
     assert_eq!(j["vlmetalayers"][0]["value"], "sparse");
     assert_eq!(j["chunks"][1]["location"], "file 3");
-    let j = info_json(&fixtures().join("frames/schunk-special-chunks.b2frame"));
+    let j = info_json(&testdata("fixtures").join("frames/schunk-special-chunks.b2frame"));
     assert_eq!(j["chunks"][3]["value"], "00001040");
     assert_eq!(j["chunks"][1]["location"], "special offset");
     // The b2nd metalayer decodes to [version, ndim, shape, chunks, blocks, dtype format, dtype].
-    let j = info_json(&fixtures().join("b2nd/1d-uint8.b2nd"));
+    let j = info_json(&testdata("fixtures").join("b2nd/1d-uint8.b2nd"));
     assert_eq!(j["metalayers"][0]["value"], serde_json::json!([0, 1, [1000], [300], [64], 0, "|u1"]));
     // Text output: header, metalayers and one row per chunk.
-    let r = ok(&[OsStr::new("info"), p(&fixtures().join("frames/schunk-special-chunks.b2frame"))]);
+    let r = ok(&[OsStr::new("info"), p(&testdata("fixtures").join("frames/schunk-special-chunks.b2frame"))]);
     let text = String::from_utf8(r.stdout).unwrap();
     assert!(text.contains("chunksize: 4000"), "{text}");
     assert!(text.contains("value=00001040"), "{text}");
     assert_eq!(text.lines().filter(|l| l.contains("special offset")).count(), 2, "{text}");
 }
 
-fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let ok = Command::new(&candidate).args(["-c", "import blosc2"]).status().map(|s| s.success()).unwrap_or(false);
-    assert!(ok, "python-blosc2 not found at {} (run scripts/test.sh or set BLOSC2_PYTHON)", candidate.display());
-    Some(candidate)
-}
-
 #[test]
 fn python_blosc2_reads_frames_written_by_blosc2_compress() {
-    let Some(py) = python() else { return };
-    let t = Tmp::new("frame-python");
+    let py = python();
+    let t = temp_dir!("cli-frame-python");
     let input = t.0.join("in.bin");
-    let mut data = smooth(300_000);
+    let mut data = smooth_bytes(300_000);
     data.extend(vec![0u8; 100_000]);
-    data.extend(smooth(12_345));
+    data.extend(smooth_bytes(12_345));
     std::fs::write(&input, &data).unwrap();
     let script = "import sys, hashlib, blosc2\n\
         s = blosc2.open(sys.argv[1])\n\
@@ -267,9 +261,9 @@ fn python_blosc2_reads_frames_written_by_blosc2_compress() {
 
 #[test]
 fn bad_input_gives_one_line_and_status_1() {
-    let t = Tmp::new("frame-bad");
+    let t = temp_dir!("cli-frame-bad");
     let input = t.0.join("in.bin");
-    std::fs::write(&input, smooth(50_000)).unwrap();
+    std::fs::write(&input, smooth_bytes(50_000)).unwrap();
     let frame = t.0.join("f.b2frame");
     ok(&[OsStr::new("compress"), p(&input), p(&frame), OsStr::new("--chunksize"), OsStr::new("8192")]);
     let mut bytes = std::fs::read(&frame).unwrap();
@@ -281,7 +275,7 @@ fn bad_input_gives_one_line_and_status_1() {
     bytes[hl + 12..hl + 16].copy_from_slice(&u32::MAX.to_le_bytes());
     let damaged = t.0.join("damaged.b2frame");
     std::fs::write(&damaged, &bytes).unwrap();
-    let b2nd = fixtures().join("b2nd/2d-int32.b2nd");
+    let b2nd = testdata("fixtures").join("b2nd/2d-int32.b2nd");
     let out = t.0.join("out.bin");
     let missing = t.0.join("missing");
     let cases: Vec<(Vec<&OsStr>, &str)> = vec![
@@ -322,17 +316,12 @@ fn compress_writes_the_frame_the_library_writes() {
     use blosc2_core::codec::CodecId;
     use blosc2_core::frame::FrameWriter;
     use blosc2_core::schunk::Metalayers;
-    let t = Tmp::new("frame-library");
+    let t = temp_dir!("cli-frame-library");
     let cs = 65_536;
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
-    let mut data = smooth(cs);
+    let mut rng = XorShift64(0x2545_F491_4F6C_DD1D);
+    let mut data = smooth_bytes(cs);
     data.extend(vec![0u8; 3 * cs]);
-    data.extend((0..cs).map(|_| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x >> 24) as u8
-    }));
+    data.extend((0..cs).map(|_| (rng.next_u64() >> 24) as u8));
     data.extend(vec![0u8; cs + 1000]);
     let input = t.0.join("in.bin");
     std::fs::write(&input, &data).unwrap();

@@ -8,7 +8,9 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, Tmp};
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
+use common::ok;
 use serde_json::Value;
 
 fn info_json(path: &Path) -> Value {
@@ -47,9 +49,9 @@ s.append_data(data)
 
 #[test]
 fn info_reports_each_chunks_own_coding() {
-    let t = Tmp::new("info-chunks");
+    let t = temp_dir!("cli-info-chunks");
     let frame = t.0.join("mixed.b2frame");
-    let out = Command::new(common::python()).args(["-c", WRITE]).arg(&frame).output().unwrap();
+    let out = Command::new(python()).args(["-c", WRITE]).arg(&frame).output().unwrap();
     assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
     let j = info_json(&frame);
     let chunks = j["chunks"].as_array().unwrap();
@@ -79,7 +81,7 @@ fn info_reports_each_chunks_own_coding() {
 
 #[test]
 fn info_reports_the_options_blosc2_compress_was_given() {
-    let t = Tmp::new("info-options");
+    let t = temp_dir!("cli-info-options");
     let input = t.0.join("in.bin");
     std::fs::write(&input, (0..300_000u32).flat_map(|i| (i / 7).to_le_bytes()).collect::<Vec<u8>>()).unwrap();
     let frame = t.0.join("out.b2frame");

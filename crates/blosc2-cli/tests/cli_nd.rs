@@ -4,11 +4,12 @@
 use blosc2_nd::{NdArray, Options};
 
 mod common;
-use common::{blosc2, ok, Tmp};
+use blosc2_testkit::temp_dir;
+use common::{blosc2, ok};
 
 #[test]
 fn convert_slice_and_info() {
-    let t = Tmp::new("nd-convert");
+    let t = temp_dir!("cli-nd-convert");
     let values: Vec<i32> = (0..24 * 30 * 7).collect();
     let src = NdArray::from_slice(&[24, 30, 7], &values, &Options::new()).unwrap();
     let npy = t.0.join("a.npy");

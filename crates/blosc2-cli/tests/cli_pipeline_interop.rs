@@ -12,28 +12,13 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{blosc2, Tmp};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
+use blosc2_testkit::data::{Rand, XorShift64Star};
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
+use common::blosc2;
 
 /// One random set of chunk options as command-line words, and whether it is lossless.
-fn random_options(rng: &mut Rng) -> (Vec<String>, bool) {
+fn random_options(rng: &mut XorShift64Star) -> (Vec<String>, bool) {
     let typesize = match rng.below(6) {
         0 => rng.pick(&[3usize, 5, 12, 255]),
         _ => rng.pick(&[1usize, 2, 4, 8, 16]),
@@ -75,7 +60,7 @@ fn random_options(rng: &mut Rng) -> (Vec<String>, bool) {
     (args, lossless)
 }
 
-fn input_for(rng: &mut Rng, path: &Path) {
+fn input_for(rng: &mut XorShift64Star, path: &Path) {
     let n = rng.pick(&[0usize, 1, 17, 4096, 100_003, 300_000]);
     let kind = rng.below(3);
     let bytes: Vec<u8> = (0..n)
@@ -130,8 +115,8 @@ print(json.dumps({"checked": len(cases), "failures": failures}))
 #[test]
 fn random_options_write_files_python_blosc2_decodes_or_are_refused() {
     let seed = std::env::var("CLI_PIPELINE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x00c1_1b10_5c2e);
-    let mut rng = Rng(seed | 1);
-    let t = Tmp::new("pipeline-interop");
+    let mut rng = XorShift64Star(seed | 1);
+    let t = temp_dir!("cli-pipeline-interop");
     let mut cases = Vec::new();
     let mut refused = 0;
     for i in 0..120 {
@@ -188,7 +173,7 @@ fn random_options_write_files_python_blosc2_decodes_or_are_refused() {
     assert!(cases.len() >= 70, "{refused} of 120 option sets refused: the generator mostly asks for valid ones");
     let list = t.0.join("cases.json");
     std::fs::write(&list, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let out = Command::new(common::python()).args(["-c", CHECK]).arg(&list).output().unwrap();
+    let out = Command::new(python()).args(["-c", CHECK]).arg(&list).output().unwrap();
     assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
     let res: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(res["checked"].as_u64().unwrap() as usize, cases.len());

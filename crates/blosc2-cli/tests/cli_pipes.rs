@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 mod common;
-use common::{floats, ok, ok_stdin, Tmp};
+use blosc2_testkit::data::{noisy_f32_bytes, Rand, XorShift64};
+use blosc2_testkit::temp_dir;
+use common::{ok, ok_stdin};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -16,20 +18,13 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn pipes_give_the_bytes_files_give() {
-    let t = Tmp::new("pipes");
+    let t = temp_dir!("cli-pipes");
     let opts = ["--codec", "lz4", "--typesize", "4", "--chunksize", "65536"];
-    let mut several = floats(3 * 65_536 + 1234);
+    let mut several = noisy_f32_bytes(3 * 65_536 + 1234);
     several.extend(vec![0u8; 65_536 * 2]);
     // Incompressible bytes: chunks stored as is.
-    let mut x = 0x2545_F491_4F6C_DD1Du64;
-    let random: Vec<u8> = (0..2 * 65_536 + 77)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect();
+    let mut rng = XorShift64(0x2545_F491_4F6C_DD1D);
+    let random: Vec<u8> = (0..2 * 65_536 + 77).map(|_| (rng.next_u64() >> 24) as u8).collect();
     for (name, data) in [("empty", Vec::new()), ("one", vec![42u8]), ("several", several), ("random", random)] {
         let input = t.0.join(format!("{name}.bin"));
         std::fs::write(&input, &data).unwrap();
@@ -69,7 +64,7 @@ fn pipes_give_the_bytes_files_give() {
         assert!(out.stdout == data, "{name}: chunk decompress FILE -");
     }
     // A whole chain: producer | compress | decompress | consumer.
-    let data = floats(5 * 65_536 + 7);
+    let data = noisy_f32_bytes(5 * 65_536 + 7);
     let mut c = Command::new(env!("CARGO_BIN_EXE_blosc2"))
         .args([&["compress", "-", "-"][..], &opts].concat())
         .stdin(Stdio::piped())
@@ -95,9 +90,9 @@ fn pipes_give_the_bytes_files_give() {
 
 #[test]
 fn a_closed_output_pipe_ends_the_command_quietly() {
-    let t = Tmp::new("pipes-broken");
+    let t = temp_dir!("cli-pipes-broken");
     let input = t.0.join("in.bin");
-    std::fs::write(&input, floats(8 << 20)).unwrap();
+    std::fs::write(&input, noisy_f32_bytes(8 << 20)).unwrap();
     let frame = t.0.join("in.b2frame");
     ok(&["compress", s(&input), s(&frame), "--chunksize", "65536", "--typesize", "4"]);
     let chunk = t.0.join("in.chunk");
@@ -128,9 +123,9 @@ fn a_closed_output_pipe_ends_the_command_quietly() {
 fn zero_chunks_come_back_as_zeros_in_files_and_pipes() {
     // Zero chunks first, in the middle and last (a short one): an output file leaves them
     // as holes, a pipe gets the bytes; both equal the input.
-    let t = Tmp::new("pipes-zeros");
+    let t = temp_dir!("cli-pipes-zeros");
     let mut data = vec![0u8; 2 * 65_536];
-    data.extend(floats(65_536));
+    data.extend(noisy_f32_bytes(65_536));
     data.extend(vec![0u8; 65_536 + 1000]);
     let input = t.0.join("in.bin");
     std::fs::write(&input, &data).unwrap();

@@ -2,28 +2,15 @@
 //! ndcell:4` / `ndmean:4` with `convert` and `chunk compress`, `slice` of python-blosc2's
 //! plugin arrays (NDLZ, NDCELL, NDMEAN and ZFP); python-blosc2 checks every result.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use blosc2_nd::{DType, NdArray, Options};
 
 mod common;
-use common::{blosc2, ok, Tmp};
-
-/// Runs a python script with arguments; panics with its output when it fails.
-fn run_python(script: &str, args: &[&Path]) {
-    let out = Command::new(common::python()).args(["-c", script]).args(args).output().expect("python runs");
-    assert!(
-        out.status.success(),
-        "python failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn plugin_fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/plugins")
-}
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::python::run_python_code;
+use blosc2_testkit::temp_dir;
+use common::{blosc2, ok};
 
 /// python-blosc2 opens the array ARGV[1], compresses the data of ARGV[2] (a .npy) with the
 /// array's chunks, blocks and parameters, and gets the same chunk bytes and values; a
@@ -69,7 +56,7 @@ fn floats(n: usize) -> Vec<u8> {
 
 #[test]
 fn convert_writes_plugin_arrays_python_writes_alike() {
-    let t = Tmp::new("plugins-convert");
+    let t = temp_dir!("cli-plugins-convert");
     let u1 = t.0.join("u1.npy");
     npy_of(&u1, &[97, 101], "|u1", &image(97 * 101, 1));
     let f4 = t.0.join("f4.npy");
@@ -118,13 +105,13 @@ fn convert_writes_plugin_arrays_python_writes_alike() {
         let mut args = vec!["convert", input.to_str().unwrap(), out.to_str().unwrap()];
         args.extend(opts);
         ok(&args);
-        run_python(SAME_AS_PYTHON, &[&out, input, Path::new(if lossless { "1" } else { "0" })]);
+        run_python_code(SAME_AS_PYTHON, &[&out, input, Path::new(if lossless { "1" } else { "0" })]);
     }
     // .b2nd to .b2nd: python's NDLZ array recompressed with NDCELL.
-    let src = plugin_fixtures().join("b2nd/ndlz4-u1.b2nd");
+    let src = testdata("plugins").join("b2nd/ndlz4-u1.b2nd");
     let out = t.0.join("re.b2nd");
     ok(&["convert", src.to_str().unwrap(), out.to_str().unwrap(), "--filter", "ndcell:4", "--codec", "zstd:0"]);
-    run_python(SAME_AS_PYTHON, &[&out, &plugin_fixtures().join("b2nd/ndlz4-u1.npy"), Path::new("1")]);
+    run_python_code(SAME_AS_PYTHON, &[&out, &testdata("plugins").join("b2nd/ndlz4-u1.npy"), Path::new("1")]);
     // What C refuses, refused with the reason.
     let e = blosc2(&["convert", f4.to_str().unwrap(), t.0.join("x.b2nd").to_str().unwrap(), "--codec", "ndlz:4"]);
     assert!(!e.status.success());
@@ -149,8 +136,8 @@ print(len(items))
 
 #[test]
 fn slice_reads_python_plugin_arrays() {
-    let t = Tmp::new("plugins-slice");
-    let dir = plugin_fixtures().join("b2nd");
+    let t = temp_dir!("cli-plugins-slice");
+    let dir = testdata("plugins").join("b2nd");
     let mut items = Vec::new();
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
@@ -170,7 +157,7 @@ fn slice_reads_python_plugin_arrays() {
     assert_eq!(items.len(), 30);
     let list = t.0.join("slices.json");
     std::fs::write(&list, serde_json::to_vec(&items).unwrap()).unwrap();
-    run_python(SLICE_CHECK, &[&list]);
+    run_python_code(SLICE_CHECK, &[&list]);
 }
 
 /// python-blosc2 writes ARGV[1] (raw bytes) as a one-chunk, one-block uint8 array of shape
@@ -188,7 +175,7 @@ assert blosc2.decompress2(ours) == data.tobytes()
 
 #[test]
 fn chunk_compress_takes_the_array_geometry() {
-    let t = Tmp::new("plugins-chunk");
+    let t = temp_dir!("cli-plugins-chunk");
     let raw = t.0.join("in.bin");
     let data = image(48 * 56, 3);
     std::fs::write(&raw, &data).unwrap();
@@ -197,7 +184,7 @@ fn chunk_compress_takes_the_array_geometry() {
     for meta in ["4", "8"] {
         let codec = format!("ndlz:{meta}");
         ok(&["chunk", "compress", &s(&raw), &s(&c), "--typesize", "1", "--codec", &codec, "--blockshape", "48,56"]);
-        run_python(ONE_CHUNK, &[&raw, Path::new("48,56"), Path::new(meta), &c]);
+        run_python_code(ONE_CHUNK, &[&raw, Path::new("48,56"), Path::new(meta), &c]);
         ok(&["chunk", "decompress", &s(&c), &s(&back)]);
         assert_eq!(std::fs::read(&back).unwrap(), data);
     }

@@ -10,7 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod common;
-use common::{floats, ok, Tmp};
+use blosc2_testkit::data::noisy_f32_bytes;
+use blosc2_testkit::temp_dir;
+use common::ok;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -64,7 +66,7 @@ fn on_terminal(
 /// Feeds `n` MiB over about `secs` seconds.
 fn slowly(n: usize, secs: f64) -> impl FnOnce(std::process::ChildStdin) + Send {
     move |mut stdin| {
-        let block = floats(1 << 20);
+        let block = noisy_f32_bytes(1 << 20);
         for _ in 0..n {
             stdin.write_all(&block).unwrap();
             std::thread::sleep(Duration::from_secs_f64(secs / n as f64));
@@ -78,7 +80,7 @@ fn discard(mut out: std::process::ChildStdout) {
 
 #[test]
 fn a_long_command_draws_bytes_rate_and_eta() {
-    let t = Tmp::new("progress");
+    let t = temp_dir!("cli-progress");
     let frame = t.0.join("f.b2frame");
     // From a slow producer: 24 MiB over 2 s; the total is unknown, so bytes and rate.
     let (shown, ok_) = on_terminal(
@@ -105,9 +107,9 @@ fn a_long_command_draws_bytes_rate_and_eta() {
 
 #[test]
 fn quick_commands_and_non_terminals_show_no_bar() {
-    let t = Tmp::new("progress-quick");
+    let t = temp_dir!("cli-progress-quick");
     let input = t.0.join("in.bin");
-    std::fs::write(&input, floats(1 << 20)).unwrap();
+    std::fs::write(&input, noisy_f32_bytes(1 << 20)).unwrap();
     let frame = t.0.join("f.b2frame");
     let (shown, ok_) = on_terminal(&["compress", s(&input), s(&frame)], drop, discard);
     assert!(ok_ && shown.is_empty(), "{shown:?}");

@@ -4,12 +4,11 @@
 //! spawn, which other tests of the same binary would raise.)
 #![cfg(target_os = "linux")]
 
+use blosc2_testkit::data::noisy_f32_bytes;
+use blosc2_testkit::temp_dir;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-mod common;
-use common::{floats, Tmp};
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -53,13 +52,13 @@ fn streaming_memory_is_bounded_by_a_few_chunks() {
     // 384 MiB through `compress - -` and `decompress - -` in 1 MiB chunks: the peak stays
     // far below the data's size.
     const MIB: usize = 1 << 20;
-    let block: Vec<u8> = floats(MIB);
+    let block: Vec<u8> = noisy_f32_bytes(MIB);
     let feed = |mut stdin: std::process::ChildStdin| {
         for _ in 0..384 {
             stdin.write_all(&block).unwrap();
         }
     };
-    let t = Tmp::new("pipes-memory");
+    let t = temp_dir!("cli-pipes-memory");
     let frame = t.0.join("big.b2frame");
     let args = ["compress", "-", s(&frame), "--codec", "lz4", "--typesize", "4", "--chunksize", "1048576"];
     let peak_c = peak_rss(&args, None, feed);

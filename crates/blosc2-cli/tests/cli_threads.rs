@@ -5,7 +5,10 @@
 use std::path::Path;
 
 mod common;
-use common::{floats, ok, Tmp};
+use blosc2_testkit::data::noisy_f32_bytes;
+use blosc2_testkit::fs::TempDir;
+use blosc2_testkit::temp_dir;
+use common::ok;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -13,7 +16,7 @@ fn s(p: &Path) -> &str {
 
 /// Runs `args` once per thread setting, each writing to its own `out` (the placeholder
 /// `OUT` in `args`), and checks that every output equals the first; returns it.
-fn same_for_every_thread_count(t: &Tmp, name: &str, args: &[&str], sparse: bool) -> Vec<u8> {
+fn same_for_every_thread_count(t: &TempDir, name: &str, args: &[&str], sparse: bool) -> Vec<u8> {
     let mut first: Option<Vec<u8>> = None;
     for threads in [None, Some("1"), Some("2"), Some("3")] {
         let out = t.0.join(format!("{}-{name}", threads.unwrap_or("default")));
@@ -38,9 +41,9 @@ fn same_for_every_thread_count(t: &Tmp, name: &str, args: &[&str], sparse: bool)
 
 #[test]
 fn outputs_are_the_same_for_any_thread_count() {
-    let t = Tmp::new("threads");
+    let t = temp_dir!("cli-threads");
     // Seven and a half chunks of 64 KiB plus a run of zeros (special chunks).
-    let mut data = floats(7 * 65_536 + 32_768);
+    let mut data = noisy_f32_bytes(7 * 65_536 + 32_768);
     data.extend(vec![0u8; 2 * 65_536]);
     let input = t.0.join("in.bin");
     std::fs::write(&input, &data).unwrap();
@@ -79,7 +82,7 @@ fn outputs_are_the_same_for_any_thread_count() {
         assert!(back == data, "{codec}: the round trip changed the data");
     }
     // Arrays: .npy -> .b2nd (default and explicit options), a slice, .b2nd -> .npy.
-    let values: Vec<u8> = floats(4 * 60 * 70 * 50);
+    let values: Vec<u8> = noisy_f32_bytes(4 * 60 * 70 * 50);
     let mut npy = blosc2_nd::npy::header_bytes(&blosc2_nd::DType::parse("<f4").unwrap(), &[60, 70, 50]).unwrap();
     npy.extend_from_slice(&values);
     let npy_path = t.0.join("a.npy");
@@ -105,9 +108,9 @@ fn help_names_the_default_thread_count() {
         assert!(rest.contains(&format!("[default: {cores}]")), "{args:?}: {rest}");
     }
     // roundtrip reports the count it used.
-    let t = Tmp::new("threads-roundtrip");
+    let t = temp_dir!("cli-threads-roundtrip");
     let input = t.0.join("in.bin");
-    std::fs::write(&input, floats(100_000)).unwrap();
+    std::fs::write(&input, noisy_f32_bytes(100_000)).unwrap();
     let r = ok(&["roundtrip", s(&input), "--repeat", "1"]);
     let text = String::from_utf8_lossy(&r.stdout);
     assert!(text.contains(&format!("nthreads {cores}\n")), "{text}");

@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{blosc2, fixtures, Tmp};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::fs::TempDir;
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
+use common::blosc2;
 
 fn status<S: AsRef<OsStr>>(args: &[S]) -> (i32, String) {
     let r = blosc2(args);
@@ -18,7 +22,7 @@ fn p(path: &Path) -> &OsStr {
     path.as_os_str()
 }
 
-fn input(t: &Tmp) -> PathBuf {
+fn input(t: &TempDir) -> PathBuf {
     let data: Vec<u8> = (0..300_000u32).flat_map(|i| ((i / 7) ^ (i % 13)).to_le_bytes()).collect();
     let path = t.0.join("in.bin");
     std::fs::write(&path, data).unwrap();
@@ -28,7 +32,7 @@ fn input(t: &Tmp) -> PathBuf {
 #[test]
 fn fixtures_verify_clean() {
     for sub in ["frames", "b2nd", "sframes"] {
-        for e in std::fs::read_dir(fixtures().join(sub)).unwrap() {
+        for e in std::fs::read_dir(testdata("fixtures").join(sub)).unwrap() {
             let path = e.unwrap().path();
             if path.extension().is_some_and(|x| x == "bin") {
                 continue;
@@ -42,7 +46,7 @@ fn fixtures_verify_clean() {
 
 #[test]
 fn checksummed_frames_verify_and_changes_are_reported_with_their_chunk() {
-    let t = Tmp::new("verify-flip");
+    let t = temp_dir!("cli-verify-flip");
     let src = input(&t);
     for sparse in [false, true] {
         let out = t.0.join(format!("c-{sparse}.b2frame"));
@@ -91,7 +95,7 @@ fn checksummed_frames_verify_and_changes_are_reported_with_their_chunk() {
 
 #[test]
 fn usage_and_io_errors_exit_2() {
-    let t = Tmp::new("verify-usage");
+    let t = temp_dir!("cli-verify-usage");
     assert_eq!(blosc2(&[OsStr::new("verify")]).status.code(), Some(2));
     assert_eq!(blosc2(&[OsStr::new("verify"), OsStr::new("--bogus"), OsStr::new("x")]).status.code(), Some(2));
     let missing = t.0.join("missing.b2frame");
@@ -102,10 +106,7 @@ fn usage_and_io_errors_exit_2() {
 
 #[test]
 fn python_blosc2_reads_frames_written_with_checksums() {
-    let candidate = std::env::var_os("BLOSC2_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
-    let t = Tmp::new("verify-python");
+    let t = temp_dir!("cli-verify-python");
     let src = input(&t);
     let out = t.0.join("c.b2frame");
     let r = blosc2(&[OsStr::new("compress"), p(&src), p(&out), OsStr::new("--checksum")]);
@@ -113,6 +114,6 @@ fn python_blosc2_reads_frames_written_with_checksums() {
     let script = "import sys, blosc2\ns = blosc2.open(sys.argv[1])\n\
         got = b''.join(bytes(s.decompress_chunk(i)) for i in range(s.nchunks))\n\
         assert got == open(sys.argv[2], 'rb').read()\nassert 'checksums' in s.vlmeta\n";
-    let r = Command::new(candidate).args(["-c", script]).arg(&out).arg(&src).output().expect("python runs");
+    let r = Command::new(python()).args(["-c", script]).arg(&out).arg(&src).output().expect("python runs");
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
 }

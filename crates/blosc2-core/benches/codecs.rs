@@ -13,6 +13,7 @@ use std::time::Duration;
 use blosc2_core::chunk::{self, CompressParams, SplitMode};
 use blosc2_core::codec::{CodecContext, CodecId};
 use blosc2_core::filter::{shuffle, Pipeline};
+use blosc2_testkit::data::sm64;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// A typical Blosc2 block.
@@ -21,14 +22,6 @@ const BLOCK: usize = 256 * 1024;
 const CHUNK: usize = 4 << 20;
 /// Compression level of every case.
 const CLEVEL: u8 = 5;
-
-/// splitmix64 (WORKLOADS.md section 1, counter form).
-fn sm64(seed: u64, j: u64) -> u64 {
-    let mut z = seed.wrapping_add((j + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// `len` bytes of a slowly rising float64 ramp (whole numbers, whose low mantissa bytes are
 /// zero) with noise in the lowest mantissa byte: about 5:1 after shuffle, compressible enough

@@ -10,18 +10,11 @@
 use std::hint::black_box;
 
 use blosc2_core::filter::{bitshuffle, shuffle};
+use blosc2_testkit::data::sm64;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// A typical Blosc2 block (C-Blosc2's automatic block size for clevel 5 and typesize 8).
 const BLOCK: usize = 256 * 1024;
-
-/// splitmix64 (WORKLOADS.md section 1, counter form).
-fn sm64(seed: u64, j: u64) -> u64 {
-    let mut z = seed.wrapping_add((j + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// `len` bytes of a smooth float64 signal with noise in the low mantissa bits.
 fn smooth_f64(len: usize) -> Vec<u8> {

@@ -4,8 +4,6 @@
 //! opens and reads frames that carry the table, and a chunk it appends shows up as a
 //! table out of date.
 
-mod common;
-
 use std::process::Command;
 
 use blosc2_core::chunk::{CompressParams, SpecialKind};
@@ -14,6 +12,9 @@ use blosc2_core::frame::{Frame, FrameWriter};
 use blosc2_core::schunk::checksum::{self, Problem};
 use blosc2_core::schunk::{Metalayers, SChunk};
 use blosc2_core::Error;
+use blosc2_testkit::data::{random_bytes, smooth_bytes};
+use blosc2_testkit::python::python;
+use blosc2_testkit::temp_dir;
 
 fn params() -> CompressParams {
     CompressParams { codec: CodecId::LZ4, typesize: 4, ..CompressParams::default() }
@@ -21,8 +22,8 @@ fn params() -> CompressParams {
 
 fn data(k: u64, n: usize) -> Vec<u8> {
     // Half noise, half smooth: compresses, but not into a run.
-    let mut v = common::random_bytes(n / 2, k);
-    v.extend(common::smooth_bytes(n - n / 2));
+    let mut v = random_bytes(n / 2, k);
+    v.extend(smooth_bytes(n - n / 2));
     v
 }
 
@@ -48,7 +49,7 @@ fn mutate(s: &mut SChunk) {
 
 #[test]
 fn checksums_follow_every_mutation_in_memory_and_on_disk() {
-    let tmp = common::TempDir::new("checksums-mut");
+    let tmp = temp_dir!("checksums-mut");
     let mut s = SChunk::new(params());
     s.append_buffer(&data(0, 4000)).unwrap();
     s.enable_checksums().unwrap();
@@ -78,7 +79,7 @@ fn checksums_follow_every_mutation_in_memory_and_on_disk() {
 
 #[test]
 fn the_streaming_writer_records_checksums() {
-    let tmp = common::TempDir::new("checksums-writer");
+    let tmp = temp_dir!("checksums-writer");
     for sparse in [false, true] {
         let path = tmp.0.join(format!("w-{sparse}.b2frame"));
         let mut w = FrameWriter::create(&path, params(), Metalayers::new(), sparse).unwrap();
@@ -175,7 +176,7 @@ fn verified_reads_report_the_chunk() {
 
 #[test]
 fn python_blosc2_reads_frames_with_checksums_and_appends_to_them() {
-    let tmp = common::TempDir::new("checksums-py");
+    let tmp = temp_dir!("checksums-py");
     let path = tmp.0.join("c.b2frame");
     let mut s = SChunk::new(params());
     s.enable_checksums().unwrap();
@@ -201,7 +202,7 @@ assert meta["checksums"]["algorithm"] == "crc32", meta["checksums"]
 assert len(meta["checksums"]["sums"]) == 4 * s.nchunks
 s.append_data(b"\x01" * 4000)
 "#;
-    let out = Command::new(common::python()).args(["-c", script]).arg(&path).arg(tmp.0.join("c.raw")).output().unwrap();
+    let out = Command::new(python()).args(["-c", script]).arg(&path).arg(tmp.0.join("c.raw")).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // python-blosc2 appended a chunk without a checksum: verify says so, and our writers
     // refuse to record sums on top of a stale table.

@@ -5,20 +5,15 @@
 //! streams; dictionaries trained by the same libzstd and liblz4) where C-Blosc2 is
 //! deterministic (one thread).
 
-use std::path::PathBuf;
-
 use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::Pipeline;
+use blosc2_testkit::fs::testdata;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
-}
-
 fn manifest() -> Value {
-    let text = std::fs::read_to_string(fixtures_dir().join("manifest.json")).expect("manifest.json");
+    let text = std::fs::read_to_string(testdata("fixtures").join("manifest.json")).expect("manifest.json");
     serde_json::from_str(&text).expect("valid JSON")
 }
 
@@ -31,7 +26,7 @@ fn chunk_entries() -> Vec<(String, Value, Vec<u8>)> {
         .filter(|f| f["kind"] == "chunk")
         .map(|f| {
             let path = f["path"].as_str().unwrap().to_string();
-            let bytes = std::fs::read(fixtures_dir().join(&path)).unwrap();
+            let bytes = std::fs::read(testdata("fixtures").join(&path)).unwrap();
             (path, f.clone(), bytes)
         })
         .collect();

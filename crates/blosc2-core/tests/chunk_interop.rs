@@ -5,11 +5,12 @@
 //! python-blosc2's byte for byte wherever C-Blosc2's output is defined, and the lossy
 //! pipelines must lose the same bits on both sides.
 
-mod common;
-
 use blosc2_core::chunk::{self, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
+use blosc2_testkit::data::{random_bytes, smooth_bytes};
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use serde_json::{json, Value};
 
 const NBYTES: usize = 70_001;
@@ -46,12 +47,9 @@ fn pipelines(ts: usize) -> Vec<(&'static str, Pipeline, bool)> {
 
 #[test]
 fn chunks_cross_both_ways_with_python_blosc2() {
-    let dir = common::TempDir::new("chunk-interop");
-    let datasets: [(&str, Vec<u8>); 3] = [
-        ("random", common::random_bytes(NBYTES, 42)),
-        ("smooth", common::smooth_bytes(NBYTES)),
-        ("constant", vec![7u8; NBYTES]),
-    ];
+    let dir = temp_dir!("chunk-interop");
+    let datasets: [(&str, Vec<u8>); 3] =
+        [("random", random_bytes(NBYTES, 42)), ("smooth", smooth_bytes(NBYTES)), ("constant", vec![7u8; NBYTES])];
     let mut cases = Vec::new();
     for (dname, data) in &datasets {
         let input_name = format!("{dname}.input");
@@ -105,7 +103,7 @@ fn chunks_cross_both_ways_with_python_blosc2() {
     let n = cases.len();
     assert!(n > 1000, "the matrix should hold every combination, has {n}");
     std::fs::write(dir.0.join("cases.json"), serde_json::to_vec(&cases).unwrap()).unwrap();
-    common::run_python("chunk_interop.py", &[dir.0.as_os_str()]);
+    run_python(python_script!("chunk_interop.py"), &[dir.0.as_os_str()]);
     let results: Value = serde_json::from_slice(&std::fs::read(dir.0.join("results.json")).unwrap()).unwrap();
     let failures: Vec<&str> = results["failures"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(

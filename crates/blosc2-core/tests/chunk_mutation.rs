@@ -2,11 +2,11 @@
 //! chunk give Ok or a typed error, never a panic; hostile header sizes are rejected before
 //! any allocation they would imply.
 
-mod common;
-
 use std::path::PathBuf;
 
 use blosc2_core::chunk::{self, ChunkHeader};
+use blosc2_testkit::data::{Rand, Sm64Stream};
+use blosc2_testkit::fs::testdata;
 
 fn fixture_chunks() -> Vec<(PathBuf, Vec<u8>)> {
     fn walk(p: &std::path::Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
@@ -21,7 +21,7 @@ fn fixture_chunks() -> Vec<(PathBuf, Vec<u8>)> {
         }
     }
     let mut v = Vec::new();
-    walk(&common::repo_root().join("testdata/fixtures/chunks"), &mut v);
+    walk(&testdata("fixtures/chunks"), &mut v);
     assert!(v.len() >= 200);
     v
 }
@@ -63,11 +63,7 @@ fn every_truncation_is_an_error_or_ok() {
 
 #[test]
 fn random_byte_flips_never_panic() {
-    let mut state = 0x1234_5678_u64;
-    let mut next = || {
-        state += 1;
-        common::sm64(7, state)
-    };
+    let mut rng = Sm64Stream::new(7, 0x1234_5678);
     let mut flipped = 0;
     for (_path, bytes) in fixture_chunks() {
         // Every single byte of the header and block table, then random positions.
@@ -82,10 +78,10 @@ fn random_byte_flips_never_panic() {
         }
         for _ in 0..2000 {
             let mut b = bytes.clone();
-            let n = 1 + (next() % 3) as usize;
+            let n = 1 + (rng.next_u64() % 3) as usize;
             for _ in 0..n {
-                let pos = (next() % b.len() as u64) as usize;
-                b[pos] = next() as u8;
+                let pos = (rng.next_u64() % b.len() as u64) as usize;
+                b[pos] = rng.next_u64() as u8;
             }
             exercise(&b);
             flipped += 1;

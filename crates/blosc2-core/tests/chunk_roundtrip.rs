@@ -1,11 +1,10 @@
 //! Property tests: any bytes under any parameters compress and decompress back exactly,
 //! whole, by range and by block, with one or several threads.
 
-mod common;
-
 use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
+use blosc2_testkit::data::{random_bytes, smooth_bytes};
 use proptest::prelude::*;
 
 /// Input data: random, repetitive or smooth, so codecs, runs and raw streams all occur.
@@ -15,8 +14,8 @@ fn data() -> impl Strategy<Value = Vec<u8>> {
         (1usize..20_000, any::<u8>(), 1usize..64).prop_map(|(n, v, period)| {
             (0..n).map(|i| if i % period == 0 { v.wrapping_add(i as u8) } else { v }).collect()
         }),
-        (1usize..40_000).prop_map(common::smooth_bytes),
-        (1usize..40_000, any::<u64>()).prop_map(|(n, s)| common::random_bytes(n, s)),
+        (1usize..40_000).prop_map(smooth_bytes),
+        (1usize..40_000, any::<u64>()).prop_map(|(n, s)| random_bytes(n, s)),
     ]
 }
 
@@ -107,7 +106,7 @@ proptest! {
 
 #[test]
 fn compress_into_a_small_destination_fails_cleanly() {
-    let src = common::random_bytes(10_000, 1);
+    let src = random_bytes(10_000, 1);
     let p = CompressParams::default();
     let mut dst = vec![0u8; 100];
     assert!(matches!(chunk::compress_into(&p, &src, &mut dst), Err(blosc2_core::Error::DestinationTooSmall { .. })));

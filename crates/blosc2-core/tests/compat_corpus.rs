@@ -9,14 +9,16 @@
 //! Files that C-Blosc2 3.3.5 itself does not decode are listed in [`C_REFUSES`] with the reason;
 //! on those we may fail too, but never panic.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use blosc2_core::chunk::{self, ChunkHeader};
 use blosc2_core::schunk::SChunk;
+use blosc2_testkit::data::{random_bytes, smooth_bytes};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -116,7 +118,7 @@ const BITSHUFFLE_V2_TAIL: &str = "format version 2 with bitshuffle, the last blo
 const C_NOT_ORIGINAL: &[(&str, &str)] = &[];
 
 fn compat_dir() -> PathBuf {
-    common::repo_root().join("testdata/compat")
+    testdata("compat")
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -200,8 +202,8 @@ fn make_data(r: &Value) -> Vec<u8> {
             let n = json_u64(r, "count");
             (0..n).flat_map(|i| i.to_le_bytes().into_iter().take(w)).collect()
         }
-        "smooth_f64" => common::smooth_bytes(json_u64(r, "nbytes") as usize),
-        "random" => common::random_bytes(json_u64(r, "nbytes") as usize, json_u64(r, "seed")),
+        "smooth_f64" => smooth_bytes(json_u64(r, "nbytes") as usize),
+        "random" => random_bytes(json_u64(r, "nbytes") as usize, json_u64(r, "seed")),
         "const" => vec![json_u64(r, "byte") as u8; json_u64(r, "nbytes") as usize],
         k => panic!("unknown recipe {k}"),
     }
@@ -354,7 +356,7 @@ fn decode_ours(item: &Item) -> Decoded {
 /// python-blosc2's decoding of every item: `Ok(chunks)` or `Err(error)`.
 fn decode_c(items: &[Item], tag: &str) -> (String, Vec<Decoded>) {
     // Tests run in parallel threads of one process: each its own directory.
-    let tmp = common::TempDir::new(&format!("compat-corpus-{tag}"));
+    let tmp = temp_dir!(&format!("compat-corpus-{tag}"));
     let list: Vec<Value> = items
         .iter()
         .map(|it| {
@@ -365,7 +367,7 @@ fn decode_c(items: &[Item], tag: &str) -> (String, Vec<Decoded>) {
         })
         .collect();
     std::fs::write(tmp.0.join("items.json"), serde_json::to_string(&list).unwrap()).unwrap();
-    common::run_python("compat_corpus.py", &[tmp.0.as_os_str()]);
+    run_python(python_script!("compat_corpus.py"), &[tmp.0.as_os_str()]);
     let res: Value = serde_json::from_str(&std::fs::read_to_string(tmp.0.join("results.json")).unwrap()).unwrap();
     let decoded = std::fs::read(tmp.0.join("decoded.bin")).unwrap();
     let version = format!("python-blosc2 {} (C-Blosc2 {})", res["blosc2"], res["clib"]);
@@ -450,7 +452,7 @@ fn every_release_file_decodes_as_c_blosc2_decodes_it() {
     data_files(&compat_dir().join("releases"), &mut on_disk);
     let unlisted: Vec<_> = on_disk.difference(&checked_files).collect();
     assert!(unlisted.is_empty(), "files in no manifest: {unlisted:?}");
-    let tmp = common::TempDir::new("compat-relabelled");
+    let tmp = temp_dir!("compat-relabelled");
     let relabelled = relabelled_items(&items, &tmp.0);
     assert!(relabelled.len() >= 100, "only {} chunks with 16-byte headers to relabel", relabelled.len());
     items.extend(relabelled);

@@ -10,8 +10,6 @@
 //! the tests below as this binary with `--ignored --exact NAME` and an environment variable
 //! naming the frame. Run alone, they fail.
 
-mod common;
-
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,6 +18,8 @@ use blosc2_core::chunk::CompressParams;
 use blosc2_core::codec::CodecId;
 use blosc2_core::frame::Frame;
 use blosc2_core::schunk::SChunk;
+use blosc2_testkit::data::sm64;
+use blosc2_testkit::temp_dir;
 
 /// Chunks in the frame once the writer is done.
 const TOTAL: u64 = 1500;
@@ -62,7 +62,7 @@ fn check_prefix(f: &Frame, round: u64) -> Result<(), String> {
         return Err(format!("{n} chunks"));
     }
     let mut picks = vec![0, n - 1];
-    picks.extend((0..3).map(|k| common::sm64(round, k) % n));
+    picks.extend((0..3).map(|k| sm64(round, k) % n));
     for i in picks {
         let got = f.decompress_chunk(i).map_err(|e| format!("chunk {i} of {n}: {e}"))?;
         if got != content(i) {
@@ -185,7 +185,7 @@ fn new_frame(path: &Path, sparse: bool) {
 
 #[test]
 fn contiguous_frame_readers_see_consistent_prefixes() {
-    let tmp = common::TempDir::new("concurrent-contiguous");
+    let tmp = temp_dir!("concurrent-contiguous");
     let path = tmp.0.join("growing.b2frame");
     new_frame(&path, false);
     readers_see_prefixes_while_one_process_appends(&path, false);
@@ -193,7 +193,7 @@ fn contiguous_frame_readers_see_consistent_prefixes() {
 
 #[test]
 fn contiguous_frame_mapped_readers_see_consistent_prefixes() {
-    let tmp = common::TempDir::new("concurrent-mapped");
+    let tmp = temp_dir!("concurrent-mapped");
     let path = tmp.0.join("growing.b2frame");
     new_frame(&path, false);
     readers_see_prefixes_while_one_process_appends(&path, true);
@@ -201,7 +201,7 @@ fn contiguous_frame_mapped_readers_see_consistent_prefixes() {
 
 #[test]
 fn sparse_frame_readers_see_consistent_prefixes() {
-    let tmp = common::TempDir::new("concurrent-sparse");
+    let tmp = temp_dir!("concurrent-sparse");
     let path = tmp.0.join("growing.b2frame");
     new_frame(&path, true);
     readers_see_prefixes_while_one_process_appends(&path, false);
@@ -253,7 +253,7 @@ fn out_of(mut c: KillOnDrop) -> String {
 
 #[test]
 fn contiguous_frames_have_one_writer_at_a_time() {
-    let tmp = common::TempDir::new("one-writer-contiguous");
+    let tmp = temp_dir!("one-writer-contiguous");
     let path = tmp.0.join("w.b2frame");
     new_frame(&path, false);
     one_writer_at_a_time(&path);
@@ -261,7 +261,7 @@ fn contiguous_frames_have_one_writer_at_a_time() {
 
 #[test]
 fn sparse_frames_have_one_writer_at_a_time() {
-    let tmp = common::TempDir::new("one-writer-sparse");
+    let tmp = temp_dir!("one-writer-sparse");
     let path = tmp.0.join("w.b2frame");
     new_frame(&path, true);
     one_writer_at_a_time(&path);

@@ -5,14 +5,8 @@
 //! `Ok` or a typed error: never a panic, never more than a second, and never a heap peak
 //! above 64 MiB plus what the input's checked sizes justify (a counting global allocator
 //! measures each input). Each corpus also runs in a child process under an address-space
-//! limit whose peak virtual and resident memory are bounded (`common/limits.rs`), which
-//! covers what the C codecs allocate.
-
-mod common;
-#[path = "common/counting.rs"]
-mod counting;
-#[path = "common/limits.rs"]
-mod limits;
+//! limit whose peak virtual and resident memory are bounded
+//! (`blosc2_testkit::alloc::limits`), which covers what the C codecs allocate.
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -23,20 +17,17 @@ use blosc2_core::frame::Frame;
 use blosc2_core::header::ChunkHeader;
 use blosc2_core::schunk::SChunk;
 use blosc2_core::Error;
+use blosc2_testkit::alloc::limits;
+use blosc2_testkit::data::{random_bytes, smooth_bytes};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::{alloc, assert_typed, corrupt, temp_dir};
 
 #[global_allocator]
-static ALLOC: counting::Counting = counting::Counting;
+static ALLOC: alloc::Counting = alloc::Counting;
 
 /// Chunks claiming more than this are not decoded whole (a special chunk can legally claim
 /// 2 GiB in 32 bytes); block 0 and one item still are.
 const DECODE_LIMIT: usize = 16 << 20;
-
-/// The byte changes tried at every header and trailer position.
-const CHANGES: [fn(u8) -> u8; 4] = [|b| !b, |b| b ^ 1, |b| b ^ 0x80, |_| 0];
-
-fn fixtures() -> PathBuf {
-    common::repo_root().join("testdata/fixtures")
-}
 
 fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -48,24 +39,19 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
     v
 }
 
-fn assert_typed(e: &Error, what: &dyn Display) {
-    assert!(!e.to_string().is_empty(), "{what}: empty message");
-    assert!(e.code() < 0, "{what}: code {}", e.code());
-}
-
 /// Reads everything of one chunk; returns the bytes its checked header justifies.
 fn exercise_chunk(bytes: &[u8], what: &dyn Display) -> usize {
     let h = match ChunkHeader::parse(bytes) {
         Ok(h) => h,
         Err(e) => {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
             return 0;
         }
     };
     let mut justified = h.blocksize_field.min(h.nbytes);
     let check = |r: Result<(), Error>| {
         if let Err(e) = r {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
         }
     };
     if h.nbytes <= DECODE_LIMIT {
@@ -82,8 +68,8 @@ fn exercise_chunk(bytes: &[u8], what: &dyn Display) -> usize {
 
 /// Runs `exercise_chunk` on one input under the memory and time bounds.
 fn run_chunk(bytes: &[u8], what: &dyn Display) {
-    let (justified, cost) = counting::measure(|| exercise_chunk(bytes, what));
-    counting::check(cost, justified.saturating_add(2 * bytes.len()), what);
+    let (justified, cost) = alloc::measure(|| exercise_chunk(bytes, what));
+    alloc::check(cost, justified.saturating_add(2 * bytes.len()), what);
 }
 
 /// Opens and reads a frame; returns the bytes its checked sizes justify.
@@ -92,7 +78,7 @@ fn exercise_frame(bytes: Vec<u8>, what: &dyn Display) -> usize {
     let f = match Frame::from_bytes(bytes.clone()) {
         Ok(f) => f,
         Err(e) => {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
             return 0;
         }
     };
@@ -111,12 +97,12 @@ fn exercise_frame(bytes: Vec<u8>, what: &dyn Display) -> usize {
             }
         }
         if let Err(e) = f.vlmetalayers().get(name) {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
         }
     }
     for info in f.chunk_infos().take(64) {
         if let Err(e) = info {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
         }
     }
     for i in 0..f.nchunks().min(8) {
@@ -124,11 +110,11 @@ fn exercise_frame(bytes: Vec<u8>, what: &dyn Display) -> usize {
             Ok(info) if info.nbytes <= DECODE_LIMIT => {
                 justified = justified.max(info.nbytes);
                 if let Err(e) = f.decompress_chunk(i) {
-                    assert_typed(&e, what);
+                    assert_typed!(e, what);
                 }
             }
             Ok(_) => {}
-            Err(e) => assert_typed(&e, what),
+            Err(e) => assert_typed!(e, what),
         }
     }
     match SChunk::from_cframe(bytes) {
@@ -136,19 +122,19 @@ fn exercise_frame(bytes: Vec<u8>, what: &dyn Display) -> usize {
             if s.nbytes() > 0 && s.typesize() > 0 {
                 let items = s.nbytes() / s.typesize() as u64;
                 if let Err(e) = s.get_slice(items / 2, (items / 2 + 4).min(items)) {
-                    assert_typed(&e, what);
+                    assert_typed!(e, what);
                 }
             }
         }
-        Err(e) => assert_typed(&e, what),
+        Err(e) => assert_typed!(e, what),
     }
     justified.saturating_add(2 * len)
 }
 
 fn run_frame(bytes: Vec<u8>, what: &dyn Display) {
     let len = bytes.len();
-    let (justified, cost) = counting::measure(|| exercise_frame(bytes, what));
-    counting::check(cost, justified.saturating_add(2 * len), what);
+    let (justified, cost) = alloc::measure(|| exercise_frame(bytes, what));
+    alloc::check(cost, justified.saturating_add(2 * len), what);
 }
 
 /// The header and block-starts area of a chunk (`len` when unknown).
@@ -182,47 +168,31 @@ fn frame_structure(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     v
 }
 
-/// Deterministic random positions inside `ranges` outside the structural ones.
-fn data_positions(len: usize, structure: &[std::ops::Range<usize>], n: usize, seed: u64) -> Vec<usize> {
-    let data: Vec<usize> = (0..len).filter(|p| !structure.iter().any(|r| r.contains(p))).collect();
-    if data.is_empty() {
-        return Vec::new();
-    }
-    (0..n as u64).map(|j| data[(common::sm64(seed, j) % data.len() as u64) as usize]).collect()
-}
-
 /// Every cut and every change of the structural bytes, sampled cuts and `flips` random
 /// changes elsewhere.
 fn corrupt_frame(name: &str, bytes: &[u8], flips: usize) -> usize {
     let structure = frame_structure(bytes);
     let mut n = 0;
-    let mut cuts: Vec<usize> = structure.iter().flat_map(|r| r.clone()).collect();
-    cuts.extend((0..bytes.len()).step_by(bytes.len() / 64 + 1));
-    cuts.sort_unstable();
-    cuts.dedup();
-    for cut in cuts {
+    for cut in corrupt::cuts(bytes.len(), structure.iter().flat_map(|r| r.clone()), 64) {
         let what = format!("{name} cut to {cut}");
-        let (r, cost) = counting::measure(|| Frame::from_bytes(bytes[..cut].to_vec()).map(drop));
-        counting::check(cost, 2 * cut, &what);
+        let (r, cost) = alloc::measure(|| Frame::from_bytes(bytes[..cut].to_vec()).map(drop));
+        alloc::check(cost, 2 * cut, &what);
         if let Err(e) = r {
-            assert_typed(&e, &what);
+            assert_typed!(e, &what);
         }
         n += 1;
     }
-    for at in structure.iter().flat_map(|r| r.clone()) {
-        for (k, change) in CHANGES.iter().enumerate() {
-            let mut b = bytes.to_vec();
-            b[at] = change(b[at]);
-            if b[at] == bytes[at] {
-                continue;
-            }
-            run_frame(b, &format!("{name}: change {k} at {at}"));
-            n += 1;
+    for (at, k, b) in corrupt::byte_changes(bytes, structure.iter().flat_map(|r| r.clone())) {
+        if b[at] == bytes[at] {
+            continue;
         }
+        run_frame(b, &format!("{name}: change {k} at {at}"));
+        n += 1;
     }
-    for (j, at) in data_positions(bytes.len(), &structure, flips, name.len() as u64).into_iter().enumerate() {
+    let data = corrupt::outside(bytes.len(), &structure);
+    for (j, at) in corrupt::sample(&data, flips, name.len() as u64).into_iter().enumerate() {
         let mut b = bytes.to_vec();
-        b[at] ^= (common::sm64(7, j as u64) as u8).max(1);
+        b[at] ^= corrupt::flip_mask(7, j as u64);
         run_frame(b, &format!("{name}: data flip {j} at {at}"));
         n += 1;
     }
@@ -240,36 +210,30 @@ fn corrupt_chunk(name: &str, bytes: &[u8], flips: usize) -> usize {
         run_chunk(&bytes[..cut], &format!("{name} cut to {cut}"));
         n += 1;
     }
-    for at in 0..head {
-        for (k, change) in CHANGES.iter().enumerate() {
-            let mut b = bytes.to_vec();
-            b[at] = change(b[at]);
-            run_chunk(&b, &format!("{name}: change {k} at {at}"));
-            n += 1;
-        }
+    for (at, k, b) in corrupt::byte_changes(bytes, 0..head) {
+        run_chunk(&b, &format!("{name}: change {k} at {at}"));
+        n += 1;
     }
-    if bytes.len() > head {
-        for j in 0..flips as u64 {
-            let at = head + (common::sm64(name.len() as u64, j) % (bytes.len() - head) as u64) as usize;
-            let mut b = bytes.to_vec();
-            b[at] ^= (common::sm64(3, j) as u8).max(1);
-            run_chunk(&b, &format!("{name}: data flip {j} at {at}"));
-            n += 1;
-        }
+    let data: Vec<usize> = (head..bytes.len()).collect();
+    for (j, at) in corrupt::sample(&data, flips, name.len() as u64).into_iter().enumerate() {
+        let mut b = bytes.to_vec();
+        b[at] ^= corrupt::flip_mask(3, j as u64);
+        run_chunk(&b, &format!("{name}: data flip {j} at {at}"));
+        n += 1;
     }
     n
 }
 
 /// Chunks we write ourselves, over codecs and filters.
 fn written_chunks() -> Vec<(String, Vec<u8>)> {
-    let data = common::smooth_bytes(20_000);
+    let data = smooth_bytes(20_000);
     let mut out = Vec::new();
     for codec in [CodecId::BLOSCLZ, CodecId::LZ4, CodecId::LZ4HC, CodecId::ZLIB, CodecId::ZSTD] {
         let p = CompressParams { codec, typesize: 8, blocksize: 4096, ..CompressParams::default() };
         out.push((format!("written-{codec:?}"), chunk::compress(&p, &data).unwrap()));
     }
     let p = CompressParams { typesize: 4, ..CompressParams::default() };
-    out.push(("written-random".into(), chunk::compress(&p, &common::random_bytes(3000, 5)).unwrap()));
+    out.push(("written-random".into(), chunk::compress(&p, &random_bytes(3000, 5)).unwrap()));
     out.push(("written-zeros".into(), chunk::special::zeros(&p, 4000).unwrap()));
     out.push(("written-value".into(), chunk::special::repeat_value(&p, 4000, &[1, 2, 3, 4]).unwrap()));
     out
@@ -286,14 +250,14 @@ fn written_frames() -> Vec<(String, Vec<u8>)> {
         .unwrap();
     s.vlmetalayers_mut().set_value("info", &rmpv::Value::from("a vlmetalayer")).unwrap();
     for k in 0..4 {
-        s.append_buffer(&common::smooth_bytes(4000 + k * 8)[k * 8..]).unwrap();
+        s.append_buffer(&smooth_bytes(4000 + k * 8)[k * 8..]).unwrap();
     }
     s.append_special(SpecialKind::Zeros, 4000, &[]).unwrap();
     out.push(("written-fixed".into(), s.to_cframe().unwrap()));
     let p = CompressParams { codec: CodecId::ZSTD, typesize: 8, ..CompressParams::default() };
     let mut s = SChunk::new(p);
     for k in 1..5 {
-        s.append_buffer(&common::smooth_bytes(800 * k)).unwrap();
+        s.append_buffer(&smooth_bytes(800 * k)).unwrap();
     }
     s.append_special(SpecialKind::Value, 800, &[9; 8]).unwrap();
     out.push(("written-variable".into(), s.to_cframe().unwrap()));
@@ -302,17 +266,17 @@ fn written_frames() -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn every_chunk_fixture_survives_corruption() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("every_chunk_fixture_survives_corruption") {
         return;
     }
     let mut n = 0;
     let mut chunks = 0;
-    let dirs = files_in_dirs(&fixtures().join("chunks"));
+    let dirs = files_in_dirs(&testdata("fixtures").join("chunks"));
     for dir in dirs {
         for p in files_in(&dir, ".chunk") {
             let bytes = std::fs::read(&p).unwrap();
-            let name = p.strip_prefix(fixtures()).unwrap().display().to_string();
+            let name = p.strip_prefix(testdata("fixtures")).unwrap().display().to_string();
             // Big chunks: fewer random flips, each one decodes the whole chunk.
             let flips = if bytes.len() > 50_000 { 8 } else { 40 };
             n += corrupt_chunk(&name, &bytes, flips);
@@ -337,14 +301,14 @@ fn files_in_dirs(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_frame_fixture_survives_corruption() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("every_frame_fixture_survives_corruption") {
         return;
     }
     let mut n = 0;
     let mut frames = 0;
-    let mut paths = files_in(&fixtures().join("frames"), ".b2frame");
-    paths.extend(files_in(&fixtures().join("b2nd"), ".b2nd"));
+    let mut paths = files_in(&testdata("fixtures").join("frames"), ".b2frame");
+    paths.extend(files_in(&testdata("fixtures").join("b2nd"), ".b2nd"));
     for p in paths {
         let bytes = std::fs::read(&p).unwrap();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
@@ -353,7 +317,7 @@ fn every_frame_fixture_survives_corruption() {
         frames += 1;
     }
     // The frame embedded at offset 1000 of a file, read in place.
-    let embedded = std::fs::read(fixtures().join("frames/embedded-at-offset-1000.bin")).unwrap();
+    let embedded = std::fs::read(testdata("fixtures").join("frames/embedded-at-offset-1000.bin")).unwrap();
     n += corrupt_frame("embedded", &embedded[1000..], 200);
     eprintln!("{frames} frame fixtures, {n} corrupted inputs");
     assert!(n > 50_000, "{n} inputs");
@@ -362,7 +326,7 @@ fn every_frame_fixture_survives_corruption() {
 
 #[test]
 fn written_frames_survive_corruption() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("written_frames_survive_corruption") {
         return;
     }
@@ -379,13 +343,16 @@ fn written_frames_survive_corruption() {
 /// change of their bytes, opened from a directory.
 #[test]
 fn sparse_frames_survive_corruption() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("sparse_frames_survive_corruption") {
         return;
     }
-    let tmp = common::TempDir::new("corrupt-sparse");
+    let tmp = temp_dir!("corrupt-sparse");
     let mut n = 0;
-    for src in [fixtures().join("sframes/schunk-sparse.b2frame"), fixtures().join("sframes/2d-float32-sparse.b2nd")] {
+    for src in [
+        testdata("fixtures").join("sframes/schunk-sparse.b2frame"),
+        testdata("fixtures").join("sframes/2d-float32-sparse.b2nd"),
+    ] {
         let dir = tmp.0.join(src.file_name().unwrap());
         std::fs::create_dir_all(&dir).unwrap();
         let copy_all = || {
@@ -400,20 +367,16 @@ fn sparse_frames_survive_corruption() {
             let limit = if file == "chunks.b2frame" { original.len() } else { 64.min(original.len()) };
             let mut inputs: Vec<(String, Vec<u8>)> =
                 (0..limit).map(|c| (format!("cut {c}"), original[..c].to_vec())).collect();
-            for at in 0..limit {
-                for (k, change) in CHANGES.iter().enumerate() {
-                    let mut b = original.clone();
-                    b[at] = change(b[at]);
-                    inputs.push((format!("change {k} at {at}"), b));
-                }
-            }
+            inputs.extend(
+                corrupt::byte_changes(&original, 0..limit).map(|(at, k, b)| (format!("change {k} at {at}"), b)),
+            );
             for (label, b) in inputs {
                 copy_all();
                 // The copies keep the fixtures' read-only mode: replace, do not overwrite.
                 std::fs::remove_file(dir.join(file)).unwrap();
                 std::fs::write(dir.join(file), &b).unwrap();
                 let what = format!("{}/{file}: {label}", src.display());
-                let (r, cost) = counting::measure(|| -> Result<(), Error> {
+                let (r, cost) = alloc::measure(|| -> Result<(), Error> {
                     let f = Frame::open(&dir)?;
                     for i in 0..f.nchunks().min(8) {
                         if f.chunk_info(i)?.nbytes <= DECODE_LIMIT {
@@ -422,9 +385,9 @@ fn sparse_frames_survive_corruption() {
                     }
                     Ok(())
                 });
-                counting::check(cost, DECODE_LIMIT, &what);
+                alloc::check(cost, DECODE_LIMIT, &what);
                 if let Err(e) = r {
-                    assert_typed(&e, &what);
+                    assert_typed!(e, &what);
                 }
                 n += 1;
             }
@@ -437,15 +400,15 @@ fn sparse_frames_survive_corruption() {
 /// The allocator measures what it should (otherwise every bound above is vacuous).
 #[test]
 fn counting_allocator_sees_allocations() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     // Other threads of the test harness may free a few bytes while we measure: allow a
     // page of slack below the exact figure.
     let slack = 4096;
-    let (v, cost) = counting::measure(|| vec![1u8; 3 << 20]);
+    let (v, cost) = alloc::measure(|| vec![1u8; 3 << 20]);
     assert!(cost.peak >= (3 << 20) - slack, "{cost:?}");
     drop(v);
     let (_, cost) =
-        counting::measure(|| chunk::decompress(&chunk::special::zeros(&CompressParams::default(), 5 << 20).unwrap()));
+        alloc::measure(|| chunk::decompress(&chunk::special::zeros(&CompressParams::default(), 5 << 20).unwrap()));
     assert!(cost.peak >= (5 << 20) - slack, "{cost:?}");
 }
 
@@ -453,36 +416,24 @@ fn counting_allocator_sees_allocations() {
 /// documentation chunks, and the header and tail (offsets and trailer) of a small frame.
 #[test]
 fn every_value_of_every_header_byte() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("every_value_of_every_header_byte") {
         return;
     }
     let mut n = 0;
-    for p in files_in(&fixtures().join("chunks/doc"), ".chunk") {
+    for p in files_in(&testdata("fixtures").join("chunks/doc"), ".chunk") {
         let bytes = std::fs::read(&p).unwrap();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        for at in 0..32.min(bytes.len()) {
-            for v in 0..=255u8 {
-                if v != bytes[at] {
-                    let mut b = bytes.clone();
-                    b[at] = v;
-                    run_chunk(&b, &format!("{name}: byte {at} = {v}"));
-                    n += 1;
-                }
-            }
+        for (at, v, b) in corrupt::other_values(&bytes, 0..32.min(bytes.len())) {
+            run_chunk(&b, &format!("{name}: byte {at} = {v}"));
+            n += 1;
         }
     }
-    let bytes = std::fs::read(fixtures().join("frames/schunk-basic-lz4.b2frame")).unwrap();
+    let bytes = std::fs::read(testdata("fixtures").join("frames/schunk-basic-lz4.b2frame")).unwrap();
     let st = frame_structure(&bytes);
-    for at in [st[0].clone(), st[1].clone()].into_iter().flatten() {
-        for v in 0..=255u8 {
-            if v != bytes[at] {
-                let mut b = bytes.clone();
-                b[at] = v;
-                run_frame(b, &format!("schunk-basic-lz4: byte {at} = {v}"));
-                n += 1;
-            }
-        }
+    for (at, v, b) in corrupt::other_values(&bytes, [st[0].clone(), st[1].clone()].into_iter().flatten()) {
+        run_frame(b, &format!("schunk-basic-lz4: byte {at} = {v}"));
+        n += 1;
     }
     eprintln!("{n} inputs");
     assert!(n > 50_000, "{n}");
@@ -493,11 +444,11 @@ fn every_value_of_every_header_byte() {
 /// the same memory bound as the corruption suite.
 #[test]
 fn fuzz_regressions_stay_fixed() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("fuzz_regressions_stay_fixed") {
         return;
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/regressions");
+    let root = testdata("regressions");
     let mut n = 0;
     for dir in files_in_dirs(&root) {
         let target = dir.file_name().unwrap().to_string_lossy().into_owned();

@@ -6,13 +6,15 @@
 //! Where C-Blosc2 writes a chunk it cannot read back (a chunk stored as is that keeps the
 //! dictionary flag, or an input under 32 bytes), ours is its chunk without dictionary.
 
-mod common;
-
 use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::schunk::SChunk;
 use blosc2_core::Error;
+use blosc2_testkit::data::{random_bytes, sm64, smooth_bytes};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use serde_json::{json, Value};
 
 /// Words for text-like data.
@@ -39,7 +41,7 @@ fn text(n: usize, seed: u64) -> Vec<u8> {
     let mut v = Vec::with_capacity(n + 16);
     let mut j = 0;
     while v.len() < n {
-        let r = common::sm64(seed, j);
+        let r = sm64(seed, j);
         v.extend_from_slice(WORDS[(r % 16) as usize].as_bytes());
         v.push(if r.is_multiple_of(11) { b'\n' } else { b' ' });
         j += 1;
@@ -54,8 +56,8 @@ fn records(n: usize) -> Vec<u8> {
         .flat_map(|i| {
             let v = match i % 3 {
                 0 => 1_000_000 + i / 3,
-                1 => common::sm64(7, i) % 5,
-                _ => 20_000 + common::sm64(9, i) % 300,
+                1 => sm64(7, i) % 5,
+                _ => 20_000 + sm64(9, i) % 300,
             };
             v.to_le_bytes()
         })
@@ -67,13 +69,13 @@ fn records(n: usize) -> Vec<u8> {
 /// dictionary or not); other lengths are in [`small_inputs`] and the odd-length cases.
 fn datasets() -> Vec<(&'static str, Vec<u8>)> {
     vec![
-        ("smooth", common::smooth_bytes(150_000)),
+        ("smooth", smooth_bytes(150_000)),
         ("records", records(131_072)),
         ("text", text(100_000, 3)),
-        ("random", common::random_bytes(60_000, 5)),
+        ("random", random_bytes(60_000, 5)),
         ("zeros", vec![0u8; 65_536]),
         ("sevens", vec![7u8; 40_000]),
-        ("lowcard", common::random_bytes(90_000, 8).iter().map(|b| b % 4).collect()),
+        ("lowcard", random_bytes(90_000, 8).iter().map(|b| b % 4).collect()),
     ]
 }
 
@@ -131,7 +133,7 @@ const DICT_CODECS: [CodecId; 3] = [CodecId::ZSTD, CodecId::LZ4, CodecId::LZ4HC];
 
 #[test]
 fn dict_chunks_and_frames_match_python_blosc2() {
-    let dir = common::TempDir::new("dict-interop");
+    let dir = temp_dir!("dict-interop");
     let d = &dir.0;
     let mut cases = Vec::new();
     let mut ours_with_dict = 0;
@@ -186,8 +188,8 @@ fn dict_chunks_and_frames_match_python_blosc2() {
     }
     // Never-split and always-split streams with typesize 8, a typesize above 255, and
     // lengths that are not whole elements.
-    let smooth = common::smooth_bytes(120_000);
-    let odd = common::smooth_bytes(150_001);
+    let smooth = smooth_bytes(120_000);
+    let odd = smooth_bytes(150_001);
     for codec in DICT_CODECS {
         for fname in ["nofilter", "shuffle", "bitshuffle"] {
             for clevel in [1u8, 9] {
@@ -227,7 +229,7 @@ fn dict_chunks_and_frames_match_python_blosc2() {
     }
     assert!(ours_with_dict > nchunk_cases / 2, "only {ours_with_dict} of {nchunk_cases} chunks have a dictionary");
     std::fs::write(d.join("cases.json"), serde_json::to_vec(&cases).unwrap()).unwrap();
-    common::run_python("dict_interop.py", &[d.as_os_str()]);
+    run_python(python_script!("dict_interop.py"), &[d.as_os_str()]);
 
     let results: Value = serde_json::from_slice(&std::fs::read(d.join("results.json")).unwrap()).unwrap();
     let failures: Vec<&str> = results["failures"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
@@ -251,7 +253,7 @@ fn dict_chunks_and_frames_match_python_blosc2() {
 
 #[test]
 fn dict_fallbacks_and_refusals() {
-    let data = common::smooth_bytes(200_000);
+    let data = smooth_bytes(200_000);
     // Codecs without dictionaries are refused, whatever the clevel (C-Blosc2 does the same).
     for codec in [CodecId::BLOSCLZ, CodecId::ZLIB] {
         for clevel in [0u8, 5] {
@@ -290,7 +292,7 @@ fn dict_fallbacks_and_refusals() {
         assert!(size > 0 && size as usize <= 200_000 / 20, "{codec}: dict size {size}");
         assert_eq!(chunk::decompress(&ours).unwrap(), data);
         // Room for the chunk but not for a compressed one: stored as is, without the flag.
-        let random = common::random_bytes(100_000, 1);
+        let random = random_bytes(100_000, 1);
         let stored = chunk::compress(&with, &random).unwrap();
         let h = ChunkHeader::parse(&stored).unwrap();
         assert!(h.is_memcpyed() && h.blosc2_flags & 1 == 0, "{codec}");
@@ -315,7 +317,7 @@ fn dict_fallbacks_and_refusals() {
 /// (`use_dict` flag) included.
 #[test]
 fn the_dict_frame_fixture_is_rebuilt_exactly() {
-    let path = common::repo_root().join("testdata/fixtures/frames/schunk-zstd-dict.b2frame");
+    let path = testdata("fixtures/frames/schunk-zstd-dict.b2frame");
     let fixture = std::fs::read(&path).unwrap();
     let theirs = SChunk::from_cframe(fixture.clone()).unwrap();
     assert!(theirs.cparams().use_dict);

@@ -3,19 +3,14 @@
 //! the manifest; frames rebuilt from their parts equal the fixture bytes where C-Blosc2's
 //! output is deterministic.
 
-use std::path::PathBuf;
-
 use blosc2_core::chunk::SpecialKind;
 use blosc2_core::frame::{Frame, FrameType};
+use blosc2_testkit::fs::testdata;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
-}
-
 fn manifest() -> Value {
-    let text = std::fs::read_to_string(fixtures_dir().join("manifest.json")).expect("manifest.json");
+    let text = std::fs::read_to_string(testdata("fixtures").join("manifest.json")).expect("manifest.json");
     serde_json::from_str(&text).expect("valid JSON")
 }
 
@@ -49,7 +44,7 @@ fn special_name(k: Option<SpecialKind>) -> &'static str {
 }
 
 fn open_entry(e: &Value) -> Frame {
-    let path = fixtures_dir().join(e["path"].as_str().unwrap());
+    let path = testdata("fixtures").join(e["path"].as_str().unwrap());
     let offset = e["offset"].as_u64().unwrap_or(0);
     Frame::open_at(&path, offset).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
@@ -151,7 +146,7 @@ fn every_frame_fixture_opens_and_matches_the_manifest() {
         let f = open_entry(&e);
         check_frame(&name, &e, &f);
         // The same frame from memory (contiguous frames only).
-        let path = fixtures_dir().join(&name);
+        let path = testdata("fixtures").join(&name);
         if path.is_file() {
             let bytes = std::fs::read(&path).unwrap();
             let offset = e["offset"].as_u64().unwrap_or(0);
@@ -186,7 +181,7 @@ fn damaged_frame_files_read_alike_through_a_memory_map() {
     let mut cases = 0;
     for e in frame_entries() {
         let name = e["path"].as_str().unwrap();
-        let path = fixtures_dir().join(name);
+        let path = testdata("fixtures").join(name);
         if !path.is_file() || e["offset"].as_u64().unwrap_or(0) != 0 {
             continue;
         }
@@ -232,7 +227,7 @@ fn chunk_into_reads_what_chunk_reads() {
         let name = e["path"].as_str().unwrap();
         let f = open_entry(&e);
         same(&f, name);
-        let path = fixtures_dir().join(name);
+        let path = testdata("fixtures").join(name);
         if !path.is_file() || e["offset"].as_u64().unwrap_or(0) != 0 {
             continue;
         }
@@ -257,24 +252,24 @@ fn chunk_into_reads_what_chunk_reads() {
 
 #[test]
 fn sparse_fixture_uses_chunk_files() {
-    let f = Frame::open(fixtures_dir().join("sframes/schunk-sparse.b2frame")).unwrap();
+    let f = Frame::open(testdata("fixtures").join("sframes/schunk-sparse.b2frame")).unwrap();
     assert_eq!(f.header().frame_type, FrameType::Sparse);
     assert_eq!(f.chunk_info(1).unwrap().location, blosc2_core::frame::ChunkLocation::File(3));
     assert_eq!(f.chunk_info(4).unwrap().location, blosc2_core::frame::ChunkLocation::SpecialOffset);
     // The index alone is not a contiguous frame.
-    let err = Frame::open(fixtures_dir().join("sframes/schunk-sparse.b2frame/chunks.b2frame")).unwrap_err();
+    let err = Frame::open(testdata("fixtures").join("sframes/schunk-sparse.b2frame/chunks.b2frame")).unwrap_err();
     assert!(matches!(err, blosc2_core::Error::InvalidFrame { .. }), "{err}");
 }
 
 #[test]
 fn non_frames_say_so() {
-    let err = Frame::open(fixtures_dir().join("manifest.json")).unwrap_err();
+    let err = Frame::open(testdata("fixtures").join("manifest.json")).unwrap_err();
     assert!(matches!(err, blosc2_core::Error::NotAFrame { .. }), "{err}");
-    let err = Frame::open(fixtures_dir().join("frames")).unwrap_err();
+    let err = Frame::open(testdata("fixtures").join("frames")).unwrap_err();
     assert!(matches!(err, blosc2_core::Error::NotAFrame { .. }), "{err}");
-    let err = Frame::open(fixtures_dir().join("does-not-exist")).unwrap_err();
+    let err = Frame::open(testdata("fixtures").join("does-not-exist")).unwrap_err();
     assert!(matches!(err, blosc2_core::Error::Io { .. }), "{err}");
-    let err = Frame::open_at(fixtures_dir().join("frames/embedded-at-offset-1000.bin"), 0).unwrap_err();
+    let err = Frame::open_at(testdata("fixtures").join("frames/embedded-at-offset-1000.bin"), 0).unwrap_err();
     assert!(matches!(err, blosc2_core::Error::NotAFrame { .. }), "{err}");
 }
 
@@ -297,7 +292,7 @@ fn rebuilt_frames_equal_the_fixture_bytes() {
     let mut identical = 0;
     for e in frame_entries() {
         let name = e["path"].as_str().unwrap();
-        let path = fixtures_dir().join(name);
+        let path = testdata("fixtures").join(name);
         if !path.is_file() {
             continue;
         }
@@ -322,7 +317,7 @@ fn rebuilt_frames_equal_the_fixture_bytes() {
 fn rebuilt_sparse_frame_equals_the_fixture_files() {
     use blosc2_core::schunk::SChunk;
     let tmp = std::env::temp_dir().join(format!("b2-sparse-rebuild-{}", std::process::id()));
-    let src = fixtures_dir().join("sframes/2d-float32-sparse.b2nd");
+    let src = testdata("fixtures").join("sframes/2d-float32-sparse.b2nd");
     let s = SChunk::open(&src).unwrap();
     s.save_sparse(&tmp).unwrap();
     let mut names: Vec<_> = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -335,7 +330,7 @@ fn rebuilt_sparse_frame_equals_the_fixture_files() {
     }
     // The other sparse fixture (chunk files out of order) rebuilds to the same content.
     let e = frame_entries().into_iter().find(|e| e["path"] == "sframes/schunk-sparse.b2frame").unwrap();
-    SChunk::load(fixtures_dir().join("sframes/schunk-sparse.b2frame")).unwrap().save_sparse(&tmp).unwrap();
+    SChunk::load(testdata("fixtures").join("sframes/schunk-sparse.b2frame")).unwrap().save_sparse(&tmp).unwrap();
     check_frame("rebuilt schunk-sparse", &without_layout(&e), &Frame::open(&tmp).unwrap());
     // And converts to a contiguous frame and back.
     let cf = SChunk::open(&tmp).unwrap().to_cframe().unwrap();
@@ -378,7 +373,7 @@ fn basic_frame_rebuilt_from_its_data_equals_the_fixture() {
     use blosc2_core::schunk::SChunk;
     let m = manifest();
     let e = m["files"].as_array().unwrap().iter().find(|f| f["path"] == "frames/schunk-basic-lz4.b2frame").unwrap();
-    let fixture = std::fs::read(fixtures_dir().join("frames/schunk-basic-lz4.b2frame")).unwrap();
+    let fixture = std::fs::read(testdata("fixtures").join("frames/schunk-basic-lz4.b2frame")).unwrap();
     let mut s = SChunk::new(CompressParams { codec: CodecId::LZ4, typesize: 4, ..CompressParams::default() });
     // In creation order (serde_json sorts object keys).
     for name in ["m1", "abc"] {

@@ -3,13 +3,13 @@
 //! reads the same chunks, items, metalayers and vlmetalayers; we open the frames it writes
 //! after appends, inserts, updates, deletes and special chunks.
 
-mod common;
-
 use blosc2_core::chunk::{CompressParams, SpecialKind};
 use blosc2_core::codec::CodecId;
 use blosc2_core::frame::Frame;
 use blosc2_core::schunk::meta::pack_value;
 use blosc2_core::schunk::SChunk;
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use rmpv::Value as Mp;
 use serde_json::{json, Value};
 
@@ -85,7 +85,7 @@ fn describe(name: &str, path: &str, s: &SChunk, slices: &[(u64, u64)], cframe: b
 
 #[test]
 fn frames_cross_both_ways_with_python_blosc2() {
-    let dir = common::TempDir::new("frame-interop");
+    let dir = temp_dir!("frame-interop");
     let d = &dir.0;
     let basic = build_basic();
     let variable = build_variable();
@@ -121,7 +121,7 @@ fn frames_cross_both_ways_with_python_blosc2() {
         assert_eq!(lazy.get_slice(0, 10).unwrap(), content(s)[..40], "{p}");
     }
 
-    common::run_python("frame_interop.py", &[d.as_os_str()]);
+    run_python(python_script!("frame_interop.py"), &[d.as_os_str()]);
 
     let results: Value = serde_json::from_slice(&std::fs::read(d.join("results.json")).unwrap()).unwrap();
     let failures = results["failures"].as_array().unwrap();

@@ -5,16 +5,11 @@
 //! SIGKILL while appending, inserting, updating or deleting leave frames that open and hold
 //! every acknowledged change (`killed_writers_keep_every_acknowledged_change`).
 
-mod common;
-
-use std::path::PathBuf;
-
 use blosc2_core::frame::Frame;
 use blosc2_core::Error;
-
-fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures")
-}
+use blosc2_testkit::data::{random_bytes, sm64};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::temp_dir;
 
 /// Opens `bytes` and reads everything; returns whether it opened.
 fn exercise(bytes: Vec<u8>) -> bool {
@@ -62,7 +57,7 @@ fn positions(len: usize, dense_below: usize) -> Vec<usize> {
 fn contiguous_fixtures() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for sub in ["frames", "b2nd"] {
-        let mut names: Vec<_> = std::fs::read_dir(fixtures_dir().join(sub))
+        let mut names: Vec<_> = std::fs::read_dir(testdata("fixtures").join(sub))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".bin"))
@@ -111,7 +106,7 @@ fn flipped_bytes_never_panic() {
 
 #[test]
 fn lying_sizes_are_rejected() {
-    let bytes = std::fs::read(fixtures_dir().join("frames/schunk-basic-lz4.b2frame")).unwrap();
+    let bytes = std::fs::read(testdata("fixtures").join("frames/schunk-basic-lz4.b2frame")).unwrap();
     let set = |at: usize, v: &[u8]| {
         let mut b = bytes.clone();
         b[at..at + v.len()].copy_from_slice(v);
@@ -153,8 +148,8 @@ fn lying_sizes_are_rejected() {
 
 #[test]
 fn damaged_sparse_frames_fail_with_typed_errors() {
-    let tmp = common::TempDir::new("sframe-mutation");
-    let src = fixtures_dir().join("sframes/schunk-sparse.b2frame");
+    let tmp = temp_dir!("sframe-mutation");
+    let src = testdata("fixtures").join("sframes/schunk-sparse.b2frame");
     let copy = |name: &str| {
         let d = tmp.0.join(name);
         std::fs::create_dir_all(&d).unwrap();
@@ -235,7 +230,7 @@ enum CrashOp {
 }
 
 fn crash_op(seed: u64, step: u64, n: u64) -> CrashOp {
-    let r = common::sm64(seed, step);
+    let r = sm64(seed, step);
     let key = (seed << 20) + step;
     let content = if (r >> 40).is_multiple_of(9) { Content::Zeros } else { Content::Key(key) };
     let at = (r >> 8) % n.max(1);
@@ -353,7 +348,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn killed_writers_keep_every_acknowledged_change() {
     use std::io::BufRead;
-    let tmp = common::TempDir::new("crash-writers");
+    let tmp = temp_dir!("crash-writers");
     let rounds = std::env::var("B2_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(240u64);
     let mut models = [Model::default(), Model::default()];
     let mut paths = [tmp.0.join("none"), tmp.0.join("none")];
@@ -393,7 +388,7 @@ fn killed_writers_keep_every_acknowledged_change() {
                 _ => panic!("round {round}: the writer died before it was ready"),
             }
         }
-        let delay = common::sm64(round, 999) % 6000;
+        let delay = sm64(round, 999) % 6000;
         std::thread::sleep(std::time::Duration::from_micros(delay));
         child.0.kill().unwrap();
         let status = child.0.wait().unwrap();
@@ -462,9 +457,9 @@ fn killed_writers_keep_every_acknowledged_change() {
 #[test]
 fn only_read_only_contiguous_frames_lend_their_file() {
     use blosc2_core::schunk::SChunk;
-    let tmp = common::TempDir::new("frame-file");
+    let tmp = temp_dir!("frame-file");
     let mut sc = SChunk::new(blosc2_core::chunk::CompressParams::default());
-    sc.append_buffer(&common::random_bytes(4096, 3)).unwrap();
+    sc.append_buffer(&random_bytes(4096, 3)).unwrap();
     assert!(sc.frame_file().is_none(), "in memory");
     let file = tmp.0.join("a.b2frame");
     let dir = tmp.0.join("a-sparse.b2frame");

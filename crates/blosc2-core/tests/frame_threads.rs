@@ -1,12 +1,12 @@
 //! Frames and super-chunks opened read-only are `Send + Sync` and serve reads from several
 //! threads at once (positioned reads, no shared cursor).
 
-mod common;
-
 use blosc2_core::chunk::CompressParams;
 use blosc2_core::codec::CodecId;
 use blosc2_core::frame::Frame;
 use blosc2_core::schunk::SChunk;
+use blosc2_testkit::data::smooth_bytes;
+use blosc2_testkit::temp_dir;
 
 /// Compile-time check: these types can be shared between threads.
 const _: () = {
@@ -18,10 +18,10 @@ const _: () = {
 
 #[test]
 fn read_only_frames_serve_many_threads() {
-    let tmp = common::TempDir::new("threads");
+    let tmp = temp_dir!("threads");
     let params = CompressParams { codec: CodecId::ZSTD, typesize: 8, ..CompressParams::default() };
     let mut s = SChunk::new(params);
-    let chunk = |k: usize| common::smooth_bytes(80_000 + k * 8).split_off(k * 8);
+    let chunk = |k: usize| smooth_bytes(80_000 + k * 8).split_off(k * 8);
     for k in 0..40 {
         s.append_buffer(&chunk(k)).unwrap();
     }

@@ -4,27 +4,21 @@
 //! claim reads what the input holds, all without allocating beyond 64 MiB and within a
 //! second; a counting global allocator measures every case.
 
-mod common;
-#[path = "common/counting.rs"]
-mod counting;
-
 use blosc2_core::chunk::{self, CompressParams};
 use blosc2_core::codec::CodecId;
 use blosc2_core::frame::Frame;
 use blosc2_core::schunk::SChunk;
 use blosc2_core::Error;
+use blosc2_testkit::corrupt::patched;
+use blosc2_testkit::data::random_bytes;
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::{alloc, temp_dir};
 
 #[global_allocator]
-static ALLOC: counting::Counting = counting::Counting;
+static ALLOC: alloc::Counting = alloc::Counting;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(common::repo_root().join("testdata/fixtures/frames").join(name)).unwrap()
-}
-
-fn set(bytes: &[u8], at: usize, v: &[u8]) -> Vec<u8> {
-    let mut b = bytes.to_vec();
-    b[at..at + v.len()].copy_from_slice(v);
-    b
+    std::fs::read(testdata("fixtures/frames").join(name)).unwrap()
 }
 
 /// Runs `f` under the bounds (64 MiB above the start, one second) and checks that any
@@ -35,8 +29,8 @@ fn bounded<T>(what: &str, f: impl FnOnce() -> Result<T, Error>) -> Option<T> {
 
 /// As [`bounded`], allowing `justified` heap bytes more.
 fn bounded_above<T>(what: &str, justified: usize, f: impl FnOnce() -> Result<T, Error>) -> Option<T> {
-    let (r, cost) = counting::measure(f);
-    counting::check(cost, justified, &what);
+    let (r, cost) = alloc::measure(f);
+    alloc::check(cost, justified, &what);
     match r {
         Ok(v) => Some(v),
         Err(e) => {
@@ -83,7 +77,7 @@ fn big_block_body(nblocks: usize) -> Vec<u8> {
 
 #[test]
 fn chunks_claiming_two_gib_fail_without_allocating() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     // The largest nbytes a chunk may claim (2 GiB less the 32-byte header, as in C-Blosc2):
     // above it the header alone is refused, before any of the claims below is looked at.
     let max = i32::MAX - 32;
@@ -123,20 +117,20 @@ fn chunks_claiming_two_gib_fail_without_allocating() {
 
 #[test]
 fn frame_headers_claiming_two_to_the_63_are_rejected() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     let base = fixture("schunk-basic-lz4.b2frame");
     let big = &(i64::MAX).to_be_bytes();
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("frame_len 2^63", set(&base, 16, &(1u64 << 63).to_be_bytes())),
-        ("frame_len max", set(&base, 16, &u64::MAX.to_be_bytes())),
-        ("nbytes 2^63-1", set(&base, 30, big)),
-        ("cbytes 2^63-1", set(&base, 39, big)),
-        ("nbytes -1", set(&base, 30, &(-1i64).to_be_bytes())),
-        ("cbytes -1", set(&base, 39, &(-1i64).to_be_bytes())),
-        ("header_len max", set(&base, 11, &i32::MAX.to_be_bytes())),
-        ("header_len -1", set(&base, 11, &(-1i32).to_be_bytes())),
-        ("chunksize max", set(&base, 58, &i32::MAX.to_be_bytes())),
-        ("trailer length max", set(&base, base.len() - 22, &u32::MAX.to_be_bytes())),
+        ("frame_len 2^63", patched(&base, 16, &(1u64 << 63).to_be_bytes())),
+        ("frame_len max", patched(&base, 16, &u64::MAX.to_be_bytes())),
+        ("nbytes 2^63-1", patched(&base, 30, big)),
+        ("cbytes 2^63-1", patched(&base, 39, big)),
+        ("nbytes -1", patched(&base, 30, &(-1i64).to_be_bytes())),
+        ("cbytes -1", patched(&base, 39, &(-1i64).to_be_bytes())),
+        ("header_len max", patched(&base, 11, &i32::MAX.to_be_bytes())),
+        ("header_len -1", patched(&base, 11, &(-1i32).to_be_bytes())),
+        ("chunksize max", patched(&base, 58, &i32::MAX.to_be_bytes())),
+        ("trailer length max", patched(&base, base.len() - 22, &u32::MAX.to_be_bytes())),
     ];
     for (what, b) in cases {
         rejected(what, || Frame::from_bytes(b.clone()));
@@ -146,8 +140,8 @@ fn frame_headers_claiming_two_to_the_63_are_rejected() {
     // own: huge values are legal to open, and every chunk reads as in the original frame.
     let original = Frame::from_bytes(base.clone()).unwrap();
     for (what, b) in [
-        ("blocksize max", set(&base, 53, &i32::MAX.to_be_bytes())),
-        ("typesize max", set(&base, 48, &i32::MAX.to_be_bytes())),
+        ("blocksize max", patched(&base, 53, &i32::MAX.to_be_bytes())),
+        ("typesize max", patched(&base, 48, &i32::MAX.to_be_bytes())),
     ] {
         let f = bounded(what, || Frame::from_bytes(b.clone())).unwrap_or_else(|| panic!("{what}: rejected"));
         assert_eq!(f.nchunks(), original.nchunks(), "{what}");
@@ -163,13 +157,13 @@ fn frame_headers_claiming_two_to_the_63_are_rejected() {
 /// as one repeated-value offsets chunk at byte 97 (its nbytes at 101).
 fn billions_of_chunks(n: u64) -> Vec<u8> {
     let base = fixture("schunk-fill-zeros.b2frame");
-    let b = set(&base, 30, &((n * 8000) as i64).to_be_bytes());
-    set(&b, 101, &((n * 8) as i32).to_le_bytes())
+    let b = patched(&base, 30, &((n * 8000) as i64).to_be_bytes());
+    patched(&b, 101, &((n * 8) as i32).to_le_bytes())
 }
 
 #[test]
 fn chunk_counts_in_the_hundreds_of_millions_cost_nothing_to_open() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     let n = 260_000_000u64;
     let b = billions_of_chunks(n);
     let f = bounded("open", || Frame::from_bytes(b.clone())).expect("a legal frame of zero chunks");
@@ -185,14 +179,14 @@ fn chunk_counts_in_the_hundreds_of_millions_cost_nothing_to_open() {
     let s = SChunk::from_cframe(billions_of_chunks(11)).unwrap();
     assert_eq!(s.decompress_chunk(10).unwrap(), vec![0; 8000]);
     // Lazily opened from a file, it reads like any frame.
-    let tmp = common::TempDir::new("hostile-count");
+    let tmp = temp_dir!("hostile-count");
     let path = tmp.0.join("many.b2frame");
     std::fs::write(&path, &b).unwrap();
     let s = bounded("open lazily", || SChunk::open(&path)).unwrap();
     let items = bounded("slice at the end", || s.get_slice(n * 1000 - 4, n * 1000)).unwrap();
     assert_eq!(items, vec![0; 32]);
     // More chunks than one offsets chunk can list: rejected from the header alone.
-    let b = set(&b, 30, &(i64::MAX - 7).to_be_bytes());
+    let b = patched(&b, 30, &(i64::MAX - 7).to_be_bytes());
     rejected("too many chunks", || Frame::from_bytes(b.clone()).map(drop));
 }
 
@@ -202,7 +196,7 @@ fn four_chunk_frame() -> (Vec<u8>, usize) {
     let p = CompressParams { codec: CodecId::LZ4, typesize: 4, ..CompressParams::default() };
     let mut s = SChunk::new(p);
     for k in 0..4 {
-        s.append_buffer(&common::random_bytes(4000, k)).unwrap();
+        s.append_buffer(&random_bytes(4000, k)).unwrap();
     }
     let b = s.to_cframe().unwrap();
     let f = Frame::from_bytes(b.clone()).unwrap();
@@ -212,14 +206,14 @@ fn four_chunk_frame() -> (Vec<u8>, usize) {
 
 #[test]
 fn offsets_past_the_end_or_repeated_are_handled() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     let (b, pos) = four_chunk_frame();
     let h = blosc2_core::header::ChunkHeader::parse(&b[pos..]).unwrap();
     assert!(h.is_memcpyed(), "offsets chunk of random data is stored memcpyed");
     let at = |i: usize| pos + h.header_len() + 8 * i;
     let first = i64::from_le_bytes(b[at(0)..at(0) + 8].try_into().unwrap());
     for (what, v) in [("past the end", 1i64 << 40), ("far past the end", i64::MAX), ("just past the end", 1 << 14)] {
-        let bad = set(&b, at(2), &v.to_le_bytes());
+        let bad = patched(&b, at(2), &v.to_le_bytes());
         // A frame opened for reading checks its offsets a block at a time, when a chunk of
         // that block is first asked for: the frame opens, reading the chunk is refused.
         let f = bounded(what, || Frame::from_bytes(bad.clone())).expect("offsets are checked when read");
@@ -233,7 +227,7 @@ fn offsets_past_the_end_or_repeated_are_handled() {
     for i in 0..4 {
         cycle[at(i)..at(i) + 8].copy_from_slice(&first.to_le_bytes());
     }
-    let chunk0 = common::random_bytes(4000, 0);
+    let chunk0 = random_bytes(4000, 0);
     let f = bounded("cycle", || Frame::from_bytes(cycle.clone())).expect("cycle: rejected");
     for i in 0..4 {
         assert_eq!(bounded("cycle read", || f.decompress_chunk(i)).as_ref(), Some(&chunk0), "cycle: chunk {i}");
@@ -242,7 +236,7 @@ fn offsets_past_the_end_or_repeated_are_handled() {
     assert_eq!(s.decompress_chunk(3).unwrap(), chunk0);
     // An offset pointing into the middle of another chunk: rejected when opened or when
     // that chunk is read.
-    let mid = set(&b, at(1), &(first + 17).to_le_bytes());
+    let mid = patched(&b, at(1), &(first + 17).to_le_bytes());
     if let Some(f) = bounded("mid", || Frame::from_bytes(mid.clone())) {
         rejected("mid read", || f.decompress_chunk(1).map(drop));
     }
@@ -252,7 +246,7 @@ fn offsets_past_the_end_or_repeated_are_handled() {
 /// must not decode it (a table for 2 chunks needs 8 bytes).
 #[test]
 fn an_oversized_checksum_table_is_not_decoded() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     let p = CompressParams::default();
     let mut s = SChunk::new(p.clone());
     s.append_buffer(&[1; 1000]).unwrap();
@@ -262,7 +256,7 @@ fn an_oversized_checksum_table_is_not_decoded() {
     let b = s.to_cframe().unwrap();
     let loaded = bounded("load", || SChunk::from_cframe(b.clone())).unwrap();
     assert!(!loaded.has_checksums());
-    let (problem, cost) = counting::measure(|| loaded.verify(true));
-    counting::check(cost, 0, &"verify");
+    let (problem, cost) = alloc::measure(|| loaded.verify(true));
+    alloc::check(cost, 0, &"verify");
     assert!(matches!(problem, Some(blosc2_core::schunk::checksum::Problem::Table { .. })), "{problem:?}");
 }

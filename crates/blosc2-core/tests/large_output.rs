@@ -7,6 +7,7 @@ use blosc2_core::chunk::{self, special, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::streaming;
+use blosc2_testkit::data::{Rand, XorShift64, GAMMA};
 
 /// Sizes just above the streaming threshold, one with a short last block.
 fn sizes() -> [usize; 2] {
@@ -15,12 +16,10 @@ fn sizes() -> [usize; 2] {
 
 /// Smooth data with runs of zeros (so some blocks are constant) and a noisy stretch.
 fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
+    let mut rng = XorShift64(seed | 1);
     (0..len)
         .map(|i| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next_u64();
             match (i / 300_000) % 4 {
                 0 => 0,
                 1 => (i / 97) as u8,
@@ -103,15 +102,7 @@ fn constant_memcpyed_and_special_chunks_decode_the_same() {
             check_decodes(&c, &src, &format!("constant {v}"));
         }
         // Incompressible: stored as is.
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let noise: Vec<u8> = (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let noise = XorShift64(GAMMA).bytes(len);
         let c = chunk::compress(&CompressParams { clevel: 0, ..p.clone() }, &noise).unwrap();
         check_decodes(&c, &noise, "memcpyed");
         let c = chunk::compress(&p, &noise).unwrap();

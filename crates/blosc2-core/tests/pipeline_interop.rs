@@ -13,28 +13,13 @@
 //! `PIPELINE_SEED=N` replays another set of cases; `PIPELINE_CASES=N` changes their number;
 //! `PIPELINE_VERBOSE=1` prints each refusal; `PIPELINE_KEEP=1` keeps the cases' files.
 
-mod common;
-
 use blosc2_core::chunk::{self, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
+use blosc2_testkit::data::{random_bytes, smooth_bytes, Rand, Sm64Stream};
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use serde_json::{json, Value};
-
-/// A small deterministic generator (splitmix64 over a counter).
-struct Rng(u64, u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.1 += 1;
-        common::sm64(self.0, self.1)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())]
-    }
-}
 
 const FILTERS: [FilterId; 6] = [
     FilterId::SHUFFLE,
@@ -45,7 +30,7 @@ const FILTERS: [FilterId; 6] = [
     FilterId::INT_TRUNC,
 ];
 
-fn random_meta(rng: &mut Rng, id: FilterId, typesize: usize) -> u8 {
+fn random_meta(rng: &mut Sm64Stream, id: FilterId, typesize: usize) -> u8 {
     match rng.below(4) {
         0 => 0,
         1 => typesize.min(255) as u8,
@@ -58,11 +43,11 @@ fn random_meta(rng: &mut Rng, id: FilterId, typesize: usize) -> u8 {
             }
             _ => rng.pick(&[1u8, 2, 3, 4, 8, 16]),
         },
-        _ => rng.next() as u8,
+        _ => rng.next_u64() as u8,
     }
 }
 
-fn random_params(rng: &mut Rng) -> CompressParams {
+fn random_params(rng: &mut Sm64Stream) -> CompressParams {
     let typesize = match rng.below(10) {
         0 => rng.pick(&[3usize, 5, 7, 12, 255]),
         1 => rng.pick(&[16usize, 32, 64]),
@@ -95,16 +80,16 @@ fn random_params(rng: &mut Rng) -> CompressParams {
     }
 }
 
-fn random_data(rng: &mut Rng, typesize: usize) -> Vec<u8> {
+fn random_data(rng: &mut Sm64Stream, typesize: usize) -> Vec<u8> {
     let n = match rng.below(4) {
         0 => rng.below(64),
         1 => typesize * (1 + rng.below(4096)),
         _ => rng.below(100_000),
     };
-    let seed = rng.next();
+    let seed = rng.next_u64();
     match rng.below(3) {
-        0 => common::random_bytes(n, seed),
-        1 => common::smooth_bytes(n),
+        0 => random_bytes(n, seed),
+        1 => smooth_bytes(n),
         _ => (0..n).map(|i| ((i / typesize.max(1)) as u8).wrapping_mul(3)).collect(),
     }
 }
@@ -117,8 +102,8 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn random_parameters_decode_in_c_blosc2_or_are_refused() {
     let seed = env_u64("PIPELINE_SEED", 0x5eed_b10c);
     let ncases = env_u64("PIPELINE_CASES", 600) as usize;
-    let mut rng = Rng(seed, 0);
-    let dir = common::TempDir::new("pipeline-interop");
+    let mut rng = Sm64Stream::new(seed, 0);
+    let dir = temp_dir!("pipeline-interop");
     let mut cases = Vec::new();
     let mut refused = Vec::new();
     for i in 0..ncases {
@@ -171,7 +156,7 @@ fn random_parameters_decode_in_c_blosc2_or_are_refused() {
     // take (C-Blosc2 refuses those too, or writes chunks that do not decode).
     assert!(cases.len() - refused.len() >= ncases / 2, "too many refusals: {}", refused.len());
     std::fs::write(dir.0.join("cases.json"), serde_json::to_vec(&cases).unwrap()).unwrap();
-    common::run_python("pipeline_interop.py", &[dir.0.as_os_str()]);
+    run_python(python_script!("pipeline_interop.py"), &[dir.0.as_os_str()]);
     let results: Value = serde_json::from_slice(&std::fs::read(dir.0.join("results.json")).unwrap()).unwrap();
     if std::env::var_os("PIPELINE_KEEP").is_some() {
         eprintln!("cases kept in {}", dir.0.display());

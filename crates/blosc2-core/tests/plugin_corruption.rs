@@ -5,28 +5,18 @@
 //! typed error: never a panic, never more than a second, never a heap peak above 64 MiB
 //! plus what the checked sizes justify.
 
-mod common;
-#[path = "common/counting.rs"]
-mod counting;
-
 use std::fmt::Display;
 
 use blosc2_core::chunk::{self, ChunkHeader, CompressParams, Decoder, NdGeometry, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::Error;
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::{alloc, assert_typed, corrupt};
 use serde_json::Value;
 
 #[global_allocator]
-static ALLOC: counting::Counting = counting::Counting;
-
-/// The byte changes tried at every position.
-const CHANGES: [fn(u8) -> u8; 4] = [|b| !b, |b| b ^ 1, |b| b ^ 0x80, |_| 0];
-
-fn assert_typed(e: &Error, what: &dyn Display) {
-    assert!(!e.to_string().is_empty(), "{what}: empty message");
-    assert!(e.code() < 0, "{what}: code {}", e.code());
-}
+static ALLOC: alloc::Counting = alloc::Counting;
 
 /// Decodes everything of `bytes` with `geometry`; returns the bytes its header justifies.
 fn exercise(bytes: &[u8], geometry: Option<NdGeometry>, what: &dyn Display) -> usize {
@@ -34,13 +24,13 @@ fn exercise(bytes: &[u8], geometry: Option<NdGeometry>, what: &dyn Display) -> u
     let h = match ChunkHeader::parse(bytes) {
         Ok(h) => h,
         Err(e) => {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
             return 0;
         }
     };
     let check = |r: Result<(), Error>| {
         if let Err(e) = r {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
         }
     };
     if h.nbytes <= 16 << 20 {
@@ -55,8 +45,8 @@ fn exercise(bytes: &[u8], geometry: Option<NdGeometry>, what: &dyn Display) -> u
 }
 
 fn run(bytes: &[u8], geometry: Option<NdGeometry>, what: &dyn Display) {
-    let (justified, cost) = counting::measure(|| exercise(bytes, geometry, what));
-    counting::check(cost, justified.saturating_add(2 * bytes.len()), what);
+    let (justified, cost) = alloc::measure(|| exercise(bytes, geometry, what));
+    alloc::check(cost, justified.saturating_add(2 * bytes.len()), what);
 }
 
 /// A chunk to corrupt, with the geometry it was written for.
@@ -71,7 +61,7 @@ fn usizes(v: &Value) -> Vec<usize> {
 }
 
 fn cases() -> Vec<Case> {
-    let dir = common::repo_root().join("testdata/plugins");
+    let dir = testdata("plugins");
     let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     let mut v: Vec<Case> = m["files"]
         .as_array()
@@ -155,7 +145,7 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn cuts_and_byte_changes() {
-    let _guard = counting::lock();
+    let _guard = alloc::lock();
     for c in cases() {
         run(&c.chunk, Some(c.geometry), &c.name);
         for cut in 0..c.chunk.len() {
@@ -164,15 +154,10 @@ fn cuts_and_byte_changes() {
         // Every byte of the header and block starts, and of the first 600 bytes of data; a
         // sample of the rest.
         let positions: Vec<usize> = (0..c.chunk.len()).filter(|&p| p < 650 || p % 7 == 0).collect();
-        let mut bad = c.chunk.clone();
-        for at in positions {
-            for change in CHANGES {
-                let was = bad[at];
-                bad[at] = change(was);
-                if bad[at] != was {
-                    run(&bad, Some(c.geometry), &format_args!("{} byte {at} {was:#04x} -> {:#04x}", c.name, bad[at]));
-                }
-                bad[at] = was;
+        for (at, _, bad) in corrupt::byte_changes(&c.chunk, positions) {
+            let was = c.chunk[at];
+            if bad[at] != was {
+                run(&bad, Some(c.geometry), &format_args!("{} byte {at} {was:#04x} -> {:#04x}", c.name, bad[at]));
             }
         }
     }
@@ -183,10 +168,7 @@ fn cuts_and_byte_changes() {
 /// extremes.
 #[test]
 fn lying_sizes() {
-    let _guard = counting::lock();
-    let lies = |v: i32| {
-        [0, 1, v.saturating_sub(1), v.saturating_add(1), v.saturating_mul(2), v / 2, -1, i32::MAX, i32::MIN, 1 << 20]
-    };
+    let _guard = alloc::lock();
     for c in cases() {
         let h = ChunkHeader::parse(&c.chunk).unwrap();
         let mut fields = vec![("nbytes", 4usize), ("blocksize", 8), ("cbytes", 12)];
@@ -204,9 +186,8 @@ fn lying_sizes() {
         }
         for (field, at) in fields {
             let truth = i32::from_le_bytes(c.chunk[at..at + 4].try_into().unwrap());
-            for lie in lies(truth) {
-                let mut bad = c.chunk.clone();
-                bad[at..at + 4].copy_from_slice(&lie.to_le_bytes());
+            for lie in corrupt::lies_i32(truth) {
+                let bad = corrupt::patched(&c.chunk, at, &lie.to_le_bytes());
                 run(&bad, Some(c.geometry), &format_args!("{} {field} {truth} -> {lie}", c.name));
             }
         }
@@ -217,7 +198,7 @@ fn lying_sizes() {
 /// and huge dimensions, none at all.
 #[test]
 fn lying_geometries() {
-    let _guard = counting::lock();
+    let _guard = alloc::lock();
     for c in cases() {
         let b = c.geometry.blockshape().to_vec();
         let mut shapes: Vec<Vec<usize>> = vec![

@@ -4,18 +4,17 @@
 //! re-encode to the same bytes, and the frames' chunks decode once the super-chunk has its
 //! geometry.
 
-mod common;
-
 use blosc2_core::chunk::{self, CompressParams, Decoder, NdGeometry, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::schunk::SChunk;
 use blosc2_core::Error;
+use blosc2_testkit::fs::testdata;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn fixtures() -> Vec<Value> {
-    let p = common::repo_root().join("testdata/plugins/manifest.json");
+    let p = testdata("plugins/manifest.json");
     let m: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
     m["files"].as_array().unwrap().clone()
 }
@@ -49,7 +48,7 @@ fn params(p: &Value, geometry: NdGeometry) -> CompressParams {
 
 #[test]
 fn chunks_decode_to_python_bytes_and_reencode_alike() {
-    let dir = common::repo_root().join("testdata/plugins");
+    let dir = testdata("plugins");
     let mut checked = 0;
     for f in fixtures().iter().filter(|f| f["kind"] == "chunk") {
         let path = f["path"].as_str().unwrap();
@@ -88,7 +87,7 @@ fn chunks_decode_to_python_bytes_and_reencode_alike() {
 
 #[test]
 fn frames_decode_once_the_schunk_has_its_geometry() {
-    let dir = common::repo_root().join("testdata/plugins");
+    let dir = testdata("plugins");
     let mut checked = 0;
     for f in fixtures().iter().filter(|f| f["kind"].as_str().unwrap().starts_with("b2nd")) {
         let path = f["path"].as_str().unwrap();

@@ -6,15 +6,11 @@
 //! its stream (or 0 where it stored the block raw). Damaged streams give errors, not panics.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use blosc2_core::codec::zfp::{self, ZfpMode};
+use blosc2_testkit::fs::testdata;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
-fn zfp_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/zfp")
-}
 
 /// One block's stored form in a golden chunk.
 enum Stored<'a> {
@@ -52,14 +48,14 @@ struct Golden {
 
 impl Golden {
     fn load() -> Golden {
-        let text = std::fs::read_to_string(zfp_dir().join("manifest.json")).expect("testdata/zfp/manifest.json");
+        let text = std::fs::read_to_string(testdata("zfp").join("manifest.json")).expect("testdata/zfp/manifest.json");
         let manifest: Value = serde_json::from_str(&text).unwrap();
         let cases: Vec<_> = manifest["cases"]
             .as_array()
             .unwrap()
             .iter()
             .map(|c| {
-                let bin = std::fs::read(zfp_dir().join(c["file"].as_str().unwrap())).unwrap();
+                let bin = std::fs::read(testdata("zfp").join(c["file"].as_str().unwrap())).unwrap();
                 assert_eq!(hex::encode(Sha256::digest(&bin)), c["sha256"].as_str().unwrap(), "{}", c["name"]);
                 (c.clone(), bin)
             })

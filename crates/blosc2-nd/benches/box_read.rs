@@ -12,17 +12,10 @@ use std::time::Duration;
 
 use blosc2_core::chunk::CompressParams;
 use blosc2_nd::{DType, NdArray, Options, Region};
+use blosc2_testkit::data::sm64;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 const N: u64 = 200;
-
-/// splitmix64 (WORKLOADS.md section 1, counter form).
-fn sm64(seed: u64, j: u64) -> u64 {
-    let mut z = seed.wrapping_add((j + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
 
 /// A smooth float32 field with a little noise, C order.
 fn field() -> Vec<u8> {

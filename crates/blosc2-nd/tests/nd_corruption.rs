@@ -6,15 +6,8 @@
 //! typed error, never a panic, never more than a second, never a heap peak above 64 MiB
 //! plus what the checked shape and sizes justify (a counting global allocator measures it).
 //! Each corpus also runs in a child process under an address-space limit whose peak
-//! virtual and resident memory are bounded (`common/limits.rs`), which covers what the C
-//! codecs allocate.
-
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-#[path = "../../blosc2-core/tests/common/counting.rs"]
-mod counting;
-#[path = "../../blosc2-core/tests/common/limits.rs"]
-mod limits;
+//! virtual and resident memory are bounded (`blosc2_testkit::alloc::limits`), which
+//! covers what the C codecs allocate.
 
 use std::fmt::Display;
 use std::path::PathBuf;
@@ -22,20 +15,15 @@ use std::path::PathBuf;
 use blosc2_core::frame::Frame;
 use blosc2_core::header::ChunkHeader;
 use blosc2_nd::{DType, NdArray, Options, Region};
+use blosc2_testkit::alloc::limits;
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::{alloc, assert_typed, corrupt};
 
 #[global_allocator]
-static ALLOC: counting::Counting = counting::Counting;
+static ALLOC: alloc::Counting = alloc::Counting;
 
 /// Arrays bigger than this are not read whole; boxes are always read.
 const READ_LIMIT: u64 = 16 << 20;
-
-/// The byte changes tried at every header and trailer position.
-const CHANGES: [fn(u8) -> u8; 4] = [|b| !b, |b| b ^ 1, |b| b ^ 0x80, |_| 0];
-
-fn assert_typed(e: &blosc2_nd::Error, what: &dyn Display) {
-    assert!(!e.to_string().is_empty(), "{what}: empty message");
-    assert!(e.code() < 0, "{what}: code {}", e.code());
-}
 
 /// Opens and reads an array; returns the bytes its checked geometry justifies.
 fn exercise(bytes: Vec<u8>, what: &dyn Display) -> usize {
@@ -43,7 +31,7 @@ fn exercise(bytes: Vec<u8>, what: &dyn Display) -> usize {
     let a = match NdArray::from_cframe(bytes) {
         Ok(a) => a,
         Err(e) => {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
             return 2 * len;
         }
     };
@@ -52,7 +40,7 @@ fn exercise(bytes: Vec<u8>, what: &dyn Display) -> usize {
     let mut justified = (2 * len as u64).saturating_add(chunk.min(READ_LIMIT));
     let check = |r: blosc2_nd::Result<()>| {
         if let Err(e) = r {
-            assert_typed(&e, what);
+            assert_typed!(e, what);
         }
     };
     for info in a.chunk_infos().take(64) {
@@ -76,8 +64,8 @@ fn exercise(bytes: Vec<u8>, what: &dyn Display) -> usize {
 }
 
 fn run(bytes: Vec<u8>, what: &dyn Display) {
-    let (justified, cost) = counting::measure(|| exercise(bytes, what));
-    counting::check(cost, justified, what);
+    let (justified, cost) = alloc::measure(|| exercise(bytes, what));
+    alloc::check(cost, justified, what);
 }
 
 /// Header, first chunk headers, and everything after the chunks.
@@ -101,39 +89,28 @@ fn structure(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
 fn corrupt(name: &str, bytes: &[u8], flips: usize) -> usize {
     let st = structure(bytes);
     let mut n = 0;
-    let mut cuts: Vec<usize> = st.iter().flat_map(|r| r.clone()).collect();
-    cuts.extend((0..bytes.len()).step_by(bytes.len() / 32 + 1));
-    cuts.sort_unstable();
-    cuts.dedup();
-    for cut in cuts {
+    for cut in corrupt::cuts(bytes.len(), st.iter().flat_map(|r| r.clone()), 32) {
         run(bytes[..cut].to_vec(), &format!("{name} cut to {cut}"));
         n += 1;
     }
-    for at in st.iter().flat_map(|r| r.clone()) {
-        for (k, change) in CHANGES.iter().enumerate() {
-            let mut b = bytes.to_vec();
-            b[at] = change(b[at]);
-            if b[at] != bytes[at] {
-                run(b, &format!("{name}: change {k} at {at}"));
-                n += 1;
-            }
-        }
-    }
-    let data: Vec<usize> = (0..bytes.len()).filter(|p| !st.iter().any(|r| r.contains(p))).collect();
-    if !data.is_empty() {
-        for j in 0..flips as u64 {
-            let at = data[(common::sm64(name.len() as u64, j) % data.len() as u64) as usize];
-            let mut b = bytes.to_vec();
-            b[at] ^= (common::sm64(11, j) as u8).max(1);
-            run(b, &format!("{name}: data flip {j} at {at}"));
+    for (at, k, b) in corrupt::byte_changes(bytes, st.iter().flat_map(|r| r.clone())) {
+        if b[at] != bytes[at] {
+            run(b, &format!("{name}: change {k} at {at}"));
             n += 1;
         }
+    }
+    let data = corrupt::outside(bytes.len(), &st);
+    for (j, at) in corrupt::sample(&data, flips, name.len() as u64).into_iter().enumerate() {
+        let mut b = bytes.to_vec();
+        b[at] ^= corrupt::flip_mask(11, j as u64);
+        run(b, &format!("{name}: data flip {j} at {at}"));
+        n += 1;
     }
     n
 }
 
 fn fixtures() -> Vec<PathBuf> {
-    let dir = common::repo_root().join("testdata/fixtures/b2nd");
+    let dir = testdata("fixtures/b2nd");
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
     v.sort();
     v
@@ -141,7 +118,7 @@ fn fixtures() -> Vec<PathBuf> {
 
 #[test]
 fn every_b2nd_fixture_survives_corruption() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("every_b2nd_fixture_survives_corruption") {
         return;
     }
@@ -159,7 +136,7 @@ fn every_b2nd_fixture_survives_corruption() {
 
 #[test]
 fn written_arrays_survive_corruption() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("written_arrays_survive_corruption") {
         return;
     }
@@ -180,23 +157,17 @@ fn written_arrays_survive_corruption() {
 /// `b2nd` metalayer) and of the offsets and trailer of a small array.
 #[test]
 fn every_value_of_every_header_byte() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     if limits::ran_in_child("every_value_of_every_header_byte") {
         return;
     }
-    let path = common::repo_root().join("testdata/fixtures/b2nd/1d-uint8.b2nd");
+    let path = testdata("fixtures/b2nd/1d-uint8.b2nd");
     let bytes = std::fs::read(path).unwrap();
     let st = structure(&bytes);
     let mut n = 0;
-    for at in [st[0].clone(), st[1].clone()].into_iter().flatten() {
-        for v in 0..=255u8 {
-            if v != bytes[at] {
-                let mut b = bytes.clone();
-                b[at] = v;
-                run(b, &format!("1d-uint8: byte {at} = {v}"));
-                n += 1;
-            }
-        }
+    for (at, v, b) in corrupt::other_values(&bytes, [st[0].clone(), st[1].clone()].into_iter().flatten()) {
+        run(b, &format!("1d-uint8: byte {at} = {v}"));
+        n += 1;
     }
     eprintln!("{n} inputs");
     assert!(n > 20_000, "{n}");

@@ -1,18 +1,17 @@
 //! Every `.b2nd` golden file opens and reads equal to its manifest, whole and by random
 //! boxes; arrays rebuilt from the same data get the same metalayer and chunks.
 
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-
 use blosc2_core::chunk::{CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::Pipeline;
 use blosc2_nd::{DType, Error, NdArray, Options, Region, ShapeErrorKind};
+use blosc2_testkit::data::sm64;
+use blosc2_testkit::fs::testdata;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn manifest() -> Value {
-    let p = common::repo_root().join("testdata/fixtures/manifest.json");
+    let p = testdata("fixtures/manifest.json");
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
@@ -98,8 +97,8 @@ fn check_entry(f: &Value, a: &NdArray) {
         let mut start = Vec::new();
         let mut stop = Vec::new();
         for (d, &s) in shape.iter().enumerate() {
-            let r1 = common::sm64(k, 2 * d as u64) % (s + 1);
-            let r2 = common::sm64(k, 2 * d as u64 + 1) % (s + 1);
+            let r1 = sm64(k, 2 * d as u64) % (s + 1);
+            let r2 = sm64(k, 2 * d as u64 + 1) % (s + 1);
             let (lo, hi) =
                 if k % 5 == 0 && s > 0 { (r1.min(s - 1), r1.min(s - 1) + 1) } else { (r1.min(r2), r1.max(r2)) };
             start.push(lo);
@@ -115,7 +114,7 @@ fn fixtures_open_and_read_like_the_manifest() {
     let es = entries();
     assert!(es.len() >= 20, "{} b2nd fixtures", es.len());
     for f in &es {
-        let path = common::repo_root().join("testdata/fixtures").join(f["path"].as_str().unwrap());
+        let path = testdata("fixtures").join(f["path"].as_str().unwrap());
         check_entry(f, &NdArray::open(&path).unwrap());
         check_entry(f, &NdArray::load(&path).unwrap());
     }
@@ -123,7 +122,7 @@ fn fixtures_open_and_read_like_the_manifest() {
 
 #[test]
 fn fixture_vlmeta_and_metalayers() {
-    let path = common::repo_root().join("testdata/fixtures/b2nd/with-meta.b2nd");
+    let path = testdata("fixtures/b2nd/with-meta.b2nd");
     let a = NdArray::open(path).unwrap();
     assert_eq!(a.schunk().metalayers().get("units"), Some(&hex::decode("a6706172736563").unwrap()[..]));
     assert!(a.schunk().vlmetalayers().contains("description"));
@@ -159,7 +158,7 @@ fn rebuilt_arrays_match_the_fixtures() {
         if !f["params"]["created"].is_null() || !f["params"]["constructor"].is_null() {
             continue;
         }
-        let file = common::repo_root().join("testdata/fixtures").join(path);
+        let file = testdata("fixtures").join(path);
         let theirs = NdArray::open(&file).unwrap();
         let opts = Options::new().chunks(theirs.chunks()).blocks(theirs.blocks()).cparams(params_of(&f, &theirs));
         let dtype = DType::parse(theirs.dtype().as_str()).unwrap();
@@ -194,7 +193,7 @@ fn rebuilt_arrays_match_the_fixtures() {
 fn special_constructors_match_the_fixtures() {
     for (name, make) in [("zeros-f64.b2nd", 0), ("nans-f32.b2nd", 1), ("uninit-f32.b2nd", 2), ("full-int32-7.b2nd", 3)]
     {
-        let file = common::repo_root().join("testdata/fixtures/b2nd").join(name);
+        let file = testdata("fixtures/b2nd").join(name);
         let theirs = NdArray::open(&file).unwrap();
         let opts = Options::new().chunks(theirs.chunks()).blocks(theirs.blocks());
         let d = theirs.dtype().clone();
@@ -222,7 +221,7 @@ fn special_constructors_match_the_fixtures() {
 
 #[test]
 fn resized_fixtures_are_reproduced() {
-    let dir = common::repo_root().join("testdata/fixtures/b2nd");
+    let dir = testdata("fixtures/b2nd");
     // resized-int16: 6x10 -> 9x13, chunks 4x4, blocks 2x2.
     let theirs = NdArray::open(dir.join("resized-int16.b2nd")).unwrap();
     let v: Vec<i16> = (0..60).collect();
@@ -251,7 +250,7 @@ fn resized_fixtures_are_reproduced() {
 
 #[test]
 fn malformed_metalayers_are_typed_errors() {
-    let file = common::repo_root().join("testdata/fixtures/b2nd/3d-float32.b2nd");
+    let file = testdata("fixtures/b2nd/3d-float32.b2nd");
     let good = std::fs::read(&file).unwrap();
     // The metalayer content starts at 0x70 (frame.md / b2nd.md 1.1).
     let at = 0x70;
@@ -284,12 +283,12 @@ fn malformed_metalayers_are_typed_errors() {
 
 #[test]
 fn corrupt_chunks_never_panic() {
-    let file = common::repo_root().join("testdata/fixtures/b2nd/3d-float64.b2nd");
+    let file = testdata("fixtures/b2nd/3d-float64.b2nd");
     let good = std::fs::read(&file).unwrap();
     let header_len = 0x92usize.min(good.len());
     for k in 0..200usize {
         let mut bad = good.clone();
-        let pos = header_len + (common::sm64(9, k as u64) as usize % (good.len() - header_len));
+        let pos = header_len + (sm64(9, k as u64) as usize % (good.len() - header_len));
         bad[pos] ^= 1 << (k % 8);
         if let Ok(a) = NdArray::from_cframe(bad) {
             let _ = a.to_bytes();

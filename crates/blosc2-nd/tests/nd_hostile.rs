@@ -4,17 +4,13 @@
 //! 64 MiB and within a second (a counting global allocator measures every case); a legal
 //! array of 260 million zero chunks in a 300-byte file opens lazily and reads.
 
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-#[path = "../../blosc2-core/tests/common/counting.rs"]
-mod counting;
-
 use blosc2_core::chunk::{CompressParams, SpecialKind};
 use blosc2_core::schunk::SChunk;
 use blosc2_nd::{B2ndMeta, NdArray, Region};
+use blosc2_testkit::{alloc, temp_dir};
 
 #[global_allocator]
-static ALLOC: counting::Counting = counting::Counting;
+static ALLOC: alloc::Counting = alloc::Counting;
 
 fn meta(shape: &[i64], chunks: &[i32], blocks: &[i32], dtype: &str) -> B2ndMeta {
     B2ndMeta {
@@ -38,8 +34,8 @@ fn frame_with(meta_bytes: &[u8], typesize: usize, nchunks: u64, chunk_nbytes: us
 
 /// Opens `frame` as an array under the bounds; returns it when it opened.
 fn open_bounded(what: &str, frame: Vec<u8>) -> Option<NdArray> {
-    let (r, cost) = counting::measure(|| NdArray::from_cframe(frame));
-    counting::check(cost, 0, &what);
+    let (r, cost) = alloc::measure(|| NdArray::from_cframe(frame));
+    alloc::check(cost, 0, &what);
     match r {
         Ok(a) => Some(a),
         Err(e) => {
@@ -51,7 +47,7 @@ fn open_bounded(what: &str, frame: Vec<u8>) -> Option<NdArray> {
 
 #[test]
 fn hostile_geometries_are_typed_errors() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     let big = i64::MAX;
     let cases: Vec<(&str, B2ndMeta)> = vec![
         ("shape product overflows", meta(&[1 << 62, 1 << 62], &[1, 1], &[1, 1], "<i8")),
@@ -92,7 +88,7 @@ fn hostile_geometries_are_typed_errors() {
 
 #[test]
 fn hundreds_of_millions_of_zero_chunks_open_lazily() {
-    let _g = counting::lock();
+    let _g = alloc::lock();
     let n: u64 = 260_000_000;
     let m = meta(&[n as i64 * 1000], &[1000], &[1000], "<i8");
     // Built from two chunks, then the counts patched: appending 260 million chunks in
@@ -106,17 +102,17 @@ fn hundreds_of_millions_of_zero_chunks_open_lazily() {
     let mut b = small.clone();
     b[30..38].copy_from_slice(&((n * 8000) as i64).to_be_bytes());
     b[hl + 4..hl + 8].copy_from_slice(&((n * 8) as i32).to_le_bytes());
-    let tmp = common::TempDir::new("nd-hostile");
+    let tmp = temp_dir!("nd-hostile");
     let path = tmp.0.join("huge.b2nd");
     std::fs::write(&path, &b).unwrap();
-    let (a, cost) = counting::measure(|| NdArray::open(&path));
-    counting::check(cost, 0, &"open");
+    let (a, cost) = alloc::measure(|| NdArray::open(&path));
+    alloc::check(cost, 0, &"open");
     let a = a.unwrap();
     assert_eq!(a.nchunks(), n);
     let last = n * 1000;
     let end = Region::from_start_stop(&[last - 3], &[last]).unwrap();
-    let (v, cost) = counting::measure(|| a.read_box(&end));
-    counting::check(cost, 0, &"read the end");
+    let (v, cost) = alloc::measure(|| a.read_box(&end));
+    alloc::check(cost, 0, &"read the end");
     assert_eq!(v.unwrap(), vec![0; 24]);
     // In memory it would need a chunk table the 300-byte file cannot justify.
     assert!(open_bounded("from_cframe", b).is_none());

@@ -4,19 +4,19 @@
 //! that were resized or changed on disk comes from an `ndarray` model of the same
 //! operations, not from our reader.
 
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-
 use std::ffi::OsStr;
 
 use blosc2_nd::auto::{chunks_blocks, CacheSizes};
 use blosc2_nd::{DType, NdArray, Options, Region};
+use blosc2_testkit::data::{random_bytes, sm64};
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use ndarray::{s, Array2};
 use serde_json::{json, Value};
 
 fn data(n: usize, ts: usize, seed: u64) -> Vec<u8> {
     // Small values so that the data compresses a little.
-    common::random_bytes(n * ts, seed).iter().map(|b| b % 16).collect()
+    random_bytes(n * ts, seed).iter().map(|b| b % 16).collect()
 }
 
 struct Case {
@@ -53,7 +53,7 @@ fn resized<T: Copy + Default>(m: &Array2<T>, shape: [usize; 2]) -> Array2<T> {
 
 #[test]
 fn python_reads_our_arrays() {
-    let tmp = common::TempDir::new("nd-interop-ours");
+    let tmp = temp_dir!("nd-interop-ours");
     let dir = &tmp.0;
     let cases = vec![
         case("u1", &[1000], &[300], &[64], "|u1"),
@@ -195,7 +195,7 @@ fn python_reads_our_arrays() {
     modify.to_npy(dir.join("modify.npy")).unwrap();
     listed.push(json!({"file": "modify.b2nd", "npy": "modify.npy", "shape": [10, 10], "chunks": [4, 4], "blocks": [2, 2], "python_modifies": true}));
     std::fs::write(dir.join("ours.json"), serde_json::to_vec(&listed).unwrap()).unwrap();
-    common::run_python("nd_interop.py", &[OsStr::new("check"), dir.as_os_str()]);
+    run_python(python_script!("nd_interop.py"), &[OsStr::new("check"), dir.as_os_str()]);
     let back = NdArray::open(dir.join("modify.b2nd")).unwrap().to_vec::<i64>().unwrap();
     for i in 0..10 {
         for j in 0..10 {
@@ -225,9 +225,9 @@ fn naive_box(full: &[u8], shape: &[u64], start: &[u64], stop: &[u64], ts: usize)
 
 #[test]
 fn we_read_python_arrays() {
-    let tmp = common::TempDir::new("nd-interop-theirs");
+    let tmp = temp_dir!("nd-interop-theirs");
     let dir = &tmp.0;
-    common::run_python("nd_interop.py", &[OsStr::new("make"), dir.as_os_str()]);
+    run_python(python_script!("nd_interop.py"), &[OsStr::new("make"), dir.as_os_str()]);
     let items: Value = serde_json::from_slice(&std::fs::read(dir.join("theirs.json")).unwrap()).unwrap();
     let items = items.as_array().unwrap();
     assert!(items.len() >= 17);
@@ -248,8 +248,8 @@ fn we_read_python_arrays() {
         for k in 0..10u64 {
             let (mut start, mut stop) = (Vec::new(), Vec::new());
             for (d, &s) in a.shape().iter().enumerate() {
-                let r1 = common::sm64(k + 100, 2 * d as u64) % (s + 1);
-                let r2 = common::sm64(k + 100, 2 * d as u64 + 1) % (s + 1);
+                let r1 = sm64(k + 100, 2 * d as u64) % (s + 1);
+                let r2 = sm64(k + 100, 2 * d as u64 + 1) % (s + 1);
                 start.push(r1.min(r2));
                 stop.push(r1.max(r2));
             }
@@ -271,7 +271,7 @@ fn we_read_python_arrays() {
 
 #[test]
 fn automatic_shapes_match_python() {
-    let tmp = common::TempDir::new("nd-interop-auto");
+    let tmp = temp_dir!("nd-interop-auto");
     let dir = &tmp.0;
     let cases: Vec<(Vec<u64>, &str)> = vec![
         (vec![1000, 1000], "<f8"),
@@ -290,7 +290,7 @@ fn automatic_shapes_match_python() {
     ];
     let input: Vec<Value> = cases.iter().map(|(s, d)| json!([s, d])).collect();
     std::fs::write(dir.join("auto_in.json"), serde_json::to_vec(&input).unwrap()).unwrap();
-    common::run_python("nd_interop.py", &[OsStr::new("auto"), dir.as_os_str()]);
+    run_python(python_script!("nd_interop.py"), &[OsStr::new("auto"), dir.as_os_str()]);
     let out: Value = serde_json::from_slice(&std::fs::read(dir.join("auto_out.json")).unwrap()).unwrap();
     let caches = CacheSizes::detect();
     for ((shape, dt), want) in cases.iter().zip(out.as_array().unwrap()) {

@@ -3,15 +3,16 @@
 //! deterministic, writes the same chunk bytes from the same data; NDMEAN's values follow an
 //! independent model of cell means.
 
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-
 use std::ffi::OsStr;
 
 use blosc2_core::chunk::{ChunkHeader, CompressParams, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_nd::{DType, NdArray, Options, Region};
+use blosc2_testkit::data::{random_bytes, sm64};
+use blosc2_testkit::fs::testdata;
+use blosc2_testkit::python::run_python;
+use blosc2_testkit::{python_script, temp_dir};
 use serde_json::json;
 
 /// One array to write.
@@ -61,7 +62,7 @@ fn case(
 /// Smooth values with some noise, as little-endian elements of `dtype`.
 fn values(n: usize, dtype: &str, seed: u64) -> Vec<u8> {
     let x = |i: usize| {
-        let noise = (common::sm64(seed, i as u64) % 1000) as f64 / 1000.0;
+        let noise = (sm64(seed, i as u64) % 1000) as f64 / 1000.0;
         (i as f64 / 37.0).sin() * 100.0 + (i % 13) as f64 + noise
     };
     match dtype {
@@ -69,7 +70,7 @@ fn values(n: usize, dtype: &str, seed: u64) -> Vec<u8> {
         "<f8" => (0..n).flat_map(|i| x(i).to_le_bytes()).collect(),
         "|u1" => (0..n)
             .map(|i| {
-                let r = common::sm64(seed, i as u64);
+                let r = sm64(seed, i as u64);
                 let v = ((i % 24) / 6 * 40 + (i / 1000) % 3) as u8;
                 if r.is_multiple_of(16) {
                     v ^ (r >> 8) as u8
@@ -264,7 +265,7 @@ fn ndmean_model(c: &Case, orig: &[u8], side: usize) -> Vec<u8> {
 
 #[test]
 fn python_reads_our_plugin_arrays_and_writes_the_same_chunks() {
-    let tmp = common::TempDir::new("nd-plugins-ours");
+    let tmp = temp_dir!("nd-plugins-ours");
     let dir = &tmp.0;
     let mut listed = Vec::new();
     for (k, c) in cases().iter().enumerate() {
@@ -335,7 +336,7 @@ fn python_reads_our_plugin_arrays_and_writes_the_same_chunks() {
         listed.push(item);
     }
     std::fs::write(dir.join("ours.json"), serde_json::to_vec(&listed).unwrap()).unwrap();
-    common::run_python("nd_plugins.py", &[OsStr::new("check"), dir.as_os_str()]);
+    run_python(python_script!("nd_plugins.py"), &[OsStr::new("check"), dir.as_os_str()]);
 }
 
 /// Where C-Blosc2 fails to compress, so do we, with a typed error naming the filter.
@@ -346,7 +347,7 @@ fn refused_where_c_refuses() {
         let dtype = DType::parse(dtype).unwrap();
         let n: u64 = shape.iter().product();
         let opts = Options::new().chunks(shape).blocks(blocks).cparams(params(CodecId::BLOSCLZ, 0, steps));
-        NdArray::from_bytes(shape, &dtype, &common::random_bytes(n as usize * dtype.itemsize(), 1), &opts)
+        NdArray::from_bytes(shape, &dtype, &random_bytes(n as usize * dtype.itemsize(), 1), &opts)
     };
     let filter_error = |r: blosc2_nd::Result<NdArray>| match r {
         Err(blosc2_nd::Error::Core(blosc2_core::Error::InvalidFilterParams { filter, .. })) => filter,
@@ -364,7 +365,7 @@ fn refused_where_c_refuses() {
         let dtype = DType::parse(dtype).unwrap();
         let n: u64 = shape.iter().product();
         let opts = Options::new().chunks(shape).blocks(blocks).cparams(p);
-        match NdArray::from_bytes(shape, &dtype, &common::random_bytes(n as usize * dtype.itemsize(), 2), &opts) {
+        match NdArray::from_bytes(shape, &dtype, &random_bytes(n as usize * dtype.itemsize(), 2), &opts) {
             Err(blosc2_nd::Error::Core(blosc2_core::Error::InvalidCodecParams { codec, meta, .. })) => (codec, meta),
             other => panic!("{other:?}"),
         }
@@ -378,7 +379,7 @@ fn refused_where_c_refuses() {
 }
 
 fn fixtures() -> Vec<serde_json::Value> {
-    let p = common::repo_root().join("testdata/plugins/manifest.json");
+    let p = testdata("plugins/manifest.json");
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
     m["files"].as_array().unwrap().clone()
 }
@@ -412,7 +413,7 @@ fn naive_box(full: &[u8], shape: &[u64], start: &[u64], stop: &[u64], ts: usize)
 /// rebuilt by us from those values with the same parameters, have the same chunk bytes.
 #[test]
 fn python_plugin_arrays_read_to_python_values() {
-    let dir = common::repo_root().join("testdata/plugins");
+    let dir = testdata("plugins");
     let mut checked = 0;
     for f in fixtures().iter().filter(|f| f["kind"].as_str().unwrap().starts_with("b2nd")) {
         let path = f["path"].as_str().unwrap();
@@ -430,7 +431,7 @@ fn python_plugin_arrays_read_to_python_values() {
         for k in 0..12u64 {
             let (mut lo, mut hi) = (Vec::new(), Vec::new());
             for (d, &s) in a.shape().iter().enumerate() {
-                let (r1, r2) = (common::sm64(k, 2 * d as u64) % (s + 1), common::sm64(k, 2 * d as u64 + 1) % (s + 1));
+                let (r1, r2) = (sm64(k, 2 * d as u64) % (s + 1), sm64(k, 2 * d as u64 + 1) % (s + 1));
                 lo.push(r1.min(r2));
                 hi.push(r1.max(r2));
             }
@@ -460,7 +461,7 @@ fn python_plugin_arrays_read_to_python_values() {
 fn automatic_shapes_with_plugins_match_python() {
     use blosc2_nd::auto::{chunks_blocks_for, CacheSizes};
     use FilterId as F;
-    let tmp = common::TempDir::new("nd-plugins-auto");
+    let tmp = temp_dir!("nd-plugins-auto");
     let dir = &tmp.0;
     let cases: Vec<(Vec<u64>, &str, CompressParams)> = vec![
         (vec![1000, 1000], "|u1", params(CodecId::NDLZ, 4, &[])),
@@ -492,7 +493,7 @@ fn automatic_shapes_with_plugins_match_python() {
         })
         .collect();
     std::fs::write(dir.join("auto_in.json"), serde_json::to_vec(&input).unwrap()).unwrap();
-    common::run_python("nd_plugins.py", &[OsStr::new("auto"), dir.as_os_str()]);
+    run_python(python_script!("nd_plugins.py"), &[OsStr::new("auto"), dir.as_os_str()]);
     let out: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("auto_out.json")).unwrap()).unwrap();
     let caches = CacheSizes::detect();
     for ((shape, dt, p), want) in cases.iter().zip(out.as_array().unwrap()) {

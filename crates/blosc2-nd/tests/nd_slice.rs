@@ -3,11 +3,10 @@
 //! `.npy` round trips and error cases; the metalayer, dtype, selection and `.npy` header
 //! decoders on random and on structured input.
 
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-
 use blosc2_core::chunk::{self, SpecialKind};
 use blosc2_nd::{parse_selection, DType, Error, NdArray, Options, Region, ShapeErrorKind, SliceItem};
+use blosc2_testkit::data::{sm64, Rand, XorShift64, GAMMA};
+use blosc2_testkit::temp_dir;
 use ndarray::{ArrayD, Dimension, IxDyn, SliceInfoElem};
 use proptest::prelude::*;
 
@@ -79,7 +78,7 @@ fn patterned<const N: usize>(shape: &[u64], chunks: &[u64], pattern: Pattern) ->
         match chunk_kind(pattern, &c) {
             0 => base,
             1 => other,
-            _ => std::array::from_fn(|j| (common::sm64(flat, j as u64) | 1) as u8),
+            _ => std::array::from_fn(|j| (sm64(flat, j as u64) | 1) as u8),
         }
     })
 }
@@ -427,15 +426,13 @@ fn boxes_gathered_from_shuffled_blocks_equal_the_data() {
     // (a box inside one chunk decodes its blocks in parallel).
     let shape = [9u64, 20, 24];
     let n = shape.iter().product::<u64>() as usize;
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rng = XorShift64(GAMMA);
     for dtype in ["|u1", "<u2", "<f4", "<i8", "|V16", "|V3"] {
         let dt = DType::parse(dtype).unwrap();
         let ts = dt.itemsize();
         let data: Vec<u8> = (0..n * ts)
             .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                let x = rng.next_u64();
                 // The first rows are zeros: blocks of one repeated byte. Elsewhere the
                 // first byte of each element is noise the codec stores as it is, the others
                 // compress.
@@ -493,7 +490,7 @@ fn boxes_gathered_from_shuffled_blocks_equal_the_data() {
 #[cfg(feature = "mmap")]
 #[test]
 fn mapped_files_read_the_same_boxes() {
-    let tmp = common::TempDir::new("nd-mapped");
+    let tmp = temp_dir!("nd-mapped");
     let path = tmp.0.join("m.b2nd");
     let shape = [9u64, 20, 24];
     let m = model(&shape);
@@ -539,7 +536,7 @@ fn mapped_files_read_the_same_boxes() {
 /// edge chunks, one and two threads.
 #[test]
 fn arrays_written_straight_to_a_file_equal_saved_ones() {
-    let tmp = common::TempDir::new("nd-from-bytes-at");
+    let tmp = temp_dir!("nd-from-bytes-at");
     for (shape, chunks, blocks) in [
         (vec![37u64, 23, 11], vec![4u64, 6, 11], vec![2u64, 3, 4]),
         (vec![1000], vec![64], vec![16]),
@@ -566,7 +563,7 @@ fn arrays_written_straight_to_a_file_equal_saved_ones() {
 
 #[test]
 fn huge_sparse_array_is_cheap() {
-    let tmp = common::TempDir::new("nd-huge");
+    let tmp = temp_dir!("nd-huge");
     let path = tmp.0.join("huge.b2nd");
     let t = std::time::Instant::now();
     let a = NdArray::zeros(&[20000, 20000, 20000], &DType::parse("|u1").unwrap(), &Options::new()).unwrap();
@@ -599,7 +596,7 @@ fn huge_sparse_array_is_cheap() {
 
 #[test]
 fn npy_round_trips() {
-    let tmp = common::TempDir::new("nd-npy");
+    let tmp = temp_dir!("nd-npy");
     let m = model(&[5, 9, 4]);
     let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[2, 4, 4]).blocks(&[1, 2, 4])).unwrap();
     let p = tmp.0.join("a.npy");
@@ -615,7 +612,7 @@ fn npy_round_trips() {
 
 #[test]
 fn sparse_frames_and_in_place_changes() {
-    let tmp = common::TempDir::new("nd-sframe");
+    let tmp = temp_dir!("nd-sframe");
     let m = model(&[30, 40]);
     let a = NdArray::from_ndarray(&m, &Options::new().chunks(&[10, 16]).blocks(&[5, 8])).unwrap();
     let dir = tmp.0.join("s.b2nd");
@@ -699,7 +696,7 @@ fn bad_geometry_and_dtypes_are_typed_errors() {
 /// without work per chunk; the array reads as zeros and can be opened for writing.
 #[test]
 fn zeros_at_equals_zeros_then_save() {
-    let tmp = common::TempDir::new("zeros-at");
+    let tmp = temp_dir!("zeros-at");
     let dtype = DType::parse("<f8").unwrap();
     for (k, (shape, chunks)) in [
         (vec![1000u64, 1000, 100], vec![100u64, 100, 10]),

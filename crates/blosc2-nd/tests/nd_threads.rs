@@ -1,10 +1,9 @@
 //! An `NdArray` opened read-only is `Send + Sync` and serves box reads from several threads
 //! at once with the same results as one thread (contiguous file and sparse directory).
 
-#[path = "../../blosc2-core/tests/common/mod.rs"]
-mod common;
-
 use blosc2_nd::{NdArray, Options, Region};
+use blosc2_testkit::data::sm64;
+use blosc2_testkit::temp_dir;
 
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
@@ -13,7 +12,7 @@ const _: () = {
 
 #[test]
 fn read_only_arrays_serve_many_threads() {
-    let tmp = common::TempDir::new("nd-threads");
+    let tmp = temp_dir!("nd-threads");
     let shape = [37u64, 29, 23];
     let values: Vec<i32> = (0..shape.iter().product::<u64>() as i32).map(|v| v.wrapping_mul(2_654_435) >> 3).collect();
     let opts = Options::new().chunks(&[10, 8, 12]).blocks(&[5, 4, 3]);
@@ -42,7 +41,7 @@ fn read_only_arrays_serve_many_threads() {
                 let (ro, expect) = (&ro, &expect);
                 sc.spawn(move || {
                     for round in 0..40u64 {
-                        let r = common::sm64(t, round);
+                        let r = sm64(t, round);
                         let lo = [r % 37, (r >> 8) % 29, (r >> 16) % 23];
                         let hi = [
                             (lo[0] + 1 + (r >> 24) % 15).min(37),

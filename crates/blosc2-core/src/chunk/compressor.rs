@@ -474,6 +474,7 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use blosc2_testkit::data::{XorShift64, GAMMA};
 
     #[test]
     fn runs() {
@@ -490,15 +491,7 @@ mod tests {
     fn compress_into_or_stored_gives_compress_s_chunk() {
         // Compressible, incompressible, tiny and empty inputs, one and two threads: the
         // chunk (or the returned header followed by the input) equals compress's.
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let random: Vec<u8> = (0..300_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
+        let random = XorShift64(GAMMA).bytes(300_000);
         let smooth: Vec<u8> = (0..75_000u32).flat_map(|i| (i / 7).to_le_bytes()).collect();
         for data in [&random[..], &smooth[..], &random[..10], &[]] {
             for nthreads in [1, 2] {

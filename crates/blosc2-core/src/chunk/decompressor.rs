@@ -680,6 +680,7 @@ mod tests {
     use crate::chunk::{self, CompressParams, SplitMode};
     use crate::codec::CodecId;
     use crate::filter::Pipeline;
+    use blosc2_testkit::data::{Rand, XorShift64, GAMMA};
 
     /// Rewrites an extended-header chunk (no runs, no dictionary) in the Blosc1 layout.
     fn to_blosc1(chunk: &[u8], nblocks: usize, flags: u8) -> Vec<u8> {
@@ -723,12 +724,10 @@ mod tests {
     fn blocks_left_shuffled_are_the_shuffled_decoded_blocks() {
         use crate::filter::FilterId;
         // Noisy data with a run of zeros (a block of one repeated byte), a short last block.
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = XorShift64(0x2545_f491_4f6c_dd1d);
         let data: Vec<u8> = (0..10_003usize)
             .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                let x = rng.next_u64();
                 if (2048..4096).contains(&i) {
                     0
                 } else {
@@ -787,13 +786,8 @@ mod tests {
     fn planes_left_in_the_chunk_complete_the_shuffled_block() {
         // Elements whose first byte is noise (a stream stored as it is) and whose other
         // bytes compress; a block of zeros; a short last block; a block of noise unsplit.
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut noise = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        };
+        let mut rng = XorShift64(GAMMA);
+        let mut noise = move || (rng.next_u64() >> 32) as u8;
         let mixed: Vec<u8> = (0..10_004usize)
             .map(|i| match i {
                 2048..4096 => 0,

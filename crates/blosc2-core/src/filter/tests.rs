@@ -1,15 +1,14 @@
 //! Pipeline tests: round trips, buffer discipline, untrusted parameters.
 
 use super::*;
+use blosc2_testkit::data::{Rand, XorShift64};
 use proptest::prelude::*;
 
 fn data(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rng = XorShift64::new(seed);
     (0..len)
         .map(|i| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next_u64();
             // Smooth-ish data so that deltas matter, with some noise.
             (i as u64 / 3).wrapping_add(x >> 61) as u8
         })

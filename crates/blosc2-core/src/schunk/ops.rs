@@ -548,6 +548,7 @@ mod tests {
     use crate::error::Error;
     use crate::filter::Pipeline;
     use crate::schunk::SChunk;
+    use blosc2_testkit::data::xorshift32_bytes;
 
     fn params() -> CompressParams {
         CompressParams { codec: CodecId::LZ4, typesize: 4, filters: Pipeline::default(), ..CompressParams::default() }
@@ -814,18 +815,6 @@ mod tests {
         }
     }
 
-    fn noise(n: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x as u8
-            })
-            .collect()
-    }
-
     type Change = Box<dyn Fn(&mut SChunk) -> crate::Result<()>>;
 
     /// A crash (simulated: every file-system write fails from the k-th on, for every k) in
@@ -891,9 +880,9 @@ mod tests {
         // An update that makes holes outweigh the data: the change ends with a compaction.
         let big = dir.join("big.b2frame");
         let mut s = SChunk::new(params());
-        s.append_buffer(&noise(3 << 19, 1)).unwrap();
+        s.append_buffer(&xorshift32_bytes(3 << 19, 1)).unwrap();
         drop(s.into_file(&big).unwrap());
-        let compaction: Change = Box::new(|s| s.update_buffer(0, &noise(3 << 19, 2)));
+        let compaction: Change = Box::new(|s| s.update_buffer(0, &xorshift32_bytes(3 << 19, 2)));
         cases.push((big.clone(), "compaction", &compaction));
         let mut crashes = 0;
         for (base, name, change) in cases {

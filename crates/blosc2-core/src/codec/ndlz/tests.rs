@@ -1,37 +1,30 @@
 //! NDLZ round trips, token coverage and hostile streams.
 
 use super::*;
+use blosc2_testkit::data::mix64;
 use proptest::prelude::*;
 
 fn geometry(b0: usize, b1: usize) -> NdGeometry {
     NdGeometry::new(&[b0, b1], &[b0, b1]).unwrap()
 }
 
-/// splitmix64.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// A block made of 8x8 regions of one of several kinds (one byte, a tile from a small set,
 /// rows taken from different tiles, small-palette noise, noise), so that every kind of
 /// match occurs with both cell sizes.
 fn block(b0: usize, b1: usize, seed: u64, palette: u8) -> Vec<u8> {
-    let tile = |t: u64, r: usize, c: usize| (mix(seed ^ (t << 8) ^ (r as u64) << 4 ^ c as u64) % 251) as u8;
+    let tile = |t: u64, r: usize, c: usize| (mix64(seed ^ (t << 8) ^ (r as u64) << 4 ^ c as u64) % 251) as u8;
     (0..b0 * b1)
         .map(|k| {
             let (i, j) = (k / b1, k % b1);
-            let region = mix(seed.wrapping_add(((i / 8) * 1000 + j / 8) as u64));
+            let region = mix64(seed.wrapping_add(((i / 8) * 1000 + j / 8) as u64));
             let (r, c) = (i % 8, j % 8);
             match region % 6 {
                 0 => (region >> 8) as u8 % 3,
                 1 => tile(region >> 8 & 3, r, c),
-                2 => tile(mix(region ^ (r / 2) as u64) & 3, r, c),
-                3 => tile(mix(region ^ r as u64) & 3, r, c),
-                4 => (mix(seed ^ k as u64) % u64::from(palette)) as u8,
-                _ => mix(seed ^ k as u64 ^ 0x55) as u8,
+                2 => tile(mix64(region ^ (r / 2) as u64) & 3, r, c),
+                3 => tile(mix64(region ^ r as u64) & 3, r, c),
+                4 => (mix64(seed ^ k as u64) % u64::from(palette)) as u8,
+                _ => mix64(seed ^ k as u64 ^ 0x55) as u8,
             }
         })
         .collect()
@@ -108,7 +101,7 @@ fn small_and_incompressible_blocks_are_given_up() {
     assert_eq!(compress(4, 1, &g, &[1; 15], &mut [0; 15]).unwrap(), 0); // under 16 bytes
     let g = geometry(7, 9);
     assert_eq!(compress(8, 1, &g, &[1; 63], &mut [0; 63]).unwrap(), 0); // under 64 bytes
-    let noise: Vec<u8> = (0..4096u64).map(|i| mix(i) as u8).collect();
+    let noise: Vec<u8> = (0..4096u64).map(|i| mix64(i) as u8).collect();
     let g = geometry(64, 64);
     assert_eq!(compress(4, 1, &g, &noise, &mut vec![0; 4096]).unwrap(), 0);
     // Too little room for the header: stored raw (C fails the whole chunk here).

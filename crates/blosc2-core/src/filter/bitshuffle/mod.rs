@@ -307,18 +307,12 @@ pub fn bitunshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use blosc2_testkit::data::{Rand, XorShift64};
     use proptest::prelude::*;
 
     fn data(len: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 24) as u8
-            })
-            .collect()
+        let mut rng = XorShift64::new(seed);
+        (0..len).map(|_| (rng.next_u64() >> 24) as u8).collect()
     }
 
     /// The mapping of `filters.md` 3.1, bit by bit.

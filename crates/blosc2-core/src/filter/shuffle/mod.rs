@@ -204,18 +204,11 @@ pub fn unshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use blosc2_testkit::data::XorShift64;
     use proptest::prelude::*;
 
     fn data(len: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
+        XorShift64::new(seed).bytes(len)
     }
 
     #[test]

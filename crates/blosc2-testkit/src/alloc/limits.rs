@@ -1,11 +1,13 @@
 //! Process-wide memory bounds for the corruption suites, on top of the counting allocator
-//! (which sees Rust allocations only, not what libzstd, liblz4 or zlib-ng allocate with
-//! `malloc`): a test runs its body in a child process of this test binary, under an
+//! of [`super`] (which sees Rust allocations only, not what libzstd, liblz4 or zlib-ng
+//! allocate with `malloc`): a test runs its body in a child process of this test binary, under an
 //! address-space limit (`ulimit -v`), and the child's peak virtual size and peak resident
 //! set (`VmPeak`, `VmHWM` of `/proc/self/status`) must stay within bounds above what the
 //! child held when the test started.
 //!
 //! ```ignore
+//! use blosc2_testkit::alloc::limits;
+//!
 //! #[test]
 //! fn a_corpus() {
 //!     if limits::ran_in_child("a_corpus") {
@@ -18,8 +20,6 @@
 //!
 //! Linux only (`/proc`, `ulimit -v`); elsewhere the body runs in the test process with the
 //! counting allocator's bounds alone.
-
-#![allow(dead_code)]
 
 use std::process::Command;
 
