@@ -8,6 +8,7 @@ pub mod blocksize;
 mod compressor;
 mod decompressor;
 mod dict;
+pub mod partial;
 mod pool;
 pub mod special;
 
