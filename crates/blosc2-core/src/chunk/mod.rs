@@ -2,7 +2,8 @@
 //! recognize special chunks (`shared/spec/chunk.md`).
 //!
 //! The functions here are the public face; the work is in the private `compressor` and
-//! `decompressor` modules, [`blocksize`] and [`special`].
+//! `decompressor` modules, [`blocksize`] and [`special`]. [`partial`] reads only the blocks
+//! a range needs from storage read by position.
 
 pub mod blocksize;
 mod compressor;
