@@ -105,8 +105,6 @@ pub struct NdArray {
     pub(crate) meta: B2ndMeta,
     /// Parameters for new chunks (the super-chunk's, one thread, blocksize = block bytes).
     pub(crate) cparams: CompressParams,
-    /// The contiguous frame file this array reads from, for partial chunk reads.
-    pub(crate) path: Option<std::path::PathBuf>,
 }
 
 impl NdArray {
@@ -149,7 +147,7 @@ impl NdArray {
         }
         let mut work = cparams;
         work.nthreads = 1;
-        Ok(NdArray { schunk, geom, dtype: dtype.clone(), meta, cparams: work, path: None })
+        Ok(NdArray { schunk, geom, dtype: dtype.clone(), meta, cparams: work })
     }
 
     fn fill_special(mut self, kind: SpecialKind, value: &[u8]) -> Result<NdArray> {
@@ -321,7 +319,7 @@ impl NdArray {
         let mut cparams = schunk.cparams().clone();
         cparams.blocksize = geom.block_nbytes();
         cparams.nthreads = 1;
-        Ok(NdArray { schunk, geom, dtype, meta, cparams, path: None })
+        Ok(NdArray { schunk, geom, dtype, meta, cparams })
     }
 
     /// Opens a `.b2nd` file or sparse-frame directory read-only, lazily (chunks are read
@@ -330,9 +328,7 @@ impl NdArray {
     /// # Errors
     /// Frame errors; as [`NdArray::from_schunk`].
     pub fn open(path: impl AsRef<Path>) -> Result<NdArray> {
-        let mut a = Self::from_schunk(SChunk::open(path.as_ref())?)?;
-        a.path = Some(path.as_ref().to_path_buf());
-        Ok(a)
+        Self::from_schunk(SChunk::open(path.as_ref())?)
     }
 
     /// As [`NdArray::open`], reading a `.b2nd` file through a memory map: chunks are
@@ -346,9 +342,7 @@ impl NdArray {
     /// As [`NdArray::open`], plus [`blosc2_core::Error::Io`] when the file cannot be mapped.
     #[cfg(feature = "mmap")]
     pub fn open_mapped(path: impl AsRef<Path>) -> Result<NdArray> {
-        let mut a = Self::from_schunk(SChunk::open_mapped(path.as_ref())?)?;
-        a.path = Some(path.as_ref().to_path_buf());
-        Ok(a)
+        Self::from_schunk(SChunk::open_mapped(path.as_ref())?)
     }
 
     /// Opens a `.b2nd` file or sparse-frame directory for modification in place.
@@ -356,9 +350,7 @@ impl NdArray {
     /// # Errors
     /// As [`NdArray::open`].
     pub fn open_mut(path: impl AsRef<Path>) -> Result<NdArray> {
-        let mut a = Self::from_schunk(SChunk::open_mut(path.as_ref())?)?;
-        a.path = Some(path.as_ref().to_path_buf());
-        Ok(a)
+        Self::from_schunk(SChunk::open_mut(path.as_ref())?)
     }
 
     /// Reads a `.b2nd` file or sparse-frame directory into memory.
@@ -407,9 +399,8 @@ impl NdArray {
     /// # Errors
     /// Core I/O errors.
     pub fn into_file(self, path: impl AsRef<Path>) -> Result<NdArray> {
-        let NdArray { schunk, geom, dtype, meta, cparams, .. } = self;
-        let path = Some(path.as_ref().to_path_buf());
-        Ok(NdArray { schunk: schunk.into_file(path.as_deref().expect("set"))?, geom, dtype, meta, cparams, path })
+        let NdArray { schunk, geom, dtype, meta, cparams } = self;
+        Ok(NdArray { schunk: schunk.into_file(path.as_ref())?, geom, dtype, meta, cparams })
     }
 
     /// Saves the array to a sparse frame directory and returns it backed by it.
@@ -417,9 +408,8 @@ impl NdArray {
     /// # Errors
     /// Core I/O errors.
     pub fn into_sparse(self, dir: impl AsRef<Path>) -> Result<NdArray> {
-        let NdArray { schunk, geom, dtype, meta, cparams, .. } = self;
-        let path = Some(dir.as_ref().to_path_buf());
-        Ok(NdArray { schunk: schunk.into_sparse(path.as_deref().expect("set"))?, geom, dtype, meta, cparams, path })
+        let NdArray { schunk, geom, dtype, meta, cparams } = self;
+        Ok(NdArray { schunk: schunk.into_sparse(dir.as_ref())?, geom, dtype, meta, cparams })
     }
 
     /// The underlying super-chunk.

@@ -371,6 +371,19 @@ impl NdArray {
         })
     }
 
+    /// Chunk `index` with only the blocks covering bytes `ranges` (of the decompressed
+    /// chunk) read from its file into `buf` ([`blosc2_core::frame::Frame::read_chunk_blocks`]):
+    /// the length of the chunk at its start, or `None` for arrays whose chunks are
+    /// borrowed whole (in memory, mapped) and when the partial read fails: the caller then
+    /// reads the chunk whole, which also reports any error.
+    pub(crate) fn partial_chunk(&self, index: u64, ranges: &[(usize, usize)], buf: &mut Vec<u8>) -> Option<usize> {
+        let frame = self.schunk.frame()?;
+        if frame.is_in_memory() || frame.is_mapped() {
+            return None;
+        }
+        frame.read_chunk_blocks(index, ranges, buf).ok()
+    }
+
     /// [`NdArray::read_piece`] once chunk `p` (all of it, or the `blocks` it needs) is in `c`.
     fn decode_piece(
         &self,
@@ -686,6 +699,40 @@ impl NdArray {
 #[cfg(test)]
 mod tests {
     use super::{reads_planes_in_place, with_planes};
+    use crate::{NdArray, Options};
+
+    #[test]
+    fn box_reads_from_files_fetch_only_the_wanted_blocks() {
+        let dir = std::env::temp_dir().join(format!("b2nd-partial-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let values: Vec<u64> = (0..64 * 64).map(|i| i * 2_654_435_761 % 1_000_003).collect();
+        let a = NdArray::from_slice(&[64, 64], &values, &Options::new().chunks(&[32, 64]).blocks(&[8, 64])).unwrap();
+        for sparse in [false, true] {
+            let path = dir.join(if sparse { "p-dir.b2nd" } else { "p.b2nd" });
+            if sparse {
+                a.save_sparse(&path).unwrap();
+            } else {
+                a.save(&path).unwrap();
+            }
+            for f in [NdArray::open(&path).unwrap(), NdArray::open_mut(&path).unwrap()] {
+                let bb = f.geometry().block_nbytes();
+                let mut buf = Vec::new();
+                let n = f.partial_chunk(1, &[(2 * bb, 3 * bb)], &mut buf).expect("partial read applies");
+                let whole = f.schunk().chunk(1).unwrap();
+                // Only the header, the table and one of the four blocks were read.
+                assert!(n < whole.len() / 2, "{n} of {} bytes read", whole.len());
+                let all = f.schunk().decompress_chunk(1).unwrap();
+                let n = f.partial_chunk(1, &[(0, 2 * bb), (3 * bb, 4 * bb)], &mut buf).expect("partial read applies");
+                let mut got = vec![0u8; bb];
+                for b in [0, 1, 3] {
+                    blosc2_core::chunk::decompress_range(&buf[..n], b * bb, &mut got).unwrap();
+                    assert_eq!(got, all[b * bb..(b + 1) * bb], "block {b}");
+                }
+            }
+            assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, 8)], &mut Vec::new()).is_none());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn planes_across_stored_streams_are_copied_first() {

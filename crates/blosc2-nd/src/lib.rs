@@ -31,7 +31,7 @@
 //! Modules: [`array`](mod@array) (the type, constructors, storage), [`region`], [`geometry`] (chunk and
 //! block grids, strides), [`selection`] (parsing and resolving selections), [`resize`],
 //! [`dtype`], [`metalayer`], [`npy`], [`auto`] (automatic chunk and block shapes); box reads
-//! and writes, the copy kernels and partial chunk reads from files are private modules.
+//! and writes and the copy kernels are private modules.
 #![forbid(unsafe_code)]
 
 pub mod array;
@@ -43,7 +43,6 @@ pub mod error;
 pub mod geometry;
 pub mod metalayer;
 pub mod npy;
-mod partial;
 pub mod region;
 pub mod resize;
 pub mod selection;

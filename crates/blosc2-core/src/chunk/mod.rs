@@ -2,12 +2,14 @@
 //! recognize special chunks (`shared/spec/chunk.md`).
 //!
 //! The functions here are the public face; the work is in the private `compressor` and
-//! `decompressor` modules, [`blocksize`] and [`special`].
+//! `decompressor` modules, [`blocksize`] and [`special`]. [`partial`] reads only the blocks
+//! a range needs from storage read by position.
 
 pub mod blocksize;
 mod compressor;
 mod decompressor;
 mod dict;
+pub mod partial;
 mod pool;
 pub mod special;
 

@@ -47,6 +47,7 @@ use super::descriptor::Descriptor;
 use super::header::{FrameHeader, FrameType, FIXED_HEADER_LEN};
 use super::offsets::{encode_offsets, OffsetsStyle};
 use super::reader::{sparse_chunk_name, Frame, SPARSE_INDEX};
+use super::source::read_exact_at;
 use super::trailer::trailer_bytes;
 use crate::error::{Error, Result};
 
@@ -120,17 +121,8 @@ fn write_at(f: &File, buf: &[u8], pos: u64, path: &Path) -> Result<()> {
     f.write_all_at(buf, pos).map_err(|e| io(&e, path))
 }
 
-#[cfg(unix)]
 fn read_at(f: &File, buf: &mut [u8], pos: u64, path: &Path) -> Result<()> {
-    use std::os::unix::fs::FileExt;
-    f.read_exact_at(buf, pos).map_err(|e| io(&e, path))
-}
-
-#[cfg(not(unix))]
-fn read_at(mut f: &File, buf: &mut [u8], pos: u64, path: &Path) -> Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    f.seek(SeekFrom::Start(pos)).map_err(|e| io(&e, path))?;
-    f.read_exact(buf).map_err(|e| io(&e, path))
+    read_exact_at(f, buf, pos).map_err(|e| io(&e, path))
 }
 
 #[cfg(not(unix))]

@@ -11,6 +11,7 @@ use super::meta::{Metalayers, VlMetalayers};
 use super::offsets::{decode_offsets_lazily, special_kind, ChunkCount, OffsetRules, Offsets};
 use super::source::{FileSource, Source};
 use super::trailer::{parse_trailer, parse_trailer_len, MIN_TRAILER_LEN, TRAILER_TAIL_LEN};
+use crate::chunk::partial::ReadAt;
 use crate::chunk::{self, special, CompressParams, SpecialKind, SplitMode};
 use crate::codec::CodecId;
 use crate::error::{Error, FramePart, Result};
@@ -128,6 +129,22 @@ pub struct Frame {
     vlmetalayers: VlMetalayers,
     trailer_len: u64,
     offsets: Offsets,
+}
+
+/// The bytes of a source before `end`.
+struct Bounded<'a> {
+    source: &'a Source,
+    end: u64,
+}
+
+impl ReadAt for Bounded<'_> {
+    fn size(&self) -> u64 {
+        self.end
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<()> {
+        self.source.read_exact_at(buf, pos)
+    }
 }
 
 fn frame_err(part: FramePart, offset: u64, reason: String) -> Error {
@@ -515,6 +532,48 @@ impl Frame {
         }
         let (pos, len) = self.locate(i, o as u64)?;
         self.source.read_at_into(pos, len, FramePart::Chunk(i), self.start, buf)
+    }
+
+    /// Chunk `i` with, when its blocks can be read one by one, only the blocks covering
+    /// the bytes `ranges` (of the decompressed chunk; `(start, end)`, end exclusive) read
+    /// from the frame's file or the chunk's file: the header, the block-start table (and
+    /// dictionary), then the wanted blocks' streams (block 0 too with DELTA), built at the
+    /// start of `buf` as a compact chunk whose length is returned
+    /// ([`chunk::partial::read_blocks`]). Other chunks (special, memcpyed, VL-block ones,
+    /// special offsets) are returned whole. Decode only `ranges` of the result
+    /// ([`chunk::Decoder::decompress_range`]): other blocks decode to wrong bytes.
+    ///
+    /// A small read of a chunk stored in a file costs a few blocks of I/O instead of the
+    /// whole chunk. Frames in memory or mapped read the same way; their chunks are cheaper
+    /// borrowed whole ([`Frame::chunk`]). Checksums (a checksum table) are not verified:
+    /// they cover whole chunks.
+    ///
+    /// `buf` is grown as needed and never shrunk, so that a buffer kept for the next read
+    /// is neither allocated nor zeroed again.
+    ///
+    /// # Errors
+    /// [`Error::ChunkOutOfRange`]; [`Error::Io`] for unreadable files; the errors of
+    /// [`chunk::partial::read_blocks`] for a chunk that lies outside the chunks section
+    /// (or its file), or whose table, dictionary or streams lie outside the chunk.
+    pub fn read_chunk_blocks(&self, i: u64, ranges: &[(usize, usize)], buf: &mut Vec<u8>) -> Result<usize> {
+        let o = self.offset(i)?;
+        if o < 0 {
+            let c = self.chunk(i)?;
+            if buf.len() < c.len() {
+                buf.resize(c.len(), 0);
+            }
+            buf[..c.len()].copy_from_slice(&c);
+            return Ok(c.len());
+        }
+        if self.sparse_dir.is_some() {
+            let f = FileSource::open(&self.sparse_file(o as u64))?;
+            return chunk::partial::read_blocks(&f, 0, ranges, buf);
+        }
+        // The chunk lies in the chunks section.
+        let section = self.start + self.header.header_len as u64;
+        let end = section.saturating_add(self.header.cbytes).min(self.source.len());
+        let pos = section.saturating_add(o as u64).min(end);
+        chunk::partial::read_blocks(&Bounded { source: &self.source, end }, pos, ranges, buf)
     }
 
     /// Decompresses chunk `i`, with no array geometry: the chunks of a b2nd array that

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::chunk::partial::ReadAt;
 use crate::error::{Error, FramePart, Result};
 
 /// Bytes of a frame: memory or a file. Positions are absolute in the buffer or file.
@@ -104,7 +105,7 @@ impl FileSource {
     pub(crate) fn peek(&self, pos: u64, max: usize) -> Vec<u8> {
         let n = self.len.saturating_sub(pos).min(max as u64) as usize;
         let mut buf = vec![0u8; n];
-        match self.read_exact_at(&mut buf, pos) {
+        match self.pread(&mut buf, pos) {
             Ok(()) => buf,
             Err(_) => Vec::new(),
         }
@@ -121,18 +122,74 @@ impl FileSource {
     }
 
     #[cfg(unix)]
-    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
-        self.file.read_exact_at(buf, pos)
+    fn pread(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+        read_exact_at(&self.file, buf, pos)
     }
 
     #[cfg(not(unix))]
-    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
-        use std::io::{Read, Seek, SeekFrom};
+    fn pread(&self, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let mut f = &self.file;
-        f.seek(SeekFrom::Start(pos))?;
-        f.read_exact(buf)
+        read_exact_at(&self.file, buf, pos)
+    }
+}
+
+/// Fills `buf` with the bytes of `file` at `pos`: the one positioned read of the frame
+/// layer (`pread` on Unix; elsewhere a seek and a read, which callers sharing the file
+/// between threads serialize).
+///
+/// # Errors
+/// The I/O error, [`std::io::ErrorKind::UnexpectedEof`] when the file ends first.
+#[cfg(unix)]
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, pos)
+}
+
+/// Fills `buf` with the bytes of `file` at `pos`: the one positioned read of the frame
+/// layer (`pread` on Unix; elsewhere a seek and a read, which callers sharing the file
+/// between threads serialize).
+///
+/// # Errors
+/// The I/O error, [`std::io::ErrorKind::UnexpectedEof`] when the file ends first.
+#[cfg(not(unix))]
+pub(crate) fn read_exact_at(mut file: &File, buf: &mut [u8], pos: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(pos))?;
+    file.read_exact(buf)
+}
+
+/// Chunk parts read by position ([`crate::chunk::partial`]), below the file length at
+/// open.
+impl ReadAt for FileSource {
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<()> {
+        if pos.checked_add(buf.len() as u64).is_none_or(|e| e > self.len) {
+            let reason = format!("{} bytes at {pos} lie past its end ({} bytes)", buf.len(), self.len);
+            return Err(Error::io(&std::io::Error::new(std::io::ErrorKind::UnexpectedEof, reason), &self.path));
+        }
+        if let Some(m) = self.mapped() {
+            // The range is inside `len`, the length mapped.
+            buf.copy_from_slice(&m[pos as usize..pos as usize + buf.len()]);
+            return Ok(());
+        }
+        self.pread(buf, pos).map_err(|e| Error::io(&e, &self.path))
+    }
+}
+
+/// Chunk parts read by position ([`crate::chunk::partial`]); positions are absolute.
+impl ReadAt for Source {
+    fn size(&self) -> u64 {
+        self.len()
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<()> {
+        match self {
+            Source::Memory(b) => ReadAt::read_exact_at(b.as_slice(), buf, pos),
+            Source::File(f) => ReadAt::read_exact_at(f.as_ref(), buf, pos),
+        }
     }
 }
 
@@ -173,7 +230,7 @@ impl Source {
                     return Ok(Cow::Borrowed(&m[pos as usize..pos as usize + len]));
                 }
                 let mut buf = vec![0u8; len];
-                f.read_exact_at(&mut buf, pos).map_err(|e| Error::io(&e, &f.path))?;
+                f.pread(&mut buf, pos).map_err(|e| Error::io(&e, &f.path))?;
                 Ok(Cow::Owned(buf))
             }
         }
@@ -198,7 +255,7 @@ impl Source {
                     return self.read_at(pos, len, part, frame_start).map(drop);
                 }
                 buf.resize(len, 0);
-                f.read_exact_at(buf, pos).map_err(|e| Error::io(&e, &f.path))
+                f.pread(buf, pos).map_err(|e| Error::io(&e, &f.path))
             }
             _ => {
                 let c = self.read_at(pos, len, part, frame_start)?;
