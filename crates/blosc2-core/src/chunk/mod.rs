@@ -9,6 +9,7 @@ mod compressor;
 mod decompressor;
 mod dict;
 mod pool;
+pub mod sparse;
 pub mod special;
 
 use crate::codec::CodecId;
@@ -16,6 +17,7 @@ use crate::error::Result;
 use crate::filter::Pipeline;
 pub use crate::geometry::NdGeometry;
 pub use crate::header::{ChunkHeader, SpecialKind};
+pub use sparse::{nonzero_blocks, SparseChunkEncoder};
 
 /// How blocks are split into streams (C: `BLOSC_*_SPLIT`; a frame stores `value - 1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
