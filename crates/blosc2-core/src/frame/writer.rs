@@ -283,6 +283,9 @@ pub struct FrameWriter {
     /// Special chunks stored as special offsets: (index, chunk), materialized by `finish`
     /// if the chunk size turns variable.
     specials: Vec<(usize, Vec<u8>)>,
+    /// Runs of special chunks appended by [`FrameWriter::append_chunk_repeated`]: (first
+    /// index, count, chunk), as `specials`.
+    special_runs: Vec<(usize, u64, std::sync::Arc<[u8]>)>,
     data_len: u64,
     stored: u64,
     last_nbytes: usize,
@@ -336,6 +339,7 @@ impl FrameWriter {
             header_len,
             offsets: Vec::new(),
             specials: Vec::new(),
+            special_runs: Vec::new(),
             data_len: 0,
             stored: 0,
             last_nbytes: 0,
@@ -459,6 +463,91 @@ impl FrameWriter {
         Ok(self.offsets.len() as u64)
     }
 
+    /// Appends `count` copies of a compressed chunk; returns the number of chunks. Zero,
+    /// NaN and uninitialized chunks of the frame's chunk size are special offsets: a run of
+    /// them costs 8 bytes of offsets per chunk and nothing else, however long (an array
+    /// writer's empty chunks). Other chunks are written `count` times.
+    ///
+    /// # Errors
+    /// As [`FrameWriter::append_chunk`].
+    pub fn append_chunk_repeated(&mut self, chunk: &[u8], count: u64) -> Result<u64> {
+        let h = crate::header::ChunkHeader::parse(chunk)?;
+        let chunk = &chunk[..h.cbytes];
+        let special = match h.special() {
+            Some(k @ (SpecialKind::Zeros | SpecialKind::Nan | SpecialKind::Uninit)) => special_offset(k),
+            _ => None,
+        };
+        let mut left = count;
+        while left > 0 {
+            let n = self.offsets.len();
+            // Appending this chunk changes nothing but the counts: the rest is one run.
+            let steady = n > 0
+                && self.s.chunksize > 0
+                && h.nbytes == self.s.chunksize as usize
+                && self.last_nbytes == h.nbytes
+                && h.is_vl_blocks() == self.s.vl_blocks;
+            let (Some(offset), true) = (special, steady) else {
+                self.append_chunk_bytes(chunk)?;
+                left -= 1;
+                continue;
+            };
+            let total = usize::try_from(left).ok().and_then(|l| l.checked_add(n));
+            if total.is_none_or(|t| t.saturating_mul(8).saturating_add(8) > crate::header::MAX_BUFFERSIZE) {
+                return Err(Error::InvalidParam { name: "nchunks", value: n as i64, reason: "too many chunks" });
+            }
+            let shared = match self.special_runs.last() {
+                Some((_, _, c)) if **c == *chunk => c.clone(),
+                _ => chunk.into(),
+            };
+            self.offsets.resize(n + left as usize, offset);
+            if let Some(t) = &mut self.s.checksums {
+                let sum = crate::schunk::checksum::chunk_checksum(chunk);
+                t.resize(t.len() + left as usize, sum);
+            }
+            self.s.nbytes += left * h.nbytes as u64;
+            self.special_runs.push((n, left, shared));
+            left = 0;
+        }
+        Ok(self.offsets.len() as u64)
+    }
+
+    /// Sets the chunk size the header records while no chunk is appended (-1 otherwise),
+    /// for frames whose chunk size is known beforehand: C-Blosc2 gives a b2nd array the
+    /// size of its chunk shape from the start, so an array without chunks still says it.
+    /// The first chunk appended sets the chunk size again, as usual.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] once chunks were appended, or for a size above 2 GiB.
+    pub fn set_chunksize(&mut self, nbytes: usize) -> Result<()> {
+        if !self.offsets.is_empty() {
+            return Err(Error::InvalidParam {
+                name: "chunksize",
+                value: nbytes as i64,
+                reason: "set before the first chunk only",
+            });
+        }
+        self.s.chunksize = i32::try_from(nbytes)
+            .ok()
+            .filter(|&c| c as usize <= crate::header::MAX_BUFFERSIZE)
+            .ok_or(Error::InvalidParam { name: "chunksize", value: nbytes as i64, reason: "above 2 GiB" })?;
+        Ok(())
+    }
+
+    /// The fixed metalayers written by [`FrameWriter::finish`].
+    pub fn metalayers(&self) -> &crate::schunk::Metalayers {
+        &self.s.metalayers
+    }
+
+    /// Replaces the content of fixed metalayer `name` by one of the same length (the
+    /// header's room was set by [`FrameWriter::create`]), for what is known only at the
+    /// end: an array's final shape in its `b2nd` metalayer.
+    ///
+    /// # Errors
+    /// [`Error::Metalayer`] when `name` does not exist or the length differs.
+    pub fn update_metalayer(&mut self, name: &str, content: &[u8]) -> Result<()> {
+        self.s.metalayers.update(name, content)
+    }
+
     /// Writes the offsets, trailer and header and renames the frame over the target (not
     /// `fsync`ed, as [`SChunk::save`]).
     ///
@@ -466,6 +555,10 @@ impl FrameWriter {
     /// [`Error::Io`]; as [`encode_offsets`] and [`trailer_bytes`].
     pub fn finish(mut self) -> Result<()> {
         if self.s.chunksize <= 0 {
+            for (first, count, c) in std::mem::take(&mut self.special_runs) {
+                self.specials.extend((first..first + count as usize).map(|i| (i, c.to_vec())));
+            }
+            self.specials.sort_by_key(|&(i, _)| i);
             for (i, c) in std::mem::take(&mut self.specials) {
                 self.offsets[i] = self.write_data(&c)?;
             }
@@ -580,6 +673,95 @@ mod tests {
         let c = dir.join("dropped");
         drop(FrameWriter::create(&c, params(), Metalayers::new(), false).unwrap());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 8);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn repeated_chunks_equal_chunks_appended_one_by_one() {
+        let dir = std::env::temp_dir().join(format!("b2-fw-rep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = SChunk::new(params());
+        let zeros = s.special_chunk(SpecialKind::Zeros, 400, &[]).unwrap();
+        let nans = s.special_chunk(SpecialKind::Nan, 400, &[]).unwrap();
+        let value = s.special_chunk(SpecialKind::Value, 400, &7u32.to_le_bytes()).unwrap();
+        let data = crate::chunk::compress(&params(), &items(0, 100)).unwrap();
+        let short = crate::chunk::compress(&params(), &items(0, 50)).unwrap();
+        let short_zeros = s.special_chunk(SpecialKind::Zeros, 200, &[]).unwrap();
+        // (chunk, count) runs: special runs at the start, after data, of another kind, of
+        // a value chunk (written each time), and runs that turn the chunk size variable.
+        let cases: Vec<Vec<(&[u8], u64)>> = vec![
+            vec![(&zeros, 3), (&data, 1), (&zeros, 1000), (&nans, 2), (&zeros, 0), (&data, 2), (&zeros, 5)],
+            vec![(&data, 1), (&value, 3), (&zeros, 4)],
+            vec![(&zeros, 3), (&short_zeros, 2), (&zeros, 2)],
+            vec![(&zeros, 4), (&short, 1), (&zeros, 3)],
+            vec![(&short_zeros, 3), (&zeros, 2)],
+        ];
+        for (k, runs) in cases.iter().enumerate() {
+            for checksums in [false, true] {
+                let (a, b) = (dir.join(format!("{k}-{checksums}.rep")), dir.join(format!("{k}-{checksums}.one")));
+                let mut wa = FrameWriter::create(&a, params(), Metalayers::new(), false).unwrap();
+                let mut wb = FrameWriter::create(&b, params(), Metalayers::new(), false).unwrap();
+                if checksums {
+                    wa.enable_checksums().unwrap();
+                    wb.enable_checksums().unwrap();
+                }
+                for &(c, n) in runs {
+                    let na = wa.append_chunk_repeated(c, n).unwrap();
+                    for _ in 0..n {
+                        wb.append_chunk_bytes(c).unwrap();
+                    }
+                    assert_eq!(na, wb.nchunks());
+                }
+                assert_eq!(wa.nbytes(), wb.nbytes());
+                wa.finish().unwrap();
+                wb.finish().unwrap();
+                let (fa, fb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+                assert_eq!(fa, fb, "case {k}, checksums {checksums}");
+                let f = Frame::open(&a).unwrap();
+                let total: u64 = runs.iter().map(|r| r.1).sum();
+                assert_eq!(f.nchunks(), total);
+                for i in 0..total {
+                    f.decompress_chunk(i).unwrap();
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn chunk_size_and_metalayer_set_before_finishing() {
+        let dir = std::env::temp_dir().join(format!("b2-fw-meta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut meta = Metalayers::new();
+        meta.add("m", &[0x93, 1, 2, 3]).unwrap();
+        // No chunk: the header tells the chunk size given beforehand, or -1.
+        for (set, want) in [(None, -1), (Some(400), 400)] {
+            let p = dir.join(format!("empty-{want}"));
+            let mut w = FrameWriter::create(&p, params(), meta.clone(), false).unwrap();
+            if let Some(n) = set {
+                w.set_chunksize(n).unwrap();
+            }
+            w.update_metalayer("m", &[0x93, 4, 5, 6]).unwrap();
+            assert!(w.update_metalayer("m", &[0x92, 4, 5]).is_err(), "another length");
+            assert!(w.update_metalayer("n", &[0x90]).is_err(), "no such metalayer");
+            assert_eq!(w.metalayers().get("m"), Some(&[0x93, 4, 5, 6][..]));
+            w.finish().unwrap();
+            let f = Frame::open(&p).unwrap();
+            assert_eq!((f.header().chunksize, f.nchunks()), (want, 0));
+            assert_eq!(f.metalayers().get("m"), Some(&[0x93, 4, 5, 6][..]));
+        }
+        // With chunks the first chunk sets it, as without.
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        let mut wa = FrameWriter::create(&a, params(), meta.clone(), false).unwrap();
+        let mut wb = FrameWriter::create(&b, params(), meta.clone(), false).unwrap();
+        wa.set_chunksize(1000).unwrap();
+        for w in [&mut wa, &mut wb] {
+            w.append_buffer(&items(0, 100)).unwrap();
+            assert!(w.set_chunksize(400).is_err());
+        }
+        wa.finish().unwrap();
+        wb.finish().unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
