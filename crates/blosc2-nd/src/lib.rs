@@ -4,7 +4,8 @@
 //! An [`NdArray`] is a super-chunk whose first metalayer, `b2nd`, gives the shape, chunk
 //! shape, block shape and dtype. Reads decode only the blocks a box touches; writes
 //! recompress only the chunks it touches; empty regions are special zero chunks that take
-//! no space.
+//! no space. An [`ArrayWriter`] streams an array to a file chunk by chunk, for arrays too
+//! large to hold or whose shape is known only at the end.
 //!
 //! ```
 //! use blosc2_nd::{NdArray, Options};
@@ -30,9 +31,11 @@ mod partial;
 pub mod resize;
 pub mod shape;
 pub mod slice;
+pub mod writer;
 
 pub use array::{NdArray, NdChunkInfo, Options};
 pub use dtype::{DType, Element, Kind};
 pub use error::{Error, Result, ShapeErrorKind};
 pub use metalayer::B2ndMeta;
 pub use shape::{parse_selection, Geometry, Selection, SliceItem};
+pub use writer::ArrayWriter;
