@@ -26,6 +26,7 @@
 //!
 //! [`compress`]: super::compress
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::RwLock;
 
@@ -40,6 +41,13 @@ const MEMO_MAX: usize = 1 << 17;
 
 /// Block streams by (offset, value) of the block's only non-zero byte.
 type Memo = HashMap<(u32, u8), Box<[u8]>>;
+
+thread_local! {
+    /// The room a block's streams are compressed into before they are copied to the chunk.
+    static ROOM: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// A block of zeros that blocks given by their non-zero bytes are built in.
+    static BLOCK: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Builds the chunks of `nbytes` bytes that [`super::compress`] makes with given parameters
 /// from their non-zero blocks only.
@@ -176,11 +184,7 @@ impl SparseChunkEncoder {
         let Some(header) = &self.header else { return self.dense(blocks, fill) };
         let assembled = self.assemble(header, blocks, |j, cells, out| match cells.as_ref() {
             &[(o, v)] if v != 0 && !self.layout.is_leftover(j) => self.push_single(j, (o, v), out),
-            cells => {
-                let mut b = vec![0u8; self.layout.block_len(j)];
-                put(cells, &mut b);
-                self.push_block(j, &b, out)
-            }
+            cells => self.with_block(j, cells, |b| self.push_block(j, b, out)),
         })?;
         match assembled {
             Some(c) => Ok(c),
@@ -227,22 +231,19 @@ impl SparseChunkEncoder {
         let body_start = EXTENDED_HEADER_LEN + 4 * n;
         let mut out = Vec::with_capacity(body_start + 4 * n + blocks.len() * 64);
         out.resize(body_start, 0);
-        let mut next = blocks.iter().peekable();
-        let mut zero_streams = 0;
-        for j in 0..n {
+        let mut next = 0;
+        for (j, data) in blocks {
+            self.push_empty(next, *j, &mut out);
             let start = out.len() as i32;
             out[EXTENDED_HEADER_LEN + 4 * j..][..4].copy_from_slice(&start.to_le_bytes());
-            let nstreams = self.layout.nstreams(j);
-            match next.next_if(|(b, _)| *b == j) {
-                Some((_, data)) => {
-                    if !push(j, data, &mut out)? {
-                        return Ok(None);
-                    }
-                }
-                None => out.resize(out.len() + 4 * nstreams, 0),
+            if !push(*j, data, &mut out)? {
+                return Ok(None);
             }
-            zero_streams += nstreams;
+            next = j + 1;
         }
+        self.push_empty(next, n, &mut out);
+        let zero_streams =
+            if self.layout.leftover > 0 { (n - 1) * self.layout.nstreams(0) + 1 } else { n * self.layout.nstreams(0) };
         let mut h = *header;
         if out.len() == body_start + 4 * zero_streams {
             // Every stream is a run of zeros (the only 4-byte stream): compress makes it a
@@ -259,20 +260,64 @@ impl SparseChunkEncoder {
         Ok(Some(out))
     }
 
+    /// Appends empty blocks `from..to`: their starts, and a zero size per stream.
+    fn push_empty(&self, from: usize, to: usize, out: &mut Vec<u8>) {
+        if from >= to {
+            return;
+        }
+        let mut pos = out.len();
+        let starts = &mut out[EXTENDED_HEADER_LEN + 4 * from..EXTENDED_HEADER_LEN + 4 * to];
+        let whole = 4 * self.layout.nstreams(from);
+        for (k, slot) in (from..to).zip(starts.chunks_exact_mut(4)) {
+            slot.copy_from_slice(&(pos as i32).to_le_bytes());
+            pos += if self.layout.is_leftover(k) { 4 } else { whole };
+        }
+        out.resize(pos, 0);
+    }
+
     /// Appends the streams of block `j` (`b`, not memoized); false when they do not fit.
     fn push_block(&self, j: usize, b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
-        let at = out.len();
-        out.resize(at + b.len() + 5 * self.layout.nstreams(j), 0);
-        match compress_lone_block(&self.params, &self.layout, j, b, &mut out[at..])? {
-            Some(n) => {
-                out.truncate(at + n);
-                Ok(true)
+        // Room for any block: every stream stored raw or as a run, with its size.
+        let room = b.len() + 5 * self.layout.nstreams(j);
+        ROOM.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.len() < room {
+                r.resize(room, 0);
             }
-            None => {
-                out.truncate(at);
-                Ok(false)
+            match compress_lone_block(&self.params, &self.layout, j, b, &mut r[..room])? {
+                Some(n) => {
+                    out.extend_from_slice(&r[..n]);
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        })
+    }
+
+    /// Calls `f` with block `j` made of the non-zero bytes `cells`, built in the thread's
+    /// block of zeros (zeros again afterwards).
+    fn with_block<R>(&self, j: usize, cells: &[(u32, u8)], f: impl FnOnce(&[u8]) -> R) -> R {
+        /// Sets the cells back to zero, also when `f` panics.
+        struct Clear<'a>(&'a mut [u8], &'a [(u32, u8)]);
+        impl Drop for Clear<'_> {
+            fn drop(&mut self) {
+                for &(o, _) in self.1 {
+                    self.0[o as usize] = 0;
+                }
             }
         }
+        let len = self.layout.block_len(j);
+        BLOCK.with(|b| {
+            let mut b = b.borrow_mut();
+            if b.len() < len {
+                b.resize(len, 0);
+            }
+            let block = Clear(&mut b[..len], cells);
+            for &(o, v) in cells {
+                block.0[o as usize] = v;
+            }
+            f(block.0)
+        })
     }
 
     /// Appends the streams of whole block `j` whose only non-zero byte is `value` at
@@ -284,10 +329,8 @@ impl SparseChunkEncoder {
                 return Ok(true);
             }
         }
-        let mut b = vec![0u8; self.layout.blocksize];
-        b[offset as usize] = value;
         let at = out.len();
-        if !self.push_block(j, &b, out)? {
+        if !self.with_block(j, &[(offset, value)], |b| self.push_block(j, b, out))? {
             return Ok(false);
         }
         if let Ok(mut m) = self.memo.write() {
