@@ -186,26 +186,14 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
         return Err(Error::DestinationTooSmall { needed: EXTENDED_HEADER_LEN, available: destsize });
     }
     let nbytes = src.len();
-    let BlockLayout { typesize: ts, blocksize, nblocks, leftover, dont_split } = BlockLayout::new(params, nbytes);
+    let cut = BlockLayout::new(params, nbytes);
+    let BlockLayout { typesize: ts, blocksize, nblocks, leftover, dont_split } = cut;
     let mut memcpyed = params.clevel == 0 || nbytes < MIN_BUFFERSIZE;
     let body_start = EXTENDED_HEADER_LEN + 4 * nblocks;
     if !memcpyed && body_start > destsize {
         memcpyed = true;
     }
-    let mut header = ChunkHeader {
-        version: 5,
-        versionlz: 1,
-        flags: flags::EXTENDED,
-        typesize: ts as u8,
-        nbytes,
-        blocksize_field: blocksize,
-        cbytes: 0,
-        filters: params.filters.as_written(ts),
-        udcodec: params.codec.0,
-        compcode_meta: params.codec_meta,
-        flags2: 0,
-        blosc2_flags: 0,
-    };
+    let mut header = cut.header(params, nbytes);
     if params.use_dict && params.clevel > 0 && nbytes == 0 {
         // C-Blosc2 compresses an empty input twice with `use_dict` (no room for a
         // dictionary): its chunk keeps the memcpyed flag and gains the all-zeros one.
@@ -308,6 +296,25 @@ impl BlockLayout {
         }
     }
 
+    /// The header of a chunk of `nbytes` bytes with this layout before compression
+    /// decides anything (`cbytes` 0; no codec, DELTA or split flags yet).
+    fn header(&self, params: &CompressParams, nbytes: usize) -> ChunkHeader {
+        ChunkHeader {
+            version: 5,
+            versionlz: 1,
+            flags: flags::EXTENDED,
+            typesize: self.typesize as u8,
+            nbytes,
+            blocksize_field: self.blocksize,
+            cbytes: 0,
+            filters: params.filters.as_written(self.typesize),
+            udcodec: params.codec.0,
+            compcode_meta: params.codec_meta,
+            flags2: 0,
+            blosc2_flags: 0,
+        }
+    }
+
     /// Whether block `j` is a short last block.
     pub(crate) fn is_leftover(&self, j: usize) -> bool {
         j + 1 == self.nblocks && self.leftover > 0
@@ -361,20 +368,8 @@ pub(crate) fn lone_block_layout(params: &CompressParams, nbytes: usize) -> Resul
     if !apart {
         return Ok((layout, None));
     }
-    let header = ChunkHeader {
-        version: 5,
-        versionlz: 1,
-        flags: flags::EXTENDED | compressed_flags(params, layout.dont_split)?,
-        typesize: layout.typesize as u8,
-        nbytes,
-        blocksize_field: layout.blocksize,
-        cbytes: 0,
-        filters: params.filters.as_written(layout.typesize),
-        udcodec: params.codec.0,
-        compcode_meta: params.codec_meta,
-        flags2: 0,
-        blosc2_flags: 0,
-    };
+    let mut header = layout.header(params, nbytes);
+    header.flags |= compressed_flags(params, layout.dont_split)?;
     Ok((layout, Some(header)))
 }
 
