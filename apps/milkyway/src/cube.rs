@@ -2,36 +2,46 @@
 //! (`shared/spec/gaia.md` 3.4-3.5).
 //!
 //! Stars arrive grouped by slabs of chunks (see [`crate::spill`]); within a slab they are
-//! sorted by (chunk, offset in chunk, source_id), each non-empty chunk is filled in a
-//! reusable buffer, compressed (in parallel) and appended in chunk order; chunks that got no
-//! star are special ZERO chunks.
+//! sorted by (chunk, offset in chunk, source_id), each non-empty chunk is encoded from its
+//! non-empty blocks alone (the core's [`SparseChunkEncoder`], in parallel) and appended in
+//! chunk order to the cube's [`ArrayWriter`]; the runs of chunks that got no star are
+//! special ZERO chunks.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Result;
-use blosc2_core::codec::CodecId;
+use blosc2_core::chunk::SparseChunkEncoder;
+use blosc2_nd::{ArrayWriter, DType};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::cube_store::{array_cparams, ArrayMeta, ArrayWriter, Column1dWriter};
+use crate::cube_store::{array_options, Column1dWriter};
 use crate::geom::Grid;
 use crate::reader::Star;
-use crate::sparse_chunk::SparseChunkEncoder;
 
 /// Items per chunk of the star-table arrays.
 pub const TABLE_CHUNK: usize = 1 << 18;
 /// Items per block of the star-table arrays.
 pub const TABLE_BLOCK: usize = 1 << 14;
 
-/// The b2nd description of the cube of a grid (uint8 counts).
-pub fn cube_meta(grid: &Grid) -> ArrayMeta {
-    ArrayMeta {
-        shape: vec![grid.side as i64; 3],
-        chunks: vec![grid.chunk as i32; 3],
-        blocks: vec![grid.block as i32; 3],
-        dtype: "|u1".into(),
-    }
+/// Shape, chunk shape and block shape of the cube of a grid (a uint8 array, [`CUBE_DTYPE`]).
+pub fn cube_layout(grid: &Grid) -> CubeLayout {
+    CubeLayout { shape: [grid.side; 3], chunks: [grid.chunk; 3], blocks: [grid.block; 3] }
+}
+
+/// The cube's dtype (star counts, saturating at 255).
+pub const CUBE_DTYPE: &str = "|u1";
+
+/// The b2nd layout of a cube.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CubeLayout {
+    /// Shape (cells per axis).
+    pub shape: [u64; 3],
+    /// Chunk shape.
+    pub chunks: [u64; 3],
+    /// Block shape.
+    pub blocks: [u64; 3],
 }
 
 /// Statistics of a built cube, gathered while writing it.
@@ -113,9 +123,9 @@ impl CubeBuilder {
     /// # Errors
     /// I/O errors.
     pub fn create(dir: &Path, grid: Grid, hist_bin_ly: f64) -> Result<CubeBuilder> {
-        let meta = cube_meta(&grid);
-        let cparams = array_cparams(&meta, CodecId::ZSTD, 1)?;
-        let cube = ArrayWriter::create(&dir.join("cube.b2nd"), meta, cparams)?;
+        let l = cube_layout(&grid);
+        let dtype = DType::parse(CUBE_DTYPE)?;
+        let cube = ArrayWriter::create(dir.join("cube.b2nd"), &l.shape, &dtype, &array_options(&l.chunks, &l.blocks))?;
         let sd = dir.join("stars");
         std::fs::create_dir_all(&sd)?;
         let col = |name: &str, dt: &str| Column1dWriter::create(&sd.join(name), dt, TABLE_CHUNK, TABLE_BLOCK);
@@ -129,7 +139,8 @@ impl CubeBuilder {
         let index = (col(TABLE_FILES[5], "<i8")?, col(TABLE_FILES[6], "<i8")?);
         let nbins = (grid.radius_ly / hist_bin_ly).ceil().max(1.0) as usize;
         let stats = CubeStats { hist_bin_ly, distance_histogram: vec![0; nbins], ..Default::default() };
-        let enc = Arc::new(SparseChunkEncoder::new(cube.cparams(), grid.chunk_cells() / grid.block_cells())?);
+        anyhow::ensure!(cube.chunk_nbytes() == grid.chunk_cells(), "chunk buffer of the cube and of its grid differ");
+        let enc = Arc::new(cube.sparse_encoder()?);
         Ok(CubeBuilder { grid, cube, next_chunk: 0, table, index, rows: 0, enc, stats })
     }
 
@@ -205,7 +216,7 @@ impl CubeBuilder {
                         i = j;
                     }
                     let max = max.expect("a non-empty chunk");
-                    Ok(Built { chunk: enc.encode_cells(&blocks)?, nonempty_cells: nonempty, saturated, max })
+                    Ok(Built { chunk: enc.encode_bytes(&blocks)?, nonempty_cells: nonempty, saturated, max })
                 })
                 .collect()
         };
@@ -228,10 +239,8 @@ impl CubeBuilder {
     fn write_window(&mut self, window: &[Group], built: Vec<Result<Built>>, keyed: &[Keyed]) -> Result<()> {
         for (grp, b) in window.iter().zip(built) {
             let b = b?;
-            while self.next_chunk < grp.nchunk {
-                self.cube.append_zeros();
-                self.next_chunk += 1;
-            }
+            self.cube.append_zeros(grp.nchunk - self.next_chunk)?;
+            self.next_chunk = grp.nchunk;
             self.cube.append_compressed(&b.chunk)?;
             self.next_chunk += 1;
             self.stats.cube_cbytes += b.chunk.len() as u64;
@@ -290,12 +299,8 @@ impl CubeBuilder {
     /// # Errors
     /// I/O errors.
     pub fn finish(mut self) -> Result<CubeStats> {
-        let total = self.grid.nchunks();
-        while self.next_chunk < total {
-            self.cube.append_zeros();
-            self.next_chunk += 1;
-        }
-        self.cube.finish(None)?;
+        self.cube.append_zeros(self.grid.nchunks() - self.next_chunk)?;
+        self.cube.finish()?;
         let t = self.table;
         for c in [t.source_id, t.x, t.y, t.z, t.mag, self.index.0, self.index.1] {
             c.finish()?;

@@ -8,7 +8,9 @@ use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cube_store::{ArrayReader, ChunkKind};
+use blosc2_nd::NdArray;
+
+use crate::cube_store::{chunk_kind, read_chunk, ChunkKind};
 use crate::geom::Grid;
 use crate::ingest::read_summary;
 use crate::table::StarTable;
@@ -18,7 +20,7 @@ pub struct Galaxy {
     /// The directory (None for a bare cube file).
     pub dir: Option<PathBuf>,
     /// The cube.
-    pub cube: ArrayReader,
+    pub cube: NdArray,
     /// Its grid.
     pub grid: Grid,
 }
@@ -32,42 +34,50 @@ impl Galaxy {
     pub fn open(path: &Path) -> Result<Galaxy> {
         if path.is_dir() {
             let s = read_summary(path)?;
-            let cube = ArrayReader::open(&path.join("cube.b2nd"))?;
+            let cube = open_array(&path.join("cube.b2nd"))?;
             check_cube(&cube, &s.grid)?;
             return Ok(Galaxy { dir: Some(path.to_path_buf()), cube, grid: s.grid });
         }
-        let cube = ArrayReader::open(path)?;
-        let m = cube.meta();
-        if m.shape.len() != 3 {
+        let cube = open_array(path)?;
+        if cube.ndim() != 3 {
             bail!("{} is not a 3-D array", path.display());
         }
-        let side = m.shape[0] as u64;
+        let side = cube.shape()[0];
         let grid = Grid {
             radius_ly: (side / 2) as f64,
             cell_ly: 1.0,
             side,
             offset: (side / 2) as i64,
-            chunk: m.chunks[0] as u64,
-            block: m.blocks[0] as u64,
+            chunk: cube.chunks()[0],
+            block: cube.blocks()[0],
         };
         check_cube(&cube, &grid)?;
         Ok(Galaxy { dir: None, cube, grid })
     }
 }
 
-fn check_cube(cube: &ArrayReader, g: &Grid) -> Result<()> {
-    let m = cube.meta();
-    let want = crate::cube::cube_meta(g);
-    if m.shape != want.shape || m.chunks != want.chunks || m.blocks != want.blocks || m.dtype != "|u1" {
+/// Opens a b2nd array file, naming it in errors.
+///
+/// # Errors
+/// A file that is not a b2nd array.
+pub fn open_array(path: &Path) -> Result<NdArray> {
+    NdArray::open(path).with_context(|| format!("cannot open {} as a b2nd array", path.display()))
+}
+
+fn check_cube(cube: &NdArray, g: &Grid) -> Result<()> {
+    let want = crate::cube::cube_layout(g);
+    let dtype = cube.dtype().as_str();
+    if cube.shape() != want.shape || cube.chunks() != want.chunks || cube.blocks() != want.blocks || dtype != "|u1" {
         bail!(
-            "cube layout shape {:?} chunks {:?} blocks {:?} dtype {} does not match the grid (expected {:?} {:?} {:?} |u1)",
-            m.shape,
-            m.chunks,
-            m.blocks,
-            m.dtype,
+            "cube layout shape {:?} chunks {:?} blocks {:?} dtype {} does not match the grid (expected {:?} {:?} {:?} {})",
+            cube.shape(),
+            cube.chunks(),
+            cube.blocks(),
+            dtype,
             want.shape,
             want.chunks,
-            want.blocks
+            want.blocks,
+            crate::cube::CUBE_DTYPE
         );
     }
     Ok(())
@@ -203,7 +213,7 @@ pub fn stats(g: &Galaxy, bin_ly: f64) -> Result<Stats> {
     let mut zero = 0u64;
     let mut cbytes = 0u64;
     for i in 0..n {
-        match g.cube.chunk_kind(i)? {
+        match chunk_kind(&g.cube, i)? {
             (ChunkKind::Zero, _) => zero += 1,
             (ChunkKind::Data, cb) => {
                 data.push(i);
@@ -219,15 +229,15 @@ pub fn stats(g: &Galaxy, bin_ly: f64) -> Result<Stats> {
         .map(|&i| -> Result<Part> {
             let mut p = Part { hist: vec![0; nbins], ..Default::default() };
             let bc = grid.block_cells();
-            let c = g.cube.chunk(i)?;
-            let blocks: Vec<(usize, Vec<u8>)> = match crate::sparse_chunk::nonzero_blocks(&c) {
+            let c = g.cube.schunk().chunk(i)?;
+            let blocks: Vec<(usize, Vec<u8>)> = match blosc2_core::chunk::nonzero_blocks(&c) {
                 Some(list) => list
                     .into_iter()
                     .map(|bn| Ok((bn, blosc2_core::chunk::decompress_block(&c, bn)?)))
                     .collect::<Result<_>>()?,
                 None => {
-                    let mut buf = vec![0u8; g.cube.chunk_nbytes()];
-                    g.cube.read_chunk(i, &mut buf)?;
+                    let mut buf = vec![0u8; g.cube.geometry().chunk_nbytes()];
+                    read_chunk(&g.cube, i, &mut buf)?;
                     buf.chunks(bc).enumerate().map(|(bn, b)| (bn, b.to_vec())).collect()
                 }
             };

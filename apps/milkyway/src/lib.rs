@@ -19,7 +19,6 @@ pub mod geom;
 pub mod ingest;
 pub mod plot;
 pub mod reader;
-pub mod sparse_chunk;
 pub mod spill;
 pub mod synth;
 pub mod table;

@@ -6,14 +6,15 @@ use std::ops::Range;
 use std::path::Path;
 
 use anyhow::{ensure, Result};
+use blosc2_nd::{NdArray, Region};
 
 use crate::cube::TABLE_FILES;
-use crate::cube_store::ArrayReader;
+use crate::explore::open_array;
 use crate::reader::Star;
 
 /// An opened star table.
 pub struct StarTable {
-    cols: Vec<ArrayReader>,
+    cols: Vec<NdArray>,
     /// Number of stars.
     pub len: u64,
     /// Non-empty chunk numbers, ascending.
@@ -37,16 +38,23 @@ impl StarTable {
     /// Missing or inconsistent files.
     pub fn open(galaxy: &Path) -> Result<StarTable> {
         let dir = galaxy.join("stars");
-        let cols: Vec<ArrayReader> =
-            TABLE_FILES.iter().map(|f| ArrayReader::open(&dir.join(f))).collect::<Result<_>>()?;
-        let len = cols[0].meta().shape[0] as u64;
-        for c in &cols[1..5] {
-            ensure!(c.meta().shape[0] as u64 == len, "star table columns of different lengths in {}", dir.display());
+        let cols: Vec<NdArray> = TABLE_FILES.iter().map(|f| open_array(&dir.join(f))).collect::<Result<_>>()?;
+        for c in &cols {
+            ensure!(c.ndim() == 1, "star table column of {} dimensions in {}", c.ndim(), dir.display());
         }
-        let nidx = cols[5].meta().shape[0] as u64;
-        let chunk_nchunk = as_i64(&cols[5].read_items_1d(0, nidx)?).into_iter().map(|v| v as u64).collect();
-        let mut chunk_start: Vec<u64> =
-            as_i64(&cols[6].read_items_1d(0, nidx)?).into_iter().map(|v| v as u64).collect();
+        let len = cols[0].shape()[0];
+        for c in &cols[1..5] {
+            ensure!(c.shape()[0] == len, "star table columns of different lengths in {}", dir.display());
+        }
+        let nidx = cols[5].shape()[0];
+        let chunk_nchunk = as_i64(&cols[5].read_box(&Region::from_start_stop(&[0], &[nidx])?)?)
+            .into_iter()
+            .map(|v| v as u64)
+            .collect();
+        let mut chunk_start: Vec<u64> = as_i64(&cols[6].read_box(&Region::from_start_stop(&[0], &[nidx])?)?)
+            .into_iter()
+            .map(|v| v as u64)
+            .collect();
         chunk_start.push(len);
         Ok(StarTable { cols, len, chunk_nchunk, chunk_start })
     }
@@ -67,11 +75,13 @@ impl StarTable {
         if r.is_empty() {
             return Ok(Vec::new());
         }
-        let ids = as_i64(&self.cols[0].read_items_1d(r.start, r.end)?);
-        let x = as_f64(&self.cols[1].read_items_1d(r.start, r.end)?);
-        let y = as_f64(&self.cols[2].read_items_1d(r.start, r.end)?);
-        let z = as_f64(&self.cols[3].read_items_1d(r.start, r.end)?);
-        let m = self.cols[4].read_items_1d(r.start, r.end)?;
+        let region = Region::from_start_stop(&[r.start], &[r.end])?;
+        let col = |k: usize| self.cols[k].read_box(&region);
+        let ids = as_i64(&col(0)?);
+        let x = as_f64(&col(1)?);
+        let y = as_f64(&col(2)?);
+        let z = as_f64(&col(3)?);
+        let m = col(4)?;
         Ok((0..ids.len())
             .map(|i| {
                 let pos = [x[i], y[i], z[i]];

@@ -6,27 +6,28 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use blosc2_nd::NdArray;
 use blosc2_testkit::python::python;
 use blosc2_testkit::temp_dir;
-use milkyway::cube_store::{ArrayReader, ChunkKind};
+use milkyway::cube_store::{chunk_kind, read_chunk, ChunkKind};
 use milkyway::geom::Grid;
 use milkyway::ingest::{ingest, IngestOptions};
 
 fn compare(ours: &Path, golden: &Path) -> (u64, u64) {
-    let a = ArrayReader::open(ours).unwrap();
-    let b = ArrayReader::open(golden).unwrap();
+    let a = NdArray::open(ours).unwrap();
+    let b = NdArray::open(golden).unwrap();
     assert_eq!(a.meta(), b.meta());
     assert_eq!(a.nchunks(), b.nchunks());
-    let mut buf_a = vec![0u8; a.chunk_nbytes()];
-    let mut buf_b = vec![0u8; b.chunk_nbytes()];
+    let mut buf_a = vec![0u8; a.geometry().chunk_nbytes()];
+    let mut buf_b = vec![0u8; b.geometry().chunk_nbytes()];
     let (mut data, mut sum) = (0, 0);
     for i in 0..a.nchunks() {
-        let (ka, _) = a.chunk_kind(i).unwrap();
-        let (kb, _) = b.chunk_kind(i).unwrap();
+        let (ka, _) = chunk_kind(&a, i).unwrap();
+        let (kb, _) = chunk_kind(&b, i).unwrap();
         assert_eq!(ka, kb, "chunk {i} kind");
         if ka == ChunkKind::Data {
-            a.read_chunk(i, &mut buf_a).unwrap();
-            b.read_chunk(i, &mut buf_b).unwrap();
+            read_chunk(&a, i, &mut buf_a).unwrap();
+            read_chunk(&b, i, &mut buf_b).unwrap();
             assert!(buf_a == buf_b, "chunk {i} content differs");
             data += 1;
             sum += buf_a.iter().map(|&v| u64::from(v)).sum::<u64>();
@@ -58,12 +59,12 @@ fn talk_layout_equals_golden_cube() {
     let exp: serde_json::Value =
         serde_json::from_slice(&std::fs::read(common::gaia_dir().join("b2nd_expected.json")).unwrap()).unwrap();
     let list = exp["R1_talk_layout"]["not_special_chunks_list_[nchunk, ci, cj, ck, sum]"].as_array().unwrap();
-    let a = ArrayReader::open(&out.join("cube.b2nd")).unwrap();
-    let mut buf = vec![0u8; a.chunk_nbytes()];
+    let a = NdArray::open(out.join("cube.b2nd")).unwrap();
+    let mut buf = vec![0u8; a.geometry().chunk_nbytes()];
     for e in list.iter().take(20) {
         let n = e[0].as_u64().unwrap();
-        assert_eq!(a.chunk_kind(n).unwrap().0, ChunkKind::Data);
-        a.read_chunk(n, &mut buf).unwrap();
+        assert_eq!(chunk_kind(&a, n).unwrap().0, ChunkKind::Data);
+        read_chunk(&a, n, &mut buf).unwrap();
         assert_eq!(buf.iter().map(|&v| u64::from(v)).sum::<u64>(), e[4].as_u64().unwrap());
     }
 

@@ -7,9 +7,10 @@ mod common;
 use std::ffi::OsStr;
 use std::path::Path;
 
+use blosc2_nd::NdArray;
 use blosc2_testkit::temp_dir;
 use common::milkyway;
-use milkyway::cube_store::{ArrayReader, ChunkKind};
+use milkyway::cube_store::{chunk_kind, read_chunk, ChunkKind};
 use milkyway::geom::Grid;
 
 const K: f64 = 3261.56;
@@ -39,13 +40,13 @@ fn catalogue() -> String {
 
 fn cell_value(cube: &Path, c: [u64; 3]) -> u8 {
     let g = Grid::talk();
-    let a = ArrayReader::open(cube).unwrap();
+    let a = NdArray::open(cube).unwrap();
     let n = g.nchunk(g.chunk_coords(c));
-    if a.chunk_kind(n).unwrap().0 == ChunkKind::Zero {
+    if chunk_kind(&a, n).unwrap().0 == ChunkKind::Zero {
         return 0;
     }
-    let mut buf = vec![0u8; a.chunk_nbytes()];
-    a.read_chunk(n, &mut buf).unwrap();
+    let mut buf = vec![0u8; a.geometry().chunk_nbytes()];
+    read_chunk(&a, n, &mut buf).unwrap();
     buf[g.offset_in_chunk(c)]
 }
 

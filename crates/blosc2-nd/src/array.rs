@@ -108,8 +108,9 @@ pub struct NdArray {
 }
 
 impl NdArray {
-    /// An array of `shape` with no chunks yet (used by the constructors).
-    fn create(shape: &[u64], dtype: &DType, opts: &Options) -> Result<NdArray> {
+    /// An array of `shape` with no chunks yet (used by the constructors and
+    /// [`crate::ArrayWriter`]).
+    pub(crate) fn create(shape: &[u64], dtype: &DType, opts: &Options) -> Result<NdArray> {
         let caches = opts.caches.unwrap_or_else(CacheSizes::detect);
         let (chunks, blocks) = match &opts.cparams {
             Some(p) => {

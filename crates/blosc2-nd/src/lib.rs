@@ -12,6 +12,9 @@
 //! [`NdArray::write_box`] take one. Selections with steps and dropped dimensions
 //! (`"0:10, 5, ::2"`) are [`parse_selection`] and [`NdArray::read_selection`].
 //!
+//! An [`ArrayWriter`] streams an array to a file chunk by chunk, for arrays too large to
+//! hold or whose shape is known only at the end.
+//!
 //! ```
 //! use blosc2_nd::{NdArray, Options, Region};
 //!
@@ -46,6 +49,7 @@ pub mod npy;
 pub mod region;
 pub mod resize;
 pub mod selection;
+pub mod writer;
 
 pub use array::{NdArray, NdChunkInfo, Options};
 pub use dtype::{DType, Element, Kind};
@@ -54,3 +58,4 @@ pub use geometry::Geometry;
 pub use metalayer::B2ndMeta;
 pub use region::Region;
 pub use selection::{parse_selection, Selection, SliceItem};
+pub use writer::ArrayWriter;

@@ -129,7 +129,7 @@ fn stored(header: &ChunkHeader, src: &[u8]) -> Vec<u8> {
     v
 }
 
-fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
+fn validate(params: &CompressParams, nbytes: usize) -> Result<()> {
     let bad = |name, value: usize, reason| Err(Error::InvalidParam { name, value: value as i64, reason });
     if params.clevel > 9 {
         return bad("clevel", params.clevel.into(), "must be 0..=9");
@@ -137,8 +137,8 @@ fn validate(params: &CompressParams, src: &[u8]) -> Result<()> {
     if params.typesize == 0 || params.typesize > MAX_BLOCKSIZE {
         return bad("typesize", params.typesize, "must be 1..=536866816");
     }
-    if src.len() > MAX_BUFFERSIZE {
-        return bad("nbytes", src.len(), "a chunk holds at most 2,147,483,615 bytes");
+    if nbytes > MAX_BUFFERSIZE {
+        return bad("nbytes", nbytes, "a chunk holds at most 2,147,483,615 bytes");
     }
     if params.blocksize > MAX_BLOCKSIZE {
         return bad("blocksize", params.blocksize, "must be 0 (automatic) or up to 536866816");
@@ -180,50 +180,27 @@ enum Encoded {
 
 /// Compresses `src` into `dst`, or decides that it must be stored as is (memcpyed).
 fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads) -> Result<Encoded> {
-    validate(params, src)?;
+    validate(params, src.len())?;
     let destsize = dst.len();
     if destsize < EXTENDED_HEADER_LEN {
         return Err(Error::DestinationTooSmall { needed: EXTENDED_HEADER_LEN, available: destsize });
     }
     let nbytes = src.len();
-    let ts = header_typesize(params.typesize);
-    let blocksize = compute_blocksize(params, nbytes).max(1);
-    let nblocks = nbytes.div_ceil(blocksize);
-    let leftover = nbytes % blocksize;
+    let cut = BlockLayout::new(params, nbytes);
+    let BlockLayout { typesize: ts, blocksize, nblocks, leftover, dont_split } = cut;
     let mut memcpyed = params.clevel == 0 || nbytes < MIN_BUFFERSIZE;
     let body_start = EXTENDED_HEADER_LEN + 4 * nblocks;
     if !memcpyed && body_start > destsize {
         memcpyed = true;
     }
-    let mut header = ChunkHeader {
-        version: 5,
-        versionlz: 1,
-        flags: flags::EXTENDED,
-        typesize: ts as u8,
-        nbytes,
-        blocksize_field: blocksize,
-        cbytes: 0,
-        filters: params.filters.as_written(ts),
-        udcodec: params.codec.0,
-        compcode_meta: params.codec_meta,
-        flags2: 0,
-        blosc2_flags: 0,
-    };
+    let mut header = cut.header(params, nbytes);
     if params.use_dict && params.clevel > 0 && nbytes == 0 {
         // C-Blosc2 compresses an empty input twice with `use_dict` (no room for a
         // dictionary): its chunk keeps the memcpyed flag and gains the all-zeros one.
         header.blosc2_flags |= SpecialKind::Zeros.code() << 4;
     }
-    // A split block must hold whole elements; a caller's odd block size disables splitting.
-    let dont_split = !split_block(params, blocksize) || !blocksize.is_multiple_of(ts) || blocksize < ts;
     if !memcpyed {
-        if params.filters.contains(FilterId::DELTA) {
-            header.flags |= flags::DELTA;
-        }
-        if dont_split {
-            header.flags |= flags::DONT_SPLIT;
-        }
-        header.flags |= params.codec.format()? << 5;
+        header.flags |= compressed_flags(params, dont_split)?;
         let layout = dict::Layout { typesize: ts, blocksize, nblocks, dont_split };
         let dict = if params.use_dict { Dict::build(params, src, &layout)? } else { None };
         let mut start = body_start;
@@ -286,6 +263,157 @@ fn encode(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads)
     }
     debug_assert!(memcpyed);
     stored_as_is(header, nbytes)
+}
+
+/// How [`compress`] cuts a chunk into blocks and streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockLayout {
+    /// The typesize of the header and the filters.
+    pub(crate) typesize: usize,
+    /// Bytes per block (the last one may be shorter).
+    pub(crate) blocksize: usize,
+    /// Number of blocks.
+    pub(crate) nblocks: usize,
+    /// Bytes of a short last block (0 when all blocks are whole).
+    pub(crate) leftover: usize,
+    /// Whether blocks are kept as one stream instead of `typesize` streams.
+    pub(crate) dont_split: bool,
+}
+
+impl BlockLayout {
+    /// The layout of `nbytes` bytes compressed with `params`.
+    pub(crate) fn new(params: &CompressParams, nbytes: usize) -> BlockLayout {
+        let ts = header_typesize(params.typesize);
+        let blocksize = compute_blocksize(params, nbytes).max(1);
+        // A split block must hold whole elements; a caller's odd block size disables splitting.
+        let dont_split = !split_block(params, blocksize) || !blocksize.is_multiple_of(ts) || blocksize < ts;
+        BlockLayout {
+            typesize: ts,
+            blocksize,
+            nblocks: nbytes.div_ceil(blocksize),
+            leftover: nbytes % blocksize,
+            dont_split,
+        }
+    }
+
+    /// The header of a chunk of `nbytes` bytes with this layout before compression
+    /// decides anything (`cbytes` 0; no codec, DELTA or split flags yet).
+    fn header(&self, params: &CompressParams, nbytes: usize) -> ChunkHeader {
+        ChunkHeader {
+            version: 5,
+            versionlz: 1,
+            flags: flags::EXTENDED,
+            typesize: self.typesize as u8,
+            nbytes,
+            blocksize_field: self.blocksize,
+            cbytes: 0,
+            filters: params.filters.as_written(self.typesize),
+            udcodec: params.codec.0,
+            compcode_meta: params.codec_meta,
+            flags2: 0,
+            blosc2_flags: 0,
+        }
+    }
+
+    /// Whether block `j` is a short last block.
+    pub(crate) fn is_leftover(&self, j: usize) -> bool {
+        j + 1 == self.nblocks && self.leftover > 0
+    }
+
+    /// Length of block `j`.
+    pub(crate) fn block_len(&self, j: usize) -> usize {
+        if self.is_leftover(j) {
+            self.leftover
+        } else {
+            self.blocksize
+        }
+    }
+
+    /// Number of streams of block `j`.
+    pub(crate) fn nstreams(&self, j: usize) -> usize {
+        if self.dont_split || self.is_leftover(j) {
+            1
+        } else {
+            self.typesize
+        }
+    }
+}
+
+/// The bits of header byte 2 that a compressed (not memcpyed) chunk gets besides
+/// [`flags::EXTENDED`].
+fn compressed_flags(params: &CompressParams, dont_split: bool) -> Result<u8> {
+    let mut f = params.codec.format()? << 5;
+    if params.filters.contains(FilterId::DELTA) {
+        f |= flags::DELTA;
+    }
+    if dont_split {
+        f |= flags::DONT_SPLIT;
+    }
+    Ok(f)
+}
+
+/// For building a chunk from some of its blocks ([`super::sparse`]): the layout and the
+/// header (`cbytes` still 0) that [`compress`] gives a chunk of `nbytes` bytes, or `None`
+/// for the header when its blocks cannot be compressed one at a time: with DELTA (a
+/// block's streams depend on block 0) or a dictionary (built from the whole chunk), and
+/// when the chunk is stored as is whatever its content (clevel 0, tiny chunks).
+///
+/// # Errors
+/// Invalid parameters, as [`compress`].
+pub(crate) fn lone_block_layout(params: &CompressParams, nbytes: usize) -> Result<(BlockLayout, Option<ChunkHeader>)> {
+    validate(params, nbytes)?;
+    let layout = BlockLayout::new(params, nbytes);
+    let apart =
+        params.clevel > 0 && nbytes >= MIN_BUFFERSIZE && !params.use_dict && !params.filters.contains(FilterId::DELTA);
+    if !apart {
+        return Ok((layout, None));
+    }
+    let mut header = layout.header(params, nbytes);
+    header.flags |= compressed_flags(params, layout.dont_split)?;
+    Ok((layout, Some(header)))
+}
+
+/// Filters and compresses `block`, block `j` of a chunk of `layout` for which
+/// [`lone_block_layout`] gave a header, into `out` exactly as [`compress`] writes it in
+/// the chunk (its streams with their sizes). Returns the bytes written, or `None` when
+/// they do not fit in `out`.
+///
+/// # Errors
+/// Filter and codec errors.
+pub(crate) fn compress_lone_block(
+    params: &CompressParams,
+    layout: &BlockLayout,
+    j: usize,
+    block: &[u8],
+    out: &mut [u8],
+) -> Result<Option<usize>> {
+    debug_assert_eq!(block.len(), layout.block_len(j));
+    let job = Job {
+        params,
+        threads: Threads::Own,
+        src: block,
+        typesize: layout.typesize,
+        blocksize: layout.blocksize,
+        nblocks: layout.nblocks,
+        leftover: layout.leftover,
+        dont_split: layout.dont_split,
+        filtered: params.filters.filters.iter().any(|&f| f != 0),
+        body_start: 0,
+        dict: None,
+        codec: CodecParams {
+            codec: params.codec,
+            clevel: params.clevel,
+            meta: params.codec_meta,
+            typesize: layout.typesize,
+            geometry: params.geometry.as_ref(),
+        },
+    };
+    WORKSPACE.with(|ws| {
+        let ws = &mut *ws.borrow_mut();
+        ws.reserve_for(layout.blocksize, &params.filters);
+        // No DELTA here: the reference block is never read.
+        encode_block(&job, j * layout.blocksize, block, block, layout.is_leftover(j), false, out, ws)
+    })
 }
 
 /// The memcpyed outcome, with `header`'s flags kept (as C-Blosc2) except the dictionary
@@ -414,12 +542,31 @@ fn compress_block(job: &Job<'_>, j: usize, out: &mut [u8], ws: &mut Workspace) -
     let leftover_block = j == job.nblocks - 1 && job.leftover > 0;
     let bsize = if leftover_block { job.leftover } else { job.blocksize };
     let block = &job.src[offset..offset + bsize];
+    let reference = &job.src[..job.blocksize.min(job.src.len())];
+    let cold = job.src.len() >= COLD_SOURCE_MIN;
+    encode_block(job, offset, block, reference, leftover_block, cold, out, ws)
+}
+
+/// [`compress_block`] for the block at `offset` in the chunk whose bytes are `block`, with
+/// `reference` the chunk's first block (for DELTA) and `cold` telling that the source is
+/// not in the cache.
+#[allow(clippy::too_many_arguments)]
+fn encode_block(
+    job: &Job<'_>,
+    offset: usize,
+    block: &[u8],
+    reference: &[u8],
+    leftover_block: bool,
+    cold: bool,
+    out: &mut [u8],
+    ws: &mut Workspace,
+) -> Result<Option<usize>> {
+    let bsize = block.len();
     let Workspace { codec, buf, scratch } = ws;
     let filtered: &[u8] = if job.filtered {
-        let reference = &job.src[..job.blocksize.min(job.src.len())];
         let filters = &job.params.filters;
         let cx = Block { typesize: job.typesize, offset, reference, geometry: job.params.geometry.as_ref() };
-        if job.src.len() >= COLD_SOURCE_MIN {
+        if cold {
             filters.forward_block_cold(&cx, block, &mut buf[..bsize], scratch)?;
         } else {
             filters.forward_block(&cx, block, &mut buf[..bsize], scratch)?;

@@ -11,6 +11,7 @@ mod decompressor;
 mod dict;
 pub mod partial;
 mod pool;
+pub mod sparse;
 pub mod special;
 
 use crate::codec::CodecId;
@@ -18,6 +19,7 @@ use crate::error::Result;
 use crate::filter::Pipeline;
 pub use crate::geometry::NdGeometry;
 pub use crate::header::{ChunkHeader, SpecialKind};
+pub use sparse::{nonzero_blocks, SparseChunkEncoder};
 
 /// How blocks are split into streams (C: `BLOSC_*_SPLIT`; a frame stores `value - 1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

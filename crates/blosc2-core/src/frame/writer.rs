@@ -15,10 +15,11 @@ use super::descriptor::{ChunkOp, Descriptor};
 use super::disk::temp_name;
 use super::header::FrameType;
 use super::meta::{Metalayers, VlMetalayers};
+use super::offsets::special_offset;
 use super::reader::{sparse_chunk_name, SPARSE_INDEX};
 use crate::chunk::{CompressParams, Scratch};
 use crate::error::{Error, Result};
-use crate::header::ChunkHeader;
+use crate::header::{ChunkHeader, SpecialKind};
 
 fn io_err(e: &std::io::Error, path: &Path) -> Error {
     Error::io(e, path)
@@ -49,6 +50,9 @@ pub struct FrameWriter {
     /// Special chunks stored as special offsets: (index, chunk), materialized by `finish`
     /// if the chunk size turns variable.
     specials: Vec<(usize, Vec<u8>)>,
+    /// Runs of special chunks appended by [`FrameWriter::append_chunk_repeated`]: (first
+    /// index, count, chunk), as `specials`.
+    special_runs: Vec<(usize, u64, std::sync::Arc<[u8]>)>,
     data_len: u64,
     stored: u64,
     last_nbytes: usize,
@@ -103,6 +107,7 @@ impl FrameWriter {
             header_len,
             offsets: Vec::new(),
             specials: Vec::new(),
+            special_runs: Vec::new(),
             data_len: 0,
             stored: 0,
             last_nbytes: 0,
@@ -209,6 +214,91 @@ impl FrameWriter {
         Ok(self.offsets.len() as u64)
     }
 
+    /// Appends `count` copies of a compressed chunk; returns the number of chunks. Zero,
+    /// NaN and uninitialized chunks of the frame's chunk size are special offsets: a run of
+    /// them costs 8 bytes of offsets per chunk and nothing else, however long (an array
+    /// writer's empty chunks). Other chunks are written `count` times.
+    ///
+    /// # Errors
+    /// As [`FrameWriter::append_chunk`].
+    pub fn append_chunk_repeated(&mut self, chunk: &[u8], count: u64) -> Result<u64> {
+        let h = crate::header::ChunkHeader::parse(chunk)?;
+        let chunk = &chunk[..h.cbytes];
+        let special = match h.special() {
+            Some(k @ (SpecialKind::Zeros | SpecialKind::Nan | SpecialKind::Uninit)) => special_offset(k),
+            _ => None,
+        };
+        let mut left = count;
+        while left > 0 {
+            let n = self.offsets.len();
+            // Appending this chunk changes nothing but the counts: the rest is one run.
+            let steady = n > 0
+                && self.desc.chunksize > 0
+                && h.nbytes == self.desc.chunksize as usize
+                && self.last_nbytes == h.nbytes
+                && h.is_vl_blocks() == self.desc.vl_blocks;
+            let (Some(offset), true) = (special, steady) else {
+                self.append_chunk_bytes(chunk)?;
+                left -= 1;
+                continue;
+            };
+            let total = usize::try_from(left).ok().and_then(|l| l.checked_add(n));
+            if total.is_none_or(|t| t.saturating_mul(8).saturating_add(8) > crate::header::MAX_BUFFERSIZE) {
+                return Err(Error::InvalidParam { name: "nchunks", value: n as i64, reason: "too many chunks" });
+            }
+            let shared = match self.special_runs.last() {
+                Some((_, _, c)) if **c == *chunk => c.clone(),
+                _ => chunk.into(),
+            };
+            self.offsets.resize(n + left as usize, offset);
+            if let Some(t) = &mut self.desc.checksums {
+                let sum = crate::frame::checksum::chunk_checksum(chunk);
+                t.resize(t.len() + left as usize, sum);
+            }
+            self.desc.nbytes += left * h.nbytes as u64;
+            self.special_runs.push((n, left, shared));
+            left = 0;
+        }
+        Ok(self.offsets.len() as u64)
+    }
+
+    /// Sets the chunk size the header records while no chunk is appended (-1 otherwise),
+    /// for frames whose chunk size is known beforehand: C-Blosc2 gives a b2nd array the
+    /// size of its chunk shape from the start, so an array without chunks still says it.
+    /// The first chunk appended sets the chunk size again, as usual.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] once chunks were appended, or for a size above 2 GiB.
+    pub fn set_chunksize(&mut self, nbytes: usize) -> Result<()> {
+        if !self.offsets.is_empty() {
+            return Err(Error::InvalidParam {
+                name: "chunksize",
+                value: nbytes as i64,
+                reason: "set before the first chunk only",
+            });
+        }
+        self.desc.chunksize = i32::try_from(nbytes)
+            .ok()
+            .filter(|&c| c as usize <= crate::header::MAX_BUFFERSIZE)
+            .ok_or(Error::InvalidParam { name: "chunksize", value: nbytes as i64, reason: "above 2 GiB" })?;
+        Ok(())
+    }
+
+    /// The fixed metalayers written by [`FrameWriter::finish`].
+    pub fn metalayers(&self) -> &Metalayers {
+        &self.desc.metalayers
+    }
+
+    /// Replaces the content of fixed metalayer `name` by one of the same length (the
+    /// header's room was set by [`FrameWriter::create`]), for what is known only at the
+    /// end: an array's final shape in its `b2nd` metalayer.
+    ///
+    /// # Errors
+    /// [`Error::Metalayer`] when `name` does not exist or the length differs.
+    pub fn update_metalayer(&mut self, name: &str, content: &[u8]) -> Result<()> {
+        self.desc.metalayers.update(name, content)
+    }
+
     /// Writes the offsets, trailer and header and renames the frame over the target (not
     /// `fsync`ed, as a super-chunk's `save`).
     ///
@@ -217,6 +307,10 @@ impl FrameWriter {
     /// [`super::trailer::trailer_bytes`].
     pub fn finish(mut self) -> Result<()> {
         if self.desc.chunksize <= 0 {
+            for (first, count, c) in std::mem::take(&mut self.special_runs) {
+                self.specials.extend((first..first + count as usize).map(|i| (i, c.to_vec())));
+            }
+            self.specials.sort_by_key(|&(i, _)| i);
             for (i, c) in std::mem::take(&mut self.specials) {
                 self.offsets[i] = self.write_data(&c)?;
             }

@@ -270,4 +270,93 @@ mod tests {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 8);
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn repeated_chunks_equal_chunks_appended_one_by_one() {
+        let dir = std::env::temp_dir().join(format!("b2-fw-rep-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let s = SChunk::new(params());
+        let zeros = s.special_chunk(SpecialKind::Zeros, 400, &[]).unwrap();
+        let nans = s.special_chunk(SpecialKind::Nan, 400, &[]).unwrap();
+        let value = s.special_chunk(SpecialKind::Value, 400, &7u32.to_le_bytes()).unwrap();
+        let data = crate::chunk::compress(&params(), &items(0, 100)).unwrap();
+        let short = crate::chunk::compress(&params(), &items(0, 50)).unwrap();
+        let short_zeros = s.special_chunk(SpecialKind::Zeros, 200, &[]).unwrap();
+        // (chunk, count) runs: special runs at the start, after data, of another kind, of
+        // a value chunk (written each time), and runs that turn the chunk size variable.
+        let cases: Vec<Vec<(&[u8], u64)>> = vec![
+            vec![(&zeros, 3), (&data, 1), (&zeros, 1000), (&nans, 2), (&zeros, 0), (&data, 2), (&zeros, 5)],
+            vec![(&data, 1), (&value, 3), (&zeros, 4)],
+            vec![(&zeros, 3), (&short_zeros, 2), (&zeros, 2)],
+            vec![(&zeros, 4), (&short, 1), (&zeros, 3)],
+            vec![(&short_zeros, 3), (&zeros, 2)],
+        ];
+        for (k, runs) in cases.iter().enumerate() {
+            for checksums in [false, true] {
+                let (a, b) = (dir.join(format!("{k}-{checksums}.rep")), dir.join(format!("{k}-{checksums}.one")));
+                let mut wa = FrameWriter::create(&a, params(), Metalayers::new(), false).unwrap();
+                let mut wb = FrameWriter::create(&b, params(), Metalayers::new(), false).unwrap();
+                if checksums {
+                    wa.enable_checksums().unwrap();
+                    wb.enable_checksums().unwrap();
+                }
+                for &(c, n) in runs {
+                    let na = wa.append_chunk_repeated(c, n).unwrap();
+                    for _ in 0..n {
+                        wb.append_chunk_bytes(c).unwrap();
+                    }
+                    assert_eq!(na, wb.nchunks());
+                }
+                assert_eq!(wa.nbytes(), wb.nbytes());
+                wa.finish().unwrap();
+                wb.finish().unwrap();
+                let (fa, fb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+                assert_eq!(fa, fb, "case {k}, checksums {checksums}");
+                let f = Frame::open(&a).unwrap();
+                let total: u64 = runs.iter().map(|r| r.1).sum();
+                assert_eq!(f.nchunks(), total);
+                for i in 0..total {
+                    f.decompress_chunk(i).unwrap();
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn chunk_size_and_metalayer_set_before_finishing() {
+        let dir = std::env::temp_dir().join(format!("b2-fw-meta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut meta = Metalayers::new();
+        meta.add("m", &[0x93, 1, 2, 3]).unwrap();
+        // No chunk: the header tells the chunk size given beforehand, or -1.
+        for (set, want) in [(None, -1), (Some(400), 400)] {
+            let p = dir.join(format!("empty-{want}"));
+            let mut w = FrameWriter::create(&p, params(), meta.clone(), false).unwrap();
+            if let Some(n) = set {
+                w.set_chunksize(n).unwrap();
+            }
+            w.update_metalayer("m", &[0x93, 4, 5, 6]).unwrap();
+            assert!(w.update_metalayer("m", &[0x92, 4, 5]).is_err(), "another length");
+            assert!(w.update_metalayer("n", &[0x90]).is_err(), "no such metalayer");
+            assert_eq!(w.metalayers().get("m"), Some(&[0x93, 4, 5, 6][..]));
+            w.finish().unwrap();
+            let f = Frame::open(&p).unwrap();
+            assert_eq!((f.header().chunksize, f.nchunks()), (want, 0));
+            assert_eq!(f.metalayers().get("m"), Some(&[0x93, 4, 5, 6][..]));
+        }
+        // With chunks the first chunk sets it, as without.
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        let mut wa = FrameWriter::create(&a, params(), meta.clone(), false).unwrap();
+        let mut wb = FrameWriter::create(&b, params(), meta.clone(), false).unwrap();
+        wa.set_chunksize(1000).unwrap();
+        for w in [&mut wa, &mut wb] {
+            w.append_buffer(&items(0, 100)).unwrap();
+            assert!(w.set_chunksize(400).is_err());
+        }
+        wa.finish().unwrap();
+        wb.finish().unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
