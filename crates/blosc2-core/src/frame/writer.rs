@@ -195,7 +195,18 @@ impl FrameWriter {
         let h = ChunkHeader::parse(chunk)?;
         let chunk = &chunk[..h.cbytes];
         let n = self.offsets.len();
-        let sizes = self.desc.admit(&h, ChunkOp::Append, n as u64, || Ok(self.last_nbytes))?;
+        // The first chunk sets the chunk size, also over one given by `set_chunksize`.
+        let preset = self.desc.chunksize;
+        if n == 0 {
+            self.desc.chunksize = -1;
+        }
+        let sizes = match self.desc.admit(&h, ChunkOp::Append, n as u64, || Ok(self.last_nbytes)) {
+            Ok(sizes) => sizes,
+            Err(e) => {
+                self.desc.chunksize = preset;
+                return Err(e);
+            }
+        };
         if n * 8 + 8 > crate::header::MAX_BUFFERSIZE {
             return Err(Error::InvalidParam { name: "nchunks", value: n as i64, reason: "too many chunks" });
         }
