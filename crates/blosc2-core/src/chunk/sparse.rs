@@ -381,22 +381,26 @@ pub fn nonzero_blocks(chunk: &[u8]) -> Option<Vec<usize>> {
     if !h.filters.filters.iter().all(|&f| permutes(f)) || h.nbytes == 0 {
         return None;
     }
-    let end = h.cbytes.min(chunk.len());
-    let read = |at: usize| -> Option<i32> { Some(i32::from_le_bytes(chunk.get(at..at + 4)?.try_into().ok()?)) };
+    let body = &chunk[..h.cbytes.min(chunk.len())];
+    let word = |at: usize| -> Option<i32> { Some(i32::from_le_bytes(body.get(at..at + 4)?.try_into().ok()?)) };
     let (n, leftover) = (h.nblocks(), h.leftover());
+    let whole = if h.dont_split() { 1 } else { usize::from(h.typesize) };
     let mut out = Vec::new();
     for j in 0..n {
-        let nstreams = if h.dont_split() || (j + 1 == n && leftover > 0) { 1 } else { usize::from(h.typesize) };
-        let mut pos = usize::try_from(read(EXTENDED_HEADER_LEN + 4 * j)?).ok()?;
-        for _ in 0..nstreams {
-            if pos + 4 > end {
-                return None;
+        let mut pos = usize::try_from(word(EXTENDED_HEADER_LEN + 4 * j)?).ok()?;
+        // The stream sizes follow each other while they are zero.
+        if word(pos)? != 0 {
+            out.push(j);
+            continue;
+        }
+        if whole > 1 && !(leftover > 0 && j + 1 == n) {
+            for _ in 1..whole {
+                pos += 4;
+                if word(pos)? != 0 {
+                    out.push(j);
+                    break;
+                }
             }
-            if read(pos)? != 0 {
-                out.push(j);
-                break;
-            }
-            pos += 4;
         }
     }
     Some(out)
