@@ -14,6 +14,19 @@ elif ! command -v chromium chromium-browser google-chrome google-chrome-stable >
 fi
 scripts/setup-python.sh
 export BLOSC2_PYTHON="$PWD/.venv/bin/python"
+# The viewer's page test (crates/blosc2-server/tests/viewer_browser.rs) drives Chromium with
+# npm's playwright-core, installed from the committed lockfile on first use.
+if [ ! -d crates/blosc2-server/tests/browser/node_modules/playwright-core ]; then
+    command -v npm >/dev/null 2>&1 || {
+        echo "error: npm not found; the viewer's page test needs node and npm (apt-get install nodejs npm)" >&2
+        exit 1
+    }
+    npm ci --prefix crates/blosc2-server/tests/browser --no-audit --no-fund --silent
+fi
+# The Python package (python/, a workspace member) is checked by clippy with this
+# interpreter's configuration (pyo3's build script asks it; no libpython is linked: the
+# crate has no Rust tests, pytest below tests it).
+export PYO3_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --all --check
 # No import cycle between the core's modules (python3 standard library only).
 python3 scripts/check_layers.py
@@ -25,4 +38,16 @@ if command -v cmake >/dev/null 2>&1; then
     cargo test -p blosc2-core --features zlib-ng
 else
     echo "note: cmake not found, blosc2-core's zlib-ng feature not tested" >&2
+fi
+# The Python package blosc2rs, installed into .venv by setup-python.sh: slicing against
+# NumPy, python-blosc2 interoperability, threads, hostile files, Dask, and blosc2rs.milkyway
+# against the `milkyway` command (the one cargo test built) (python/tests).
+MILKYWAY_BIN="$PWD/target/debug/milkyway" .venv/bin/python -m pytest -q python/tests
+# The Slurm recipe of apps/milkyway/README.md (array job of shard ingests, then the merge) on
+# a one-node Slurm started for the test, compared with one ingest. Needs root, slurm-wlm and
+# munge (.ci/run installs them).
+if command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    MILKYWAY_BIN="$PWD/target/debug/milkyway" scripts/slurm-test.sh
+else
+    echo "note: slurm-wlm, munge or root missing: the Slurm recipe test (scripts/slurm-test.sh) not run" >&2
 fi

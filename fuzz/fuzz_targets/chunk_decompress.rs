@@ -23,18 +23,16 @@ fuzz_target!(|data: &[u8]| {
     if len > 0 && len <= 1 << 22 {
         let mut copied = vec![0u8; len];
         let mut left = vec![0u8; len];
-        let mut stored = Vec::new();
-        let a = chunk::decompress_block_shuffled(data, 0, &mut copied);
-        let b = chunk::decompress_block_planes(data, 0, &mut left, &mut stored);
+        let d = chunk::Decompressor::default();
+        let a = d.decode_block(data, 0, &mut copied, chunk::StoredPlanes::Copy);
+        let b = d.decode_block(data, 0, &mut left, chunk::StoredPlanes::InPlace);
         assert_eq!(a.is_ok(), b.is_ok());
-        if let (Ok(Some(_)), Ok(Some(_))) = (a, b) {
-            let n = len / stored.len();
-            for (k, s) in stored.iter().enumerate() {
-                if let Some(at) = s {
-                    left[k * n..(k + 1) * n].copy_from_slice(&data[*at..at + n]);
-                }
+        if let (Ok(chunk::DecodedBlock::Shuffled(a)), Ok(chunk::DecodedBlock::Shuffled(b))) = (a, b) {
+            assert_eq!(a.typesize(), b.typesize());
+            for j in 0..a.typesize() {
+                assert_eq!(a.plane(j), b.plane(j));
             }
-            assert_eq!(left, copied);
+            assert_eq!(a.tail(), b.tail());
         }
     }
 });

@@ -2,7 +2,7 @@
 //! or a typed error whatever the chunk and the geometry.
 #![no_main]
 
-use blosc2_core::chunk::{Decoder, NdGeometry};
+use blosc2_core::chunk::{Decompressor, NdGeometry};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let dims: Vec<usize> = data[1..1 + 2 * ndim].chunks(2).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]]))).collect();
     let chunk = &data[1 + 2 * ndim..];
-    let d = Decoder::new(Some(NdGeometry::new(&dims, &dims).unwrap()));
+    let d = Decompressor::new(Some(NdGeometry::new(&dims, &dims).unwrap()));
     if let Ok(v) = d.decompress(chunk) {
         // Block by block agrees with the whole.
         if let Ok(b) = d.decompress_block(chunk, 0) {

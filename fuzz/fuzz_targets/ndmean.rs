@@ -4,30 +4,18 @@
 #![no_main]
 
 use blosc2_core::filter::{ndcell, ndmean};
-use blosc2_core::geometry::NdGeometry;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "cell_filter.rs"]
+mod cell_filter;
+
 fuzz_target!(|data: &[u8]| {
-    // Byte 0: ndim (0..=9); byte 1: meta; byte 2: typesize (0..=15); then ndim block
-    // dimensions of one byte each; the rest is the block.
-    if data.len() < 3 {
-        return;
-    }
-    let (ndim, meta, typesize) = (usize::from(data[0] % 10), data[1], usize::from(data[2] % 16));
-    if data.len() < 3 + ndim {
-        return;
-    }
-    let blockshape: Vec<usize> = data[3..3 + ndim].iter().map(|&b| usize::from(b % 32)).collect();
-    let block = &data[3 + ndim..];
-    let g = NdGeometry::new(&blockshape, &blockshape).unwrap();
-    let mut out = vec![0u8; block.len()];
-    let _ = ndmean::backward(meta, typesize, Some(&g), block, &mut out);
-    if ndmean::forward(meta, typesize, Some(&g), block, &mut out).is_ok() {
-        let mut back = vec![0u8; block.len()];
-        ndmean::backward(meta, typesize, Some(&g), &out, &mut back).expect("what forward wrote, backward reads");
-        if blockshape.iter().all(|&b| b >= usize::from(meta)) {
-            let mut cells = vec![0u8; block.len()];
-            ndcell::backward(meta, typesize, Some(&g), &out, &mut cells).expect("same cells as NDCELL");
+    let Some(input) = cell_filter::Input::parse(data) else { return };
+    if let Some((out, back)) = input.both_ways(ndmean::forward, ndmean::backward) {
+        if input.geometry.blockshape().iter().all(|&b| b >= usize::from(input.meta)) {
+            let mut cells = vec![0u8; input.block.len()];
+            ndcell::backward(input.meta, input.typesize, Some(&input.geometry), &out, &mut cells)
+                .expect("same cells as NDCELL");
             assert_eq!(back, cells);
         }
     }

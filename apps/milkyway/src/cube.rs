@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cube_store::{array_options, Column1dWriter};
 use crate::geom::Grid;
+use crate::pyramid::PyramidBuilder;
 use crate::reader::Star;
 
 /// Items per chunk of the star-table arrays.
@@ -67,6 +68,9 @@ pub struct CubeStats {
     pub hist_bin_ly: f64,
     /// Compressed bytes of the cube's data chunks.
     pub cube_cbytes: u64,
+    /// The pyramid written with the cube (None when skipped).
+    #[serde(default)]
+    pub pyramid: Option<crate::pyramid::PyramidStats>,
 }
 
 /// A star with its cell keys.
@@ -101,6 +105,8 @@ pub struct CubeBuilder {
     index: (Column1dWriter, Column1dWriter),
     rows: u64,
     enc: Arc<SparseChunkEncoder>,
+    dir: std::path::PathBuf,
+    pyramid: Option<PyramidBuilder>,
     /// Statistics so far.
     pub stats: CubeStats,
 }
@@ -118,11 +124,12 @@ pub const TABLE_FILES: [&str; 7] =
     ["source_id.b2nd", "x.b2nd", "y.b2nd", "z.b2nd", "mag.b2nd", "chunk_nchunk.b2nd", "chunk_start.b2nd"];
 
 impl CubeBuilder {
-    /// Creates `dir/cube.b2nd` and `dir/stars/*.b2nd`.
+    /// Creates `dir/cube.b2nd` and `dir/stars/*.b2nd` (and `dir/pyramid/` at the end when
+    /// `pyramid` is set).
     ///
     /// # Errors
     /// I/O errors.
-    pub fn create(dir: &Path, grid: Grid, hist_bin_ly: f64) -> Result<CubeBuilder> {
+    pub fn create(dir: &Path, grid: Grid, hist_bin_ly: f64, pyramid: bool) -> Result<CubeBuilder> {
         let l = cube_layout(&grid);
         let dtype = DType::parse(CUBE_DTYPE)?;
         let cube = ArrayWriter::create(dir.join("cube.b2nd"), &l.shape, &dtype, &array_options(&l.chunks, &l.blocks))?;
@@ -141,7 +148,19 @@ impl CubeBuilder {
         let stats = CubeStats { hist_bin_ly, distance_histogram: vec![0; nbins], ..Default::default() };
         anyhow::ensure!(cube.chunk_nbytes() == grid.chunk_cells(), "chunk buffer of the cube and of its grid differ");
         let enc = Arc::new(cube.sparse_encoder()?);
-        Ok(CubeBuilder { grid, cube, next_chunk: 0, table, index, rows: 0, enc, stats })
+        let pyramid = pyramid.then(|| PyramidBuilder::new(grid));
+        Ok(CubeBuilder {
+            grid,
+            cube,
+            next_chunk: 0,
+            table,
+            index,
+            rows: 0,
+            enc,
+            dir: dir.to_path_buf(),
+            pyramid,
+            stats,
+        })
     }
 
     /// Adds the stars of a slab: every star must lie in chunks not yet written (slabs come
@@ -263,6 +282,9 @@ impl CubeBuilder {
     fn push_star(&mut self, s: &Star) -> Result<()> {
         let g = self.grid;
         let c = g.cell(s.pos).expect("checked");
+        if let Some(p) = &mut self.pyramid {
+            p.add_cell(c);
+        }
         let st = &mut self.stats;
         st.stars += 1;
         st.bbox_cells = Some(match st.bbox_cells {
@@ -294,7 +316,7 @@ impl CubeBuilder {
         Ok(())
     }
 
-    /// Writes the remaining ZERO chunks and closes every file.
+    /// Writes the remaining ZERO chunks, closes every file and writes the pyramid.
     ///
     /// # Errors
     /// I/O errors.
@@ -304,6 +326,9 @@ impl CubeBuilder {
         let t = self.table;
         for c in [t.source_id, t.x, t.y, t.z, t.mag, self.index.0, self.index.1] {
             c.finish()?;
+        }
+        if let Some(p) = self.pyramid {
+            self.stats.pyramid = Some(p.write(&crate::pyramid::Pyramid::dir(&self.dir))?);
         }
         Ok(self.stats)
     }

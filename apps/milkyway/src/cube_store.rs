@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
-use blosc2_core::chunk::{CompressParams, SpecialKind};
+use blosc2_core::chunk::{CompressParams, Output, SpecialKind};
 use blosc2_core::codec::CodecId;
 use blosc2_nd::{ArrayWriter, DType, NdArray, Options};
 
@@ -54,7 +54,13 @@ pub fn chunk_kind(a: &NdArray, i: u64) -> Result<(ChunkKind, usize)> {
 /// Read or decoding errors; a chunk of another size.
 pub fn read_chunk(a: &NdArray, i: u64, dst: &mut [u8]) -> Result<()> {
     let c = a.schunk().chunk(i)?;
-    let n = a.schunk().decoder().decompress_into_cached(&c, dst, 1).with_context(|| format!("chunk {i}"))?;
+    let n = a
+        .schunk()
+        .decompressor()
+        .with_nthreads(1)
+        .with_output(Output::Cached)
+        .decompress_into(&c, dst)
+        .with_context(|| format!("chunk {i}"))?;
     ensure!(n == dst.len(), "chunk {i} has {n} bytes, expected {}", dst.len());
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -12,10 +12,14 @@ use blosc2_nd::NdArray;
 
 use crate::cube_store::{chunk_kind, read_chunk, ChunkKind};
 use crate::geom::Grid;
-use crate::ingest::read_summary;
+use crate::ingest::{read_summary, Summary};
+use crate::pyramid::Pyramid;
+use crate::reader::Star;
 use crate::table::StarTable;
 
-/// A galaxy directory (or a bare cube file) with its grid.
+/// A galaxy directory (or a bare cube file) with its grid and its opened arrays: the cube,
+/// the star table and the pyramid. Shared by threads (`Send + Sync`): every read goes
+/// through `&self`.
 pub struct Galaxy {
     /// The directory (None for a bare cube file).
     pub dir: Option<PathBuf>,
@@ -23,6 +27,12 @@ pub struct Galaxy {
     pub cube: NdArray,
     /// Its grid.
     pub grid: Grid,
+    /// Its `summary.json` (None for a bare cube file).
+    pub summary: Option<Summary>,
+    /// The star table (None for a bare cube file).
+    pub table: Option<StarTable>,
+    /// The multiscale pyramid (None for a bare cube file or a galaxy ingested without one).
+    pub pyramid: Option<Pyramid>,
 }
 
 impl Galaxy {
@@ -36,7 +46,9 @@ impl Galaxy {
             let s = read_summary(path)?;
             let cube = open_array(&path.join("cube.b2nd"))?;
             check_cube(&cube, &s.grid)?;
-            return Ok(Galaxy { dir: Some(path.to_path_buf()), cube, grid: s.grid });
+            let table = if path.join("stars").is_dir() { Some(StarTable::open(path)?) } else { None };
+            let pyramid = Pyramid::open(path, &s.grid)?;
+            return Ok(Galaxy { dir: Some(path.to_path_buf()), cube, grid: s.grid, summary: Some(s), table, pyramid });
         }
         let cube = open_array(path)?;
         if cube.ndim() != 3 {
@@ -52,7 +64,7 @@ impl Galaxy {
             block: cube.blocks()[0],
         };
         check_cube(&cube, &grid)?;
-        Ok(Galaxy { dir: None, cube, grid })
+        Ok(Galaxy { dir: None, cube, grid, summary: None, table: None, pyramid: None })
     }
 }
 
@@ -315,10 +327,34 @@ impl Region {
             .map(|t| t.trim().parse::<f64>())
             .collect::<std::result::Result<_, _>>()
             .with_context(|| format!("--sphere {s:?}: expected x,y,z,r (numbers in ly)"))?;
-        if v.len() != 4 || v[3].is_nan() || v[3] < 0.0 {
+        if v.len() != 4 {
             bail!("--sphere {s:?}: expected x,y,z,r with r >= 0");
         }
-        Ok(Region::Sphere { c: [v[0], v[1], v[2]], r: v[3] })
+        Region::sphere([v[0], v[1], v[2]], v[3]).map_err(|_| anyhow!("--sphere {s:?}: expected x,y,z,r with r >= 0"))
+    }
+
+    /// The sphere of centre `c` and radius `r` (ly), as `--sphere x,y,z,r` gives it.
+    ///
+    /// # Errors
+    /// A NaN or negative radius.
+    pub fn sphere(c: [f64; 3], r: f64) -> Result<Region> {
+        if r.is_nan() || r < 0.0 {
+            bail!("the radius of a sphere must be a number >= 0, not {r}");
+        }
+        Ok(Region::Sphere { c, r })
+    }
+
+    /// The closed box from `lo` to `hi` (ly), as `--box x0:x1,y0:y1,z0:z1` gives it.
+    ///
+    /// # Errors
+    /// A NaN bound, or a lower bound above its upper bound.
+    pub fn cuboid(lo: [f64; 3], hi: [f64; 3]) -> Result<Region> {
+        for a in 0..3 {
+            if lo[a].is_nan() || hi[a].is_nan() || lo[a] > hi[a] {
+                bail!("box axis {a}: expected lo <= hi, got {}:{}", lo[a], hi[a]);
+            }
+        }
+        Ok(Region::Box { lo, hi })
     }
 
     /// Parses `x0:x1,y0:y1,z0:z1` as a box.
@@ -337,11 +373,8 @@ impl Region {
             let (l, h) = p.split_once(':').with_context(err)?;
             lo[a] = l.trim().parse().with_context(err)?;
             hi[a] = h.trim().parse().with_context(err)?;
-            if lo[a].is_nan() || hi[a].is_nan() || lo[a] > hi[a] {
-                bail!(err());
-            }
         }
-        Ok(Region::Box { lo, hi })
+        Region::cuboid(lo, hi).map_err(|_| anyhow!(err()))
     }
 
     /// Whether `p` lies in the region.
@@ -377,6 +410,14 @@ pub struct FoundStar {
     pub z: f64,
     /// Distance from the Sun in ly.
     pub distance_ly: f64,
+    /// G magnitude (NaN when the catalogue had none).
+    pub mag: f32,
+}
+
+impl From<&Star> for FoundStar {
+    fn from(s: &Star) -> FoundStar {
+        FoundStar { source_id: s.source_id, x: s.pos[0], y: s.pos[1], z: s.pos[2], distance_ly: s.d_ly, mag: s.mag }
+    }
 }
 
 /// Result of a query.
@@ -388,50 +429,94 @@ pub struct QueryResult {
     pub stars: Vec<FoundStar>,
 }
 
+/// The star table of a galaxy directory.
+///
+/// # Errors
+/// A bare cube without a star table.
+pub fn table(g: &Galaxy) -> Result<&StarTable> {
+    g.table.as_ref().context("queries need a galaxy directory (with its star table), not a bare cube")
+}
+
+/// The cube chunks (coordinates, lowest and highest per axis) that the axis-aligned box
+/// `lo..=hi` (ly) touches, or `None` when it misses the cube.
+pub fn chunk_range(grid: &Grid, lo: [f64; 3], hi: [f64; 3]) -> Option<([u64; 3], [u64; 3])> {
+    let clamp = |v: f64| -> u64 {
+        let i = (v / grid.cell_ly).floor() + grid.offset as f64;
+        i.clamp(0.0, (grid.side - 1) as f64) as u64
+    };
+    let outside = (0..3).any(|a| hi[a] < -(grid.offset as f64) * grid.cell_ly || lo[a] > grid.radius_ly * 2.0);
+    if outside {
+        return None;
+    }
+    Some(([0, 1, 2].map(|a| clamp(lo[a]) / grid.chunk), [0, 1, 2].map(|a| clamp(hi[a]) / grid.chunk)))
+}
+
+/// Star-table rows of every non-empty cube chunk the box `lo..=hi` (ly) touches, in chunk
+/// order (rows of neighbouring chunks merged into one range).
+pub fn rows_in_box(g: &Galaxy, table: &StarTable, lo: [f64; 3], hi: [f64; 3]) -> Vec<std::ops::Range<u64>> {
+    let mut out = Vec::new();
+    let Some((clo, chi)) = chunk_range(&g.grid, lo, hi) else { return out };
+    for ci in clo[0]..=chi[0] {
+        for cj in clo[1]..=chi[1] {
+            for ck in clo[2]..=chi[2] {
+                let rows = table.rows_of_chunk(g.grid.nchunk([ci, cj, ck]));
+                if rows.is_empty() {
+                    continue;
+                }
+                // Consecutive chunks along the last axis have consecutive rows: one read.
+                match out.last_mut() {
+                    Some(last) if last.end == rows.start => last.end = rows.end,
+                    _ => out.push(rows),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Calls `f` with every star of the cube chunks the box `lo..=hi` (ly) touches (a superset
+/// of the stars in the box), reading only their table rows.
+///
+/// # Errors
+/// Read errors; a bare cube without a star table; the errors of `f`.
+pub fn for_each_star_near(
+    g: &Galaxy,
+    lo: [f64; 3],
+    hi: [f64; 3],
+    mut f: impl FnMut(&Star) -> Result<()>,
+) -> Result<()> {
+    let table = table(g)?;
+    for rows in rows_in_box(g, table, lo, hi) {
+        for s in table.read(rows)? {
+            f(&s)?;
+        }
+    }
+    Ok(())
+}
+
 /// Stars of the galaxy inside `region`, exactly (positions from the star table), reading only
 /// the table rows of the chunks the region touches.
 ///
 /// # Errors
 /// Read errors; a bare cube without a star table.
 pub fn query(g: &Galaxy, region: &Region, limit: Option<usize>) -> Result<QueryResult> {
-    let dir = g.dir.as_ref().context("queries need a galaxy directory (with its star table), not a bare cube")?;
-    let table = StarTable::open(dir)?;
-    let grid = g.grid;
-    let (lo, hi) = region.bounds();
-    let clamp = |v: f64| -> u64 {
-        let i = (v / grid.cell_ly).floor() + grid.offset as f64;
-        i.clamp(0.0, (grid.side - 1) as f64) as u64
-    };
-    let outside = (0..3).any(|a| hi[a] < -(grid.offset as f64) * grid.cell_ly || lo[a] > grid.radius_ly * 2.0);
     let mut res = QueryResult { count: 0, stars: Vec::new() };
-    if outside {
-        return Ok(res);
-    }
-    let clo = [0, 1, 2].map(|a| clamp(lo[a]) / grid.chunk);
-    let chi = [0, 1, 2].map(|a| clamp(hi[a]) / grid.chunk);
-    for ci in clo[0]..=chi[0] {
-        for cj in clo[1]..=chi[1] {
-            for ck in clo[2]..=chi[2] {
-                let rows = table.rows_of_chunk(grid.nchunk([ci, cj, ck]));
-                if rows.is_empty() {
-                    continue;
-                }
-                for s in table.read(rows)? {
-                    if region.contains(s.pos) {
-                        res.count += 1;
-                        if limit.is_none_or(|l| res.stars.len() < l) {
-                            res.stars.push(FoundStar {
-                                source_id: s.source_id,
-                                x: s.pos[0],
-                                y: s.pos[1],
-                                z: s.pos[2],
-                                distance_ly: s.d_ly,
-                            });
-                        }
-                    }
-                }
-            }
+    for_each_star_in(g, region, |s| {
+        res.count += 1;
+        if limit.is_none_or(|l| res.stars.len() < l) {
+            res.stars.push(FoundStar::from(s));
         }
-    }
+        Ok(())
+    })?;
     Ok(res)
+}
+
+/// Calls `f` on every star of the galaxy inside `region` (all the star table's fields), in
+/// table order (by chunk, cell, source_id): the stars [`query`] counts and lists.
+///
+/// # Errors
+/// Read errors; a bare cube without a star table; the errors of `f`.
+pub fn for_each_star_in(g: &Galaxy, region: &Region, mut f: impl FnMut(&Star) -> Result<()>) -> Result<()> {
+    let (lo, hi) = region.bounds();
+    for_each_star_near(g, lo, hi, |s| if region.contains(s.pos) { f(s) } else { Ok(()) })
 }

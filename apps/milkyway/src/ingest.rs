@@ -41,6 +41,8 @@ pub struct IngestOptions {
     pub max_stars_in_memory: u64,
     /// Flush the output to the disk (fsync) before renaming it into place.
     pub sync: bool,
+    /// Write the multiscale pyramid (`pyramid/`) with the cube.
+    pub pyramid: bool,
 }
 
 impl IngestOptions {
@@ -57,6 +59,7 @@ impl IngestOptions {
             hist_bin_ly: 1000.0,
             max_stars_in_memory: DEFAULT_MAX_STARS_IN_MEMORY,
             sync: false,
+            pyramid: true,
         }
     }
 }
@@ -381,7 +384,7 @@ impl Drop for StagingGuard {
 
 /// Builds the galaxy directory in `staging` from a filled spill.
 fn build(staging: &Path, mut spill: Spill, opts: &IngestOptions) -> Result<CubeStats> {
-    let mut b = CubeBuilder::create(staging, opts.grid, opts.hist_bin_ly)?;
+    let mut b = CubeBuilder::create(staging, opts.grid, opts.hist_bin_ly, opts.pyramid)?;
     let total: u64 = (0..spill.nbuckets()).map(|k| spill.count(k)).sum();
     let pb = if opts.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
     if opts.progress {

@@ -18,10 +18,13 @@ pub mod explore;
 pub mod geom;
 pub mod ingest;
 pub mod plot;
+pub mod pyramid;
 pub mod reader;
+pub mod serve;
 pub mod spill;
 pub mod synth;
 pub mod table;
+pub mod view;
 
 /// The credit line the Gaia data require.
 pub const CREDIT: &str = "Gaia data: ESA/Gaia/DPAC (CC BY-SA 3.0 IGO)";

@@ -109,6 +109,22 @@ enum Cmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Serve a galaxy to the browser: the explorer page and its JSON/PNG API (read-only).
+    Serve {
+        /// Galaxy directory.
+        galaxy: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Port (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Build (or rebuild) the multiscale pyramid of a galaxy from its star table.
+    Index {
+        /// Galaxy directory.
+        galaxy: PathBuf,
+    },
     /// Merge galaxies ingested from shards (`ingest --shard I/N`) into one.
     Merge {
         /// The shard galaxies.
@@ -167,6 +183,9 @@ struct IngestArgs {
     /// Flush the output to the disk (fsync) before renaming it into place.
     #[arg(long)]
     sync: bool,
+    /// Do not write the multiscale pyramid (`milkyway index` adds it later).
+    #[arg(long)]
+    no_pyramid: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
@@ -219,7 +238,17 @@ fn print_summary(s: &Summary, out: &std::path::Path) {
     if cs.saturated_cells > 0 {
         eprintln!("warning: {} cells hold more than 255 stars and are stored as 255", cs.saturated_cells);
     }
-    eprintln!("galaxy written to {} (cube.b2nd, stars/, summary.json)", out.display());
+    if let Some(p) = &cs.pyramid {
+        print_pyramid(p);
+    }
+    eprintln!("galaxy written to {} (cube.b2nd, stars/, pyramid/, summary.json)", out.display());
+}
+
+fn print_pyramid(p: &milkyway::pyramid::PyramidStats) {
+    eprintln!(
+        "pyramid: levels {:?} (cells of 2^k ly-cells), non-empty cells {:?}, {} compressed bytes, {:.2} s",
+        p.levels, p.nonempty_cells, p.cbytes, p.build_s
+    );
 }
 
 fn run() -> Result<()> {
@@ -266,6 +295,7 @@ fn run() -> Result<()> {
             opts.shard = a.shard.as_deref().map(parse_shard).transpose()?;
             opts.force = a.force;
             opts.sync = a.sync;
+            opts.pyramid = !a.no_pyramid;
             opts.progress = !a.quiet && std::io::stderr().is_terminal();
             let files = ingest::list_inputs(&a.files, opts.shard)?;
             if files.is_empty() {
@@ -318,6 +348,11 @@ fn run() -> Result<()> {
             eprintln!("{msg} written to {}", output.display());
         }
         Cmd::Demo { dir, stars, real, seed } => demo(&dir, stars, real, seed)?,
+        Cmd::Serve { galaxy, bind, port } => milkyway::serve::run(&galaxy, &bind, port)?,
+        Cmd::Index { galaxy } => {
+            let p = milkyway::pyramid::index(&galaxy)?;
+            print_pyramid(&p);
+        }
         Cmd::Merge { parts, output, force } => {
             let s = ingest::merge(&parts, &output, force)?;
             print_summary(&s, &output);
@@ -374,6 +409,7 @@ fn demo(dir: &std::path::Path, stars: u64, real: bool, seed: u64) -> Result<()> 
         dir.display()
     );
     eprintln!("next: milkyway query {} --sphere 0,0,0,500", galaxy.display());
+    eprintln!("explore it in the browser: milkyway serve {}", galaxy.display());
     Ok(())
 }
 

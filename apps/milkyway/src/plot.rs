@@ -185,48 +185,33 @@ impl Density {
         }
     }
 
-    /// The PNG: both maps side by side, log-scaled, the Sun marked in yellow.
+    /// The PNG: both maps side by side, each with its title and its axes in light years,
+    /// log-scaled counts with a shared colour bar, the Sun marked (see [`png_layout`]).
     ///
     /// # Errors
-    /// PNG encoding errors.
+    /// The built-in font does not load; drawing or PNG encoding errors.
     pub fn to_png(&self) -> Result<Vec<u8>> {
         let size = self.size;
-        let (xy, xz) = (&self.xy, &self.xz);
-        let gap = 8;
-        let width = 2 * size + gap;
-        let mut rgb = vec![0u8; width * size * 3];
-        for (panel, counts) in [&xy, &xz].into_iter().enumerate() {
-            let max = counts.iter().copied().max().unwrap_or(0).max(1);
-            let lmax = (1.0 + f64::from(max)).ln();
+        let l = png_layout(size);
+        let (width, height) = (l.width as usize, l.height as usize);
+        let max = self.xy.iter().chain(&self.xz).copied().max().unwrap_or(0).max(1);
+        let lmax = (1.0 + f64::from(max)).ln();
+        let level = |n: u32| if n == 0 { [0, 0, 0] } else { colour(0.15 + 0.85 * (1.0 + f64::from(n)).ln() / lmax) };
+        let mut rgb = vec![255u8; width * height * 3];
+        draw_frame(&mut rgb, &l, self.half, max, lmax)?;
+        for (panel, counts) in [&self.xy, &self.xz].into_iter().enumerate() {
+            let (x0, y0) = l.panel_origin(panel);
             for r in 0..size {
                 for c in 0..size {
-                    let n = counts[r * size + c];
-                    let col = if n == 0 { [0, 0, 0] } else { colour(0.15 + 0.85 * (1.0 + f64::from(n)).ln() / lmax) };
-                    let at = (r * width + panel * (size + gap) + c) * 3;
-                    rgb[at..at + 3].copy_from_slice(&col);
-                }
-            }
-            // The Sun: a small yellow cross at the centre of each panel.
-            let cx = panel * (size + gap) + size / 2;
-            let cy = size / 2;
-            for d in 0..5usize {
-                for (x, y) in [(cx + d, cy), (cx.saturating_sub(d), cy), (cx, cy + d), (cx, cy.saturating_sub(d))] {
-                    if y < size && x < width {
-                        let at = (y * width + x) * 3;
-                        rgb[at..at + 3].copy_from_slice(&[255, 200, 0]);
-                    }
+                    let at = ((y0 as usize + r) * width + x0 as usize + c) * 3;
+                    rgb[at..at + 3].copy_from_slice(&level(counts[r * size + c]));
                 }
             }
         }
-        for r in 0..size {
-            for c in size..size + gap {
-                let at = (r * width + c) * 3;
-                rgb[at..at + 3].copy_from_slice(&[40, 40, 40]);
-            }
-        }
+        draw_sun(&mut rgb, &l)?;
         let mut out = Vec::new();
         {
-            let mut enc = png::Encoder::new(&mut out, width as u32, size as u32);
+            let mut enc = png::Encoder::new(&mut out, l.width, l.height);
             enc.set_color(png::ColorType::Rgb);
             enc.set_depth(png::BitDepth::Eight);
             let mut w = enc.write_header()?;
@@ -234,6 +219,145 @@ impl Density {
         }
         Ok(out)
     }
+}
+
+/// The font of the PNG maps' text (DejaVu Sans, shipped with the CLI).
+static FONT: &[u8] = include_bytes!("../../../crates/blosc2-cli/assets/DejaVuSans.ttf");
+
+/// Where the parts of the PNG maps lie (pixels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PngLayout {
+    /// Image width.
+    pub width: u32,
+    /// Image height.
+    pub height: u32,
+    /// Pixels per side of a map.
+    pub size: u32,
+    /// Left margin of a panel (y-axis labels).
+    pub left: u32,
+    /// Top margin (panel title).
+    pub top: u32,
+    /// Width of a panel (margins included).
+    pub panel_width: u32,
+    /// Left edge of the colour bar.
+    pub bar_x: u32,
+}
+
+impl PngLayout {
+    /// Top-left pixel of the map of panel 0 (top view) or 1 (side view).
+    pub fn panel_origin(&self, panel: usize) -> (u32, u32) {
+        (panel as u32 * self.panel_width + self.left, self.top)
+    }
+
+    /// The pixel of the Sun (the origin) in a panel.
+    pub fn sun(&self, panel: usize) -> (u32, u32) {
+        let (x, y) = self.panel_origin(panel);
+        (x + self.size / 2, y + self.size / 2)
+    }
+}
+
+/// The layout of the PNG maps of `size` pixels per side.
+pub fn png_layout(size: usize) -> PngLayout {
+    let size = size as u32;
+    let (left, right, top, bottom) = (78, 24, 40, 56);
+    let panel_width = left + size + right;
+    PngLayout {
+        width: 2 * panel_width + 110,
+        height: top + size + bottom,
+        size,
+        left,
+        top,
+        panel_width,
+        bar_x: 2 * panel_width + 8,
+    }
+}
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("plot: {e:?}")
+}
+
+/// Titles, axes in ly, ticks and the colour bar (the maps are drawn over the plot areas).
+fn draw_frame(rgb: &mut [u8], l: &PngLayout, half: f64, max: u32, lmax: f64) -> Result<()> {
+    use plotters::prelude::*;
+    use plotters::style::{register_font, FontStyle};
+    register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| anyhow::anyhow!("the built-in font does not load"))?;
+    let root = BitMapBackend::with_buffer(rgb, (l.width, l.height)).into_drawing_area();
+    let fsize = (f64::from(l.size) / 40.0).clamp(11.0, 16.0) as u32;
+    for (panel, (title, vname)) in
+        [("Top view: x, y (ly)", "y (ly)"), ("Side view: x, z (ly)", "z (ly)")].into_iter().enumerate()
+    {
+        let (x0, y0) = l.panel_origin(panel);
+        let area = root.clone().shrink((x0 - l.left, 0), (l.panel_width, l.height));
+        let tstyle = ("sans-serif", fsize + 4).into_font().color(&BLACK);
+        area.draw(&Text::new(title, (l.left as i32, (y0 as i32 - fsize as i32 - 14).max(2)), tstyle))
+            .map_err(plot_err)?;
+        let mut chart = ChartBuilder::on(&area)
+            .margin_top(y0)
+            .margin_right(l.panel_width - l.left - l.size)
+            .x_label_area_size(l.height - y0 - l.size)
+            .y_label_area_size(l.left)
+            .build_cartesian_2d(-half..half, -half..half)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(5)
+            .y_labels(5)
+            .x_desc("x (ly)")
+            .y_desc(vname)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(("sans-serif", fsize))
+            .axis_desc_style(("sans-serif", fsize))
+            .draw()
+            .map_err(plot_err)?;
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        anyhow::ensure!(
+            (xr.start, yr.start, xr.end - xr.start, yr.end - yr.start)
+                == (x0 as i32, y0 as i32, l.size as i32, l.size as i32),
+            "plot area {xr:?} x {yr:?} differs from the layout"
+        );
+    }
+    // Colour bar: log scale, ticks at powers of ten.
+    let (bx, by, bh) = (l.bar_x as i32, l.top as i32, l.size as i32);
+    for r in 0..bh {
+        let t = 1.0 - f64::from(r) / f64::from(bh.max(1));
+        let [cr, cg, cb] = colour(0.15 + 0.85 * t);
+        root.draw(&Rectangle::new([(bx, by + r), (bx + 16, by + r + 1)], RGBColor(cr, cg, cb).filled()))
+            .map_err(plot_err)?;
+    }
+    root.draw(&Rectangle::new([(bx, by), (bx + 16, by + bh)], BLACK.stroke_width(1))).map_err(plot_err)?;
+    let style = ("sans-serif", fsize).into_font().color(&BLACK);
+    let mut tick = 1u64;
+    while tick <= u64::from(max) {
+        let t = (1.0 + tick as f64).ln() / lmax;
+        let y = by + bh - ((t - 0.0) * f64::from(bh)).round() as i32;
+        root.draw(&PathElement::new([(bx + 16, y), (bx + 21, y)], BLACK)).map_err(plot_err)?;
+        root.draw(&Text::new(tick.to_string(), (bx + 24, y - fsize as i32 / 2), style.clone())).map_err(plot_err)?;
+        tick *= 10;
+    }
+    root.draw(&Text::new("stars/px", (bx - 2, by - fsize as i32 - 8), style)).map_err(plot_err)?;
+    root.present().map_err(plot_err)?;
+    Ok(())
+}
+
+/// The Sun: a yellow ring with a dot and its name, in both panels.
+fn draw_sun(rgb: &mut [u8], l: &PngLayout) -> Result<()> {
+    use plotters::prelude::*;
+    let root = BitMapBackend::with_buffer(rgb, (l.width, l.height)).into_drawing_area();
+    let yellow = RGBColor(255, 200, 0);
+    let fsize = (f64::from(l.size) / 40.0).clamp(11.0, 16.0) as i32;
+    for panel in 0..2 {
+        let (x, y) = l.sun(panel);
+        let (x, y) = (x as i32, y as i32);
+        root.draw(&Circle::new((x, y), 6, yellow.stroke_width(2))).map_err(plot_err)?;
+        root.draw(&Circle::new((x, y), 1, yellow.filled())).map_err(plot_err)?;
+        root.draw(&Text::new("Sun", (x + 9, y - fsize - 4), ("sans-serif", fsize).into_font().color(&yellow)))
+            .map_err(plot_err)?;
+    }
+    root.present().map_err(plot_err)?;
+    Ok(())
 }
 
 /// PNG density maps of a set of positions (see [`Density`]).
@@ -301,7 +425,14 @@ mod tests {
         let mut r = dec.read_info().unwrap();
         let mut buf = vec![0; r.output_buffer_size()];
         let info = r.next_frame(&mut buf).unwrap();
-        assert_eq!((info.width, info.height), (2 * 64 + 8, 64));
+        let l = png_layout(64);
+        assert_eq!((info.width, info.height), (l.width, l.height));
         assert!(buf.iter().any(|&b| b > 100));
+        // The Sun's pixel is yellow in both panels.
+        for panel in 0..2 {
+            let (x, y) = l.sun(panel);
+            let at = ((y * l.width + x) * 3) as usize;
+            assert_eq!(&buf[at..at + 3], &[255, 200, 0], "panel {panel}");
+        }
     }
 }

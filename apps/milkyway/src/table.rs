@@ -95,6 +95,28 @@ impl StarTable {
             .collect())
     }
 
+    /// The row and the star of `source_id` (the first such row), scanning the source_id
+    /// column a table chunk at a time.
+    ///
+    /// # Errors
+    /// Read errors.
+    pub fn find(&self, source_id: i64) -> Result<Option<(u64, Star)>> {
+        let step = crate::cube::TABLE_CHUNK as u64;
+        let want = source_id.to_le_bytes();
+        let mut at = 0;
+        while at < self.len {
+            let end = (at + step).min(self.len);
+            let ids = self.cols[0].read_box(&Region::from_start_stop(&[at], &[end])?)?;
+            if let Some(i) = ids.chunks_exact(8).position(|c| c == want) {
+                let row = at + i as u64;
+                let s = self.read(row..row + 1)?.pop();
+                return Ok(s.map(|s| (row, s)));
+            }
+            at = end;
+        }
+        Ok(None)
+    }
+
     /// Calls `f` with every star in table order, reading a table chunk at a time.
     ///
     /// # Errors

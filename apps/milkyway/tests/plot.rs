@@ -76,9 +76,31 @@ fn png_and_html_plots() {
     let mut r = dec.read_info().unwrap();
     let mut buf = vec![0; r.output_buffer_size()];
     let info = r.next_frame(&mut buf).unwrap();
-    assert_eq!((info.width, info.height), (208, 100));
-    let starry = buf.chunks(3).filter(|p| p[2] > 60 && p[2] >= p[0]).count();
+    let l = milkyway::plot::png_layout(100);
+    assert_eq!((info.width, info.height), (l.width, l.height));
+    let px = |x: u32, y: u32| -> &[u8] { &buf[((y * l.width + x) * 3) as usize..][..3] };
+    let mut starry = 0;
+    for panel in 0..2 {
+        let (x0, y0) = l.panel_origin(panel);
+        starry += (0..l.size * l.size)
+            .map(|i| px(x0 + i % l.size, y0 + i / l.size))
+            .filter(|p| p[2] > 60 && p[2] >= p[0])
+            .count();
+        // The Sun is marked; the title above the map and the tick labels left of it and
+        // below it are drawn (dark text on white).
+        let (sx, sy) = l.sun(panel);
+        assert_eq!(px(sx, sy), [255, 200, 0]);
+        let dark = |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>| {
+            xs.flat_map(|x| ys.clone().map(move |y| (x, y))).filter(|&(x, y)| px(x, y)[0] < 100).count()
+        };
+        assert!(dark(x0..x0 + l.size, 0..y0) > 20, "title of panel {panel}");
+        assert!(dark(x0 - l.left..x0, y0..y0 + l.size) > 20, "y-axis labels of panel {panel}");
+        assert!(dark(x0..x0 + l.size, y0 + l.size + 2..l.height) > 20, "x-axis labels of panel {panel}");
+    }
     assert!(starry > 100, "only {starry} star pixels");
+    // The colour bar: its top is the brightest colour, its bottom the faintest.
+    let (bx, top) = (l.bar_x + 8, l.panel_origin(0).1);
+    assert!(px(bx, top + 1).iter().all(|&c| c > 200) && px(bx, top + l.size - 2)[2] < 120);
 
     let html = tmp.join("stars.html");
     let (code, _, err) = milkyway(&[
@@ -142,6 +164,9 @@ fn demo_writes_what_it_announces() {
         assert!(dir.join(f).exists(), "{f} missing");
     }
     assert!(err.contains(&dir.display().to_string()));
+    // It ends with the command that opens the galaxy in the browser.
+    let serve = format!("milkyway serve {}", dir.join("galaxy").display());
+    assert!(err.trim_end().ends_with(&serve), "{err}");
     let (code, _, err) = milkyway(&[OsStr::new("demo"), tmp.join("real").as_os_str(), OsStr::new("--real")]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("selected 477 stars"), "{err}");

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use blosc2_core::chunk::{self, ChunkHeader, Decoder, NdGeometry};
+use blosc2_core::chunk::{self, ChunkHeader, Decompressor, NdGeometry};
 use blosc2_core::header::MAX_BUFFERSIZE;
 use clap::{Args, Subcommand};
 
@@ -155,8 +155,9 @@ pub fn run(cmd: ChunkCommand) -> Result<()> {
             let h = ChunkHeader::parse(&data).with_context(|| format!("{shown} is not a valid chunk"))?;
             progress.set_message("decompress");
             let mut dst = blosc2_core::buffer::zeroed(h.nbytes);
-            Decoder::new(geometry.geometry()?)
-                .decompress_into(&data, &mut dst, threads.get())
+            Decompressor::new(geometry.geometry()?)
+                .with_nthreads(threads.get())
+                .decompress_into(&data, &mut dst)
                 .map_err(hint)
                 .with_context(|| format!("cannot decompress {shown}"))?;
             progress.finish();

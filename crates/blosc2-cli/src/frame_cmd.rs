@@ -48,6 +48,8 @@ pub struct CompressArgs {
     #[arg(long)]
     pub checksum: bool,
     #[command(flatten)]
+    pub tune: crate::tune_cmd::TuneArgs,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 
@@ -87,6 +89,7 @@ struct Compressed {
 /// Runs `blosc2 compress`.
 pub fn compress(args: CompressArgs) -> Result<()> {
     let params = args.options.params()?;
+    let tuning = args.tune.tuning()?;
     if let Some(name) = crate::options::nd_plugin(&params) {
         bail!(
             "{name} works on the blocks of b2nd arrays, and a frame of plain chunks has no array geometry: \
@@ -131,6 +134,26 @@ pub fn compress(args: CompressArgs) -> Result<()> {
         w.enable_checksums()?;
     }
     let progress = Progress::new(total, "compress", args.out.quiet);
+    if let Some(t) = tuning {
+        // Tuned: chunks go one at a time through the tuner, in order.
+        w.set_tuner(Some(Box::new(t.tuner)));
+        let mut input = zeroed(args.chunksize);
+        loop {
+            let len = output::read_full(&mut f, &mut input).with_context(|| format!("cannot read {shown_in}"))?;
+            if len == 0 {
+                break;
+            }
+            w.append_buffer(&input[..len]).with_context(|| format!("cannot write {}", staged.display()))?;
+            progress.inc(len as u64);
+            if len < args.chunksize {
+                break;
+            }
+        }
+        w.vlmetalayers_mut().set_value("btune", &crate::tune_cmd::record_value(&t.cfg, &t.record))?;
+        w.finish().with_context(|| format!("cannot write {}", staged.display()))?;
+        progress.finish();
+        return finish_output(output::Staged::new(staged), &target, to_stdout, args.out.sync);
+    }
     let nthreads = params.nthreads;
     let chunksize = args.chunksize;
     let blocks = chunksize.div_ceil(blosc2_core::chunk::blocksize::compute_blocksize(&params, chunksize).max(1));
@@ -201,7 +224,11 @@ pub fn compress(args: CompressArgs) -> Result<()> {
     pipeline::run(nthreads, pipeline::lanes(nthreads, blocks), source, work, sink)?;
     w.finish().with_context(|| format!("cannot write {}", staged.display()))?;
     progress.finish();
-    let staged = output::Staged::new(staged);
+    finish_output(output::Staged::new(staged), &target, to_stdout, args.out.sync)
+}
+
+/// Moves the finished frame to its target, or copies it to the standard output.
+fn finish_output(staged: output::Staged, target: &Path, to_stdout: bool, sync: bool) -> Result<()> {
     if to_stdout {
         let mut frame =
             std::fs::File::open(staged.path()).with_context(|| format!("cannot read {}", staged.path().display()))?;
@@ -210,7 +237,7 @@ pub fn compress(args: CompressArgs) -> Result<()> {
         std::io::copy(&mut frame, &mut out).context("cannot write to the standard output")?;
         return Ok(());
     }
-    staged.commit(&target, args.out.sync)
+    staged.commit(target, sync)
 }
 
 /// Refuses targets a frame cannot replace: a directory for a contiguous frame, anything
@@ -383,7 +410,8 @@ pub fn decompress(args: DecompressArgs) -> Result<()> {
         }
         let reused = free_out_rx.lock().ok().and_then(|r| r.try_recv().ok());
         let mut out = reused.filter(|o| o.len() >= h.nbytes).unwrap_or_else(|| zeroed(h.nbytes));
-        let done = chunk::decompress_into_cached(&c, &mut out[..h.nbytes], nthreads);
+        let d = chunk::Decompressor::default().with_nthreads(nthreads).with_output(chunk::Output::Cached);
+        let done = d.decompress_into(&c, &mut out[..h.nbytes]);
         let _ = free_in_tx.send(c);
         done.with_context(|| format!("{shown}: cannot decompress chunk {i}"))?;
         Ok(Decompressed { buf: out, at: 0, len: h.nbytes, from: Where::Decoded })

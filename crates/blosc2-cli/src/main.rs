@@ -15,7 +15,9 @@ mod pipeline;
 mod progress;
 mod roundtrip;
 mod threads;
+mod tune_cmd;
 mod verify;
+mod view;
 
 use std::process::ExitCode;
 
@@ -51,6 +53,12 @@ enum Command {
     /// Check a frame end to end (structure, every chunk, checksums) and report the first
     /// problem; exit status 0 ok, 1 problem found, 2 usage or I/O error.
     Verify(verify::VerifyArgs),
+    /// Measure the tuner: the tuned run against every setting of its search space.
+    #[command(subcommand)]
+    Tune(tune_cmd::TuneCommand),
+    /// Open .b2nd / .b2frame arrays in the browser: metadata, chunk map, 2-D views sliced on
+    /// demand (only the blocks a view touches are decoded).
+    View(view::ViewArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +80,8 @@ fn main() -> ExitCode {
         Command::Convert(args) => nd_cmd::convert(args),
         Command::Slice(args) => nd_cmd::slice(args),
         Command::Verify(args) => return verify::run(args),
+        Command::Tune(cmd) => tune_cmd::run(cmd),
+        Command::View(args) => view::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

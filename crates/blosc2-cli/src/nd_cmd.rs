@@ -39,6 +39,8 @@ pub struct ConvertArgs {
     #[command(flatten)]
     pub options: ChunkOptions,
     #[command(flatten)]
+    pub tune: crate::tune_cmd::TuneArgs,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 
@@ -123,7 +125,20 @@ pub fn convert(args: ConvertArgs) -> Result<()> {
 fn convert_here(args: &ConvertArgs) -> Result<String> {
     let (inp, out) = (&args.input, &args.output);
     let opts = options(args)?;
-    let array = if is_npy(inp) {
+    let tuning = args.tune.tuning()?;
+    let array = if let Some(t) = tuning {
+        let mut a = if is_npy(inp) {
+            NdArray::from_npy_tuned(inp, &opts, Box::new(t.tuner))
+        } else {
+            let a = NdArray::open(inp).with_context(|| format!("cannot open {}", inp.display()))?;
+            let opts = Options { chunks: opts.chunks.clone().or_else(|| Some(a.chunks().to_vec())), ..opts };
+            NdArray::from_bytes_tuned(a.shape(), a.dtype(), &a.to_bytes()?, &opts, Box::new(t.tuner))
+        }
+        .with_context(|| format!("cannot convert {}", inp.display()))?;
+        a.set_tuner(None);
+        a.schunk_mut().vlmetalayers_mut().set_value("btune", &crate::tune_cmd::record_value(&t.cfg, &t.record))?;
+        a
+    } else if is_npy(inp) {
         NdArray::from_npy(inp, &opts).with_context(|| format!("cannot convert {}", inp.display()))?
     } else {
         let a = NdArray::open(inp).with_context(|| format!("cannot open {}", inp.display()))?;

@@ -3,16 +3,11 @@
 //! chunks python-blosc2 makes with `use_dict=True`; codecs without dictionaries are refused.
 
 use std::ffi::OsStr;
-use std::path::Path;
 
 mod common;
 use blosc2_testkit::python::run_python_code;
 use blosc2_testkit::temp_dir;
-use common::{blosc2, ok};
-
-fn p(path: &Path) -> &OsStr {
-    path.as_os_str()
-}
+use common::{blosc2, compress_args, ok, p};
 
 /// int64 records: an id, a small category and a noisy measurement.
 fn records(n: usize) -> Vec<u8> {
@@ -86,20 +81,9 @@ fn frames_and_arrays_written_with_use_dict_open_in_python_blosc2() {
     let data = records(5 * 65_536 + 4_000);
     std::fs::write(&input, &data).unwrap();
     let frame = t.0.join("f.b2frame");
-    ok(&[
-        "compress".as_ref(),
-        p(&input),
-        p(&frame),
-        "--chunksize".as_ref(),
-        "65536".as_ref(),
-        "--codec".as_ref(),
-        "lz4".as_ref(),
-        "--typesize".as_ref(),
-        "8".as_ref(),
-        "--blocksize".as_ref(),
-        "8192".as_ref(),
-        "--use-dict".as_ref(),
-    ]);
+    let mut args = compress_args(&input, &frame, "lz4", "8");
+    args.extend(["--blocksize", "8192", "--use-dict"].map(OsStr::new));
+    ok(&args);
     assert_eq!(run_python_code(CHECK_FRAME, &[p(&input), p(&frame)]), "6 True True True");
     let back = t.0.join("back.bin");
     ok(&["decompress".as_ref(), p(&frame), p(&back)]);

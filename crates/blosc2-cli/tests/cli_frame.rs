@@ -3,7 +3,6 @@
 //! what `blosc2 compress` wrote, and one-line errors with exit status 1.
 
 use std::ffi::OsStr;
-use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -13,16 +12,7 @@ use blosc2_testkit::data::{smooth_bytes, Rand, XorShift64};
 use blosc2_testkit::fs::testdata;
 use blosc2_testkit::python::python;
 use blosc2_testkit::temp_dir;
-use common::{blosc2, ok};
-
-fn p(path: &Path) -> &OsStr {
-    path.as_os_str()
-}
-
-fn info_json(path: &Path) -> Value {
-    let r = ok(&[OsStr::new("info"), p(path), OsStr::new("--json")]);
-    serde_json::from_slice(&r.stdout).expect("info --json prints JSON")
-}
+use common::{blosc2, compress_args, info_json, ok, p};
 
 #[test]
 fn compress_and_decompress_round_trip_contiguous_and_sparse() {
@@ -44,19 +34,8 @@ fn compress_and_decompress_round_trip_contiguous_and_sparse() {
             for codec in ["zstd", "lz4", "blosclz"] {
                 let frame = t.0.join(format!("{name}-{codec}-{sparse}.b2frame"));
                 let out = t.0.join(format!("{name}-{codec}-{sparse}.out"));
-                let mut args: Vec<&OsStr> = vec![
-                    "compress".as_ref(),
-                    p(&input),
-                    p(&frame),
-                    "--chunksize".as_ref(),
-                    "65536".as_ref(),
-                    "--codec".as_ref(),
-                    codec.as_ref(),
-                    "--typesize".as_ref(),
-                    "8".as_ref(),
-                    "--nthreads".as_ref(),
-                    "2".as_ref(),
-                ];
+                let mut args = compress_args(&input, &frame, codec, "8");
+                args.extend(["--nthreads", "2"].map(OsStr::new));
                 if sparse {
                     args.push("--sparse".as_ref());
                 }
@@ -328,17 +307,7 @@ fn compress_writes_the_frame_the_library_writes() {
     for codec in ["lz4", "zstd"] {
         for checksum in [false, true] {
             let frame = t.0.join(format!("{codec}-{checksum}.b2frame"));
-            let mut args: Vec<&OsStr> = vec![
-                "compress".as_ref(),
-                p(&input),
-                p(&frame),
-                "--chunksize".as_ref(),
-                "65536".as_ref(),
-                "--codec".as_ref(),
-                codec.as_ref(),
-                "--typesize".as_ref(),
-                "4".as_ref(),
-            ];
+            let mut args = compress_args(&input, &frame, codec, "4");
             if checksum {
                 args.push("--checksum".as_ref());
             }

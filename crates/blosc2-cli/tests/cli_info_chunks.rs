@@ -5,18 +5,12 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::path::Path;
 use std::process::Command;
 
 use blosc2_testkit::python::python;
 use blosc2_testkit::temp_dir;
-use common::ok;
+use common::{info_json, ok};
 use serde_json::Value;
-
-fn info_json(path: &Path) -> Value {
-    let r = ok(&[OsStr::new("info"), path.as_os_str(), OsStr::new("--json")]);
-    serde_json::from_slice(&r.stdout).expect("info --json prints JSON")
-}
 
 fn filters(chunk: &Value) -> Vec<(String, u64)> {
     chunk["filters"]

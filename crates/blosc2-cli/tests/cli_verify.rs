@@ -3,7 +3,7 @@
 //! file, 2 for usage and I/O errors; python-blosc2 reads what `--checksum` wrote.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 mod common;
@@ -11,15 +11,11 @@ use blosc2_testkit::fs::testdata;
 use blosc2_testkit::fs::TempDir;
 use blosc2_testkit::python::python;
 use blosc2_testkit::temp_dir;
-use common::blosc2;
+use common::{blosc2, p};
 
 fn status<S: AsRef<OsStr>>(args: &[S]) -> (i32, String) {
     let r = blosc2(args);
     (r.status.code().unwrap_or(-1), String::from_utf8_lossy(&r.stdout).into_owned())
-}
-
-fn p(path: &Path) -> &OsStr {
-    path.as_os_str()
 }
 
 fn input(t: &TempDir) -> PathBuf {

@@ -6,7 +6,7 @@
 //! `dparams->schunk`) for the array's number of dimensions, chunk shape and block shape. This
 //! crate does not parse that metalayer (the array crate does): whoever knows the array
 //! passes an [`NdGeometry`] along, in [`crate::chunk::CompressParams::geometry`] to compress,
-//! in a [`crate::chunk::Decoder`] to decompress, or once for all chunks of a super-chunk with
+//! in a [`crate::chunk::Decompressor`] to decompress, or once for all chunks of a super-chunk with
 //! [`crate::schunk::SChunk::set_geometry`].
 //!
 //! ```

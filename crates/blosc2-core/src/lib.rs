@@ -52,5 +52,6 @@ pub mod geometry;
 pub mod header;
 pub mod schunk;
 pub mod streaming;
+pub mod tune;
 
 pub use error::{Error, Result};

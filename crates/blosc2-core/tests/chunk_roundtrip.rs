@@ -71,7 +71,7 @@ fn params() -> impl Strategy<Value = CompressParams> {
         })
 }
 
-/// A caller's own pool, for `compress_on_current_pool`.
+/// A caller's own pool, for `Compressor::on_current_pool`.
 static POOL3: std::sync::LazyLock<rayon::ThreadPool> =
     std::sync::LazyLock::new(|| rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap());
 
@@ -88,8 +88,12 @@ proptest! {
         let out = chunk::decompress(&packed).unwrap();
         prop_assert!(out == src, "round trip differs");
         // Blocks spread over a caller's pool give the same bytes as the shared pools.
-        let on_pool = POOL3.install(|| chunk::compress_on_current_pool(&p, &src)).unwrap();
-        prop_assert!(on_pool == packed, "compress_on_current_pool differs from compress");
+        let on_pool = POOL3.install(|| chunk::Compressor::on_current_pool(p.clone()).compress(&src)).unwrap();
+        prop_assert!(on_pool == packed, "a compressor on the caller's pool differs from compress");
+        let c = chunk::Compressor::new(p.clone());
+        prop_assert!(c.compress(&src).unwrap() == packed, "Compressor::compress differs from compress");
+        // The thread's kept output buffer, used a second time.
+        prop_assert!(c.compress(&src).unwrap() == packed, "Compressor::compress differs the second time");
         let mut out2 = vec![0u8; src.len()];
         chunk::decompress_into(&packed, &mut out2, p.nthreads).unwrap();
         prop_assert!(out2 == src, "threaded round trip differs");

@@ -154,49 +154,25 @@ fn chunk_head_len(bytes: &[u8]) -> usize {
 fn frame_structure(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let f = Frame::from_bytes(bytes.to_vec()).expect("pristine frame opens");
     let h = f.header();
-    let data_end = (h.header_len as u64 + h.cbytes).min(bytes.len() as u64) as usize;
-    let mut v = vec![0..h.header_len.min(bytes.len()), data_end..bytes.len()];
-    let mut pos = h.header_len;
-    for _ in 0..16 {
-        if pos >= data_end {
-            break;
-        }
-        let Ok(ch) = ChunkHeader::parse_prefix(&bytes[pos..data_end]) else { break };
-        v.push(pos..(pos + ch.header_len()).min(data_end));
-        pos += ch.cbytes.max(1);
-    }
-    v
+    corrupt::frame_structure(bytes, h.header_len, h.cbytes, |b| {
+        ChunkHeader::parse_prefix(b).ok().map(|ch| (ch.header_len(), ch.cbytes))
+    })
 }
 
 /// Every cut and every change of the structural bytes, sampled cuts and `flips` random
 /// changes elsewhere.
 fn corrupt_frame(name: &str, bytes: &[u8], flips: usize) -> usize {
-    let structure = frame_structure(bytes);
-    let mut n = 0;
-    for cut in corrupt::cuts(bytes.len(), structure.iter().flat_map(|r| r.clone()), 64) {
-        let what = format!("{name} cut to {cut}");
-        let (r, cost) = alloc::measure(|| Frame::from_bytes(bytes[..cut].to_vec()).map(drop));
+    let opens = |b: Vec<u8>, what: &str| {
+        let cut = b.len();
+        let (r, cost) = alloc::measure(|| Frame::from_bytes(b).map(drop));
         alloc::check(cost, 2 * cut, &what);
         if let Err(e) = r {
             assert_typed!(e, &what);
         }
-        n += 1;
-    }
-    for (at, k, b) in corrupt::byte_changes(bytes, structure.iter().flat_map(|r| r.clone())) {
-        if b[at] == bytes[at] {
-            continue;
-        }
-        run_frame(b, &format!("{name}: change {k} at {at}"));
-        n += 1;
-    }
-    let data = corrupt::outside(bytes.len(), &structure);
-    for (j, at) in corrupt::sample(&data, flips, name.len() as u64).into_iter().enumerate() {
-        let mut b = bytes.to_vec();
-        b[at] ^= corrupt::flip_mask(7, j as u64);
-        run_frame(b, &format!("{name}: data flip {j} at {at}"));
-        n += 1;
-    }
-    n
+    };
+    corrupt::structural_suite(name, bytes, &frame_structure(bytes), (64, flips, 7), opens, |b, what| {
+        run_frame(b, &what)
+    })
 }
 
 /// Every cut and change of a chunk's header and block starts, sampled cuts and `flips`

@@ -7,7 +7,7 @@
 
 use std::fmt::Display;
 
-use blosc2_core::chunk::{self, ChunkHeader, CompressParams, Decoder, NdGeometry, SplitMode};
+use blosc2_core::chunk::{self, ChunkHeader, CompressParams, Decompressor, NdGeometry, SplitMode, StoredPlanes};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::Error;
@@ -20,7 +20,7 @@ static ALLOC: alloc::Counting = alloc::Counting;
 
 /// Decodes everything of `bytes` with `geometry`; returns the bytes its header justifies.
 fn exercise(bytes: &[u8], geometry: Option<NdGeometry>, what: &dyn Display) -> usize {
-    let d = Decoder::new(geometry);
+    let d = Decompressor::new(geometry);
     let h = match ChunkHeader::parse(bytes) {
         Ok(h) => h,
         Err(e) => {
@@ -40,7 +40,8 @@ fn exercise(bytes: &[u8], geometry: Option<NdGeometry>, what: &dyn Display) -> u
     }
     check(d.decompress_block(bytes, 0).map(drop));
     let mut block = vec![0u8; h.blocksize().min(h.nbytes)];
-    check(d.decompress_block_shuffled(bytes, 0, &mut block).map(drop));
+    check(d.decode_block(bytes, 0, &mut block, StoredPlanes::Copy).map(drop));
+    check(d.decode_block(bytes, 0, &mut block, StoredPlanes::InPlace).map(drop));
     h.nbytes.min(16 << 20).max(h.blocksize_field.min(16 << 20))
 }
 

@@ -4,7 +4,7 @@
 //! re-encode to the same bytes, and the frames' chunks decode once the super-chunk has its
 //! geometry.
 
-use blosc2_core::chunk::{self, CompressParams, Decoder, NdGeometry, SplitMode};
+use blosc2_core::chunk::{self, CompressParams, Decompressor, NdGeometry, SplitMode};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
 use blosc2_core::schunk::SChunk;
@@ -54,7 +54,7 @@ fn chunks_decode_to_python_bytes_and_reencode_alike() {
         let path = f["path"].as_str().unwrap();
         let c = std::fs::read(dir.join(path)).unwrap();
         let g = geometry(&f["chunkshape"], &f["blockshape"]);
-        let d = Decoder::new(Some(g));
+        let d = Decompressor::new(Some(g));
         let out = d.decompress(&c).unwrap();
         assert_eq!(
             (out.len(), sha(&out)),
@@ -103,7 +103,7 @@ fn frames_decode_once_the_schunk_has_its_geometry() {
             assert!(matches!(s.decompress_chunk(coded), Err(Error::MissingGeometry { .. })), "{path}");
         }
         s.set_geometry(Some(g));
-        assert_eq!(s.decoder().geometry(), Some(&g));
+        assert_eq!(s.decompressor().geometry(), Some(&g));
         let mut all = Vec::new();
         for i in 0..s.nchunks() {
             all.push(s.decompress_chunk(i).unwrap());

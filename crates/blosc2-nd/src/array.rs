@@ -8,6 +8,7 @@ use blosc2_core::chunk::{CompressParams, SpecialKind};
 use blosc2_core::cpu::CacheSizes;
 use blosc2_core::filter::FilterId;
 use blosc2_core::schunk::SChunk;
+use blosc2_core::tune::Tuner;
 
 use crate::auto::{chunks_blocks, chunks_blocks_for};
 use crate::dtype::{check_element, to_bytes, to_values, DType, Element};
@@ -142,6 +143,9 @@ impl NdArray {
         };
         cparams.geometry = Some(meta.nd_geometry()?);
         let mut schunk = SChunk::new(cparams.clone());
+        // As C-Blosc2's b2nd arrays: the chunk size from the chunk shape, also while (or
+        // when, for an empty shape) there is no chunk.
+        schunk.set_chunksize(if geom.ndim() == 0 { geom.typesize() } else { geom.chunk_nbytes() })?;
         schunk.metalayers_mut().add(NAME, &meta.encode())?;
         for (name, content) in &opts.metalayers {
             schunk.metalayers_mut().add(name, content)?;
@@ -413,6 +417,41 @@ impl NdArray {
         Ok(NdArray { schunk: schunk.into_sparse(dir.as_ref())?, geom, dtype, meta, cparams })
     }
 
+    /// Sets the tuner that chooses the parameters of every chunk [`NdArray::write_box`]
+    /// compresses from then on (chunks are then compressed one at a time, in order); `None`
+    /// goes back to the array's parameters. The typesize and the block size stay the
+    /// array's (its block shape sets the latter).
+    pub fn set_tuner(&mut self, tuner: Option<Box<dyn Tuner>>) {
+        self.schunk.set_tuner(tuner);
+    }
+
+    /// Takes the tuner out (see [`NdArray::set_tuner`]).
+    pub fn take_tuner(&mut self) -> Option<Box<dyn Tuner>> {
+        self.schunk.take_tuner()
+    }
+
+    /// As [`NdArray::from_bytes`], every chunk compressed with the parameters `tuner`
+    /// chooses; the tuner stays set on the array.
+    ///
+    /// # Errors
+    /// As [`NdArray::from_bytes`].
+    pub fn from_bytes_tuned(
+        shape: &[u64],
+        dtype: &DType,
+        data: &[u8],
+        opts: &Options,
+        tuner: Box<dyn Tuner>,
+    ) -> Result<NdArray> {
+        let mut a = Self::zeros(shape, dtype, opts)?;
+        let expected = a.geom.nitems() * dtype.itemsize() as u64;
+        if data.len() as u64 != expected {
+            return Err(Error::BufferSize { expected, found: data.len() as u64 });
+        }
+        a.set_tuner(Some(tuner));
+        a.write_box(&Region::whole(shape), data)?;
+        Ok(a)
+    }
+
     /// The underlying super-chunk.
     pub fn schunk(&self) -> &SChunk {
         &self.schunk
@@ -481,16 +520,23 @@ impl NdArray {
 
     /// Metadata of every chunk in order, decompressing nothing.
     pub fn chunk_infos(&self) -> impl Iterator<Item = Result<NdChunkInfo>> + '_ {
-        (0..self.schunk.nchunks()).map(move |i| {
-            let info = self.schunk.chunk_info(i)?;
-            Ok(NdChunkInfo {
-                index: i,
-                coords: self.geom.chunk_coords(i),
-                nbytes: info.nbytes,
-                cbytes: info.cbytes,
-                special: info.special,
-                value: info.value,
-            })
+        (0..self.schunk.nchunks()).map(move |i| self.chunk_info(i))
+    }
+
+    /// Metadata of chunk `index` (C order in the chunk grid), decompressing nothing: only
+    /// the offsets index and the chunk's header are read.
+    ///
+    /// # Errors
+    /// Frame errors; an index past the last chunk.
+    pub fn chunk_info(&self, index: u64) -> Result<NdChunkInfo> {
+        let info = self.schunk.chunk_info(index)?;
+        Ok(NdChunkInfo {
+            index,
+            coords: self.geom.chunk_coords(index),
+            nbytes: info.nbytes,
+            cbytes: info.cbytes,
+            special: info.special,
+            value: info.value,
         })
     }
 

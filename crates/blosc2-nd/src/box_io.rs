@@ -3,8 +3,11 @@
 
 use rayon::prelude::*;
 
-use blosc2_core::chunk::{self, ChunkHeader, SpecialKind};
+use std::borrow::Cow;
+
+use blosc2_core::chunk::{ChunkHeader, CompressParams, Compressor, DecodedBlock, Output, SpecialKind, StoredPlanes};
 use blosc2_core::frame::writer::FrameWriter;
+use blosc2_core::tune::{compress_tuned, Fixed, Tuner};
 
 use crate::array::NdArray;
 use crate::copy::{copy_box, copy_box_unshuffling};
@@ -30,8 +33,6 @@ std::thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Each thread's buffer for the blocks a partial read fetches from a file.
     static FETCHED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Each thread's list of the streams a gather reads in place in the chunk.
-    static STORED: std::cell::RefCell<Vec<Option<usize>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with this thread's buffer in `key`, or with a fresh one when the thread is
@@ -80,45 +81,6 @@ fn reads_planes_in_place(bshape: &[u64], part: &[u64]) -> bool {
     let lines = runs * (run / LINE + 1);
     let plane_lines = bshape.iter().product::<u64>() / LINE + 1;
     lines >= plane_lines || lines * 8 <= plane_lines
-}
-
-/// Runs `f` with the `ts` byte planes of a block decoded but left shuffled in `block`, whose
-/// codec streams the chunk `c` stores as they are were left there (`stored`, as
-/// [`chunk::decompress_block_planes`] lists them). Where a plane is not inside one stream
-/// (a chunk whose streams are not its shuffle's byte planes), the stored streams are copied
-/// into `block` first.
-fn with_planes<R>(c: &[u8], block: &mut [u8], ts: usize, stored: &[Option<usize>], f: impl FnOnce(&[&[u8]]) -> R) -> R {
-    let plane = block.len() / ts;
-    let n = block.len() / stored.len().max(1);
-    let inside = |j: usize| (j * plane) % n + plane <= n;
-    let stored = if stored.is_empty() || (0..ts).all(inside) {
-        stored
-    } else {
-        for (k, s) in stored.iter().enumerate() {
-            if let Some(o) = *s {
-                block[k * n..(k + 1) * n].copy_from_slice(&c[o..o + n]);
-            }
-        }
-        &[]
-    };
-    let block = &*block;
-    let at = |j: usize| -> &[u8] {
-        let from = j * plane;
-        match stored.get(from / n) {
-            Some(Some(o)) => &c[o + from % n..][..plane],
-            _ => &block[from..from + plane],
-        }
-    };
-    const MOST: usize = 16;
-    if ts <= MOST {
-        let mut planes: [&[u8]; MOST] = [&[]; MOST];
-        for (j, p) in planes[..ts].iter_mut().enumerate() {
-            *p = at(j);
-        }
-        f(&planes[..ts])
-    } else {
-        f(&(0..ts).map(at).collect::<Vec<_>>())
-    }
 }
 
 /// The part of a box that falls in one chunk.
@@ -264,7 +226,7 @@ impl NdArray {
     }
 
     /// Whether the blocks of chunk `p` (header `h`) are read by gathering the box's elements
-    /// from their byte-shuffled bytes ([`chunk::decompress_block_shuffled`]) rather than
+    /// from their byte-shuffled bytes ([`blosc2_core::chunk::Decompressor::decode_block`]) rather than
     /// unshuffling them whole: the chunk's only filter is a byte shuffle of the array's
     /// elements, and the box takes at most 1 / [`GATHER_FRACTION`] of every block (a plane
     /// across the blocks, a small cube), so that putting back its few elements costs less
@@ -296,31 +258,33 @@ impl NdArray {
         // the block, to `to` (of shape `to_shape`) at `to_start`.
         let place = |bi: usize, src_start: &[u64], to: &mut [u8], to_shape: &[u64], to_start: &[u64], part: &[u64]| {
             with_scratch(bb, |block| {
-                // Decoding writes every byte of `block` but those of the streams it
-                // leaves in the chunk (listed in `stored`).
-                with_thread_buffer(&STORED, |stored| {
-                    stored.clear();
-                    let shuffled = if reads_planes_in_place(bshape, part) {
-                        self.schunk.decoder().decompress_block_planes(c, bi, block, stored)?
-                    } else {
-                        self.schunk.decoder().decompress_block_shuffled(c, bi, block)?
-                    };
-                    match shuffled {
-                        Some(s) if s == ts => with_planes(c, block, ts, stored, |planes| {
-                            copy_box_unshuffling(planes, bshape, src_start, to, to_shape, to_start, part)
-                        }),
-                        None => copy_box(ts, block, bshape, src_start, to, to_shape, to_start, part),
-                        Some(s) => {
-                            return Err(Error::ChunkMismatch {
-                                index: p.index,
-                                reason: "shuffle element size differs from the header's",
-                                expected: ts as u64,
-                                found: s as u64,
-                            })
+                let stored =
+                    if reads_planes_in_place(bshape, part) { StoredPlanes::InPlace } else { StoredPlanes::Copy };
+                match self.schunk.decompressor().decode_block(c, bi, block, stored)? {
+                    DecodedBlock::Shuffled(v) if v.typesize() == ts => {
+                        const MOST: usize = 16;
+                        if ts <= MOST {
+                            let mut planes: [&[u8]; MOST] = [&[]; MOST];
+                            for (j, p) in planes[..ts].iter_mut().enumerate() {
+                                *p = v.plane(j);
+                            }
+                            copy_box_unshuffling(&planes[..ts], bshape, src_start, to, to_shape, to_start, part);
+                        } else {
+                            let planes: Vec<&[u8]> = (0..ts).map(|j| v.plane(j)).collect();
+                            copy_box_unshuffling(&planes, bshape, src_start, to, to_shape, to_start, part);
                         }
                     }
-                    Ok(())
-                })
+                    DecodedBlock::Plain(block) => copy_box(ts, block, bshape, src_start, to, to_shape, to_start, part),
+                    DecodedBlock::Shuffled(v) => {
+                        return Err(Error::ChunkMismatch {
+                            index: p.index,
+                            reason: "shuffle element size differs from the header's",
+                            expected: ts as u64,
+                            found: v.typesize() as u64,
+                        })
+                    }
+                }
+                Ok(())
             })
         };
         if threads > 1 && blocks.len() > 1 {
@@ -426,15 +390,20 @@ impl NdArray {
                 places
                     .into_par_iter()
                     .with_max_len(1)
-                    .try_for_each(|(bi, run)| self.schunk.decoder().decompress_range(c, bi * bb, run))?;
+                    .try_for_each(|(bi, run)| self.schunk.decompressor().decompress_range(c, bi * bb, run))?;
             } else {
-                places.into_iter().try_for_each(|(bi, run)| self.schunk.decoder().decompress_range(c, bi * bb, run))?;
+                places
+                    .into_iter()
+                    .try_for_each(|(bi, run)| self.schunk.decompressor().decompress_range(c, bi * bb, run))?;
             }
         }
         if h.special().is_none() {
             // The chunk's bytes are one run of `dst`: decode straight into it.
             if let Some(at) = self.chunk_run_in(p, dst.region) {
-                self.schunk.decoder().decompress_into(c, &mut dst.buf[at..at + h.nbytes], threads)?;
+                self.schunk
+                    .decompressor()
+                    .with_nthreads(threads)
+                    .decompress_into(c, &mut dst.buf[at..at + h.nbytes])?;
                 return Ok(());
             }
             if self.gathers_from_shuffled(p, &h)? {
@@ -449,7 +418,11 @@ impl NdArray {
         if h.special().is_some() || whole_chunk {
             with_scratch(h.nbytes, |whole| {
                 // Decoding writes every byte of `whole`.
-                self.schunk.decoder().decompress_into_cached(c, whole, threads)?;
+                self.schunk
+                    .decompressor()
+                    .with_nthreads(threads)
+                    .with_output(Output::Cached)
+                    .decompress_into(c, whole)?;
                 for (bi, borigin) in &blocks {
                     scatter(&whole[bi * bb..(bi + 1) * bb], borigin);
                 }
@@ -462,7 +435,7 @@ impl NdArray {
                 .with_max_len(1)
                 .map(|(bi, _)| {
                     let mut block = vec![0u8; bb];
-                    self.schunk.decoder().decompress_range(c, bi * bb, &mut block)?;
+                    self.schunk.decompressor().decompress_range(c, bi * bb, &mut block)?;
                     Ok(block)
                 })
                 .collect();
@@ -473,7 +446,7 @@ impl NdArray {
             with_scratch(bb, |block| {
                 for (bi, borigin) in &blocks {
                     // Decoding writes every byte of `block`.
-                    self.schunk.decoder().decompress_range(c, bi * bb, block)?;
+                    self.schunk.decompressor().decompress_range(c, bi * bb, block)?;
                     scatter(block, borigin);
                 }
                 Ok::<(), Error>(())
@@ -581,6 +554,24 @@ impl NdArray {
     /// The new content of chunk `p` with its part of `data` (the C-order bytes of the box
     /// `src`) written in, compressed.
     fn write_piece(&self, p: &Piece, src: &Region, data: &[u8]) -> Result<Vec<u8>> {
+        // Blocks go to the whole current pool, also when chunks run in parallel there: a
+        // thread out of chunks then helps with the blocks of a costly one.
+        let content = self.piece_content(p, src, data)?;
+        Ok(Compressor::on_current_pool(self.cparams.clone()).compress(&content)?)
+    }
+
+    /// As [`NdArray::write_piece`], with the parameters `tuner` chooses (blocks spread over
+    /// the array's own thread count: chunks go one at a time, in order).
+    fn write_piece_tuned(&self, tuner: &mut dyn Tuner, p: &Piece, src: &Region, data: &[u8]) -> Result<Vec<u8>> {
+        let content = self.piece_content(p, src, data)?;
+        let base = CompressParams { nthreads: self.schunk.cparams().nthreads, ..self.cparams.clone() };
+        let fixed = Fixed { blocksize: true };
+        Ok(compress_tuned(tuner, p.index, &base, fixed, &content, blosc2_core::chunk::compress)?)
+    }
+
+    /// The new uncompressed content of chunk `p` with its part of `data` (the C-order
+    /// bytes of the box `src`) written in.
+    fn piece_content<'d>(&self, p: &Piece, src: &Region, data: &'d [u8]) -> Result<Cow<'d, [u8]>> {
         let g = &self.geom;
         let n = g.ndim();
         let ts = g.typesize();
@@ -589,7 +580,7 @@ impl NdArray {
             (0..n).all(|d| lo[d] == p.origin[d] && hi[d] == g.shape()[d].min(p.origin[d] + g.chunkshape()[d]));
         if let Some(at) = self.chunk_run_in(p, src) {
             // The chunk's bytes are one run of `data`: compress it from `data` itself.
-            return Ok(chunk::compress_on_current_pool(&self.cparams, &data[at..at + g.chunk_nbytes()])?);
+            return Ok(Cow::Borrowed(&data[at..at + g.chunk_nbytes()]));
         }
         let mut buf = vec![0u8; g.chunk_nbytes()];
         if !covered {
@@ -597,7 +588,11 @@ impl NdArray {
             let h = ChunkHeader::parse(&c)?;
             self.check_chunk(p.index, &h)?;
             if !matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
-                self.schunk.decoder().decompress_into_cached(&c, &mut buf, 1)?;
+                self.schunk
+                    .decompressor()
+                    .with_nthreads(1)
+                    .with_output(Output::Cached)
+                    .decompress_into(&c, &mut buf)?;
             }
         }
         let bb = g.block_nbytes();
@@ -607,9 +602,7 @@ impl NdArray {
             let block = &mut buf[bi * bb..(bi + 1) * bb];
             copy_box(ts, data, src.shape(), &in_data, block, bshape, &in_block, &part);
         }
-        // Blocks go to the whole current pool, also when chunks run in parallel there: a
-        // thread out of chunks then helps with the blocks of a costly one.
-        Ok(chunk::compress_on_current_pool(&self.cparams, &buf)?)
+        Ok(Cow::Owned(buf))
     }
 
     /// Writes `data` (the C-order bytes of region `r`, `r.num_elements() * itemsize` of
@@ -634,6 +627,14 @@ impl NdArray {
             return Err(Error::BufferSize { expected, found: data.len() as u64 });
         }
         let ps = pieces(&self.geom, r);
+        if let Some(mut tuner) = self.schunk.take_tuner() {
+            let written = ps.iter().try_for_each(|p| {
+                let c = self.write_piece_tuned(tuner.as_mut(), p, r, data)?;
+                self.schunk.update_chunk(p.index, c).map_err(Error::from)
+            });
+            self.schunk.set_tuner(Some(tuner));
+            return written;
+        }
         // An array in memory keeps every compressed chunk anyway: one parallel pass over
         // all of them (no thread waits at the end of each batch). On disk, batches bound
         // what is held before it is written.
@@ -698,7 +699,7 @@ impl NdArray {
 
 #[cfg(test)]
 mod tests {
-    use super::{reads_planes_in_place, with_planes};
+    use super::reads_planes_in_place;
     use crate::{NdArray, Options};
 
     #[test]
@@ -732,28 +733,6 @@ mod tests {
             assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, 8)], &mut Vec::new()).is_none());
         }
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn planes_across_stored_streams_are_copied_first() {
-        // A 16-byte block shuffled with 2-byte elements (planes of 8 bytes) in four 4-byte
-        // streams (a chunk whose typesize is 4 and whose shuffle meta says 2): streams 1 and
-        // 3 stored in the chunk at 100 and 110. Planes span two streams each.
-        let mut c = vec![0u8; 120];
-        c[100..104].copy_from_slice(&[4, 5, 6, 7]);
-        c[110..114].copy_from_slice(&[12, 13, 14, 15]);
-        let mut block = [0, 1, 2, 3, 99, 99, 99, 99, 8, 9, 10, 11, 99, 99, 99, 99];
-        let stored = [None, Some(100), None, Some(110)];
-        let got =
-            with_planes(&c, &mut block, 2, &stored, |planes| planes.iter().map(|p| p.to_vec()).collect::<Vec<_>>());
-        assert_eq!(got, [(0..8).collect::<Vec<u8>>(), (8..16).collect()]);
-        // One stream per plane: read in place, the block's bytes for it untouched.
-        let mut block = [0, 1, 2, 3, 99, 99, 99, 99];
-        let got = with_planes(&c, &mut block, 2, &[None, Some(100)], |planes| {
-            planes.iter().map(|p| p.to_vec()).collect::<Vec<_>>()
-        });
-        assert_eq!(got, [vec![0, 1, 2, 3], vec![4, 5, 6, 7]]);
-        assert_eq!(block[4..], [99; 4]);
     }
 
     #[test]

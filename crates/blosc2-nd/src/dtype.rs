@@ -42,6 +42,19 @@ pub enum ByteOrder {
     NotApplicable,
 }
 
+/// One field of a structured dtype ([`DType::fields`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The field's name.
+    pub name: String,
+    /// Byte offset of the field in an element.
+    pub offset: usize,
+    /// The field's dtype (the element type of a sub-array field).
+    pub dtype: DType,
+    /// Number of values of `dtype` (1 unless the field is a sub-array).
+    pub count: usize,
+}
+
 /// A NumPy dtype: its string and what follows from it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DType {
@@ -128,6 +141,74 @@ impl DType {
             kind: Kind::Bytes,
             order: ByteOrder::NotApplicable,
             itemsize: typesize,
+        }
+    }
+
+    /// The fields of a structured dtype in order (`None` for other dtypes): name, byte
+    /// offset in the element and the field's own dtype. A field with a sub-array shape
+    /// (`('p', '<f4', (2, 3))`) has `count` > 1 and `dtype` its element type; a nested
+    /// structure is a field of [`Kind::Structured`].
+    pub fn fields(&self) -> Option<Vec<Field>> {
+        use pylit::Value;
+        if self.kind != Kind::Structured {
+            return None;
+        }
+        let field_dtype = |v: &Value| -> Option<DType> {
+            match v {
+                Value::Str(s) => DType::parse(s).ok(),
+                Value::List(_) | Value::Dict(_) => DType::parse(&pylit::repr(v)).ok(),
+                _ => None,
+            }
+        };
+        match pylit::parse(self.string.trim())? {
+            Value::List(items) => {
+                let mut offset = 0usize;
+                let mut out = Vec::with_capacity(items.len());
+                for f in &items {
+                    let Value::Tuple(parts) = f else { return None };
+                    let (name, dtype, count) = match parts.as_slice() {
+                        [Value::Str(n), fmt] => (n.clone(), field_dtype(fmt)?, 1),
+                        [Value::Str(n), fmt, shape] => (n.clone(), field_dtype(fmt)?, shape_count(shape)?),
+                        _ => return None,
+                    };
+                    let size = dtype.itemsize.checked_mul(count)?;
+                    out.push(Field { name, offset, dtype, count });
+                    offset = offset.checked_add(size)?;
+                }
+                Some(out)
+            }
+            Value::Dict(entries) => {
+                let get =
+                    |k: &str| entries.iter().find(|(key, _)| matches!(key, Value::Str(s) if s == k)).map(|(_, v)| v);
+                let (Some(Value::List(names)), Some(Value::List(formats))) = (get("names"), get("formats")) else {
+                    return None;
+                };
+                if names.len() != formats.len() {
+                    return None;
+                }
+                let offsets: Option<Vec<usize>> = match get("offsets") {
+                    Some(Value::List(o)) if o.len() == names.len() => o
+                        .iter()
+                        .map(|v| match v {
+                            Value::Int(i) => usize::try_from(*i).ok(),
+                            _ => None,
+                        })
+                        .collect(),
+                    Some(_) => return None,
+                    None => None,
+                };
+                let mut pos = 0usize;
+                let mut out = Vec::with_capacity(names.len());
+                for (i, (n, fmt)) in names.iter().zip(formats).enumerate() {
+                    let Value::Str(name) = n else { return None };
+                    let dtype = field_dtype(fmt)?;
+                    let offset = offsets.as_ref().map_or(pos, |o| o[i]);
+                    pos = offset.checked_add(dtype.itemsize)?;
+                    out.push(Field { name: name.clone(), offset, dtype, count: 1 });
+                }
+                Some(out)
+            }
+            _ => None,
         }
     }
 
@@ -582,6 +663,23 @@ mod tests {
             let d = DType::parse(s).unwrap();
             assert_eq!(d.kind(), Kind::Structured);
             assert_eq!(d.itemsize(), size, "{s}");
+            let fields = d.fields().unwrap();
+            let end = fields.iter().map(|f| f.offset + f.dtype.itemsize() * f.count).max().unwrap();
+            assert!(end <= size, "{s}");
         }
+    }
+
+    #[test]
+    fn structured_fields() {
+        let d = DType::parse("[('x', '<i4'), ('y', '<f8', (2,)), ('q', [('a', '<i2'), ('b', 'u1')])]").unwrap();
+        let f = d.fields().unwrap();
+        let got: Vec<(&str, usize, &str, usize)> =
+            f.iter().map(|f| (f.name.as_str(), f.offset, f.dtype.as_str(), f.count)).collect();
+        assert_eq!(got, [("x", 0, "<i4", 1), ("y", 4, "<f8", 2), ("q", 20, "[('a', '<i2'), ('b', 'u1')]", 1)]);
+        let d = DType::parse("{'names': ['a', 'b'], 'formats': ['<i2', '<f4'], 'offsets': [0, 4], 'itemsize': 12}")
+            .unwrap();
+        let f = d.fields().unwrap();
+        assert_eq!((f[1].name.as_str(), f[1].offset, f[1].dtype.as_str()), ("b", 4, "<f4"));
+        assert!(DType::parse("<f4").unwrap().fields().is_none());
     }
 }

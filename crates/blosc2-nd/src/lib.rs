@@ -52,7 +52,7 @@ pub mod selection;
 pub mod writer;
 
 pub use array::{NdArray, NdChunkInfo, Options};
-pub use dtype::{DType, Element, Kind};
+pub use dtype::{DType, Element, Field, Kind};
 pub use error::{Error, Result, ShapeErrorKind};
 pub use geometry::Geometry;
 pub use metalayer::B2ndMeta;

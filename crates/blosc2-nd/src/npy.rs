@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use blosc2_core::tune::Tuner;
+
 use crate::array::{NdArray, Options};
 use crate::dtype::pylit::{self, Value};
 use crate::dtype::{DType, Kind};
@@ -223,6 +225,18 @@ impl NdArray {
     pub fn from_npy_bytes(bytes: &[u8], opts: &Options) -> Result<NdArray> {
         let (h, data) = read(bytes)?;
         NdArray::from_bytes(&h.shape, &h.dtype, &data, opts)
+    }
+
+    /// As [`NdArray::from_npy`], every chunk compressed with the parameters `tuner`
+    /// chooses (see [`NdArray::from_bytes_tuned`]).
+    ///
+    /// # Errors
+    /// As [`NdArray::from_npy`].
+    pub fn from_npy_tuned(path: impl AsRef<Path>, opts: &Options, tuner: Box<dyn Tuner>) -> Result<NdArray> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| io_err(&e, path))?;
+        let (h, data) = read(&bytes)?;
+        NdArray::from_bytes_tuned(&h.shape, &h.dtype, &data, opts, tuner)
     }
 
     /// An array from a `.npy` file.

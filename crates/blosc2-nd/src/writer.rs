@@ -37,6 +37,7 @@ use std::sync::OnceLock;
 
 use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SparseChunkEncoder, SpecialKind};
 use blosc2_core::frame::FrameWriter;
+use blosc2_core::tune::{compress_tuned, Fixed, Tuner, TunerSlot};
 
 use crate::array::{NdArray, Options};
 use crate::dtype::DType;
@@ -57,6 +58,8 @@ pub struct ArrayWriter {
     zeros: Vec<u8>,
     /// The encoder of [`ArrayWriter::append_blocks`], made on first use.
     sparse: OnceLock<SparseChunkEncoder>,
+    /// The tuner choosing the parameters of the chunks `append_chunk` compresses.
+    tuner: TunerSlot,
 }
 
 impl ArrayWriter {
@@ -84,6 +87,7 @@ impl ArrayWriter {
             chunk_nbytes,
             zeros,
             sparse: OnceLock::new(),
+            tuner: TunerSlot::default(),
         })
     }
 
@@ -139,9 +143,27 @@ impl ArrayWriter {
         if data.len() != self.chunk_nbytes {
             return Err(Error::BufferSize { expected: self.chunk_nbytes as u64, found: data.len() as u64 });
         }
-        let c = chunk::compress(&self.cparams, data)?;
+        let c = match &mut self.tuner.0 {
+            None => chunk::compress(&self.cparams, data)?,
+            Some(t) => {
+                let index = self.w.nchunks();
+                compress_tuned(t.as_mut(), index, &self.cparams, Fixed { blocksize: true }, data, chunk::compress)?
+            }
+        };
         self.w.append_chunk_bytes(&c)?;
         Ok(())
+    }
+
+    /// Sets the tuner that chooses the parameters of the chunks
+    /// [`ArrayWriter::append_chunk`] compresses from then on (`None`: the array's own). The
+    /// typesize and block size stay the array's.
+    pub fn set_tuner(&mut self, tuner: Option<Box<dyn Tuner>>) {
+        self.tuner = TunerSlot(tuner);
+    }
+
+    /// Takes the tuner out (see [`ArrayWriter::set_tuner`]).
+    pub fn take_tuner(&mut self) -> Option<Box<dyn Tuner>> {
+        self.tuner.0.take()
     }
 
     /// Appends a compressed chunk (compressed with [`ArrayWriter::cparams`], or any chunk

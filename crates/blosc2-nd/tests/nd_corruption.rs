@@ -72,41 +72,14 @@ fn run(bytes: Vec<u8>, what: &dyn Display) {
 fn structure(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let f = Frame::from_bytes(bytes.to_vec()).expect("pristine frame opens");
     let h = f.header();
-    let data_end = (h.header_len as u64 + h.cbytes).min(bytes.len() as u64) as usize;
-    let mut v = vec![0..h.header_len.min(bytes.len()), data_end..bytes.len()];
-    let mut pos = h.header_len;
-    for _ in 0..16 {
-        if pos >= data_end {
-            break;
-        }
-        let Ok(ch) = ChunkHeader::parse_prefix(&bytes[pos..data_end]) else { break };
-        v.push(pos..(pos + ch.header_len()).min(data_end));
-        pos += ch.cbytes.max(1);
-    }
-    v
+    corrupt::frame_structure(bytes, h.header_len, h.cbytes, |b| {
+        ChunkHeader::parse_prefix(b).ok().map(|ch| (ch.header_len(), ch.cbytes))
+    })
 }
 
 fn corrupt(name: &str, bytes: &[u8], flips: usize) -> usize {
     let st = structure(bytes);
-    let mut n = 0;
-    for cut in corrupt::cuts(bytes.len(), st.iter().flat_map(|r| r.clone()), 32) {
-        run(bytes[..cut].to_vec(), &format!("{name} cut to {cut}"));
-        n += 1;
-    }
-    for (at, k, b) in corrupt::byte_changes(bytes, st.iter().flat_map(|r| r.clone())) {
-        if b[at] != bytes[at] {
-            run(b, &format!("{name}: change {k} at {at}"));
-            n += 1;
-        }
-    }
-    let data = corrupt::outside(bytes.len(), &st);
-    for (j, at) in corrupt::sample(&data, flips, name.len() as u64).into_iter().enumerate() {
-        let mut b = bytes.to_vec();
-        b[at] ^= corrupt::flip_mask(11, j as u64);
-        run(b, &format!("{name}: data flip {j} at {at}"));
-        n += 1;
-    }
-    n
+    corrupt::structural_suite(name, bytes, &st, (32, flips, 11), |b, what| run(b, &what), |b, what| run(b, &what))
 }
 
 fn fixtures() -> Vec<PathBuf> {

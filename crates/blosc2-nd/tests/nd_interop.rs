@@ -300,3 +300,32 @@ fn automatic_shapes_match_python() {
         assert_eq!((c, b), (u(&want[0]), u(&want[1])), "{shape:?} {dt}");
     }
 }
+
+#[test]
+fn arrays_without_chunks_record_the_chunk_size_python_records() {
+    let tmp = temp_dir!("nd-interop-empty");
+    let cases: [(&[u64], &[u64], &[u64]); 3] =
+        [(&[0, 10], &[4, 10], &[2, 10]), (&[0, 5], &[0, 5], &[0, 5]), (&[10, 0, 3], &[5, 2, 3], &[5, 1, 3])];
+    let dt = DType::parse("<i4").unwrap();
+    for (k, (shape, chunks, blocks)) in cases.iter().enumerate() {
+        let a = NdArray::from_bytes(shape, &dt, &[], &Options::new().chunks(chunks).blocks(blocks)).unwrap();
+        let ours = tmp.join(format!("ours{k}.b2nd"));
+        a.save(&ours).unwrap();
+        let code = "import sys, blosc2, numpy as np\n\
+            shape, chunks, blocks = (tuple(int(x) for x in s.split(',') if x) for s in sys.argv[1:4])\n\
+            p = blosc2.asarray(np.zeros(shape, dtype='i4'), urlpath=sys.argv[5], mode='w', chunks=chunks, blocks=blocks)\n\
+            del p\n\
+            o = blosc2.open(sys.argv[4])\n\
+            print(o.schunk.chunksize, blosc2.open(sys.argv[5]).schunk.chunksize)";
+        let join = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+        let theirs = tmp.join(format!("py{k}.b2nd"));
+        let out = blosc2_testkit::python::run_python_code(
+            code,
+            &[join(shape), join(chunks), join(blocks), ours.display().to_string(), theirs.display().to_string()],
+        );
+        let v: Vec<&str> = out.split_whitespace().collect();
+        assert_eq!(v.len(), 2, "{out}");
+        assert_eq!(v[0], v[1], "chunk size of an array of shape {shape:?}, chunks {chunks:?}: ours, python's");
+        assert_eq!(a.schunk().chunksize().to_string(), v[0]);
+    }
+}

@@ -451,10 +451,15 @@ fn boxes_gathered_from_shuffled_blocks_equal_the_data() {
             // Gathers read such stored byte planes in place in the chunk.
             let c = a.schunk().chunk(2).unwrap();
             let mut block = vec![0u8; 3 * 10 * 12 * ts];
-            let mut stored = Vec::new();
-            chunk::decompress_block_planes(&c, 0, &mut block, &mut stored).unwrap();
-            assert_eq!(stored.len(), ts, "{dtype}");
-            assert!(stored[0].is_some() && stored[1..].iter().all(Option::is_none), "{dtype}: {stored:?}");
+            let d = chunk::Decompressor::default();
+            let chunk::DecodedBlock::Shuffled(v) =
+                d.decode_block(&c, 0, &mut block, chunk::StoredPlanes::InPlace).unwrap()
+            else {
+                panic!("{dtype}: block 0 not left shuffled");
+            };
+            let in_chunk = |p: &[u8]| c.as_ptr_range().contains(&p.as_ptr());
+            assert_eq!(v.typesize(), ts, "{dtype}");
+            assert!(in_chunk(v.plane(0)) && (1..ts).all(|j| !in_chunk(v.plane(j))), "{dtype}: planes in place");
         }
         let boxes: [([u64; 3], [u64; 3]); 8] = [
             ([0, 0, 5], [9, 20, 6]),   // plane across the last axis, every chunk

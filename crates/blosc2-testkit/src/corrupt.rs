@@ -1,6 +1,8 @@
 //! Corrupted copies of valid inputs for the corruption and hostile-input suites: byte
 //! changes at chosen positions, every other value of a byte, sampled truncations, random
-//! flips at deterministic positions, and size fields that lie.
+//! flips at deterministic positions, and size fields that lie; the structural ranges of
+//! a frame, and [`structural_suite`], which runs all of these on an input of known
+//! structure.
 //!
 //! Each function returns the inputs (or positions) in a fixed order, so that a suite runs
 //! the same cases on every run and a failure names a case that can be replayed.
@@ -74,6 +76,63 @@ pub fn sample(positions: &[usize], n: usize, seed: u64) -> Vec<usize> {
 /// `seed`, 1 where that is 0.
 pub fn flip_mask(seed: u64, j: u64) -> u8 {
     (sm64(seed, j) as u8).max(1)
+}
+
+/// The structural byte ranges of a frame of `bytes`: its header (`header_len` bytes, with
+/// the metalayers), the headers of its first 16 chunks, and everything after its `cbytes`
+/// of chunks (offsets and trailer). `chunk_head` gives the header length and `cbytes` of
+/// the chunk that starts a slice, `None` where none parses.
+pub fn frame_structure(
+    bytes: &[u8],
+    header_len: usize,
+    cbytes: u64,
+    chunk_head: impl Fn(&[u8]) -> Option<(usize, usize)>,
+) -> Vec<Range<usize>> {
+    let data_end = (header_len as u64 + cbytes).min(bytes.len() as u64) as usize;
+    let mut v = vec![0..header_len.min(bytes.len()), data_end..bytes.len()];
+    let mut pos = header_len;
+    for _ in 0..16 {
+        if pos >= data_end {
+            break;
+        }
+        let Some((len, cbytes)) = chunk_head(&bytes[pos..data_end]) else { break };
+        v.push(pos..(pos + len).min(data_end));
+        pos += cbytes.max(1);
+    }
+    v
+}
+
+/// Runs the corrupted copies of `bytes` (named `name`) whose `structure` is known, each
+/// with its description: `cut` on every cut at a structural position and about `samples` more ([`cuts`]), `change` on
+/// every [`byte_changes`] of the structural bytes that changes one, and on `flips` random
+/// changes of the other bytes (masks [`flip_mask`] of `seed`). Returns the inputs run.
+pub fn structural_suite(
+    name: &str,
+    bytes: &[u8],
+    structure: &[Range<usize>],
+    (samples, flips, seed): (usize, usize, u64),
+    mut cut: impl FnMut(Vec<u8>, &str),
+    mut change: impl FnMut(Vec<u8>, &str),
+) -> usize {
+    let mut n = 0;
+    for at in cuts(bytes.len(), structure.iter().flat_map(|r| r.clone()), samples) {
+        cut(bytes[..at].to_vec(), &format!("{name} cut to {at}"));
+        n += 1;
+    }
+    for (at, k, b) in byte_changes(bytes, structure.iter().flat_map(|r| r.clone())) {
+        if b[at] != bytes[at] {
+            change(b, &format!("{name}: change {k} at {at}"));
+            n += 1;
+        }
+    }
+    let data = outside(bytes.len(), structure);
+    for (j, at) in sample(&data, flips, name.len() as u64).into_iter().enumerate() {
+        let mut b = bytes.to_vec();
+        b[at] ^= flip_mask(seed, j as u64);
+        change(b, &format!("{name}: data flip {j} at {at}"));
+        n += 1;
+    }
+    n
 }
 
 /// A copy of `bytes` with `v` written at `at`.

@@ -6,7 +6,8 @@
 //! * [`alloc`]: a counting global allocator with per-call heap and time bounds, and
 //!   process-wide memory limits for a test run in a child process.
 //! * [`corrupt`]: byte changes, truncations, sampled flips and lying size fields for the
-//!   corruption and hostile-input suites.
+//!   corruption and hostile-input suites, a frame's structural ranges and the suite that
+//!   runs them all.
 //! * [`python`]: the python-blosc2 interpreter and running scripts with it.
 //! * [`fs`]: the repository root and self-removing temporary directories.
 //!
@@ -16,6 +17,7 @@
 #![deny(unsafe_code)]
 
 pub mod alloc;
+pub mod browser;
 pub mod corrupt;
 pub mod data;
 pub mod fs;

@@ -34,3 +34,16 @@ pub fn gunzip(src: &Path, dst: &Path) {
     let mut f = std::fs::File::create(dst).unwrap();
     std::io::copy(&mut d, &mut f).unwrap();
 }
+
+/// Every star of a galaxy's star table, in table order.
+pub fn table_stars(galaxy: &Path) -> Vec<milkyway::reader::Star> {
+    let mut v = Vec::new();
+    milkyway::table::StarTable::open(galaxy)
+        .unwrap()
+        .for_each_star(|s| {
+            v.push(s);
+            Ok(())
+        })
+        .unwrap();
+    v
+}

@@ -4,7 +4,28 @@
 #![allow(dead_code)]
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// `path` as an argument.
+pub fn p(path: &Path) -> &OsStr {
+    path.as_os_str()
+}
+
+/// The arguments of `blosc2 compress input frame` in chunks of 64 KiB with `codec` and
+/// `typesize`, for the caller to add its options to.
+pub fn compress_args<'a>(input: &'a Path, frame: &'a Path, codec: &'a str, typesize: &'a str) -> Vec<&'a OsStr> {
+    let options = ["--chunksize", "65536", "--codec", codec, "--typesize", typesize];
+    [OsStr::new("compress"), p(input), p(frame)].into_iter().chain(options.map(OsStr::new)).collect()
+}
+
+/// What `blosc2 info path --json` prints, parsed.
+pub fn info_json(path: &Path) -> Value {
+    let r = ok(&[OsStr::new("info"), p(path), OsStr::new("--json")]);
+    serde_json::from_slice(&r.stdout).expect("info --json prints JSON")
+}
 
 /// Runs `blosc2` with `args`.
 pub fn blosc2<S: AsRef<OsStr>>(args: &[S]) -> Output {

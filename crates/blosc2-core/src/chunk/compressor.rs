@@ -48,9 +48,10 @@ thread_local! {
 }
 
 /// Where the blocks of a chunk are compressed.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(crate) enum Threads {
     /// On the shared pool of `params.nthreads` threads (serially when that is 1).
+    #[default]
     Own,
     /// On the rayon pool the caller runs on, whatever its size: for callers that already
     /// spread chunks over that pool, so that the blocks of an uneven chunk can be taken by
@@ -148,8 +149,8 @@ fn validate(params: &CompressParams, nbytes: usize) -> Result<()> {
     params.filters.validate_for_compression(header_typesize(params.typesize))
 }
 
-pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<usize> {
-    match encode(params, src, dst, Threads::Own)? {
+pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8], threads: Threads) -> Result<usize> {
+    match encode(params, src, dst, threads)? {
         Encoded::Chunk(n) => Ok(n),
         Encoded::Stored(header) => {
             let cbytes = header.cbytes;
@@ -163,8 +164,13 @@ pub(crate) fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8])
     }
 }
 
-pub(crate) fn compress_into_or_stored(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<super::Encoded> {
-    Ok(match encode(params, src, dst, Threads::Own)? {
+pub(crate) fn compress_into_or_stored(
+    params: &CompressParams,
+    src: &[u8],
+    dst: &mut [u8],
+    threads: Threads,
+) -> Result<super::Encoded> {
+    Ok(match encode(params, src, dst, threads)? {
         Encoded::Chunk(n) => super::Encoded::Chunk(n),
         Encoded::Stored(header) => super::Encoded::Stored(header.to_bytes()),
     })

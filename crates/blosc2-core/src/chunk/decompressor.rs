@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use super::block_view::{DecodedBlock, ShuffledBlock, StoredPlanes};
 use super::compressor::{Workspace, WORKSPACE};
 use super::pool::pool;
 use super::special;
@@ -326,7 +327,7 @@ impl<'a> Layout<'a> {
     }
 
     /// [`Layout::decode_payload`]; with `LEAVE`, streams the chunk holds as they are are
-    /// not copied to `out` but listed in `stored` (see [`decompress_block_planes`]). A
+    /// not copied to `out` but listed in `stored` (see [`super::ShuffledBlock`]). A
     /// constant rather than an argument: the decoding of whole chunks keeps a loop without
     /// that choice in it (an `Option` argument made BloscLZ decompression 15 % slower).
     fn decode_payload_leaving<const LEAVE: bool>(
@@ -608,28 +609,22 @@ fn blocks_touching(l: &Layout<'_>, start: usize, end: usize) -> (usize, usize) {
     }
 }
 
-pub(crate) fn decompress_block_shuffled(
-    chunk: &[u8],
+pub(crate) fn decode_block<'a>(
+    chunk: &'a [u8],
     geometry: Option<&NdGeometry>,
     index: usize,
-    out: &mut [u8],
-) -> Result<Option<usize>> {
-    decompress_block_leaving::<false>(chunk, geometry, index, out, &mut Vec::new())
-}
-
-pub(crate) fn decompress_block_planes(
-    chunk: &[u8],
-    geometry: Option<&NdGeometry>,
-    index: usize,
-    out: &mut [u8],
-    stored: &mut Vec<Option<usize>>,
-) -> Result<Option<usize>> {
-    stored.clear();
-    let r = decompress_block_leaving::<true>(chunk, geometry, index, out, stored);
-    if !matches!(r, Ok(Some(_))) {
-        stored.clear();
-    }
-    r
+    out: &'a mut [u8],
+    stored: StoredPlanes,
+) -> Result<DecodedBlock<'a>> {
+    let mut list = Vec::new();
+    let shuffled = match stored {
+        StoredPlanes::Copy => decompress_block_leaving::<false>(chunk, geometry, index, out, &mut list)?,
+        StoredPlanes::InPlace => decompress_block_leaving::<true>(chunk, geometry, index, out, &mut list)?,
+    };
+    Ok(match shuffled {
+        Some(s) => DecodedBlock::Shuffled(ShuffledBlock::new(s, out, chunk, list)),
+        None => DecodedBlock::Plain(out),
+    })
 }
 
 fn decompress_block_leaving<const LEAVE: bool>(
@@ -677,7 +672,7 @@ pub(crate) fn decompress_block(chunk: &[u8], geometry: Option<&NdGeometry>, inde
 
 #[cfg(test)]
 mod tests {
-    use crate::chunk::{self, CompressParams, SplitMode};
+    use crate::chunk::{self, CompressParams, DecodedBlock, Decompressor, SplitMode, StoredPlanes};
     use crate::codec::CodecId;
     use crate::filter::Pipeline;
     use blosc2_testkit::data::{Rand, XorShift64, GAMMA};
@@ -755,7 +750,10 @@ mod tests {
             for b in 0..data.len().div_ceil(2048) {
                 let block = &data[b * 2048..data.len().min((b + 1) * 2048)];
                 let mut out = vec![0xAAu8; block.len()];
-                let got = chunk::decompress_block_shuffled(&c, b, &mut out).unwrap();
+                let got = match Decompressor::default().decode_block(&c, b, &mut out, StoredPlanes::Copy).unwrap() {
+                    DecodedBlock::Plain(_) => None,
+                    DecodedBlock::Shuffled(v) => Some(v.typesize()),
+                };
                 // The zero block is filled at once, already in its final form.
                 let want = if block.iter().all(|&v| v == 0) { None } else { want };
                 assert_eq!(got, want, "{filters:?} ts {ts} block {b}");
@@ -771,12 +769,13 @@ mod tests {
                 assert_eq!(out, expected, "{filters:?} ts {ts} block {b}");
             }
             let nblocks = data.len().div_ceil(2048);
+            let d = Decompressor::default();
             assert!(matches!(
-                chunk::decompress_block_shuffled(&c, nblocks, &mut [0; 2048]),
+                d.decode_block(&c, nblocks, &mut [0; 2048], StoredPlanes::Copy),
                 Err(crate::Error::RangeOutOfBounds { .. })
             ));
             assert!(matches!(
-                chunk::decompress_block_shuffled(&c, 0, &mut [0; 100]),
+                d.decode_block(&c, 0, &mut [0; 100], StoredPlanes::Copy),
                 Err(crate::Error::InvalidParam { .. })
             ));
         }
@@ -797,11 +796,11 @@ mod tests {
             .collect();
         // A block of noise, unsplit (one stream stored as it is), then blocks that compress.
         let random: Vec<u8> = (0..6000).map(|i| if i < 2048 { noise() } else { noise() & 1 }).collect();
-        for (codec, data, split, streams) in [
-            (CodecId::ZSTD, &mixed, SplitMode::Always, 4),
-            (CodecId::LZ4, &mixed, SplitMode::Always, 4),
-            (CodecId::BLOSCLZ, &mixed, SplitMode::Always, 4),
-            (CodecId::ZSTD, &random, SplitMode::Never, 1),
+        for (codec, data, split) in [
+            (CodecId::ZSTD, &mixed, SplitMode::Always),
+            (CodecId::LZ4, &mixed, SplitMode::Always),
+            (CodecId::BLOSCLZ, &mixed, SplitMode::Always),
+            (CodecId::ZSTD, &random, SplitMode::Never),
         ] {
             let p = CompressParams {
                 codec,
@@ -812,49 +811,42 @@ mod tests {
                 ..CompressParams::default()
             };
             let c = chunk::compress(&p, data).unwrap();
+            let d = Decompressor::default();
+            let in_chunk = |v: &[u8]| c.as_ptr_range().contains(&v.as_ptr());
             let mut seen_stored = false;
             for b in 0..data.len().div_ceil(2048) {
                 let block = &data[b * 2048..data.len().min((b + 1) * 2048)];
                 let mut whole = vec![0u8; block.len()];
-                let want = chunk::decompress_block_shuffled(&c, b, &mut whole).unwrap();
+                let want = match d.decode_block(&c, b, &mut whole, StoredPlanes::Copy).unwrap() {
+                    DecodedBlock::Plain(_) => None,
+                    DecodedBlock::Shuffled(v) => Some(v.typesize()),
+                };
                 let mut out = vec![0xAAu8; block.len()];
-                let mut stored = vec![Some(7)];
-                let got = chunk::decompress_block_planes(&c, b, &mut out, &mut stored).unwrap();
-                assert_eq!(got, want, "{codec} block {b}");
-                if got.is_none() {
-                    assert!(stored.is_empty());
-                    assert_eq!(out, block, "{codec} block {b}");
-                    continue;
-                }
-                // A short last block is one stream.
-                let nstreams = if block.len() == 2048 { streams } else { 1 };
-                assert_eq!(stored.len(), nstreams, "{codec} block {b}");
-                let n = block.len() / nstreams;
-                let mut planes = Vec::new();
-                for (k, s) in stored.iter().enumerate() {
-                    let part = &out[k * n..(k + 1) * n];
-                    match s {
-                        Some(at) => {
-                            seen_stored = true;
-                            assert!(part.iter().all(|&v| v == 0xAA), "{codec} block {b}: stored stream {k} written");
-                            planes.extend_from_slice(&c[*at..at + n]);
+                match d.decode_block(&c, b, &mut out, StoredPlanes::InPlace).unwrap() {
+                    DecodedBlock::Plain(got) => {
+                        assert_eq!(want, None, "{codec} block {b}");
+                        assert_eq!(got, block, "{codec} block {b}");
+                    }
+                    DecodedBlock::Shuffled(v) => {
+                        assert_eq!(want, Some(v.typesize()), "{codec} block {b}");
+                        let mut planes = Vec::new();
+                        for j in 0..v.typesize() {
+                            seen_stored |= in_chunk(v.plane(j));
+                            planes.extend_from_slice(v.plane(j));
                         }
-                        None => planes.extend_from_slice(part),
+                        planes.extend_from_slice(v.tail());
+                        assert_eq!(planes, whole, "{codec} block {b}");
                     }
                 }
-                assert_eq!(planes, whole, "{codec} block {b}");
             }
-            assert!(seen_stored, "{codec}: no stream stored as it is");
-            // Bad requests fail as with decompress_block_shuffled, and leave the list empty.
-            let mut stored = vec![None];
+            assert!(seen_stored, "{codec}: no plane read from the chunk");
             let nblocks = data.len().div_ceil(2048);
             assert!(matches!(
-                chunk::decompress_block_planes(&c, nblocks, &mut [0; 2048], &mut stored),
+                d.decode_block(&c, nblocks, &mut [0; 2048], StoredPlanes::InPlace),
                 Err(crate::Error::RangeOutOfBounds { .. })
             ));
-            assert!(stored.is_empty());
             assert!(matches!(
-                chunk::decompress_block_planes(&c, 0, &mut [0; 100], &mut stored),
+                d.decode_block(&c, 0, &mut [0; 100], StoredPlanes::InPlace),
                 Err(crate::Error::InvalidParam { .. })
             ));
         }

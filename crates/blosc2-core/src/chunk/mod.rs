@@ -5,6 +5,7 @@
 //! `decompressor` modules, [`blocksize`] and [`special`]. [`partial`] reads only the blocks
 //! a range needs from storage read by position.
 
+mod block_view;
 pub mod blocksize;
 mod compressor;
 mod decompressor;
@@ -19,6 +20,7 @@ use crate::error::Result;
 use crate::filter::Pipeline;
 pub use crate::geometry::NdGeometry;
 pub use crate::header::{ChunkHeader, SpecialKind};
+pub use block_view::{DecodedBlock, ShuffledBlock, StoredPlanes};
 pub use sparse::{nonzero_blocks, SparseChunkEncoder};
 
 /// How blocks are split into streams (C: `BLOSC_*_SPLIT`; a frame stores `value - 1`).
@@ -141,26 +143,13 @@ pub fn thread_pool(nthreads: usize) -> std::sync::Arc<rayon::ThreadPool> {
     pool::pool(nthreads.max(1))
 }
 
-/// Compresses `src` into a new chunk.
+/// Compresses `src` into a new chunk (a [`Compressor`] made for one call).
 ///
 /// # Errors
 /// [`crate::Error::InvalidParam`] for parameters out of range, filter errors for filters
 /// that cannot run with this typesize, codec errors.
 pub fn compress(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
     compressor::compress(params, src, compressor::Threads::Own)
-}
-
-/// Compresses `src` into a new chunk like [`compress`], with its blocks spread over the
-/// rayon pool the caller runs on (all of its threads; `params.nthreads` is not used).
-///
-/// For callers that already compress several chunks in parallel on that pool: a thread
-/// that runs out of chunks then takes blocks of the chunks still in progress, so one
-/// costly chunk does not hold the others back. The output is the same as [`compress`]'s.
-///
-/// # Errors
-/// As [`compress`].
-pub fn compress_on_current_pool(params: &CompressParams, src: &[u8]) -> Result<Vec<u8>> {
-    compressor::compress(params, src, compressor::Threads::Current)
 }
 
 /// Compresses `src` into `dst`, returning the chunk length. A `dst` of
@@ -170,50 +159,7 @@ pub fn compress_on_current_pool(params: &CompressParams, src: &[u8]) -> Result<V
 /// As [`compress`], plus [`crate::Error::DestinationTooSmall`] when not even a memcpyed
 /// chunk fits `dst`.
 pub fn compress_into(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<usize> {
-    compressor::compress_into(params, src, dst)
-}
-
-/// A compression output buffer reused from chunk to chunk, for writers that compress many
-/// chunks (a fresh buffer per chunk costs page faults). Its bytes are not part of `Debug`.
-#[derive(Default)]
-pub(crate) struct Scratch(Vec<u8>);
-
-impl std::fmt::Debug for Scratch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Scratch({} bytes)", self.0.len())
-    }
-}
-
-impl Scratch {
-    /// Compresses `data` with `params` into the buffer, then copies the chunk out at its
-    /// compressed size.
-    ///
-    /// # Errors
-    /// As [`compress_into`].
-    pub(crate) fn compress(&mut self, params: &CompressParams, data: &[u8]) -> Result<Vec<u8>> {
-        let need = data.len() + crate::header::MAX_OVERHEAD;
-        let buf = &mut self.0;
-        if buf.len() < need {
-            buf.resize(need, 0);
-        }
-        let n = compress_into(params, data, &mut buf[..need])?;
-        let out = buf[..n].to_vec();
-        if buf.len() > 4 * need.max(1 << 20) {
-            // Do not keep a buffer for much bigger chunks than the current ones.
-            *buf = Vec::new();
-        }
-        Ok(out)
-    }
-}
-
-/// What [`compress_into_or_stored`] produced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoded {
-    /// A chunk of this many bytes at the start of the destination.
-    Chunk(usize),
-    /// The input is to be stored as is (it does not compress): the chunk is this header
-    /// followed by the input. Nothing was written to the destination.
-    Stored([u8; crate::header::EXTENDED_HEADER_LEN]),
+    compressor::compress_into(params, src, dst, compressor::Threads::Own)
 }
 
 /// As [`compress_into`], except that an input stored as is (incompressible) is not copied:
@@ -223,39 +169,112 @@ pub enum Encoded {
 /// # Errors
 /// As [`compress_into`].
 pub fn compress_into_or_stored(params: &CompressParams, src: &[u8], dst: &mut [u8]) -> Result<Encoded> {
-    compressor::compress_into_or_stored(params, src, dst)
+    compressor::compress_into_or_stored(params, src, dst, compressor::Threads::Own)
+}
+
+/// What [`Compressor::compress_into_or_stored`] produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoded {
+    /// A chunk of this many bytes at the start of the destination.
+    Chunk(usize),
+    /// The input is to be stored as is (it does not compress): the chunk is this header
+    /// followed by the input. Nothing was written to the destination.
+    Stored([u8; crate::header::EXTENDED_HEADER_LEN]),
+}
+
+/// Compresses chunks (C: a compression context, `blosc2_create_cctx`): the parameters and
+/// the threads the blocks of a chunk run on.
+///
+/// Blocks run on the shared pool of `params.nthreads` workers ([`thread_pool`]; serially
+/// for one), or, with [`Compressor::on_current_pool`], on the rayon pool the caller runs
+/// on. The bytes written do not depend on the threads. [`Compressor::compress`] works in
+/// an output buffer of the calling thread's, kept from chunk to chunk (chunks up to 32
+/// MiB), so a writer of many chunks allocates only the chunks it keeps; a compressor is
+/// `Sync` and can be shared by the threads of a parallel writer.
+///
+/// ```
+/// use blosc2_core::chunk::{CompressParams, Compressor, Decompressor};
+///
+/// let data: Vec<u8> = (0..100_000u32).flat_map(|v| (v / 7).to_le_bytes()).collect();
+/// let c = Compressor::new(CompressParams { typesize: 4, nthreads: 2, ..CompressParams::default() });
+/// let chunk = c.compress(&data).unwrap();
+/// assert!(chunk.len() < data.len() / 10);
+/// let mut out = vec![0u8; data.len()];
+/// Decompressor::default().with_nthreads(2).decompress_into(&chunk, &mut out).unwrap();
+/// assert_eq!(out, data);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Compressor {
+    params: CompressParams,
+    threads: compressor::Threads,
+}
+
+impl Compressor {
+    /// A compressor whose blocks run on the shared pool of `params.nthreads` workers.
+    pub fn new(params: CompressParams) -> Compressor {
+        Compressor { params, threads: compressor::Threads::Own }
+    }
+
+    /// A compressor whose blocks run on the rayon pool of the calling thread, all of its
+    /// workers (`params.nthreads` is not used): for callers that compress several chunks in
+    /// parallel on that pool, so that a worker out of chunks takes blocks of a costly one.
+    pub fn on_current_pool(params: CompressParams) -> Compressor {
+        Compressor { params, threads: compressor::Threads::Current }
+    }
+
+    /// The parameters of the next chunks.
+    pub fn params(&self) -> &CompressParams {
+        &self.params
+    }
+
+    /// Changes the parameters of the next chunks (threads stay where they run).
+    pub fn set_params(&mut self, params: CompressParams) {
+        self.params = params;
+    }
+
+    /// Compresses `src` into a new chunk.
+    ///
+    /// # Errors
+    /// As [`compress`].
+    pub fn compress(&self, src: &[u8]) -> Result<Vec<u8>> {
+        compressor::compress(&self.params, src, self.threads)
+    }
+
+    /// Compresses `src` into `dst`, returning the chunk length (see [`compress_into`]).
+    ///
+    /// # Errors
+    /// As [`compress_into`].
+    pub fn compress_into(&self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        compressor::compress_into(&self.params, src, dst, self.threads)
+    }
+
+    /// As [`Compressor::compress_into`], except that an input stored as is is not copied
+    /// (see [`compress_into_or_stored`]).
+    ///
+    /// # Errors
+    /// As [`compress_into`].
+    pub fn compress_into_or_stored(&self, src: &[u8], dst: &mut [u8]) -> Result<Encoded> {
+        compressor::compress_into_or_stored(&self.params, src, dst, self.threads)
+    }
 }
 
 /// Decompresses a whole chunk into a new vector (single-threaded), with no array
-/// geometry (see [`Decoder`]).
+/// geometry (see [`Decompressor`]).
 ///
 /// # Errors
 /// Any header, size or stream problem as a typed error.
 pub fn decompress(chunk: &[u8]) -> Result<Vec<u8>> {
-    Decoder::default().decompress(chunk)
+    Decompressor::default().decompress(chunk)
 }
 
-/// Decompresses a whole chunk into `dst` using `nthreads` threads; returns `nbytes`.
-///
-/// Chunks of [`crate::streaming::MIN_LEN`] bytes or more are written with streaming stores
-/// where the CPU has them: the output goes to memory without first being read into the
-/// cache, which is what a large destination array wants. For a buffer that is read again
-/// right away (a scratch copy of the chunk) use [`decompress_into_cached`].
+/// Decompresses a whole chunk into `dst` using `nthreads` threads; returns `nbytes`
+/// (a [`Decompressor`] with `nthreads` threads and no geometry).
 ///
 /// # Errors
 /// [`crate::Error::DestinationTooSmall`] when `dst` cannot hold `nbytes`; any header, size
 /// or stream problem as a typed error.
 pub fn decompress_into(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-    Decoder::default().decompress_into(chunk, dst, nthreads)
-}
-
-/// [`decompress_into`] with every output byte written through the cache (no streaming
-/// stores), for destinations that are read again right away.
-///
-/// # Errors
-/// As [`decompress_into`].
-pub fn decompress_into_cached(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-    Decoder::default().decompress_into_cached(chunk, dst, nthreads)
+    Decompressor::default().with_nthreads(nthreads).decompress_into(chunk, dst)
 }
 
 /// Decompresses bytes `start..start + dst.len()` of the chunk's content into `dst`, decoding
@@ -265,7 +284,7 @@ pub fn decompress_into_cached(chunk: &[u8], dst: &mut [u8], nthreads: usize) -> 
 /// [`crate::Error::RangeOutOfBounds`] when the range exceeds `nbytes`; any problem in the
 /// blocks read.
 pub fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()> {
-    Decoder::default().decompress_range(chunk, start, dst)
+    Decompressor::default().decompress_range(chunk, start, dst)
 }
 
 /// Decompresses items `start..start + n` (in units of the header typesize, like C-Blosc2's
@@ -274,45 +293,7 @@ pub fn decompress_range(chunk: &[u8], start: usize, dst: &mut [u8]) -> Result<()
 /// # Errors
 /// As [`decompress_range`].
 pub fn getitems(chunk: &[u8], start: usize, n: usize) -> Result<Vec<u8>> {
-    Decoder::default().getitems(chunk, start, n)
-}
-
-/// Decodes block `index` into `out` (exactly the block's length) but leaves a byte shuffle
-/// undone when it is the only filter to undo: a reader that needs a few elements of the
-/// block gathers them from the shuffled bytes instead of unshuffling it all.
-///
-/// Returns `Some(s)` when `out` holds the block byte-shuffled with element size `s`: byte
-/// `j` of element `e` is at `j * (len / s) + e`, and the last `len % s` bytes are in place.
-/// Returns `None` when `out` holds the decoded block (any other pipeline, blocks of one
-/// repeated byte, special and memcpyed chunks).
-///
-/// # Errors
-/// [`crate::Error::RangeOutOfBounds`] for an index past the last block,
-/// [`crate::Error::InvalidParam`] when `out` is not the block's length; any problem in the
-/// block.
-pub fn decompress_block_shuffled(chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
-    Decoder::default().decompress_block_shuffled(chunk, index, out)
-}
-
-/// [`decompress_block_shuffled`], except that the codec streams the chunk holds as they are
-/// (incompressible byte planes, stored uncompressed) are not copied: they are read where
-/// they lie in `chunk`.
-///
-/// After a `Some(s)` return, `stored` has one entry per codec stream of the block: stream
-/// `k` holds bytes `k * n .. (k + 1) * n` of the shuffled block (`n = out.len() /
-/// stored.len()`), and is that part of `out` where the entry is `None`, or `chunk[at..at +
-/// n]` where it is `Some(at)` (that part of `out` is then left as it was). After a `None`
-/// return `out` holds the decoded block and `stored` is empty.
-///
-/// # Errors
-/// As [`decompress_block_shuffled`].
-pub fn decompress_block_planes(
-    chunk: &[u8],
-    index: usize,
-    out: &mut [u8],
-    stored: &mut Vec<Option<usize>>,
-) -> Result<Option<usize>> {
-    Decoder::default().decompress_block_planes(chunk, index, out, stored)
+    Decompressor::default().getitems(chunk, start, n)
 }
 
 /// Decompresses block `index` into a new vector.
@@ -321,16 +302,30 @@ pub fn decompress_block_planes(
 /// [`crate::Error::RangeOutOfBounds`] for an index past the last block; any problem in the
 /// block.
 pub fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
-    Decoder::default().decompress_block(chunk, index)
+    Decompressor::default().decompress_block(chunk, index)
 }
 
-/// Decodes chunks with what they may need besides their bytes (C: `blosc2_dparams`): the
-/// b2nd geometry of the array they belong to, without which the NDCELL and NDMEAN filters
-/// cannot be undone. The free functions of this module are those of `Decoder::default()`
-/// (no geometry), which decodes every other chunk.
+/// Where the output of a whole-chunk decompression goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Output {
+    /// To memory: chunks of [`crate::streaming::MIN_LEN`] bytes or more are written with
+    /// streaming stores where the CPU has them, without first reading the destination into
+    /// the cache (what a large destination array wants).
+    #[default]
+    Memory,
+    /// Through the cache, for destinations read again right away (a scratch copy).
+    Cached,
+}
+
+/// Decompresses chunks (C: a decompression context, `blosc2_create_dctx`): the threads a
+/// chunk's blocks run on, where the output goes, and what chunks may need besides their
+/// bytes (C: `blosc2_dparams`): the b2nd geometry of the array they belong to, without
+/// which the NDCELL and NDMEAN filters cannot be undone. The free functions of this module
+/// are those of `Decompressor::default()` (one thread, no geometry), which decodes every
+/// other chunk. A decompressor is small and `Copy`: make one per call where threads vary.
 ///
 /// ```
-/// use blosc2_core::chunk::{CompressParams, Decoder, NdGeometry};
+/// use blosc2_core::chunk::{CompressParams, Decompressor, NdGeometry};
 /// use blosc2_core::filter::{FilterId, Pipeline};
 ///
 /// let geometry = NdGeometry::new(&[16, 16], &[16, 16]).unwrap();
@@ -339,19 +334,41 @@ pub fn decompress_block(chunk: &[u8], index: usize) -> Result<Vec<u8>> {
 /// let p = CompressParams { typesize: 4, filters, geometry: Some(geometry), ..CompressParams::default() };
 /// let data: Vec<u8> = (0..256u32).flat_map(|v| (v % 16 + v / 64).to_le_bytes()).collect();
 /// let chunk = blosc2_core::chunk::compress(&p, &data).unwrap();
-/// assert_eq!(Decoder::new(Some(geometry)).decompress(&chunk).unwrap(), data);
+/// assert_eq!(Decompressor::new(Some(geometry)).decompress(&chunk).unwrap(), data);
 /// // Without the geometry NDCELL cannot be undone.
 /// assert!(blosc2_core::chunk::decompress(&chunk).is_err());
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Decoder {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decompressor {
     geometry: Option<NdGeometry>,
+    nthreads: usize,
+    output: Output,
 }
 
-impl Decoder {
-    /// A decoder for the chunks of an array of this geometry (`None`: plain buffers).
-    pub fn new(geometry: Option<NdGeometry>) -> Decoder {
-        Decoder { geometry }
+impl Default for Decompressor {
+    fn default() -> Decompressor {
+        Decompressor::new(None)
+    }
+}
+
+impl Decompressor {
+    /// A one-thread decompressor for the chunks of an array of this geometry (`None`:
+    /// plain buffers).
+    pub fn new(geometry: Option<NdGeometry>) -> Decompressor {
+        Decompressor { geometry, nthreads: 1, output: Output::Memory }
+    }
+
+    /// The same decompressor with the blocks of a whole chunk spread over the shared pool
+    /// of `nthreads` workers ([`thread_pool`]; 0 counts as 1).
+    #[must_use]
+    pub fn with_nthreads(self, nthreads: usize) -> Decompressor {
+        Decompressor { nthreads: nthreads.max(1), ..self }
+    }
+
+    /// The same decompressor writing whole chunks to `output`.
+    #[must_use]
+    pub fn with_output(self, output: Output) -> Decompressor {
+        Decompressor { output, ..self }
     }
 
     /// The geometry given to the codecs and filters.
@@ -359,31 +376,29 @@ impl Decoder {
         self.geometry.as_ref()
     }
 
-    /// [`decompress`] with this decoder's geometry.
+    /// The threads a whole chunk's blocks are spread over.
+    pub fn nthreads(&self) -> usize {
+        self.nthreads
+    }
+
+    /// Decompresses a whole chunk into a new vector (on one thread).
     ///
     /// # Errors
-    /// As [`decompress`].
+    /// Any header, size or stream problem as a typed error.
     pub fn decompress(&self, chunk: &[u8]) -> Result<Vec<u8>> {
         decompressor::decompress(chunk, self.geometry())
     }
 
-    /// [`decompress_into`] with this decoder's geometry.
+    /// Decompresses a whole chunk into `dst`; returns `nbytes`.
     ///
     /// # Errors
-    /// As [`decompress_into`].
-    pub fn decompress_into(&self, chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-        decompressor::decompress_into(chunk, self.geometry(), dst, nthreads, true)
+    /// [`crate::Error::DestinationTooSmall`] when `dst` cannot hold `nbytes`; any header,
+    /// size or stream problem as a typed error.
+    pub fn decompress_into(&self, chunk: &[u8], dst: &mut [u8]) -> Result<usize> {
+        decompressor::decompress_into(chunk, self.geometry(), dst, self.nthreads, self.output == Output::Memory)
     }
 
-    /// [`decompress_into_cached`] with this decoder's geometry.
-    ///
-    /// # Errors
-    /// As [`decompress_into`].
-    pub fn decompress_into_cached(&self, chunk: &[u8], dst: &mut [u8], nthreads: usize) -> Result<usize> {
-        decompressor::decompress_into(chunk, self.geometry(), dst, nthreads, false)
-    }
-
-    /// [`decompress_range`] with this decoder's geometry.
+    /// [`decompress_range`] with this decompressor's geometry.
     ///
     /// # Errors
     /// As [`decompress_range`].
@@ -391,7 +406,7 @@ impl Decoder {
         decompressor::decompress_range(chunk, self.geometry(), start, dst)
     }
 
-    /// [`getitems`] with this decoder's geometry.
+    /// [`getitems`] with this decompressor's geometry.
     ///
     /// # Errors
     /// As [`decompress_range`].
@@ -409,34 +424,36 @@ impl Decoder {
         Ok(out)
     }
 
-    /// [`decompress_block_shuffled`] with this decoder's geometry.
-    ///
-    /// # Errors
-    /// As [`decompress_block_shuffled`].
-    pub fn decompress_block_shuffled(&self, chunk: &[u8], index: usize, out: &mut [u8]) -> Result<Option<usize>> {
-        decompressor::decompress_block_shuffled(chunk, self.geometry(), index, out)
-    }
-
-    /// [`decompress_block_planes`] with this decoder's geometry.
-    ///
-    /// # Errors
-    /// As [`decompress_block_shuffled`].
-    pub fn decompress_block_planes(
-        &self,
-        chunk: &[u8],
-        index: usize,
-        out: &mut [u8],
-        stored: &mut Vec<Option<usize>>,
-    ) -> Result<Option<usize>> {
-        decompressor::decompress_block_planes(chunk, self.geometry(), index, out, stored)
-    }
-
-    /// [`decompress_block`] with this decoder's geometry.
+    /// [`decompress_block`] with this decompressor's geometry.
     ///
     /// # Errors
     /// As [`decompress_block`].
     pub fn decompress_block(&self, chunk: &[u8], index: usize) -> Result<Vec<u8>> {
         decompressor::decompress_block(chunk, self.geometry(), index)
+    }
+
+    /// Decodes block `index` into `out` (exactly the block's length), leaving a byte
+    /// shuffle undone when it is the only filter to undo: a reader that needs a few
+    /// elements of the block gathers them from the byte planes ([`ShuffledBlock`]) instead
+    /// of unshuffling it all. With [`StoredPlanes::InPlace`], the codec streams the chunk
+    /// holds as they are (incompressible planes) are not copied: the view reads them where
+    /// they lie in `chunk`.
+    ///
+    /// Gives [`DecodedBlock::Plain`] for any other pipeline, blocks of one repeated byte,
+    /// special and memcpyed chunks.
+    ///
+    /// # Errors
+    /// [`crate::Error::RangeOutOfBounds`] for an index past the last block,
+    /// [`crate::Error::InvalidParam`] when `out` is not the block's length; any problem in
+    /// the block.
+    pub fn decode_block<'a>(
+        &self,
+        chunk: &'a [u8],
+        index: usize,
+        out: &'a mut [u8],
+        stored: StoredPlanes,
+    ) -> Result<DecodedBlock<'a>> {
+        decompressor::decode_block(chunk, self.geometry(), index, out, stored)
     }
 }
 
@@ -488,11 +505,11 @@ mod tests {
     #[test]
     fn decoders_carry_their_geometry() {
         let g = NdGeometry::new(&[10, 20], &[5, 4]).unwrap();
-        assert_eq!(Decoder::new(Some(g)).geometry(), Some(&g));
-        assert_eq!(Decoder::default().geometry(), None);
+        assert_eq!(Decompressor::new(Some(g)).geometry(), Some(&g));
+        assert_eq!(Decompressor::default().geometry(), None);
         let data: Vec<u8> = (0..4000u32).flat_map(|i| (i / 3).to_le_bytes()).collect();
         let c = compress(&CompressParams { typesize: 4, blocksize: 1024, ..CompressParams::default() }, &data).unwrap();
-        let d = Decoder::new(Some(g));
+        let d = Decompressor::new(Some(g));
         assert_eq!(d.decompress(&c).unwrap(), data);
         assert_eq!(d.getitems(&c, 10, 5).unwrap(), data[40..60]);
         assert_eq!(d.decompress_block(&c, 2).unwrap(), data[2048..3072]);

@@ -1,8 +1,8 @@
 //! Reading only some blocks of a chunk from storage read by position
 //! (`shared/spec/chunk.md` 4-5): the chunk header, the block-start table (and dictionary),
 //! then the streams of the wanted blocks (block 0 too when DELTA needs it), built into a
-//! *compact chunk* that the decoders ([`super::Decoder::decompress_range`],
-//! [`super::Decoder::decompress_block`]) decode like the stored one for those blocks.
+//! *compact chunk* that the decoders ([`super::Decompressor::decompress_range`],
+//! [`super::Decompressor::decompress_block`]) decode like the stored one for those blocks.
 //!
 //! The storage is anything that implements [`ReadAt`]; the frame layer implements it for
 //! frame files and the chunk files of sparse frames
@@ -251,7 +251,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::{read_blocks, ReadAt};
-    use crate::chunk::{self, special, CompressParams, Decoder};
+    use crate::chunk::{self, special, CompressParams, Decompressor};
     use crate::codec::CodecId;
     use crate::error::Result;
     use crate::filter::{FilterId, Pipeline};
@@ -317,7 +317,7 @@ mod tests {
             }
             for &(a, b) in &ranges {
                 let mut got = vec![0u8; b - a];
-                Decoder::new(None).decompress_range(compact, a, &mut got).unwrap();
+                Decompressor::new(None).decompress_range(compact, a, &mut got).unwrap();
                 assert_eq!(got, full[a..b], "range {a}..{b}");
             }
         }

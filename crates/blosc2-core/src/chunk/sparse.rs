@@ -34,7 +34,7 @@ use super::compressor::{compress_lone_block, lone_block_layout, BlockLayout};
 use super::CompressParams;
 use crate::error::{Error, Result};
 use crate::filter::FilterId;
-use crate::header::{flags, ChunkHeader, SpecialKind, EXTENDED_HEADER_LEN};
+use crate::header::{flags, ChunkHeader, SpecialKind, EXTENDED_HEADER_LEN, MAX_OVERHEAD};
 
 /// Most block streams remembered per encoder (a few tens of bytes each).
 const MEMO_MAX: usize = 1 << 17;
@@ -275,10 +275,24 @@ impl SparseChunkEncoder {
         out.resize(pos, 0);
     }
 
+    /// Bytes `compress` has left for a chunk's streams from position `at` on (its
+    /// destination holds the data plus a header).
+    fn room_at(&self, at: usize) -> usize {
+        (self.nbytes + MAX_OVERHEAD).saturating_sub(at)
+    }
+
+    /// Room enough for block `j` whatever its bytes: every stream stored raw or as a
+    /// run, with its size.
+    fn full_room(&self, j: usize) -> usize {
+        self.layout.block_len(j) + 5 * self.layout.nstreams(j)
+    }
+
     /// Appends the streams of block `j` (`b`, not memoized); false when they do not fit.
     fn push_block(&self, j: usize, b: &[u8], out: &mut Vec<u8>) -> Result<bool> {
-        // Room for any block: every stream stored raw or as a run, with its size.
-        let room = b.len() + 5 * self.layout.nstreams(j);
+        // The room compress has at this place of the chunk (a codec may write other
+        // bytes, or give up, with less room than it needs), never more than any block
+        // needs: every stream stored raw or as a run, with its size.
+        let room = self.room_at(out.len()).min(self.full_room(j));
         ROOM.with(|r| {
             let mut r = r.borrow_mut();
             if r.len() < room {
@@ -323,6 +337,11 @@ impl SparseChunkEncoder {
     /// Appends the streams of whole block `j` whose only non-zero byte is `value` at
     /// `offset`, from the memo or compressed (and remembered).
     fn push_single(&self, j: usize, (offset, value): (u32, u8), out: &mut Vec<u8>) -> Result<bool> {
+        if self.room_at(out.len()) < self.full_room(j) {
+            // Near the end of the room compress has: streams made with more room may
+            // differ from the ones compress writes here.
+            return self.with_block(j, &[(offset, value)], |b| self.push_block(j, b, out));
+        }
         if let Ok(m) = self.memo.read() {
             if let Some(stream) = m.get(&(offset, value)) {
                 out.extend_from_slice(stream);

@@ -1,9 +1,11 @@
 //! Codecs: identifiers and the per-stream compress/decompress calls with the level mapping
 //! of C-Blosc2 (`shared/spec/chunk.md` 2.3 and 9.4).
 //!
-//! BloscLZ is implemented here ([`blosclz`]); LZ4 and LZ4HC come from liblz4, Zlib from
-//! zlib-rs and Zstd from libzstd. A [`CodecContext`] keeps the per-thread state those
-//! libraries want (compression contexts, dictionaries) so a chunk's streams reuse it.
+//! BloscLZ is implemented here ([`blosclz`]); LZ4 comes from liblz4, LZ4HC is our own
+//! encoder ([`lz4hc`]), byte-identical to liblz4 1.10's at clevels 1-9 (liblz4 still
+//! decodes both); Zlib comes from zlib-rs and Zstd from libzstd. A [`CodecContext`] keeps
+//! the per-thread state those codecs want (compression contexts, the LZ4HC tables,
+//! dictionaries) so a chunk's streams reuse it.
 //!
 //! With the `zlib-ng` feature (zlib-ng 2.3, the version C-Blosc2 bundles, built with cmake),
 //! Zlib streams that compress [`ZLIB_NG_MIN_RATIO`] times or more are inflated by zlib-ng,
@@ -11,6 +13,7 @@
 //! literal-heavy streams faster. Both produce the same bytes; compression is zlib-rs's.
 
 pub mod blosclz;
+pub mod lz4hc;
 pub mod ndlz;
 pub mod zfp;
 
@@ -95,6 +98,7 @@ pub struct CodecContext {
     zlib_d: Option<zlib_rs::Inflate>,
     #[cfg(feature = "zlib-ng")]
     zlib_ng_d: Option<flate2::Decompress>,
+    lz4hc: Option<lz4hc::Encoder>,
     dict: Option<Vec<u8>>,
 }
 
@@ -153,10 +157,16 @@ impl CodecContext {
         }
         match codec {
             CodecId::BLOSCLZ => Ok(blosclz::compress(clevel, src, dst)),
+            // liblz4's LZ4_compress_HC output, from this crate's encoder (its tables kept
+            // here from one stream to the next); 0 exactly where liblz4 gives up for room.
+            CodecId::LZ4HC if lz4hc::supports(clevel) => {
+                Ok(self.lz4hc.get_or_insert_with(lz4hc::Encoder::new).compress(clevel, src, dst))
+            }
             CodecId::LZ4 | CodecId::LZ4HC => {
                 let mode = if codec == CodecId::LZ4 {
                     lz4::block::CompressionMode::FAST(10 - i32::from(clevel))
                 } else {
+                    // Levels the encoder above does not have (C-Blosc2's clevels are 1-9).
                     lz4::block::CompressionMode::HIGHCOMPRESSION(i32::from(clevel))
                 };
                 // liblz4 returns 0 (an error here) when the output does not fit `dst`.

@@ -133,6 +133,50 @@ pub fn isa() -> Isa {
     *ISA.get_or_init(|| Isa::allowed_by(enabled()).pop().unwrap_or(Isa::Scalar))
 }
 
+/// One table (of kernels, `K`) per instruction set, as SHUFFLE and BITSHUFFLE have them: the
+/// table for an [`Isa`], the one the library uses, and those this CPU can run.
+pub(crate) struct IsaTables<K: 'static> {
+    pub(crate) scalar: &'static K,
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) sse2: &'static K,
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) avx2: &'static K,
+    #[cfg(target_arch = "aarch64")]
+    pub(crate) neon: &'static K,
+    /// The table of [`isa`], chosen on first use.
+    pub(crate) chosen: OnceLock<&'static K>,
+}
+
+impl<K> IsaTables<K> {
+    /// The table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not in
+    /// [`isas`]): the SIMD tables run instructions the CPU must have.
+    pub(crate) fn table(&self, isa: Isa) -> &'static K {
+        if !isas().contains(&isa) {
+            return self.scalar;
+        }
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse2 => self.sse2,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => self.avx2,
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => self.neon,
+            _ => self.scalar,
+        }
+    }
+
+    /// The table of [`isa`], the fastest this CPU has (scalar when
+    /// `BLOSC2_FORCE_SCALAR=1`). Chosen once.
+    pub(crate) fn chosen(&self) -> &'static K {
+        self.chosen.get_or_init(|| self.table(isa()))
+    }
+
+    /// Every table this CPU can run ([`isas`]), from the scalar one to the fastest.
+    pub(crate) fn available(&self) -> Vec<&'static K> {
+        isas().iter().map(|&isa| self.table(isa)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,14 +24,27 @@ fn plane_len(s: usize, len: usize) -> usize {
     len.checked_div(s).unwrap_or(0)
 }
 
-fn encode_impl(s: usize, src: &[u8], dst: &mut [u8], buggy: bool) {
+/// The plane length `n` and the `n * s` bytes of whole elements of `src` (for `dst`, as
+/// long), the bytes after them copied to `dst`; or all of `src` copied and `None` when
+/// there is no whole element.
+///
+/// # Panics
+///
+/// If `src.len() != dst.len()`.
+fn planes(s: usize, src: &[u8], dst: &mut [u8]) -> Option<(usize, usize)> {
     assert_eq!(src.len(), dst.len(), "bytedelta: source and destination differ in length");
     let n = plane_len(s, src.len());
     if n == 0 {
         dst.copy_from_slice(src);
-        return;
+        return None;
     }
     let body = n * s;
+    dst[body..].copy_from_slice(&src[body..]);
+    Some((n, body))
+}
+
+fn encode_impl(s: usize, src: &[u8], dst: &mut [u8], buggy: bool) {
+    let Some((n, body)) = planes(s, src, dst) else { return };
     for (p, o) in src[..body].chunks_exact(n).zip(dst[..body].chunks_exact_mut(n)) {
         o[0] = p[0];
         for ((o, &b), &a) in o[1..].iter_mut().zip(&p[1..]).zip(&p[..n - 1]) {
@@ -43,7 +56,6 @@ fn encode_impl(s: usize, src: &[u8], dst: &mut [u8], buggy: bool) {
             }
         }
     }
-    dst[body..].copy_from_slice(&src[body..]);
 }
 
 /// Running sum (mod 256) of `p` in place, starting from `acc`; returns the last value.
@@ -135,13 +147,7 @@ pub fn decode_buggy(s: usize, buf: &mut [u8]) {
 ///
 /// If `src.len() != dst.len()`.
 pub fn decode_into(s: usize, src: &[u8], dst: &mut [u8], buggy: bool) {
-    assert_eq!(src.len(), dst.len(), "bytedelta: source and destination differ in length");
-    let n = plane_len(s, src.len());
-    if n == 0 {
-        dst.copy_from_slice(src);
-        return;
-    }
-    let body = n * s;
+    let Some((n, body)) = planes(s, src, dst) else { return };
     let r = restart(n).filter(|_| buggy);
     for (p, o) in src[..body].chunks_exact(n).zip(dst[..body].chunks_exact_mut(n)) {
         match r {
@@ -154,7 +160,6 @@ pub fn decode_into(s: usize, src: &[u8], dst: &mut [u8], buggy: bool) {
             }
         }
     }
-    dst[body..].copy_from_slice(&src[body..]);
 }
 
 #[cfg(test)]

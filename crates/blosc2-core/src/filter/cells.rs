@@ -7,6 +7,8 @@
 //! cell grid, and the elements of a cell in C order, as rows along the last dimension: the
 //! order in which both filters lay a block out.
 
+use std::convert::Infallible;
+
 /// Most dimensions the two filters accept (C: `NDCELL_MAX_DIM`, `NDMEAN_MAX_DIM`).
 pub const MAX_DIM: usize = 8;
 
@@ -72,6 +74,55 @@ impl Cells {
             }
         }
     }
+
+    /// Lays the block `src` of `typesize`-byte elements out cell by cell into `dst` (same
+    /// length, the cells' elements one after the other).
+    #[inline]
+    pub(crate) fn lay_out(&self, typesize: usize, src: &[u8], dst: &mut [u8]) {
+        let mut at = 0;
+        let Ok(()) = self.for_each(|rows| {
+            for (start, n) in rows {
+                let n = n * typesize;
+                copy_row(&mut dst[at..at + n], &src[start * typesize..start * typesize + n]);
+                at += n;
+            }
+            Ok::<(), Infallible>(())
+        });
+    }
+
+    /// Puts the cells of `src` (laid out as by [`Cells::lay_out`]) back in C order into
+    /// `dst` (same length).
+    #[inline]
+    pub(crate) fn put_back(&self, typesize: usize, src: &[u8], dst: &mut [u8]) {
+        let mut at = 0;
+        let Ok(()) = self.for_each(|rows| {
+            for (start, n) in rows {
+                let n = n * typesize;
+                copy_row(&mut dst[start * typesize..start * typesize + n], &src[at..at + n]);
+                at += n;
+            }
+            Ok::<(), Infallible>(())
+        });
+    }
+}
+
+/// C-Blosc2's checks of a block of `len` bytes against its `blockshape` of
+/// `typesize`-byte elements, as both filters make them: the reason it fails, if it does.
+pub(crate) fn check_block(blockshape: &[usize], typesize: usize, len: usize) -> Result<(), &'static str> {
+    let mut blocksize = typesize;
+    for &b in blockshape {
+        if b == 0 {
+            return Err("a block dimension is 0");
+        }
+        blocksize = blocksize.saturating_mul(b);
+        if blocksize > len {
+            return Err("the block shape is larger than the block");
+        }
+    }
+    if blocksize != len {
+        return Err("the block is not prod(blockshape) * typesize bytes (a partial block?)");
+    }
+    Ok(())
 }
 
 /// The rows of one cell, in C order: `(first element, elements)`.

@@ -8,7 +8,7 @@
 //! `prod(blockshape) * typesize` bytes (a partial last block of a chunk that is not a
 //! b2nd chunk).
 
-use super::cells::{copy_row, Cells, MAX_DIM};
+use super::cells::{check_block, Cells, MAX_DIM};
 use super::id::FilterId;
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
@@ -30,19 +30,7 @@ fn cells(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, len: usize) -
     let side = usize::from(meta);
     // side^ndim fits (255^8 < 2^64).
     let cell_items = side.pow(ndim as u32);
-    let mut blocksize = typesize;
-    for &b in g.blockshape() {
-        if b == 0 {
-            return Err(invalid("a block dimension is 0"));
-        }
-        blocksize = blocksize.saturating_mul(b);
-        if blocksize > len {
-            return Err(invalid("the block shape is larger than the block"));
-        }
-    }
-    if blocksize != len {
-        return Err(invalid("the block is not prod(blockshape) * typesize bytes (a partial block?)"));
-    }
+    check_block(g.blockshape(), typesize, len).map_err(invalid)?;
     if cell_items > len / typesize {
         return Err(invalid("a cell holds more elements than the block"));
     }
@@ -57,15 +45,8 @@ fn cells(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, len: usize) -
 pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[u8], dst: &mut [u8]) -> Result<()> {
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len())?;
-    let mut at = 0;
-    cells.for_each(|rows| {
-        for (start, n) in rows {
-            let n = n * typesize;
-            copy_row(&mut dst[at..at + n], &src[start * typesize..start * typesize + n]);
-            at += n;
-        }
-        Ok::<(), Error>(())
-    })
+    cells.lay_out(typesize, src, dst);
+    Ok(())
 }
 
 /// Puts the cells of `src` back in C order into `dst` (same length).
@@ -75,15 +56,8 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
 pub fn backward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[u8], dst: &mut [u8]) -> Result<()> {
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len())?;
-    let mut at = 0;
-    cells.for_each(|rows| {
-        for (start, n) in rows {
-            let n = n * typesize;
-            copy_row(&mut dst[start * typesize..start * typesize + n], &src[at..at + n]);
-            at += n;
-        }
-        Ok::<(), Error>(())
-    })
+    cells.put_back(typesize, src, dst);
+    Ok(())
 }
 
 #[cfg(test)]

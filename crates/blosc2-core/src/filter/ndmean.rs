@@ -17,7 +17,7 @@
 //! on them (python-blosc2 4.14.1 cannot read the array back), and some elements would have
 //! no defined value. Such blocks are neither written nor read here.
 
-use super::cells::{copy_row, Cells, MAX_DIM};
+use super::cells::{check_block, Cells, MAX_DIM};
 use super::id::FilterId;
 use crate::error::{Error, Result};
 use crate::geometry::NdGeometry;
@@ -42,19 +42,7 @@ fn cells(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, len: usize, f
         return Err(invalid("typesize must be 1..=127"));
     }
     let side = usize::from(meta);
-    let mut blocksize = typesize;
-    for &b in g.blockshape() {
-        if b == 0 {
-            return Err(invalid("a block dimension is 0"));
-        }
-        blocksize = blocksize.saturating_mul(b);
-        if blocksize > len {
-            return Err(invalid("the block shape is larger than the block"));
-        }
-    }
-    if blocksize != len {
-        return Err(invalid("the block is not prod(blockshape) * typesize bytes (a partial block?)"));
-    }
+    check_block(g.blockshape(), typesize, len).map_err(invalid)?;
     let bs = g.blockshape();
     if bs[0] < side && bs[1..].iter().any(|&b| b > side) {
         return Err(invalid(
@@ -113,15 +101,8 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
 pub fn backward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[u8], dst: &mut [u8]) -> Result<()> {
     debug_assert_eq!(src.len(), dst.len());
     let cells = cells(meta, typesize, geometry, src.len(), false)?;
-    let mut at = 0;
-    cells.for_each(|rows| {
-        for (start, n) in rows {
-            let n = n * typesize;
-            copy_row(&mut dst[start * typesize..start * typesize + n], &src[at..at + n]);
-            at += n;
-        }
-        Ok::<(), Error>(())
-    })
+    cells.put_back(typesize, src, dst);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -541,7 +541,7 @@ impl Frame {
     /// start of `buf` as a compact chunk whose length is returned
     /// ([`chunk::partial::read_blocks`]). Other chunks (special, memcpyed, VL-block ones,
     /// special offsets) are returned whole. Decode only `ranges` of the result
-    /// ([`chunk::Decoder::decompress_range`]): other blocks decode to wrong bytes.
+    /// ([`chunk::Decompressor::decompress_range`]): other blocks decode to wrong bytes.
     ///
     /// A small read of a chunk stored in a file costs a few blocks of I/O instead of the
     /// whole chunk. Frames in memory or mapped read the same way; their chunks are cheaper

@@ -17,9 +17,10 @@ use super::header::FrameType;
 use super::meta::{Metalayers, VlMetalayers};
 use super::offsets::special_offset;
 use super::reader::{sparse_chunk_name, SPARSE_INDEX};
-use crate::chunk::{CompressParams, Scratch};
+use crate::chunk::CompressParams;
 use crate::error::{Error, Result};
 use crate::header::{ChunkHeader, SpecialKind};
+use crate::tune::{compress_tuned, Fixed, Tuner, TunerSlot};
 
 fn io_err(e: &std::io::Error, path: &Path) -> Error {
     Error::io(e, path)
@@ -39,8 +40,8 @@ fn io_err(e: &std::io::Error, path: &Path) -> Error {
 pub struct FrameWriter {
     /// Parameters, chunk-size state, sizes, metalayers, vlmetalayers and checksums.
     desc: Descriptor,
-    /// Output buffer reused by [`FrameWriter::append_buffer`].
-    scratch: Scratch,
+    /// The tuner choosing the parameters of the chunks `append_buffer` compresses.
+    tuner: TunerSlot,
     target: PathBuf,
     tmp: PathBuf,
     sparse: bool,
@@ -99,7 +100,7 @@ impl FrameWriter {
         };
         Ok(FrameWriter {
             desc,
-            scratch: Scratch::default(),
+            tuner: TunerSlot::default(),
             target,
             tmp,
             sparse,
@@ -157,8 +158,25 @@ impl FrameWriter {
     /// # Errors
     /// Compression errors, then as [`FrameWriter::append_chunk`].
     pub fn append_buffer(&mut self, data: &[u8]) -> Result<u64> {
-        let c = self.scratch.compress(&self.desc.cparams, data)?;
+        let c = match &mut self.tuner.0 {
+            None => crate::chunk::compress(&self.desc.cparams, data)?,
+            Some(t) => {
+                let index = self.offsets.len() as u64;
+                compress_tuned(t.as_mut(), index, &self.desc.cparams, Fixed::default(), data, crate::chunk::compress)?
+            }
+        };
         self.append_chunk(c)
+    }
+
+    /// Sets the tuner that chooses the parameters of the chunks
+    /// [`FrameWriter::append_buffer`] compresses from then on (`None`: the frame's own).
+    pub fn set_tuner(&mut self, tuner: Option<Box<dyn Tuner>>) {
+        self.tuner = TunerSlot(tuner);
+    }
+
+    /// Takes the tuner out (see [`FrameWriter::set_tuner`]).
+    pub fn take_tuner(&mut self) -> Option<Box<dyn Tuner>> {
+        self.tuner.0.take()
     }
 
     fn write_data(&mut self, chunk: &[u8]) -> Result<i64> {

@@ -182,7 +182,8 @@ impl SChunk {
             };
             if decode {
                 let mut out = vec![0u8; nbytes];
-                if let Err(error) = self.decoder().decompress_into_cached(&c, &mut out, self.desc.dnthreads) {
+                if let Err(error) = self.decompressor().with_output(chunk::Output::Cached).decompress_into(&c, &mut out)
+                {
                     return Some(Problem::Chunk { index: i, error });
                 }
             }

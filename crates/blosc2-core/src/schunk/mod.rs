@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::chunk::{self, CompressParams, NdGeometry, Scratch, SpecialKind};
+use crate::chunk::{self, CompressParams, NdGeometry, SpecialKind};
 use crate::error::{Error, Result};
 use crate::frame::descriptor::Descriptor;
 use crate::frame::disk::DiskFrame;
@@ -32,6 +32,7 @@ pub use crate::frame::meta::{Metalayers, VlMetalayers};
 use crate::frame::reader::{ChunkInfo, ChunkLocation};
 use crate::frame::Frame;
 use crate::header::ChunkHeader;
+use crate::tune::{Tuner, TunerSlot};
 
 /// Chunks a frame may list beyond one per byte of its length and still be loaded into
 /// memory ([`SChunk::from_frame`]).
@@ -72,10 +73,10 @@ pub struct SChunk {
     /// Sum of the chunks' compressed sizes (for frames opened lazily: the chunks section).
     cbytes: u64,
     store: Store,
-    /// Output buffer reused by `*_buffer` calls.
-    scratch: Scratch,
     /// Whether chunk reads check their checksum.
     verify_reads: bool,
+    /// The tuner choosing the parameters of the chunks `*_buffer` calls compress.
+    tuner: TunerSlot,
 }
 
 impl SChunk {
@@ -85,7 +86,7 @@ impl SChunk {
     }
 
     fn with_store(desc: Descriptor, cbytes: u64, store: Store) -> SChunk {
-        SChunk { desc, cbytes, store, scratch: Scratch::default(), verify_reads: false }
+        SChunk { desc, cbytes, store, verify_reads: false, tuner: TunerSlot::default() }
     }
 
     /// A read-only super-chunk reading its chunks from `frame`.
@@ -284,6 +285,19 @@ impl SChunk {
         &self.desc.cparams
     }
 
+    /// Sets the tuner that chooses the parameters of every chunk compressed from then on
+    /// by [`SChunk::append_buffer`], [`SChunk::insert_buffer`], [`SChunk::update_buffer`]
+    /// (and what calls them); `None` goes back to the super-chunk's own parameters. The
+    /// typesize stays the super-chunk's (see [`crate::tune::admit`]).
+    pub fn set_tuner(&mut self, tuner: Option<Box<dyn Tuner>>) {
+        self.tuner = TunerSlot(tuner);
+    }
+
+    /// Takes the tuner out (see [`SChunk::set_tuner`]).
+    pub fn take_tuner(&mut self) -> Option<Box<dyn Tuner>> {
+        self.tuner.0.take()
+    }
+
     /// The b2nd geometry given to the codecs and filters of this super-chunk's chunks, when
     /// it holds an array (see [`SChunk::set_geometry`]).
     pub fn geometry(&self) -> Option<&NdGeometry> {
@@ -299,9 +313,10 @@ impl SChunk {
         self.desc.cparams.geometry = geometry;
     }
 
-    /// The chunk decoder of this super-chunk (its geometry).
-    pub fn decoder(&self) -> chunk::Decoder {
-        chunk::Decoder::new(self.desc.cparams.geometry)
+    /// The chunk decompressor of this super-chunk: its geometry and its threads
+    /// ([`SChunk::dnthreads`]).
+    pub fn decompressor(&self) -> chunk::Decompressor {
+        chunk::Decompressor::new(self.desc.cparams.geometry).with_nthreads(self.desc.dnthreads)
     }
 
     /// Threads used to decompress.
@@ -341,6 +356,32 @@ impl SChunk {
     /// The chunk size field: > 0 fixed, 0 variable, -1 before the first chunk.
     pub fn chunksize(&self) -> i32 {
         self.desc.chunksize
+    }
+
+    /// Sets the chunk size field while the super-chunk has no chunk, for super-chunks whose
+    /// chunk size is known beforehand: C-Blosc2 gives a b2nd array the size of its chunk
+    /// shape from the start, so an array without chunks records it too. Chunks appended
+    /// later follow the usual rules against it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParam`] once the super-chunk has chunks, or for a size above 2 GiB.
+    pub fn set_chunksize(&mut self, nbytes: usize) -> Result<()> {
+        if self.nchunks() > 0 {
+            return Err(Error::InvalidParam {
+                name: "chunksize",
+                value: i64::try_from(nbytes).unwrap_or(i64::MAX),
+                reason: "set before the first chunk only",
+            });
+        }
+        self.desc.chunksize = i32::try_from(nbytes)
+            .ok()
+            .filter(|&c| c as usize <= crate::header::MAX_BUFFERSIZE)
+            .ok_or(Error::InvalidParam {
+                name: "chunksize",
+                value: i64::try_from(nbytes).unwrap_or(i64::MAX),
+                reason: "above 2 GiB",
+            })?;
+        Ok(())
     }
 
     /// Whether the chunks are VL-block chunks.
@@ -406,7 +447,7 @@ impl SChunk {
         let c = self.chunk(i)?;
         let h = ChunkHeader::parse(&c)?;
         let mut out = crate::buffer::zeroed(h.nbytes);
-        self.decoder().decompress_into(&c, &mut out, self.desc.dnthreads)?;
+        self.decompressor().decompress_into(&c, &mut out)?;
         Ok(out)
     }
 
@@ -416,7 +457,7 @@ impl SChunk {
     /// As [`SChunk::decompress_chunk`], plus [`Error::DestinationTooSmall`].
     pub fn decompress_chunk_into(&self, i: u64, dst: &mut [u8]) -> Result<usize> {
         let c = self.chunk(i)?;
-        self.decoder().decompress_into(&c, dst, self.desc.dnthreads)
+        self.decompressor().decompress_into(&c, dst)
     }
 
     /// Metadata of chunk `i` from its header.

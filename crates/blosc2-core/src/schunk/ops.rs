@@ -10,6 +10,7 @@ use crate::frame::descriptor::{ChunkOp as Op, ChunkSizes};
 use crate::frame::disk::DiskFrame;
 use crate::frame::offsets::special_offset;
 use crate::header::ChunkHeader;
+use crate::tune::Fixed;
 
 /// The counters a failed change puts back.
 #[derive(Clone, Copy)]
@@ -31,10 +32,20 @@ impl SChunk {
         Ok(h)
     }
 
-    /// Compresses `data` with the super-chunk's parameters through the reused output
-    /// buffer.
-    pub(super) fn compress_buffer(&mut self, data: &[u8]) -> Result<Vec<u8>> {
-        self.scratch.compress(&self.desc.cparams, data)
+    /// Compresses `data`, to become chunk `index`, with the super-chunk's parameters (or
+    /// those its tuner chooses), in the calling thread's reused output buffer.
+    pub(super) fn compress_buffer(&mut self, index: u64, data: &[u8]) -> Result<Vec<u8>> {
+        match &mut self.tuner.0 {
+            None => crate::chunk::compress(&self.desc.cparams, data),
+            Some(t) => crate::tune::compress_tuned(
+                t.as_mut(),
+                index,
+                &self.desc.cparams,
+                Fixed::default(),
+                data,
+                crate::chunk::compress,
+            ),
+        }
     }
 
     fn counters(&self) -> Counters {
@@ -327,7 +338,7 @@ impl SChunk {
     /// # Errors
     /// Compression errors, then as [`SChunk::append_chunk`].
     pub fn append_buffer(&mut self, data: &[u8]) -> Result<u64> {
-        let c = self.compress_buffer(data)?;
+        let c = self.compress_buffer(self.nchunks(), data)?;
         self.append_chunk(c)
     }
 
@@ -371,7 +382,7 @@ impl SChunk {
     /// # Errors
     /// As [`SChunk::insert_chunk`].
     pub fn insert_buffer(&mut self, i: u64, data: &[u8]) -> Result<u64> {
-        let c = self.compress_buffer(data)?;
+        let c = self.compress_buffer(i, data)?;
         self.insert_chunk(i, c)
     }
 
@@ -414,7 +425,7 @@ impl SChunk {
     /// # Errors
     /// As [`SChunk::update_chunk`].
     pub fn update_buffer(&mut self, i: u64, data: &[u8]) -> Result<()> {
-        let c = self.compress_buffer(data)?;
+        let c = self.compress_buffer(i, data)?;
         self.update_chunk(i, c)
     }
 
@@ -510,7 +521,7 @@ impl SChunk {
         let mut at = 0;
         for (i, s, e) in spans {
             let c = self.chunk(i)?;
-            self.decoder().decompress_range(&c, s, &mut out[at..at + e - s])?;
+            self.decompressor().decompress_range(&c, s, &mut out[at..at + e - s])?;
             at += e - s;
         }
         Ok(out)
@@ -980,7 +991,7 @@ mod tests {
                 assert!(again.verify(true).is_none(), "{store}: checksums stored");
                 // On disk the fill must be stored as a special offset.
                 let mut w = SChunk::open_mut(&path).unwrap();
-                let data = w.compress_buffer(&chunk_items(9)).unwrap();
+                let data = w.compress_buffer(9, &chunk_items(9)).unwrap();
                 assert!(matches!(w.rearrange(&[None], data), Err(Error::IncompatibleChunk { .. })));
             }
         }

@@ -31,6 +31,7 @@
 
 mod cell4;
 mod cell8;
+mod cells;
 pub mod xxh32;
 
 use crate::error::{Error, Result};

@@ -25,7 +25,7 @@
 use std::sync::OnceLock;
 
 use super::shuffle::{self, TransposeFn};
-use crate::cpu::{self, Isa};
+use crate::cpu::IsaTables;
 
 #[cfg(target_arch = "aarch64")]
 mod neon;
@@ -77,6 +77,37 @@ fn with_buf<R>(need: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
     }
 }
 
+/// How a block of `s`-byte elements is bit-transposed: its first `n8` elements (whole
+/// groups of eight, `body = n8 * s` bytes) become `8 * s` rows of `rowlen` bytes, `tile`
+/// elements at a time.
+struct Layout {
+    n8: usize,
+    body: usize,
+    rowlen: usize,
+    tile: usize,
+}
+
+impl Layout {
+    /// The layout of `src` (for `dst`, as long); the bytes after the body copied to `dst`,
+    /// or all of `src` and `None` when there is no whole group of eight elements.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()` (the message starts with `what`).
+    fn prepare(what: &str, s: usize, src: &[u8], dst: &mut [u8]) -> Option<Layout> {
+        assert_eq!(src.len(), dst.len(), "{what}: source and destination differ in length");
+        let n = src.len().checked_div(s).unwrap_or(0);
+        let n8 = n & !7;
+        if n8 == 0 {
+            dst.copy_from_slice(src);
+            return None;
+        }
+        let body = n8 * s;
+        dst[body..].copy_from_slice(&src[body..]);
+        Some(Layout { n8, body, rowlen: n8 / 8, tile: tile_elems(s, n8) })
+    }
+}
+
 /// Byte transpose (with `transpose`) of `t = elems.len() / s` elements into `s` planes of
 /// `t` bytes.
 fn elems_to_planes(transpose: TransposeFn, s: usize, elems: &[u8], planes: &mut [u8]) {
@@ -114,17 +145,9 @@ impl Kernels {
     }
 
     fn bitshuffle_with(&self, s: usize, src: &[u8], dst: &mut [u8], transpose: TransposeFn) {
-        assert_eq!(src.len(), dst.len(), "bitshuffle: source and destination differ in length");
-        let n = src.len().checked_div(s).unwrap_or(0);
-        let n8 = n & !7;
-        if n8 == 0 {
-            dst.copy_from_slice(src);
+        let Some(Layout { n8, body, rowlen, tile }) = Layout::prepare("bitshuffle", s, src, dst) else {
             return;
-        }
-        let body = n8 * s;
-        dst[body..].copy_from_slice(&src[body..]);
-        let rowlen = n8 / 8;
-        let tile = tile_elems(s, n8);
+        };
         if tile == n8 {
             // One tile: the rows are contiguous in dst.
             with_buf(body, |buf| {
@@ -189,17 +212,9 @@ impl Kernels {
 
     /// The backward direction, with `untranspose` as the last (byte) step.
     fn bitunshuffle_with(&self, s: usize, src: &[u8], dst: &mut [u8], untranspose: TransposeFn) {
-        assert_eq!(src.len(), dst.len(), "bitunshuffle: source and destination differ in length");
-        let n = src.len().checked_div(s).unwrap_or(0);
-        let n8 = n & !7;
-        if n8 == 0 {
-            dst.copy_from_slice(src);
+        let Some(Layout { n8, body, rowlen, tile }) = Layout::prepare("bitunshuffle", s, src, dst) else {
             return;
-        }
-        let body = n8 * s;
-        dst[body..].copy_from_slice(&src[body..]);
-        let rowlen = n8 / 8;
-        let tile = tile_elems(s, n8);
+        };
         if tile == n8 {
             if s == 1 {
                 self.rows_to_planes(&src[..n8], &mut dst[..n8], n8);
@@ -235,35 +250,36 @@ impl Kernels {
     }
 }
 
+/// The kernel tables of each instruction set.
+static TABLES: IsaTables<Kernels> = IsaTables {
+    scalar: &scalar::KERNELS,
+    #[cfg(target_arch = "x86_64")]
+    sse2: &x86::SSE2,
+    #[cfg(target_arch = "x86_64")]
+    avx2: &x86::AVX2,
+    #[cfg(target_arch = "aarch64")]
+    neon: &neon::NEON,
+    chosen: OnceLock::new(),
+};
+
 /// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not
-/// in [`cpu::isas`]): the SIMD tables run instructions the CPU must have. Its byte step is
+/// in [`crate::cpu::isas`]): the SIMD tables run instructions the CPU must have. Its byte step is
 /// `shuffle`'s table for the same `isa`.
-pub(super) fn table(isa: Isa) -> &'static Kernels {
-    if !cpu::isas().contains(&isa) {
-        return &scalar::KERNELS;
-    }
-    match isa {
-        #[cfg(target_arch = "x86_64")]
-        Isa::Sse2 => &x86::SSE2,
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => &x86::AVX2,
-        #[cfg(target_arch = "aarch64")]
-        Isa::Neon => &neon::NEON,
-        _ => &scalar::KERNELS,
-    }
+#[cfg(test)]
+pub(super) fn table(isa: crate::cpu::Isa) -> &'static Kernels {
+    TABLES.table(isa)
 }
 
-/// The kernels the library uses: those of [`cpu::isa`], the fastest this CPU has (scalar
+/// The kernels the library uses: those of [`crate::cpu::isa`], the fastest this CPU has (scalar
 /// when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
 pub fn kernels() -> &'static Kernels {
-    static KERNELS: OnceLock<&'static Kernels> = OnceLock::new();
-    KERNELS.get_or_init(|| table(cpu::isa()))
+    TABLES.chosen()
 }
 
-/// Every kernel table this CPU can run ([`cpu::isas`]), from the scalar one to the fastest
+/// Every kernel table this CPU can run ([`crate::cpu::isas`]), from the scalar one to the fastest
 /// (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
 pub fn available() -> Vec<&'static Kernels> {
-    cpu::isas().iter().map(|&isa| table(isa)).collect()
+    TABLES.available()
 }
 
 /// Forward BITSHUFFLE (`shared/spec/filters.md` 3) of a block of `s`-byte elements.

@@ -19,7 +19,7 @@
 
 use std::sync::OnceLock;
 
-use crate::cpu::{self, Isa};
+use crate::cpu::IsaTables;
 
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod neon;
@@ -130,34 +130,35 @@ pub static SCALAR: Kernels = Kernels {
     transpose_cold: scalar::transpose,
 };
 
+/// The kernel tables of each instruction set.
+static TABLES: IsaTables<Kernels> = IsaTables {
+    scalar: &SCALAR,
+    #[cfg(target_arch = "x86_64")]
+    sse2: &x86::SSE2,
+    #[cfg(target_arch = "x86_64")]
+    avx2: &x86::AVX2,
+    #[cfg(target_arch = "aarch64")]
+    neon: &neon::NEON,
+    chosen: OnceLock::new(),
+};
+
 /// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not
-/// in [`cpu::isas`]): the SIMD tables run instructions the CPU must have.
-pub(super) fn table(isa: Isa) -> &'static Kernels {
-    if !cpu::isas().contains(&isa) {
-        return &SCALAR;
-    }
-    match isa {
-        #[cfg(target_arch = "x86_64")]
-        Isa::Sse2 => &x86::SSE2,
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => &x86::AVX2,
-        #[cfg(target_arch = "aarch64")]
-        Isa::Neon => &neon::NEON,
-        _ => &SCALAR,
-    }
+/// in [`crate::cpu::isas`]): the SIMD tables run instructions the CPU must have.
+#[cfg(test)]
+pub(super) fn table(isa: crate::cpu::Isa) -> &'static Kernels {
+    TABLES.table(isa)
 }
 
-/// The kernels the library uses: those of [`cpu::isa`], the fastest this CPU has (scalar
+/// The kernels the library uses: those of [`crate::cpu::isa`], the fastest this CPU has (scalar
 /// when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
 pub fn kernels() -> &'static Kernels {
-    static KERNELS: OnceLock<&'static Kernels> = OnceLock::new();
-    KERNELS.get_or_init(|| table(cpu::isa()))
+    TABLES.chosen()
 }
 
-/// Every kernel table this CPU can run ([`cpu::isas`]), from the scalar one to the fastest
+/// Every kernel table this CPU can run ([`crate::cpu::isas`]), from the scalar one to the fastest
 /// (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
 pub fn available() -> Vec<&'static Kernels> {
-    cpu::isas().iter().map(|&isa| table(isa)).collect()
+    TABLES.available()
 }
 
 /// Forward SHUFFLE (`shared/spec/filters.md` 2): `dst[j*n + i] = src[i*s + j]` with

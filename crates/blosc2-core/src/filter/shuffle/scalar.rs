@@ -16,14 +16,7 @@ const TILE: usize = 128;
 ///
 /// If `src.len() != dst.len()`.
 pub fn shuffle(s: usize, src: &[u8], dst: &mut [u8]) {
-    assert_eq!(src.len(), dst.len(), "shuffle: source and destination differ in length");
-    let n = src.len().checked_div(s).unwrap_or(0);
-    if s <= 1 || n == 0 {
-        dst.copy_from_slice(src);
-        return;
-    }
-    transpose(s, n, src, dst, n);
-    dst[n * s..].copy_from_slice(&src[n * s..]);
+    super::SCALAR.shuffle(s, src, dst);
 }
 
 /// Backward SHUFFLE of a whole buffer: `dst[i*s + j] = src[j*n + i]`, leftover bytes copied.
@@ -32,14 +25,7 @@ pub fn shuffle(s: usize, src: &[u8], dst: &mut [u8]) {
 ///
 /// If `src.len() != dst.len()`.
 pub fn unshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
-    assert_eq!(src.len(), dst.len(), "unshuffle: source and destination differ in length");
-    let n = src.len().checked_div(s).unwrap_or(0);
-    if s <= 1 || n == 0 {
-        dst.copy_from_slice(src);
-        return;
-    }
-    untranspose(s, n, src, dst, n);
-    dst[n * s..].copy_from_slice(&src[n * s..]);
+    super::SCALAR.unshuffle(s, src, dst);
 }
 
 /// Checks the slice bounds shared by [`transpose`] and [`untranspose`]: `elems` must hold

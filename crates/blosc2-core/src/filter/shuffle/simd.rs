@@ -76,15 +76,7 @@ macro_rules! transpose_kernels {
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn fwd(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
             // SAFETY: the caller's contract is forwarded unchanged.
-            unsafe {
-                match $crate::filter::shuffle::simd::group(s) {
-                    16 => fwd_g::<16>(s, count, src, dst, stride),
-                    8 => fwd_g::<8>(s, count, src, dst, stride),
-                    4 => fwd_g::<4>(s, count, src, dst, stride),
-                    2 => fwd_g::<2>(s, count, src, dst, stride),
-                    _ => 0,
-                }
-            }
+            unsafe { $crate::filter::shuffle::simd::by_group!(fwd_g(s, count, src, dst, stride)) }
         }
 
         /// [`fwd`] for one sub-element group size `G`.
@@ -131,15 +123,7 @@ macro_rules! transpose_kernels {
         #[target_feature(enable = $feat)]
         pub(super) unsafe fn bwd(s: usize, count: usize, src: *const u8, dst: *mut u8, stride: usize) -> usize {
             // SAFETY: the caller's contract is forwarded unchanged.
-            unsafe {
-                match $crate::filter::shuffle::simd::group(s) {
-                    16 => bwd_g::<16>(s, count, src, dst, stride),
-                    8 => bwd_g::<8>(s, count, src, dst, stride),
-                    4 => bwd_g::<4>(s, count, src, dst, stride),
-                    2 => bwd_g::<2>(s, count, src, dst, stride),
-                    _ => 0,
-                }
-            }
+            unsafe { $crate::filter::shuffle::simd::by_group!(bwd_g(s, count, src, dst, stride)) }
         }
 
         /// [`bwd`] for one sub-element group size `G`.
@@ -176,6 +160,21 @@ macro_rules! transpose_kernels {
     };
 }
 pub(super) use transpose_kernels;
+
+/// Calls `$f::<G>(s, ...)` with `G` the group of `s` ([`group`]), or gives 0 (no element
+/// done) for an odd `s`: the run-time element size to the kernels' const generic.
+macro_rules! by_group {
+    ($f:ident($s:expr $(, $arg:expr)*)) => {
+        match $crate::filter::shuffle::simd::group($s) {
+            16 => $f::<16>($s $(, $arg)*),
+            8 => $f::<8>($s $(, $arg)*),
+            4 => $f::<4>($s $(, $arg)*),
+            2 => $f::<2>($s $(, $arg)*),
+            _ => 0,
+        }
+    };
+}
+pub(super) use by_group;
 
 /// The largest sub-element group the forward kernels split with even/odd passes (larger ones
 /// interleave).
