@@ -62,12 +62,17 @@ pub struct Viewer {
     pub catalog: Catalog,
     /// The limits applied.
     pub limits: Limits,
+    /// Reads of cells running at a time (twice the cores): the others wait their turn, in
+    /// order, so that the memory held is a few answers and the first requests finish first
+    /// instead of all sharing the cores until the end.
+    reads: tokio::sync::Semaphore,
 }
 
 /// The viewer's router (page, assets and API) over `catalog`; wrap it with
 /// [`crate::layered`] (or serve it with [`crate::serve`]).
 pub fn router(catalog: Catalog, limits: Limits) -> Router {
-    let state = Arc::new(Viewer { catalog, limits });
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let state = Arc::new(Viewer { catalog, limits, reads: tokio::sync::Semaphore::new(2 * cores) });
     Router::new()
         .route("/", get(|| async { ASSETS[0].response() }))
         .route("/api/arrays", get(arrays))
@@ -88,6 +93,12 @@ fn query<T>(q: Q<T>) -> Result<T> {
 /// Runs a blocking array read off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|_| Error::Internal("read task failed"))?
+}
+
+/// As [`blocking`], once one of the viewer's read slots is free.
+async fn read<T: Send + 'static>(v: &Viewer, f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let _slot = v.reads.acquire().await.map_err(|_| Error::Internal("reads closed"))?;
+    blocking(f).await
 }
 
 async fn arrays(State(v): State<Arc<Viewer>>) -> Response {
@@ -496,7 +507,8 @@ async fn slice(State(v): State<Arc<Viewer>>, q: Q<SliceQuery>) -> Result<Respons
     let q = query(q)?;
     let name = q.array.clone();
     let a = entry(&v, name.as_deref())?.array.clone();
-    blocking(move || slice_answer(&a, &q, &v.limits)).await
+    let w = Arc::clone(&v);
+    read(&v, move || slice_answer(&a, &q, &w.limits)).await
 }
 
 fn stats_answer(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Stats> {
@@ -516,6 +528,7 @@ async fn stats(State(v): State<Arc<Viewer>>, q: Q<SliceQuery>) -> Result<Respons
     let q = query(q)?;
     let name = q.array.clone();
     let a = entry(&v, name.as_deref())?.array.clone();
-    let s = blocking(move || stats_answer(&a, &q, &v.limits)).await?;
+    let w = Arc::clone(&v);
+    let s = read(&v, move || stats_answer(&a, &q, &w.limits)).await?;
     Ok(Json(s).into_response())
 }
