@@ -10,7 +10,9 @@
 //! ([`Region::from_start_shape`]) or a start and a stop ([`Region::from_start_stop`]), or
 //! [`Region::whole`]; [`NdArray::read_box`], [`NdArray::read_box_into`] and
 //! [`NdArray::write_box`] take one. Selections with steps and dropped dimensions
-//! (`"0:10, 5, ::2"`) are [`parse_selection`] and [`NdArray::read_selection`].
+//! (`"0:10, 5, ::2"`) are [`parse_selection`] and [`NdArray::read_selection`];
+//! [`NdArray::read_strided`] reads only the blocks holding their elements and
+//! [`NdArray::read_reduced`] gives one mean, maximum or minimum per step box.
 //!
 //! An [`ArrayWriter`] streams an array to a file chunk by chunk, for arrays too large to
 //! hold or whose shape is known only at the end.
@@ -46,9 +48,11 @@ pub mod error;
 pub mod geometry;
 pub mod metalayer;
 pub mod npy;
+mod plain;
 pub mod region;
 pub mod resize;
 pub mod selection;
+mod strided;
 pub mod writer;
 
 pub use array::{NdArray, NdChunkInfo, Options};
@@ -58,4 +62,5 @@ pub use geometry::Geometry;
 pub use metalayer::B2ndMeta;
 pub use region::Region;
 pub use selection::{parse_selection, Selection, SliceItem};
+pub use strided::Reduce;
 pub use writer::ArrayWriter;

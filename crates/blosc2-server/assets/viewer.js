@@ -70,10 +70,11 @@ async function openArray(name, h) {
     ["codec", `${m.codec} (clevel ${m.clevel}${m.codec_meta ? ", meta " + m.codec_meta : ""})`],
     ["filters", m.filters.map((f) => f.name + (f.meta ? ":" + f.meta : "")).join(", ") || "none"],
     ["size", `${bytes(m.nbytes)} → ${bytes(m.cbytes)} (×${m.cratio.toFixed(2)})`],
-    ["chunks", Object.entries(m.chunk_kinds).filter(([, v]) => v).map(([k, v]) => `${v} ${k}`).join(", ") + ` of ${m.nchunks}`],
+    ["chunks", kinds(m)],
     ["metalayers", m.metalayers.join(", ") || "–"], ["vlmetalayers", m.vlmetalayers.join(", ") || "–"]];
   $("meta").innerHTML = "";
   for (const [k, v] of rows) { const tr = $("meta").insertRow(); tr.insertCell().textContent = k; tr.insertCell().textContent = v; }
+  if (!m.chunk_kinds.exact) recount(m, $("meta").rows[7].cells[1]);
   // Fields of a structured dtype.
   const fsel = $("field"); fsel.innerHTML = "";
   const numericFields = m.fields.filter((f) => f.numeric);
@@ -93,13 +94,30 @@ async function openArray(name, h) {
   if (h) {
     if (h.get("cmap")) $("cmap").value = h.get("cmap");
     if (h.has("vmin")) { $("auto").checked = false; $("vmin").value = h.get("vmin"); $("vmax").value = h.get("vmax"); }
-    if (h.get("reduce")) $("reduce").value = h.get("reduce");
   }
+  // Sparse arrays (mostly zero chunks) show their few non-zero cells through block maxima.
+  $("reduce").value = h && h.get("reduce") ? h.get("reduce") : (m.sparse ? "max" : "stride");
   buildAxes();
   if (!S.win) resetWin();
   await draw();
   status(`${m.name}: first picture in ${Math.round(performance.now() - t0)} ms`);
   drawChunkMap();
+}
+
+// The chunk kinds; counted from the frame's offsets while the server reads every chunk
+// header, then asked again until exact.
+function kinds(m) {
+  const ck = m.chunk_kinds;
+  return Object.entries(ck).filter(([k, v]) => k !== "exact" && v).map(([k, v]) => `${v} ${k}`).join(", ") + ` of ${m.nchunks}` + (ck.exact ? "" : " (counting…)");
+}
+async function recount(m, cell) {
+  await new Promise((r) => setTimeout(r, 1000));
+  if (S.meta !== m) return;
+  let n;
+  try { n = await (await api("/api/meta?array=" + encodeURIComponent(m.name))).json(); } catch (e) { return; }
+  if (S.meta !== m) return;
+  m.chunk_kinds = n.chunk_kinds; cell.textContent = kinds(m);
+  if (!n.chunk_kinds.exact) recount(m, cell);
 }
 
 function buildAxes() {
@@ -156,7 +174,8 @@ function request() {
   let q = `array=${encodeURIComponent(m.name)}&index=${encodeURIComponent(idx.join(","))}`;
   if (nd) q += `&step=${step.join(",")}`;
   if (!$("fieldrow").hidden && $("field").value) q += `&field=${encodeURIComponent($("field").value)}`;
-  if ($("reduce").value === "mean" && (sy > 1 || sx > 1)) q += "&reduce=mean";
+  const red = $("reduce").value;
+  if (red !== "stride" && (sy > 1 || sx > 1)) q += "&reduce=" + red;
   return { q, y0, x0, sy, sx };
 }
 
@@ -181,7 +200,8 @@ async function draw() {
   if (shape.length === 2) { if (m.shape.length >= 2 && S.ay > S.ax) { rows = shape[1]; cols = shape[0]; transposed = true; } else { rows = shape[0]; cols = shape[1]; } }
   S.data = { vals, rows, cols, transposed, ...req };
   render();
-  fetchStats(req.q);
+  const st = r.headers.get("x-stats");
+  if (st) showStats(JSON.parse(st)); else fetchStats(req.q);
 }
 
 function limits(vals) {
@@ -274,8 +294,9 @@ $("plot").addEventListener("mousemove", (ev) => {
     idx = S.pos.slice(); idx[S.ay] = D.y0 + r * D.sy; idx[S.ax] = D.x0 + k * D.sx; v = at(D, r, k);
     if (S.meta.shape.length === 0) idx = [];
   }
-  const mean = D.q.includes("reduce=mean") ? ` (mean of ${D.sy}×${D.sx})` : (D.sy > 1 || D.sx > 1 ? ` (step ${D.sy}×${D.sx})` : "");
-  status(`[${idx.join(", ")}] = ${Number.isNaN(v) ? "nan" : fmt(v)}${mean}`);
+  const red = (D.q.match(/reduce=(\w+)/) || [])[1];
+  const how = red ? ` (${red} of ${D.sy}×${D.sx})` : (D.sy > 1 || D.sx > 1 ? ` (step ${D.sy}×${D.sx})` : "");
+  status(`[${idx.join(", ")}] = ${Number.isNaN(v) ? "nan" : fmt(v)}${how}`);
 });
 function render2() { // redraw the current picture at the new window, then fetch the cells
   render(); clearTimeout(S.t); S.t = setTimeout(() => { draw(); drawChunkMapBox(); }, 80);
@@ -307,13 +328,15 @@ for (const id of ["ay", "ax"]) $(id).onchange = () => {
 window.addEventListener("resize", () => { render(); });
 
 // ---- statistics ----
+function showStats(s) {
+  const t = $("stats"); t.innerHTML = "";
+  for (const k of ["count", "min", "max", "mean", "nonzero", "nan"]) { const tr = t.insertRow(); tr.insertCell().textContent = k; tr.insertCell().textContent = fmt(s[k]); }
+}
 async function fetchStats(q) {
   if (S.statsCtrl) S.statsCtrl.abort();
   const ctrl = S.statsCtrl = new AbortController();
   try {
-    const s = await (await api(`/api/stats?${q}`, ctrl.signal)).json();
-    const t = $("stats"); t.innerHTML = "";
-    for (const k of ["count", "min", "max", "mean", "nonzero", "nan"]) { const tr = t.insertRow(); tr.insertCell().textContent = k; tr.insertCell().textContent = fmt(s[k]); }
+    showStats(await (await api(`/api/stats?${q}`, ctrl.signal)).json());
   } catch (e) { if (e.name !== "AbortError") $("stats").innerHTML = `<tr><td class="err">${e.message}</td></tr>`; }
 }
 

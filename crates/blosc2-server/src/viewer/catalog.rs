@@ -1,7 +1,9 @@
 //! The arrays a viewer serves: `.b2nd` and `.b2frame` files found under the given files
-//! and folders, opened once, read-only.
+//! and folders, opened once, read-only. A `.b2frame` without a `b2nd` metalayer (a plain
+//! super-chunk) is served as a 1-D array of its items ([`NdArray::from_plain_schunk`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use blosc2_nd::NdArray;
@@ -19,13 +21,19 @@ pub struct Entry {
     pub path: PathBuf,
     /// The array, open for reading.
     pub array: Arc<NdArray>,
-    /// Chunk kinds counted over the whole array on first use.
-    pub(crate) counts: OnceLock<ChunkCounts>,
+    /// Chunk kinds counted over the whole array (chunk headers read), once.
+    pub(crate) counts: Arc<OnceLock<ChunkCounts>>,
+    /// Whether that count has been started in the background.
+    pub(crate) counting: AtomicBool,
 }
 
 /// How many chunks of each kind an array has (read from chunk metadata only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ChunkCounts {
+    /// Whether every stored chunk's header was read; `false` for a count from the frame's
+    /// offsets alone, where `stored` also counts the repeated-value chunks (stored as small
+    /// chunks) and `value` and `unreadable` are 0.
+    pub exact: bool,
     /// Chunks with stored blocks.
     pub stored: u64,
     /// Special all-zero chunks.
@@ -54,10 +62,11 @@ fn is_array_name(p: &Path) -> bool {
 }
 
 fn open(path: &Path) -> blosc2_nd::Result<NdArray> {
-    if path.is_file() {
-        NdArray::open_mapped(path)
-    } else {
-        NdArray::open(path)
+    let array = if path.is_file() { NdArray::open_mapped(path) } else { NdArray::open(path) };
+    match array {
+        Err(blosc2_nd::Error::NotAnArray) if path.is_file() => NdArray::open_plain_mapped(path),
+        Err(blosc2_nd::Error::NotAnArray) => NdArray::open_plain(path),
+        other => other,
     }
 }
 
@@ -105,7 +114,7 @@ impl Catalog {
                 continue;
             }
             match open(&path) {
-                Ok(a) => entries.push(Entry { name, path, array: Arc::new(a), counts: OnceLock::new() }),
+                Ok(a) => entries.push(Entry::new(name, path, a)),
                 Err(e) => skipped.push((path, e.to_string())),
             }
         }
@@ -125,22 +134,70 @@ impl Catalog {
 }
 
 impl Entry {
-    /// The chunk kinds of the whole array (counted once, from chunk metadata).
-    pub fn counts(&self) -> &ChunkCounts {
-        self.counts.get_or_init(|| {
-            use blosc2_core::chunk::SpecialKind;
-            let mut c = ChunkCounts::default();
-            for info in self.array.chunk_infos() {
-                match info.map(|i| i.special) {
-                    Ok(None) => c.stored += 1,
-                    Ok(Some(SpecialKind::Zeros)) => c.zeros += 1,
-                    Ok(Some(SpecialKind::Nan)) => c.nans += 1,
-                    Ok(Some(SpecialKind::Uninit)) => c.uninit += 1,
-                    Ok(Some(SpecialKind::Value)) => c.value += 1,
-                    Err(_) => c.unreadable += 1,
-                }
-            }
-            c
-        })
+    /// An entry serving `array` as `name`.
+    pub fn new(name: String, path: PathBuf, array: NdArray) -> Entry {
+        Entry { name, path, array: Arc::new(array), counts: Arc::default(), counting: AtomicBool::new(false) }
     }
+
+    /// The chunk kinds of the whole array (counted once, from chunk metadata: the offsets
+    /// and the header of every stored chunk).
+    pub fn counts(&self) -> &ChunkCounts {
+        self.counts.get_or_init(|| exact_counts(&self.array))
+    }
+
+    /// The chunk kinds at once: the exact count when it is done, else the count from the
+    /// frame's offsets alone (no chunk read; see [`ChunkCounts::exact`]) while the exact
+    /// one runs in the background.
+    pub fn quick_counts(&self) -> ChunkCounts {
+        if let Some(c) = self.counts.get() {
+            return c.clone();
+        }
+        let Some(quick) = offset_counts(&self.array) else { return self.counts().clone() };
+        if !self.counting.swap(true, Ordering::SeqCst) {
+            let (array, counts) = (Arc::clone(&self.array), Arc::clone(&self.counts));
+            std::thread::spawn(move || {
+                counts.get_or_init(|| exact_counts(&array));
+            });
+        }
+        quick
+    }
+}
+
+fn exact_counts(a: &NdArray) -> ChunkCounts {
+    use blosc2_core::chunk::SpecialKind;
+    let mut c = ChunkCounts { exact: true, ..ChunkCounts::default() };
+    for info in a.chunk_infos() {
+        match info.map(|i| i.special) {
+            Ok(None) => c.stored += 1,
+            Ok(Some(SpecialKind::Zeros)) => c.zeros += 1,
+            Ok(Some(SpecialKind::Nan)) => c.nans += 1,
+            Ok(Some(SpecialKind::Uninit)) => c.uninit += 1,
+            Ok(Some(SpecialKind::Value)) => c.value += 1,
+            Err(_) => c.unreadable += 1,
+        }
+    }
+    c
+}
+
+/// The chunk kinds the offsets of a frame tell (special offsets by kind, every other chunk
+/// stored), or `None` for arrays without a frame (in memory) and unreadable offsets.
+fn offset_counts(a: &NdArray) -> Option<ChunkCounts> {
+    use blosc2_core::chunk::SpecialKind;
+    use blosc2_core::frame::offsets::special_kind;
+    let offsets = a.schunk().frame()?.offsets();
+    let mut c = ChunkCounts::default();
+    for i in 0..offsets.len() {
+        let o = offsets.get(i).ok()??;
+        if o >= 0 {
+            c.stored += 1;
+            continue;
+        }
+        match special_kind(o, i).ok()? {
+            SpecialKind::Zeros => c.zeros += 1,
+            SpecialKind::Nan => c.nans += 1,
+            SpecialKind::Uninit => c.uninit += 1,
+            SpecialKind::Value => c.value += 1,
+        }
+    }
+    Some(c)
 }

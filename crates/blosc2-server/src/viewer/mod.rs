@@ -4,14 +4,16 @@
 //! |---|---|
 //! | `GET /` | the page |
 //! | `GET /api/arrays` | `[{"name", "shape", "dtype"}]` |
-//! | `GET /api/meta?array=NAME` | shape, dtype, fields, chunks, blocks, codec, filters, sizes, chunk kinds, metalayers |
+//! | `GET /api/meta?array=NAME` | shape, dtype, fields, chunks, blocks, codec, filters, sizes, chunk kinds (exact, or from the offsets while the exact count runs), metalayers |
 //! | `GET /api/chunkmap?array=NAME&axes=a,b[&at=i0,i1,...]` | kind and compressed size of each chunk of the plane of the chunk grid through `at` |
-//! | `GET /api/slice?array=NAME&index=SEL[&step=K][&reduce=mean][&field=F]&format=npy\|json\|png\|f32` | the cells of a selection |
-//! | `GET /api/stats?array=NAME&index=SEL[&step=K][&reduce=mean][&field=F]` | min, max, mean, non-zero count of those cells |
+//! | `GET /api/slice?array=NAME&index=SEL[&step=K][&reduce=mean\|max\|min][&field=F]&format=npy\|json\|png\|f32` | the cells of a selection |
+//! | `GET /api/stats?array=NAME&index=SEL[&step=K][&reduce=mean\|max\|min][&field=F]` | min, max, mean, non-zero count of those cells |
 //!
 //! `SEL` is NumPy's syntax (`0:100,5,::2`; missing trailing items are `:`); `step` is one
 //! step for every dimension or one per dimension (`1,20,20`), multiplying the selection's
-//! own. Malformed requests get 400, unknown arrays 404, answers over the cell budget 413,
+//! own; `reduce` gives one value per step box instead of its first cell. The `f32` answer
+//! carries the statistics of its values in an `x-stats` header (the `stats` answer's JSON).
+//! Malformed requests get 400, unknown arrays 404, answers over the cell budget 413,
 //! each with one line of JSON.
 
 pub mod catalog;
@@ -26,7 +28,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use blosc2_nd::{parse_selection, NdArray, Selection, SliceItem};
+use blosc2_nd::{parse_selection, NdArray, Reduce, Selection, SliceItem};
 use serde::Deserialize;
 
 use crate::assets::{self, Asset};
@@ -34,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::image::{encode_png, finite_range, ColorMap};
 use crate::limits::Limits;
 pub use catalog::{Catalog, ChunkCounts, Entry};
-use read::Stats;
+use read::{Stats, StatsBuilder};
 use values::Numeric;
 
 /// The page's files.
@@ -60,12 +62,17 @@ pub struct Viewer {
     pub catalog: Catalog,
     /// The limits applied.
     pub limits: Limits,
+    /// Reads of cells running at a time (twice the cores): the others wait their turn, in
+    /// order, so that the memory held is a few answers and the first requests finish first
+    /// instead of all sharing the cores until the end.
+    reads: tokio::sync::Semaphore,
 }
 
 /// The viewer's router (page, assets and API) over `catalog`; wrap it with
 /// [`crate::layered`] (or serve it with [`crate::serve`]).
 pub fn router(catalog: Catalog, limits: Limits) -> Router {
-    let state = Arc::new(Viewer { catalog, limits });
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let state = Arc::new(Viewer { catalog, limits, reads: tokio::sync::Semaphore::new(2 * cores) });
     Router::new()
         .route("/", get(|| async { ASSETS[0].response() }))
         .route("/api/arrays", get(arrays))
@@ -86,6 +93,12 @@ fn query<T>(q: Q<T>) -> Result<T> {
 /// Runs a blocking array read off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f).await.map_err(|_| Error::Internal("read task failed"))?
+}
+
+/// As [`blocking`], once one of the viewer's read slots is free.
+async fn read<T: Send + 'static>(v: &Viewer, f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let _slot = v.reads.acquire().await.map_err(|_| Error::Internal("reads closed"))?;
+    blocking(f).await
 }
 
 async fn arrays(State(v): State<Arc<Viewer>>) -> Response {
@@ -131,6 +144,7 @@ pub fn meta_json(e: &Entry) -> serde_json::Value {
         .collect();
     let (nbytes, cbytes) = (a.schunk().nbytes(), a.schunk().cbytes());
     let numeric = Numeric::new(a.dtype(), None).is_ok();
+    let counts = e.quick_counts();
     serde_json::json!({
         "name": e.name,
         "shape": a.shape(),
@@ -150,7 +164,10 @@ pub fn meta_json(e: &Entry) -> serde_json::Value {
         "nbytes": nbytes,
         "cbytes": cbytes,
         "cratio": if cbytes > 0 { nbytes as f64 / cbytes as f64 } else { 0.0 },
-        "chunk_kinds": e.counts(),
+        "chunk_kinds": counts,
+        // Mostly special zero chunks: the page shows such arrays by block maxima.
+        "sparse": (counts.zeros + counts.uninit) * 2 > a.nchunks(),
+        "layout": if a.is_plain() { "super-chunk" } else { "b2nd" },
         "metalayers": a.schunk().metalayers().iter().map(|(n, _)| n).collect::<Vec<_>>(),
         "vlmetalayers": a.schunk().vlmetalayers().names().collect::<Vec<_>>(),
     })
@@ -284,7 +301,7 @@ pub struct SliceQuery {
     pub format: Option<String>,
     /// The field of a structured dtype.
     pub field: Option<String>,
-    /// `stride` (every step-th cell, the default) or `mean` (mean of each step box).
+    /// `stride` (every step-th cell, the default), or `mean`, `max`, `min` of each step box.
     pub reduce: Option<String>,
     /// Colour map of `png`.
     pub cmap: Option<String>,
@@ -297,7 +314,7 @@ pub struct SliceQuery {
 /// A resolved selection of an array.
 struct Plan {
     sel: Selection,
-    mean: bool,
+    reduce: Option<Reduce>,
 }
 
 fn plan(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Plan> {
@@ -341,26 +358,28 @@ fn plan(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Plan> {
         }
     }
     let sel = Selection::resolve(&items, a.shape()).map_err(Error::Selection)?;
-    let mean = match q.reduce.as_deref() {
-        None | Some("stride") => false,
-        Some("mean") => true,
-        Some(r) => return Err(Error::bad("reduce", format!("{r:?}: stride or mean"))),
+    let reduce = match q.reduce.as_deref() {
+        None | Some("stride") => None,
+        Some("mean") => Some(Reduce::Mean),
+        Some("max") => Some(Reduce::Max),
+        Some("min") => Some(Reduce::Min),
+        Some(r) => return Err(Error::bad("reduce", format!("{r:?}: stride, mean, max or min"))),
     };
     let cells = sel.stepped_shape().iter().try_fold(1u64, |acc, &x| acc.checked_mul(x)).unwrap_or(u64::MAX);
     limits.check_cells("selection", cells)?;
-    Ok(Plan { sel, mean })
+    Ok(Plan { sel, reduce })
 }
 
-/// The cells of a plan: raw element bytes (strided) or block means.
+/// The cells of a plan: raw element bytes (strided) or one number per box (reduced).
 enum Cells {
     Raw(Vec<u8>),
-    Mean(Vec<f64>),
+    Reduced(Vec<f64>),
 }
 
 fn read_plan(a: &NdArray, p: &Plan, num: Option<&Numeric>, limits: &Limits) -> Result<Cells> {
-    if p.mean {
-        let num = num.ok_or_else(|| Error::bad("reduce", "block means need numbers"))?;
-        return Ok(Cells::Mean(read::read_mean(a, &p.sel, num, limits.read_budget)?));
+    if let Some(how) = p.reduce {
+        let num = num.ok_or_else(|| Error::bad("reduce", "block reductions need numbers"))?;
+        return Ok(Cells::Reduced(read::read_reduced(a, &p.sel, how, num, limits.read_budget)?));
     }
     Ok(Cells::Raw(read::read_strided(a, &p.sel)?))
 }
@@ -398,7 +417,7 @@ fn slice_answer(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Response
     }
     let cmap: ColorMap = q.cmap.as_deref().unwrap_or("viridis").parse()?;
     let (vmin, vmax) = (parse_limit("vmin", q.vmin.as_deref())?, parse_limit("vmax", q.vmax.as_deref())?);
-    let needs_numbers = format != "npy" || q.reduce.as_deref() == Some("mean");
+    let needs_numbers = format != "npy" || q.reduce.as_deref().is_some_and(|r| r != "stride");
     let num = match Numeric::new(a.dtype(), q.field.as_deref()) {
         Ok(n) => Some(n),
         Err(e) if needs_numbers || q.field.is_some() => return Err(e),
@@ -417,7 +436,7 @@ fn slice_answer(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Response
     match format {
         "npy" => {
             let (dtype, bytes) = match (&cells, &num) {
-                (Cells::Mean(v), _) => {
+                (Cells::Reduced(v), _) => {
                     (blosc2_nd::DType::parse("<f8")?, v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>())
                 }
                 (Cells::Raw(b), Some(n)) if q.field.is_some() => (n.dtype.clone(), n.extract(b)),
@@ -435,28 +454,42 @@ fn slice_answer(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Response
         "json" => {
             let num = num.expect("checked above");
             let values: Vec<serde_json::Value> = match &cells {
-                Cells::Mean(v) => v
+                Cells::Reduced(v) => v
                     .iter()
                     .map(|&x| serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into))
                     .collect(),
                 Cells::Raw(b) => (0..num.count(b)).map(|i| num.json(b, i)).collect(),
             };
-            let dtype = if p.mean { "<f8".to_string() } else { num.dtype.as_str().to_string() };
+            let dtype = if p.reduce.is_some() { "<f8".to_string() } else { num.dtype.as_str().to_string() };
             Ok(Json(serde_json::json!({"shape": shape, "dtype": dtype, "values": values})).into_response())
         }
         _ => {
             let num = num.expect("checked above");
+            if format == "f32" {
+                // One pass: the f32 values and their statistics.
+                let mut stats = StatsBuilder::default();
+                let mut body = Vec::new();
+                let mut push = |x: f64| {
+                    stats.add(x);
+                    body.extend_from_slice(&(x as f32).to_le_bytes());
+                };
+                match &cells {
+                    Cells::Reduced(v) => v.iter().for_each(|&x| push(x)),
+                    Cells::Raw(b) => num.each_value(b, push),
+                }
+                let stats = stats.finish();
+                let (lo, hi) = (vmin.or(stats.min).unwrap_or(0.0), vmax.or(stats.max).unwrap_or(1.0));
+                let stats = serde_json::to_string(&stats).unwrap_or_default();
+                let h = vec![shape_header, ("x-vmin", lo.to_string()), ("x-vmax", hi.to_string()), ("x-stats", stats)];
+                return Ok(octets("application/octet-stream", body, h));
+            }
             let values = match cells {
-                Cells::Mean(v) => v,
+                Cells::Reduced(v) => v,
                 Cells::Raw(b) => num.values(&b),
             };
             let auto = finite_range(&values).unwrap_or((0.0, 1.0));
             let (lo, hi) = (vmin.unwrap_or(auto.0), vmax.unwrap_or(auto.1));
             let limits_h = vec![shape_header, ("x-vmin", lo.to_string()), ("x-vmax", hi.to_string())];
-            if format == "f32" {
-                let body: Vec<u8> = values.iter().flat_map(|&x| (x as f32).to_le_bytes()).collect();
-                return Ok(octets("application/octet-stream", body, limits_h));
-            }
             let (h, w) = match shape[..] {
                 [] => (1, 1),
                 [w] => (1, w),
@@ -474,15 +507,20 @@ async fn slice(State(v): State<Arc<Viewer>>, q: Q<SliceQuery>) -> Result<Respons
     let q = query(q)?;
     let name = q.array.clone();
     let a = entry(&v, name.as_deref())?.array.clone();
-    blocking(move || slice_answer(&a, &q, &v.limits)).await
+    let w = Arc::clone(&v);
+    read(&v, move || slice_answer(&a, &q, &w.limits)).await
 }
 
 fn stats_answer(a: &NdArray, q: &SliceQuery, limits: &Limits) -> Result<Stats> {
     let num = Numeric::new(a.dtype(), q.field.as_deref())?;
     let p = plan(a, q, limits)?;
     Ok(match read_plan(a, &p, Some(&num), limits)? {
-        Cells::Mean(v) => Stats::of(v),
-        Cells::Raw(b) => Stats::of((0..num.count(&b)).map(|i| num.value(&b, i))),
+        Cells::Reduced(v) => Stats::of(v),
+        Cells::Raw(b) => {
+            let mut s = StatsBuilder::default();
+            num.each_value(&b, |v| s.add(v));
+            s.finish()
+        }
     })
 }
 
@@ -490,6 +528,7 @@ async fn stats(State(v): State<Arc<Viewer>>, q: Q<SliceQuery>) -> Result<Respons
     let q = query(q)?;
     let name = q.array.clone();
     let a = entry(&v, name.as_deref())?.array.clone();
-    let s = blocking(move || stats_answer(&a, &q, &v.limits)).await?;
+    let w = Arc::clone(&v);
+    let s = read(&v, move || stats_answer(&a, &q, &w.limits)).await?;
     Ok(Json(s).into_response())
 }

@@ -105,6 +105,20 @@ const check = (cond, msg) => { if (!cond) fail(msg); };
   await page.selectOption("#arrays", "zeros_f4.b2nd");
   await settled(n);
   await page.screenshot({ path: path.join(outDir, "06-special-chunks.png") });
+  // Mostly special zero chunks: shown by block maxima, and the statistics come with the view.
+  check((await page.inputValue("#reduce")) === "max", "sparse array default: " + (await page.inputValue("#reduce")));
+  check((await page.textContent("#stats")).includes("nonzero"), "statistics of the sparse view");
+  check(/\d+ zeros/.test(await page.textContent("#meta")), "chunk kinds: " + (await page.textContent("#meta")));
+
+  // A plain super-chunk is a 1-D array; an 8-D array gets six sliders.
+  n = await draws();
+  await page.selectOption("#arrays", "plain_u4.b2frame");
+  await settled(n);
+  check((await page.textContent("#meta")).includes("10007"), "plain super-chunk metadata");
+  n = await draws();
+  await page.selectOption("#arrays", "u1_8d.b2nd");
+  await settled(n);
+  check((await page.$$("#sliders input[type=range]")).length === 6, "sliders of the 8-D array");
 
   check(errors.length === 0, "page errors: " + errors.join(" | "));
   await browser.close();
