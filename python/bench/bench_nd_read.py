@@ -14,7 +14,9 @@ the next run. Both libraries then read the same file:
   plane0-2 a[k], a[:, k], a[:, :, k] at its 5 positions per axis (median)
   full     a[:, :, :]
   threads  the 100 cube10 boxes read 8 times over by 1, 2 and 4 Python threads sharing one
-           array object (each thread reads its share in a loop): boxes per second. python-blosc2's array is not safe to share
+           array object (each thread reads its share in a loop): boxes per second. Each read
+           decodes on one thread (blosc2rs `nthreads=1`, python-blosc2 `dparams={"nthreads": 1}`):
+           the threads are the parallelism measured. python-blosc2's array is not safe to share
            between threads: its reads are serialised by a lock (what its users do).
   dask     da.from_array(a, chunks=a.chunks).sum() on Dask's threaded scheduler
            (python-blosc2 with from_array's lock=True, for the same reason)
@@ -140,16 +142,19 @@ def main():
         make(path, shape, be == "explicit")
         ours = blosc2rs.open(path)
         theirs = blosc2.open(str(path), mode="r")
+        # For the thread figures: one thread per read.
+        ours1 = blosc2rs.open(path, nthreads=1)
+        theirs1 = blosc2.open(str(path), mode="r", dparams={"nthreads": 1})
         np.testing.assert_array_equal(ours[5, 7:30, ::9], theirs[5, 7:30, ::9])
         res = {"rs": [], "py": []}
         thr = {(lib, n): [] for lib in ("rs", "py") for n in (1, 2, 4)}
         dsk = {"rs": [], "py": []}
         for r in range(args.rounds):
-            order = [("rs", ours), ("py", theirs)] if r % 2 == 0 else [("py", theirs), ("rs", ours)]
-            for lib, a in order:
+            order = [("rs", ours, ours1), ("py", theirs, theirs1)]
+            for lib, a, a1 in order if r % 2 == 0 else order[::-1]:
                 res[lib].append(reads(a, pos))
                 for n in (1, 2, 4):
-                    thr[(lib, n)].append(threads(a, pos, n, lock=threading.Lock() if lib == "py" else None))
+                    thr[(lib, n)].append(threads(a1, pos, n, lock=threading.Lock() if lib == "py" else None))
                 if not args.no_dask:
                     dsk[lib].append(dask_sum(a, lock=(lib == "py")))
             print(f"{be}: round {r + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
@@ -171,7 +176,7 @@ def main():
             rs, rc = (statistics.median(x[k] for x in dsk["rs"]) for k in (0, 1))
             py, pc = (statistics.median(x[k] for x in dsk["py"]) for k in (0, 1))
             rows.append((be, "dask sum", fmt_t(rs), fmt_t(py), f"{py / rs:.2f}x", fmt_t(rc), fmt_t(pc), cpu_ratio(pc, rc)))
-        del ours, theirs
+        del ours, theirs, ours1, theirs1
     print("| backend | operation | blosc2rs | python-blosc2 | ratio | CPU blosc2rs | CPU python-blosc2 | CPU ratio |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:

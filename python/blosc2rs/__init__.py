@@ -30,7 +30,6 @@ from ._blosc2rs import (
     asarray,
     compress,
     decompress,
-    empty,
     full,
     ndarray_from_cframe,
     open,
@@ -57,3 +56,9 @@ __all__ = [
     "schunk_from_cframe",
     "zeros",
 ]
+
+
+def empty(shape, dtype=None, urlpath=None, chunks=None, blocks=None, cparams=None, contiguous=True):
+    """An array whose content is not set: zeros (no data stored), as python-blosc2's
+    ``empty`` writes it. Arguments as :func:`zeros`."""
+    return zeros(shape, dtype, urlpath, chunks, blocks, cparams, contiguous)

@@ -6,7 +6,8 @@
 //! released; one array object serves any number of Python threads at once.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use blosc2_core::chunk::SpecialKind;
 use blosc2_nd::{NdArray, NdChunkInfo, Options, Region, SliceItem};
@@ -21,7 +22,7 @@ use crate::convert::{
     shaped,
 };
 use crate::errors::Lib;
-use crate::handle::{read_only, Handle};
+use crate::handle::{open_in_mode, ratio, read_only, Handle, Location};
 use crate::index::{self, Plan};
 use crate::params;
 
@@ -33,6 +34,25 @@ static ALLOC_THRESHOLD: AtomicU64 = AtomicU64::new(1 << 30);
 #[pyfunction]
 pub fn _set_alloc_threshold(bytes: u64) {
     ALLOC_THRESHOLD.store(bytes, Ordering::Relaxed);
+}
+
+/// Reads in flight in this process, over every array.
+static READS: AtomicUsize = AtomicUsize::new(0);
+
+/// One read in flight, counted in [`READS`] while it lives.
+struct InFlight;
+
+impl InFlight {
+    /// Counts a read; gives the number in flight with it.
+    fn start() -> (InFlight, usize) {
+        (InFlight, READS.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        READS.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn nbytes(shape: &[u64], itemsize: usize) -> PyResult<u64> {
@@ -177,14 +197,29 @@ impl ChunkInfo {
 pub struct PyNdArray {
     handle: Handle<NdArray>,
     dtype: Py<PyAny>,
-    urlpath: Option<PathBuf>,
-    mapped: bool,
+    location: Location,
+    /// The most threads one read uses; 0: the cores, shared among the reads in flight.
+    nthreads: AtomicUsize,
 }
 
 impl PyNdArray {
     fn wrap(py: Python<'_>, a: NdArray, writable: bool, urlpath: Option<PathBuf>, mapped: bool) -> PyResult<PyNdArray> {
         let dtype = numpy_dtype(py, a.dtype())?.unbind();
-        Ok(PyNdArray { handle: Handle::new(a, writable), dtype, urlpath, mapped })
+        let nthreads = AtomicUsize::new(0);
+        Ok(PyNdArray { handle: Handle::new(a, writable), dtype, location: Location { urlpath, mapped }, nthreads })
+    }
+
+    /// Runs read `f` with the GIL released, giving it the number of threads it may use:
+    /// `nthreads` when set, else the cores divided among the reads in flight (reads from
+    /// several Python threads at once, as Dask's, each decode on their own thread rather
+    /// than all queueing for the same pool).
+    fn read<R: Send>(&self, py: Python<'_>, f: impl FnOnce(&NdArray, usize) -> R + Send) -> R {
+        let set = self.nthreads.load(Ordering::Relaxed);
+        self.handle.read(py, |a| {
+            let (_flight, n) = InFlight::start();
+            let threads = if set > 0 { set } else { (cores() / n).max(1) };
+            f(a, threads)
+        })
     }
 
     fn shape_vec(&self, py: Python<'_>) -> Vec<u64> {
@@ -204,7 +239,7 @@ impl PyNdArray {
         n: u64,
     ) -> PyResult<Bound<'py, PyArray1<u8>>> {
         if n <= ALLOC_THRESHOLD.load(Ordering::Relaxed) {
-            let v = self.handle.read(py, |a| a.read_box(&Region::from_start_stop(start, stop)?)).lib()?;
+            let v = self.read(py, |a, t| a.read_box_threads(&Region::from_start_stop(start, stop)?, t)).lib()?;
             return Ok(PyArray1::from_vec(py, v));
         }
         let n = usize::try_from(n).map_err(|_| PyMemoryError::new_err(format!("{n} bytes do not fit in memory")))?;
@@ -212,7 +247,7 @@ impl PyNdArray {
         {
             let mut rw = out.try_readwrite().map_err(|e| PyValueError::new_err(e.to_string()))?;
             let buf = rw.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?;
-            self.handle.read(py, |a| a.read_box_into(&Region::from_start_stop(start, stop)?, buf)).lib()?;
+            self.read(py, |a, t| a.read_box_into_threads(&Region::from_start_stop(start, stop)?, buf, t)).lib()?;
         }
         Ok(out)
     }
@@ -240,7 +275,7 @@ impl PyNdArray {
                         step: plan.step[d] as i64,
                     })
                     .collect();
-                let (v, _) = self.handle.read(py, |a| a.read_selection(&items)).lib()?;
+                let (v, _) = self.read(py, |a, t| a.read_selection_threads(&items, t)).lib()?;
                 shaped(py, PyArray1::from_vec(py, v), dtype, shape)?
             } else {
                 let full = shaped(py, self.read_box_bytes(py, &plan.start, &plan.stop, n)?, dtype, &bbox)?;
@@ -330,11 +365,7 @@ impl PyNdArray {
     #[getter]
     fn cratio(&self, py: Python<'_>) -> f64 {
         let (n, c) = self.handle.peek(py, |a| (a.len() * a.dtype().itemsize() as u64, a.schunk().cbytes()));
-        if c == 0 {
-            0.0
-        } else {
-            n as f64 / c as f64
-        }
+        ratio(n, c)
     }
 
     /// Number of chunks.
@@ -346,23 +377,36 @@ impl PyNdArray {
     /// The file or directory the array lives in, `None` in memory.
     #[getter]
     fn urlpath(&self) -> Option<String> {
-        self.urlpath.as_ref().map(|p| p.display().to_string())
+        self.location.urlpath()
     }
 
     /// `"r"` (read-only) or `"a"` (writable).
     #[getter]
     fn mode(&self) -> &'static str {
-        if self.handle.writable() {
-            "a"
-        } else {
-            "r"
-        }
+        self.handle.mode()
     }
 
     /// Whether the file is read through a memory map.
     #[getter]
     fn mmap(&self) -> bool {
-        self.mapped
+        self.location.mapped
+    }
+
+    /// The most threads one read decodes with (`None`: every core, shared among the reads
+    /// running at once). 1 reads on the calling thread only, for programs that read from
+    /// many threads themselves.
+    #[getter]
+    fn get_nthreads(&self) -> Option<usize> {
+        Some(self.nthreads.load(Ordering::Relaxed)).filter(|&n| n > 0)
+    }
+
+    #[setter]
+    fn set_nthreads(&self, n: Option<usize>) -> PyResult<()> {
+        if n == Some(0) {
+            return Err(PyValueError::new_err("nthreads must be at least 1 (or None)"));
+        }
+        self.nthreads.store(n.unwrap_or(0), Ordering::Relaxed);
+        Ok(())
     }
 
     /// The compression parameters new chunks are written with (python-blosc2's keys).
@@ -490,11 +534,7 @@ impl PyNdArray {
     /// Pickling: arrays in a file reopen it read-only (`open(urlpath, "r", mmap)`), arrays
     /// in memory travel as their frame.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let m = py.import("blosc2rs")?;
-        match &self.urlpath {
-            Some(p) => Ok((m.getattr("open")?, (p.display().to_string(), "r", self.mapped).into_pyobject(py)?)),
-            None => Ok((m.getattr("ndarray_from_cframe")?, (self.to_cframe(py)?,).into_pyobject(py)?)),
-        }
+        self.location.reduce(py, "open", "ndarray_from_cframe", || self.to_cframe(py))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -504,10 +544,7 @@ impl PyNdArray {
             1 => format!("({},)", v[0]),
             _ => format!("({})", v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")),
         };
-        let place = match &self.urlpath {
-            Some(p) => format!(", urlpath='{}'", p.display()),
-            None => String::new(),
-        };
+        let place = self.location.repr_part();
         Ok(format!(
             "NDArray(shape={}, dtype={}, chunks={}, blocks={}{place}, mode='{}')",
             t(&shape),
@@ -519,34 +556,24 @@ impl PyNdArray {
     }
 }
 
-fn mode_arg(mode: &str) -> PyResult<bool> {
-    match mode {
-        "r" => Ok(false),
-        "a" | "r+" => Ok(true),
-        other => Err(PyValueError::new_err(format!("mode must be 'r' or 'a', not {other:?}"))),
-    }
-}
-
 /// Opens a `.b2nd` file or a sparse-frame directory written by blosc2rs, python-blosc2 or
 /// C-Blosc2. `mode="r"` reads (lazily: chunks are read as needed), `mode="a"` also
 /// writes in place (one writer at a time: the file is locked while the array is open).
 /// `mmap=True` reads a file through a memory map (read-only; the file must not be
-/// truncated by another program meanwhile).
+/// truncated by another program meanwhile). `nthreads` sets the array's `nthreads`.
 #[pyfunction]
-#[pyo3(signature = (urlpath, mode="r", mmap=false))]
-pub fn open(py: Python<'_>, urlpath: PathBuf, mode: &str, mmap: bool) -> PyResult<PyNdArray> {
-    let writable = mode_arg(mode)?;
-    if mmap && writable {
-        return Err(PyValueError::new_err("mmap=True opens read-only: use mode='r'"));
-    }
-    let a = py
-        .detach(|| match (writable, mmap) {
-            (true, _) => NdArray::open_mut(&urlpath),
-            (false, true) => NdArray::open_mapped(&urlpath),
-            (false, false) => NdArray::open(&urlpath),
-        })
-        .lib()?;
-    PyNdArray::wrap(py, a, writable, Some(urlpath), mmap)
+#[pyo3(signature = (urlpath, mode="r", mmap=false, nthreads=None))]
+pub fn open(py: Python<'_>, urlpath: PathBuf, mode: &str, mmap: bool, nthreads: Option<usize>) -> PyResult<PyNdArray> {
+    let (a, writable) = open_in_mode::<NdArray>(py, &urlpath, mode, mmap)?;
+    let a = PyNdArray::wrap(py, a, writable, Some(urlpath), mmap)?;
+    a.set_nthreads(nthreads)?;
+    Ok(a)
+}
+
+/// The cores reads share.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Creation options from Python arguments, and the thread count asked for.
@@ -660,8 +687,12 @@ fn dtype_or_default(py: Python<'_>, dtype: Option<&Bound<'_, PyAny>>) -> PyResul
     }
 }
 
+/// An array of zeros (no data stored: every chunk is a special zero chunk). `empty` is the
+/// same (python-blosc2 writes zeros for it too).
+#[pyfunction]
+#[pyo3(signature = (shape, dtype=None, urlpath=None, chunks=None, blocks=None, cparams=None, contiguous=true))]
 #[allow(clippy::too_many_arguments)]
-fn zeros_like_numpy(
+pub fn zeros(
     py: Python<'_>,
     shape: &Bound<'_, PyAny>,
     dtype: Option<&Bound<'_, PyAny>>,
@@ -688,40 +719,6 @@ fn zeros_like_numpy(
         })
         .lib()?;
     PyNdArray::wrap(py, nd, true, place.path(), false)
-}
-
-/// An array of zeros (no data stored: every chunk is a special zero chunk).
-#[pyfunction]
-#[pyo3(signature = (shape, dtype=None, urlpath=None, chunks=None, blocks=None, cparams=None, contiguous=true))]
-#[allow(clippy::too_many_arguments)]
-pub fn zeros(
-    py: Python<'_>,
-    shape: &Bound<'_, PyAny>,
-    dtype: Option<&Bound<'_, PyAny>>,
-    urlpath: Option<PathBuf>,
-    chunks: Option<&Bound<'_, PyAny>>,
-    blocks: Option<&Bound<'_, PyAny>>,
-    cparams: Option<&Bound<'_, PyAny>>,
-    contiguous: bool,
-) -> PyResult<PyNdArray> {
-    zeros_like_numpy(py, shape, dtype, urlpath, chunks, blocks, cparams, contiguous)
-}
-
-/// An array whose content is not set: zeros, as python-blosc2's `empty` writes it.
-#[pyfunction]
-#[pyo3(signature = (shape, dtype=None, urlpath=None, chunks=None, blocks=None, cparams=None, contiguous=true))]
-#[allow(clippy::too_many_arguments)]
-pub fn empty(
-    py: Python<'_>,
-    shape: &Bound<'_, PyAny>,
-    dtype: Option<&Bound<'_, PyAny>>,
-    urlpath: Option<PathBuf>,
-    chunks: Option<&Bound<'_, PyAny>>,
-    blocks: Option<&Bound<'_, PyAny>>,
-    cparams: Option<&Bound<'_, PyAny>>,
-    contiguous: bool,
-) -> PyResult<PyNdArray> {
-    zeros_like_numpy(py, shape, dtype, urlpath, chunks, blocks, cparams, contiguous)
 }
 
 /// An array with every element `fill_value` (one repeated-value chunk per chunk, as

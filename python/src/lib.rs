@@ -1,8 +1,8 @@
 //! `blosc2rs._blosc2rs`: the extension module of the `blosc2rs` Python package (the
 //! package's `__init__.py` re-exports it).
 //!
-//! * `array`: `NDArray` (b2nd arrays with NumPy indexing) and `open`, `asarray`, `zeros`,
-//!   `empty`, `full`, `ndarray_from_cframe`;
+//! * `array`: `NDArray` (b2nd arrays with NumPy indexing) and `open`, `asarray`, `zeros`
+//!   (the package's `empty` too), `full`, `ndarray_from_cframe`;
 //! * `chunk`: `compress`, `decompress` (one chunk);
 //! * `schunk`: `SChunk` (frames of chunks) and `open_schunk`, `schunk_from_cframe`;
 //! * `errors`: `Blosc2Error`, `Blosc2IOError` and the conversion of the library's errors;
@@ -40,7 +40,6 @@ fn _blosc2rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(array::open, m)?)?;
     m.add_function(wrap_pyfunction!(array::asarray, m)?)?;
     m.add_function(wrap_pyfunction!(array::zeros, m)?)?;
-    m.add_function(wrap_pyfunction!(array::empty, m)?)?;
     m.add_function(wrap_pyfunction!(array::full, m)?)?;
     m.add_function(wrap_pyfunction!(array::ndarray_from_cframe, m)?)?;
     m.add_function(wrap_pyfunction!(array::_set_alloc_threshold, m)?)?;

@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use blosc2_core::schunk::SChunk;
-use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::convert::input_bytes;
 use crate::errors::Lib;
-use crate::handle::Handle;
+use crate::handle::{open_in_mode, ratio, Handle, Location};
 use crate::params::{self, CParams};
 
 /// python-blosc2's default chunk size when `data` is given without one.
@@ -25,8 +25,7 @@ const DEFAULT_CHUNKSIZE: usize = 1 << 24;
 #[pyclass(frozen, name = "SChunk", module = "blosc2rs")]
 pub struct PySChunk {
     handle: Handle<SChunk>,
-    urlpath: Option<PathBuf>,
-    mapped: bool,
+    location: Location,
 }
 
 impl PySChunk {
@@ -66,7 +65,7 @@ impl PySChunk {
             Some(p) => py.detach(|| if contiguous { s.into_file(p) } else { s.into_sparse(p) }).lib()?,
             None => s,
         };
-        Ok(PySChunk { handle: Handle::new(s, true), urlpath, mapped: false })
+        Ok(PySChunk { handle: Handle::new(s, true), location: Location { urlpath, mapped: false } })
     }
 
     /// Compresses `data` (a bytes-like object or a NumPy array) into one new chunk at the
@@ -115,11 +114,7 @@ impl PySChunk {
     #[getter]
     fn cratio(&self, py: Python<'_>) -> f64 {
         let (n, c) = self.handle.peek(py, |s| (s.nbytes(), s.cbytes()));
-        if c == 0 {
-            0.0
-        } else {
-            n as f64 / c as f64
-        }
+        ratio(n, c)
     }
 
     /// Bytes per item.
@@ -144,17 +139,13 @@ impl PySChunk {
     /// The file or directory the super-chunk lives in, `None` in memory.
     #[getter]
     fn urlpath(&self) -> Option<String> {
-        self.urlpath.as_ref().map(|p| p.display().to_string())
+        self.location.urlpath()
     }
 
     /// `"r"` (read-only) or `"a"` (writable).
     #[getter]
     fn mode(&self) -> &'static str {
-        if self.handle.writable() {
-            "a"
-        } else {
-            "r"
-        }
+        self.handle.mode()
     }
 
     /// The super-chunk as a contiguous frame (the bytes of a `.b2frame` file).
@@ -170,19 +161,12 @@ impl PySChunk {
 
     /// Pickling: frames in a file reopen it read-only, in-memory ones travel as their frame.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
-        let m = py.import("blosc2rs")?;
-        match &self.urlpath {
-            Some(p) => Ok((m.getattr("open_schunk")?, (p.display().to_string(), "r", self.mapped).into_pyobject(py)?)),
-            None => Ok((m.getattr("schunk_from_cframe")?, (self.to_cframe(py)?,).into_pyobject(py)?)),
-        }
+        self.location.reduce(py, "open_schunk", "schunk_from_cframe", || self.to_cframe(py))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
         let (n, nb, cb) = self.handle.peek(py, |s| (s.nchunks(), s.nbytes(), s.cbytes()));
-        let place = match &self.urlpath {
-            Some(p) => format!(", urlpath='{}'", p.display()),
-            None => String::new(),
-        };
+        let place = self.location.repr_part();
         format!("SChunk(nchunks={n}, nbytes={nb}, cbytes={cb}{place}, mode='{}')", self.mode())
     }
 }
@@ -193,22 +177,8 @@ impl PySChunk {
 #[pyfunction]
 #[pyo3(signature = (urlpath, mode="r", mmap=false))]
 pub fn open_schunk(py: Python<'_>, urlpath: PathBuf, mode: &str, mmap: bool) -> PyResult<PySChunk> {
-    let writable = match mode {
-        "r" => false,
-        "a" | "r+" => true,
-        other => return Err(PyValueError::new_err(format!("mode must be 'r' or 'a', not {other:?}"))),
-    };
-    if mmap && writable {
-        return Err(PyValueError::new_err("mmap=True opens read-only: use mode='r'"));
-    }
-    let s = py
-        .detach(|| match (writable, mmap) {
-            (true, _) => SChunk::open_mut(&urlpath),
-            (false, true) => SChunk::open_mapped(&urlpath),
-            (false, false) => SChunk::open(&urlpath),
-        })
-        .lib()?;
-    Ok(PySChunk { handle: Handle::new(s, writable), urlpath: Some(urlpath), mapped: mmap })
+    let (s, writable) = open_in_mode::<SChunk>(py, &urlpath, mode, mmap)?;
+    Ok(PySChunk { handle: Handle::new(s, writable), location: Location { urlpath: Some(urlpath), mapped: mmap } })
 }
 
 /// An in-memory, writable super-chunk from the bytes of a contiguous frame.
@@ -216,5 +186,5 @@ pub fn open_schunk(py: Python<'_>, urlpath: PathBuf, mode: &str, mmap: bool) -> 
 pub fn schunk_from_cframe(py: Python<'_>, cframe: &Bound<'_, PyBytes>) -> PyResult<PySChunk> {
     let bytes = cframe.as_bytes().to_vec();
     let s = py.detach(|| SChunk::from_cframe(bytes)).lib()?;
-    Ok(PySChunk { handle: Handle::new(s, true), urlpath: None, mapped: false })
+    Ok(PySChunk { handle: Handle::new(s, true), location: Location { urlpath: None, mapped: false } })
 }

@@ -41,17 +41,25 @@ def our_cparams(cp):
     return out
 
 
+def arrays(rng, dtype, cparams):
+    """One random array of 0 to 4 dimensions each, with its geometry and the parameters of
+    `cparams` for its number of dimensions (none where BYTEDELTA meets 1-byte items):
+    (ndim, shape, chunks, blocks, values, cparams)."""
+    for ndim in range(5):
+        shape, chunks, blocks = random_geometry(rng, ndim)
+        x = random_array(rng, shape, dtype)
+        cp = cparams[ndim % len(cparams)]
+        if np.dtype(dtype).itemsize == 1 and cp and blosc2.Filter.BYTEDELTA in cp["filters"]:
+            cp = None
+        yield ndim, shape, chunks, blocks, x, cp
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=dtype_id)
 @pytest.mark.parametrize("contiguous", [True, False], ids=["file", "sparse"])
 def test_python_blosc2_writes_we_read(tmp_path, dtype, contiguous):
     rng = np.random.default_rng(3)
-    for ndim in range(5):
-        shape, chunks, blocks = random_geometry(rng, ndim)
-        x = random_array(rng, shape, dtype)
+    for ndim, shape, chunks, blocks, x, cp in arrays(rng, dtype, CPARAMS):
         path = str(tmp_path / f"p{ndim}.b2nd")
-        cp = CPARAMS[ndim % len(CPARAMS)]
-        if np.dtype(dtype).itemsize == 1 and cp and blosc2.Filter.BYTEDELTA in cp["filters"]:
-            cp = None
         kw = {"cparams": cp} if cp else {}
         if ndim:
             kw.update(chunks=chunks, blocks=blocks)
@@ -71,13 +79,8 @@ def test_python_blosc2_writes_we_read(tmp_path, dtype, contiguous):
 @pytest.mark.parametrize("contiguous", [True, False], ids=["file", "sparse"])
 def test_we_write_python_blosc2_reads(tmp_path, dtype, contiguous):
     rng = np.random.default_rng(4)
-    for ndim in range(5):
-        shape, chunks, blocks = random_geometry(rng, ndim)
-        x = random_array(rng, shape, dtype)
+    for ndim, shape, chunks, blocks, x, cp in arrays(rng, dtype, CPARAMS_THEY_READ):
         path = tmp_path / f"r{ndim}.b2nd"
-        cp = CPARAMS_THEY_READ[ndim % len(CPARAMS_THEY_READ)]
-        if np.dtype(dtype).itemsize == 1 and cp and blosc2.Filter.BYTEDELTA in cp["filters"]:
-            cp = None
         a = blosc2rs.asarray(x, urlpath=path, chunks=chunks or None, blocks=blocks or None,
                              cparams=our_cparams(cp), contiguous=contiguous)
         if ndim:

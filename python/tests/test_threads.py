@@ -42,6 +42,32 @@ def test_eight_threads_read_random_boxes(tmp_path, kind):
         assert_same(got, x[key])
 
 
+def test_reads_on_one_thread_equal_reads_on_the_cores(tmp_path):
+    # nthreads=1 decodes on the calling thread; None shares the cores among the reads in
+    # flight (a read large enough to gain decodes its chunks in parallel).
+    rng = np.random.default_rng(5)
+    x = random_array(rng, (40, 200, 160), "f4")
+    blosc2rs.asarray(x, urlpath=tmp_path / "n.b2nd", chunks=(10, 100, 160), blocks=(2, 20, 40))
+    one = blosc2rs.open(tmp_path / "n.b2nd", nthreads=1)
+    auto = blosc2rs.open(tmp_path / "n.b2nd")
+    assert one.nthreads == 1 and auto.nthreads is None
+    keys = [(slice(None),) * 3, (slice(None), 7), (3, slice(5, 150), slice(None, None, 3))]
+    keys += [random_key(rng, x.shape) for _ in range(30)]
+    for key in keys:
+        assert_same(one[key], x[key])
+        assert_same(auto[key], x[key])
+    with ThreadPoolExecutor(4) as pool:
+        for key, got in zip(keys, pool.map(lambda k: auto[k], keys)):
+            assert_same(got, x[key])
+    auto.nthreads = 2
+    assert auto.nthreads == 2
+    assert_same(auto[...], x)
+    with pytest.raises(ValueError, match="at least 1"):
+        auto.nthreads = 0
+    auto.nthreads = None
+    assert auto.nthreads is None
+
+
 def test_gil_is_released_during_reads(tmp_path):
     rng = np.random.default_rng(2)
     x = random_array(rng, (150, 150, 150), "f8")

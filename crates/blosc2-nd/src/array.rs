@@ -622,8 +622,17 @@ impl NdArray {
     /// # Errors
     /// [`Error::OutOfRange`] naming the dimension; chunk errors.
     pub fn read_selection(&self, items: &[SliceItem]) -> Result<(Vec<u8>, Vec<u64>)> {
+        self.read_selection_threads(items, rayon::current_num_threads())
+    }
+
+    /// [`NdArray::read_selection`] on at most `threads` threads (as
+    /// [`NdArray::read_box_into_threads`]).
+    ///
+    /// # Errors
+    /// As [`NdArray::read_selection`].
+    pub fn read_selection_threads(&self, items: &[SliceItem], threads: usize) -> Result<(Vec<u8>, Vec<u64>)> {
         let sel = Selection::resolve(items, self.shape())?;
-        let bytes = self.read_box(sel.region())?;
+        let bytes = self.read_box_threads(sel.region(), threads)?;
         let bytes = if sel.step().iter().all(|&s| s == 1) {
             bytes
         } else {

@@ -25,6 +25,22 @@ const GATHER_FRACTION: u64 = 8;
 /// Chunks handled per parallel batch (bounds the memory of reads and writes).
 const BATCH: usize = 16;
 
+/// Reads that decode fewer bytes of blocks than this run on the calling thread alone:
+/// handing work to the pool's threads and waiting for them costs a wake-up each (tens of
+/// microseconds on an idle machine, milliseconds when other processes hold the cores),
+/// more than a few blocks take to decode.
+const PARALLEL_MIN_BYTES: u64 = 4 << 20;
+
+/// The threads a read may use.
+#[derive(Debug, Clone, Copy)]
+enum Threads {
+    /// At most this many: fewer when the read is small ([`PARALLEL_MIN_BYTES`]).
+    AtMost(usize),
+    /// This many whatever the size (tests of the parallel paths).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Exactly(usize),
+}
+
 /// A per-thread buffer kept between reads.
 type ThreadBuffer<T> = std::thread::LocalKey<std::cell::RefCell<Vec<T>>>;
 
@@ -116,6 +132,12 @@ fn pieces(g: &Geometry, r: &Region) -> Vec<Piece> {
             Piece { index: g.chunk_index(&coords), origin, region: Region::from_bounds(lo, hi) }
         })
         .collect()
+}
+
+/// How many blocks of its chunk `piece` touches (as [`touched_blocks`] lists them).
+fn touched_count(g: &Geometry, p: &Piece) -> u64 {
+    let (bs, lo, hi) = (g.blockshape(), p.region.start(), p.region.stop());
+    (0..g.ndim()).map(|d| (hi[d] - 1 - p.origin[d]) / bs[d] - (lo[d] - p.origin[d]) / bs[d] + 1).product()
 }
 
 /// The blocks of a chunk that `piece` touches: (block index, block origin in array
@@ -472,11 +494,38 @@ impl NdArray {
     /// As [`Region::check_within`] (the region must lie inside the array),
     /// [`Error::BufferSize`], chunk errors.
     pub fn read_box_into(&self, r: &Region, out: &mut [u8]) -> Result<()> {
-        self.read_into(r, out, false)
+        self.read_into(r, out, false, Threads::AtMost(rayon::current_num_threads()))
     }
 
-    /// Reads region `r` into `out`, zeroed first unless `zeroed` says it is.
-    fn read_into(&self, r: &Region, out: &mut [u8], zeroed: bool) -> Result<()> {
+    /// [`NdArray::read_box_into`] on at most `threads` threads: 1 reads on the calling
+    /// thread only (for callers that run reads in parallel themselves); more uses the
+    /// current rayon pool for reads large enough to gain from it.
+    ///
+    /// # Errors
+    /// As [`NdArray::read_box_into`].
+    pub fn read_box_into_threads(&self, r: &Region, out: &mut [u8], threads: usize) -> Result<()> {
+        self.read_into(r, out, false, Threads::AtMost(threads))
+    }
+
+    /// The bytes of blocks a read of pieces `ps` decodes (whole chunks where it reads them
+    /// whole).
+    fn decoded_bytes(&self, ps: &[Piece]) -> u64 {
+        let g = &self.geom;
+        let (nb, bb) = (g.nblocks() as u64, g.block_nbytes() as u64);
+        ps.iter()
+            .map(|p| {
+                let n = touched_count(g, p);
+                if n * WHOLE_CHUNK_FRACTION as u64 > nb {
+                    nb * bb
+                } else {
+                    n * bb
+                }
+            })
+            .sum()
+    }
+
+    /// Reads region `r` into `out` (zeroed first unless `zeroed` says it is) on `threads`.
+    fn read_into(&self, r: &Region, out: &mut [u8], zeroed: bool, threads: Threads) -> Result<()> {
         r.check_within(self.shape())?;
         let shape = r.shape();
         let expected = r.num_elements().expect("inside the array") * self.geom.typesize() as u64;
@@ -487,9 +536,16 @@ impl NdArray {
             out.fill(0);
         }
         let ps = pieces(&self.geom, r);
-        if ps.len() <= 1 || rayon::current_num_threads() <= 1 {
+        let threads = match threads {
+            Threads::AtMost(n) if n > 1 && self.decoded_bytes(&ps) >= PARALLEL_MIN_BYTES => {
+                n.min(rayon::current_num_threads())
+            }
+            Threads::AtMost(_) => 1,
+            Threads::Exactly(n) => n,
+        };
+        if ps.len() <= 1 || threads <= 1 {
             let mut dst = Dest { buf: out, region: r };
-            let threads = if ps.len() == 1 { rayon::current_num_threads() } else { 1 };
+            let threads = if ps.len() == 1 { threads } else { 1 };
             for p in &ps {
                 self.read_piece(p, &mut dst, threads)?;
             }
@@ -544,10 +600,19 @@ impl NdArray {
     /// # Errors
     /// As [`NdArray::read_box_into`].
     pub fn read_box(&self, r: &Region) -> Result<Vec<u8>> {
+        self.read_box_threads(r, rayon::current_num_threads())
+    }
+
+    /// [`NdArray::read_box`] on at most `threads` threads (as
+    /// [`NdArray::read_box_into_threads`]).
+    ///
+    /// # Errors
+    /// As [`NdArray::read_box_into`].
+    pub fn read_box_threads(&self, r: &Region, threads: usize) -> Result<Vec<u8>> {
         r.check_within(self.shape())?;
         let n = r.num_elements().expect("inside the array") as usize * self.geom.typesize();
         let mut out = blosc2_core::buffer::zeroed(n);
-        self.read_into(r, &mut out, true)?;
+        self.read_into(r, &mut out, true, Threads::AtMost(threads))?;
         Ok(out)
     }
 
@@ -699,8 +764,47 @@ impl NdArray {
 
 #[cfg(test)]
 mod tests {
-    use super::reads_planes_in_place;
-    use crate::{NdArray, Options};
+    use super::{reads_planes_in_place, Threads};
+    use crate::{NdArray, Options, Region};
+
+    #[test]
+    fn parallel_reads_equal_reads_on_the_calling_thread() {
+        // Small reads stay on the calling thread; forced onto two threads, each parallel
+        // path (rows of chunks, batches of chunks, the blocks of one chunk decoded or
+        // gathered, a whole chunk) gives the same bytes as one thread. Blocks (2, 4, 6) in
+        // chunks (4, 8, 12): an element of `u32` noise in the low byte, a byte shuffle.
+        let shape = [9u64, 20, 30];
+        let values: Vec<u32> =
+            (0..shape.iter().product::<u64>()).map(|i| (i * 2_654_435_761 % 1_000_003) as u32).collect();
+        let a = NdArray::from_slice(&shape, &values, &Options::new().chunks(&[4, 8, 12]).blocks(&[2, 4, 6])).unwrap();
+        let boxes: [([u64; 3], [u64; 3]); 7] = [
+            ([0, 0, 0], [9, 20, 30]), // everything: rows of chunks
+            ([1, 3, 5], [2, 17, 29]), // a plane across chunks of one row: batches
+            ([0, 0, 7], [9, 20, 8]),  // a plane across the last axis
+            ([4, 0, 0], [8, 8, 12]),  // one whole chunk
+            ([5, 1, 1], [7, 7, 11]),  // blocks of one chunk
+            ([4, 0, 0], [5, 8, 12]),  // blocks of one chunk, whole rows
+            ([5, 2, 3], [6, 3, 4]),   // an element
+        ];
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for (lo, hi) in &boxes {
+            let r = Region::from_start_stop(lo, hi).unwrap();
+            let n = r.num_elements().unwrap() as usize * 4;
+            let mut want = Vec::with_capacity(n);
+            for i in lo[0]..hi[0] {
+                for j in lo[1]..hi[1] {
+                    let at = ((i * 20 + j) * 30 + lo[2]) as usize;
+                    want.extend(values[at..at + (hi[2] - lo[2]) as usize].iter().flat_map(|v| v.to_le_bytes()));
+                }
+            }
+            let mut one = vec![0u8; n];
+            a.read_into(&r, &mut one, false, Threads::AtMost(2)).unwrap();
+            assert_eq!(one, want, "box {r}, calling thread");
+            let mut two = vec![7u8; n];
+            pool.install(|| a.read_into(&r, &mut two, false, Threads::Exactly(2))).unwrap();
+            assert_eq!(two, want, "box {r}, two threads");
+        }
+    }
 
     #[test]
     fn box_reads_from_files_fetch_only_the_wanted_blocks() {
