@@ -246,12 +246,7 @@ fn check_limit(v: u64) -> ViewResult<usize> {
 /// # Errors
 /// [`ViewError::Malformed`]; [`ViewError::OutOfRange`] for non-finite numbers.
 pub fn parse_sphere(s: &str) -> ViewResult<Region> {
-    let r = Region::parse_sphere(s).map_err(|_| ViewError::Malformed {
-        param: "sphere",
-        value: clip(s),
-        expected: "x,y,z,r (numbers in ly, r >= 0)",
-    })?;
-    check_finite("sphere", s, r)
+    parse_region("sphere", s, Region::parse_sphere(s), "x,y,z,r (numbers in ly, r >= 0)")
 }
 
 /// Parses a box `x0:x1,y0:y1,z0:z1` as `milkyway query --box` does.
@@ -259,15 +254,18 @@ pub fn parse_sphere(s: &str) -> ViewResult<Region> {
 /// # Errors
 /// [`ViewError::Malformed`]; [`ViewError::OutOfRange`] for non-finite numbers.
 pub fn parse_box(s: &str) -> ViewResult<Region> {
-    let r = Region::parse_box(s).map_err(|_| ViewError::Malformed {
-        param: "box",
-        value: clip(s),
-        expected: "x0:x1,y0:y1,z0:z1 (numbers in ly, lower <= upper)",
-    })?;
-    check_finite("box", s, r)
+    parse_region("box", s, Region::parse_box(s), "x0:x1,y0:y1,z0:z1 (numbers in ly, lower <= upper)")
 }
 
-fn check_finite(param: &'static str, s: &str, r: Region) -> ViewResult<Region> {
+/// The region `parsed` from the value `s` of `param`: [`ViewError::Malformed`] (saying what
+/// was `expected`) when it did not parse, [`ViewError::OutOfRange`] for non-finite numbers.
+fn parse_region<E>(
+    param: &'static str,
+    s: &str,
+    parsed: Result<Region, E>,
+    expected: &'static str,
+) -> ViewResult<Region> {
+    let r = parsed.map_err(|_| ViewError::Malformed { param, value: clip(s), expected })?;
     let (lo, hi) = r.bounds();
     if lo.iter().chain(&hi).all(|v| v.is_finite()) {
         Ok(r)
@@ -482,12 +480,7 @@ fn resolve(g: &Galaxy, req: &ProjectionRequest) -> ViewResult<View> {
 
 /// Level cells a projection from level `k` reads.
 fn cells_read(g: &Galaxy, v: &View, k: u32) -> u64 {
-    let (ua, va) = v.axis.image_axes();
-    let mut lo = [0.0; 3];
-    let mut hi = [0.0; 3];
-    (lo[v.axis.index()], hi[v.axis.index()]) = v.slab;
-    (lo[ua], hi[ua]) = v.window[0];
-    (lo[va], hi[va]) = v.window[1];
+    let (lo, hi) = view_box(v);
     (0..3)
         .map(|a| {
             let (i0, i1) = centre_range(&g.grid, k, lo[a], hi[a]);

@@ -12,7 +12,7 @@ use anyhow::{bail, Result};
 use blosc2_core::chunk::{ChunkHeader, SpecialKind};
 use blosc2_core::codec::CodecId;
 use blosc2_core::filter::{FilterId, Pipeline};
-use blosc2_core::frame::{ChunkLocation, Frame, FrameType};
+use blosc2_core::frame::{ChunkLocation, Frame, FrameHeader};
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
@@ -51,51 +51,54 @@ pub struct Report {
     pub chunks: Vec<ChunkReport>,
 }
 
-/// The fixed frame header.
-#[derive(Serialize, Debug)]
-pub struct HeaderReport {
-    /// Format version (low nibble of the general flags).
-    pub version: u8,
-    /// Header length including metalayers.
-    pub header_len: usize,
-    /// Frame length (contiguous: the whole frame; sparse: the index file).
-    pub frame_len: u64,
-    /// General flags, as `0x..`.
-    pub general_flags: String,
-    /// `contiguous` or `sparse`.
-    pub frame_type: &'static str,
-    /// Codec name (or `codec-N` for codecs this tool does not know).
-    pub codec: String,
-    /// Codec id.
-    pub codec_id: u8,
-    /// Codec meta byte.
-    pub codec_meta: u8,
-    /// Compression level.
-    pub clevel: u8,
-    /// Split mode.
-    pub splitmode: &'static str,
-    /// Uncompressed bytes.
-    pub nbytes: u64,
-    /// Compressed bytes of the chunks section.
-    pub cbytes: u64,
+/// The fixed frame header: the core's [`FrameHeader`], reported with the names of its codec,
+/// filters, frame type and split mode and its compression ratio (JSON fields in this order:
+/// `version header_len frame_len general_flags frame_type codec codec_id codec_meta clevel
+/// splitmode nbytes cbytes ratio typesize blocksize chunksize nthreads_compress
+/// nthreads_decompress has_vlmetalayers filters use_dict`).
+#[derive(Debug)]
+pub struct HeaderReport(pub FrameHeader);
+
+impl HeaderReport {
+    /// The general flags as `0x..`.
+    fn general_flags(&self) -> String {
+        format!("{:#04x}", self.0.general_flags)
+    }
+
     /// `nbytes / cbytes`.
-    pub ratio: f64,
-    /// Element size.
-    pub typesize: usize,
-    /// Block size (0 = automatic).
-    pub blocksize: usize,
-    /// Chunk size (> 0 fixed, 0 variable, -1 before the first chunk).
-    pub chunksize: i32,
-    /// Compression threads recorded.
-    pub nthreads_compress: i16,
-    /// Decompression threads recorded.
-    pub nthreads_decompress: i16,
-    /// Whether the frame has vlmetalayers.
-    pub has_vlmetalayers: bool,
-    /// Filter pipeline, the non-empty slots in order.
-    pub filters: Vec<FilterReport>,
-    /// Whether chunks use a dictionary.
-    pub use_dict: bool,
+    fn ratio(&self) -> f64 {
+        ratio(self.0.nbytes, self.0.cbytes)
+    }
+}
+
+impl Serialize for HeaderReport {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let h = &self.0;
+        let mut s = ser.serialize_struct("HeaderReport", 21)?;
+        s.serialize_field("version", &h.version())?;
+        s.serialize_field("header_len", &h.header_len)?;
+        s.serialize_field("frame_len", &h.frame_len)?;
+        s.serialize_field("general_flags", &self.general_flags())?;
+        s.serialize_field("frame_type", h.frame_type.name())?;
+        s.serialize_field("codec", &codec_name(h.codec))?;
+        s.serialize_field("codec_id", &h.codec.0)?;
+        s.serialize_field("codec_meta", &h.codec_meta)?;
+        s.serialize_field("clevel", &h.clevel)?;
+        s.serialize_field("splitmode", h.splitmode.name())?;
+        s.serialize_field("nbytes", &h.nbytes)?;
+        s.serialize_field("cbytes", &h.cbytes)?;
+        s.serialize_field("ratio", &self.ratio())?;
+        s.serialize_field("typesize", &h.typesize)?;
+        s.serialize_field("blocksize", &h.blocksize)?;
+        s.serialize_field("chunksize", &h.chunksize)?;
+        s.serialize_field("nthreads_compress", &h.nthreads_compress)?;
+        s.serialize_field("nthreads_decompress", &h.nthreads_decompress)?;
+        s.serialize_field("has_vlmetalayers", &h.has_vlmetalayers)?;
+        s.serialize_field("filters", &filter_reports(&h.filters))?;
+        s.serialize_field("use_dict", &h.use_dict)?;
+        s.end()
+    }
 }
 
 /// One filter slot.
@@ -297,16 +300,6 @@ fn float(f: f64) -> Value {
     serde_json::Number::from_f64(f).map(Value::Number).unwrap_or_else(|| Value::String(f.to_string()))
 }
 
-fn special_name(k: Option<SpecialKind>) -> &'static str {
-    match k {
-        None => "none",
-        Some(SpecialKind::Zeros) => "zero",
-        Some(SpecialKind::Nan) => "nan",
-        Some(SpecialKind::Value) => "value",
-        Some(SpecialKind::Uninit) => "uninit",
-    }
-}
-
 fn ratio(n: u64, c: u64) -> f64 {
     if c == 0 {
         0.0
@@ -329,34 +322,7 @@ pub fn array_section(path: &Path, frame: &Frame) -> Option<Value> {
 
 /// Builds the report of the frame at `path`.
 pub fn report(path: &Path, frame: &Frame) -> Report {
-    let h = frame.header();
-    let filters = filter_reports(&h.filters);
-    let header = HeaderReport {
-        version: h.version(),
-        header_len: h.header_len,
-        frame_len: h.frame_len,
-        general_flags: format!("{:#04x}", h.general_flags),
-        frame_type: match h.frame_type {
-            FrameType::Contiguous => "contiguous",
-            FrameType::Sparse => "sparse",
-        },
-        codec: codec_name(h.codec),
-        codec_id: h.codec.0,
-        codec_meta: h.codec_meta,
-        clevel: h.clevel,
-        splitmode: h.splitmode.name(),
-        nbytes: h.nbytes,
-        cbytes: h.cbytes,
-        ratio: ratio(h.nbytes, h.cbytes),
-        typesize: h.typesize,
-        blocksize: h.blocksize,
-        chunksize: h.chunksize,
-        nthreads_compress: h.nthreads_compress,
-        nthreads_decompress: h.nthreads_decompress,
-        has_vlmetalayers: h.has_vlmetalayers,
-        filters,
-        use_dict: h.use_dict,
-    };
+    let header = HeaderReport(frame.header().clone());
     let metalayers = frame
         .metalayers()
         .iter()
@@ -392,7 +358,7 @@ pub fn report(path: &Path, frame: &Frame) -> Report {
                 nbytes: c.nbytes,
                 cbytes: c.cbytes,
                 ratio: ratio(c.nbytes as u64, c.cbytes as u64),
-                special: special_name(c.special),
+                special: c.special.map_or("none", SpecialKind::python_name),
                 value: c.value.as_deref().map(hex),
                 location: match c.location {
                     ChunkLocation::Offset(o) => format!("offset {o}"),
@@ -441,20 +407,24 @@ fn compact(v: &Value) -> String {
 
 /// Prints the report as text.
 fn print_text(r: &Report, out: &mut impl std::io::Write) -> std::io::Result<()> {
-    let h = &r.header;
-    writeln!(out, "{}: {} ({} frame)", r.path, r.kind, h.frame_type)?;
+    let (report, h) = (&r.header, &r.header.0);
+    writeln!(out, "{}: {} ({} frame)", r.path, r.kind, h.frame_type.name())?;
     writeln!(out, "header:")?;
-    writeln!(out, "  version: {}  header_len: {}  frame_len: {}", h.version, h.header_len, h.frame_len)?;
-    writeln!(out, "  general_flags: {}  trailer_len: {}", h.general_flags, r.trailer_len)?;
+    writeln!(out, "  version: {}  header_len: {}  frame_len: {}", h.version(), h.header_len, h.frame_len)?;
+    writeln!(out, "  general_flags: {}  trailer_len: {}", report.general_flags(), r.trailer_len)?;
     writeln!(
         out,
         "  codec: {} (id {}, meta {})  clevel: {}  splitmode: {}",
-        h.codec, h.codec_id, h.codec_meta, h.clevel, h.splitmode
+        codec_name(h.codec),
+        h.codec.0,
+        h.codec_meta,
+        h.clevel,
+        h.splitmode.name()
     )?;
-    let filters: Vec<String> = h.filters.iter().map(|f| format!("{}:{}", f.name, f.meta)).collect();
+    let filters: Vec<String> = filter_reports(&h.filters).iter().map(|f| format!("{}:{}", f.name, f.meta)).collect();
     writeln!(out, "  filters: [{}]  use_dict: {}", filters.join(", "), h.use_dict)?;
     writeln!(out, "  typesize: {}  blocksize: {}  chunksize: {}", h.typesize, h.blocksize, h.chunksize)?;
-    writeln!(out, "  nbytes: {}  cbytes: {}  ratio: {:.3}", h.nbytes, h.cbytes, h.ratio)?;
+    writeln!(out, "  nbytes: {}  cbytes: {}  ratio: {:.3}", h.nbytes, h.cbytes, report.ratio())?;
     writeln!(out, "  nthreads: {} compress, {} decompress", h.nthreads_compress, h.nthreads_decompress)?;
     writeln!(out, "metalayers: {}", r.metalayers.len())?;
     for m in &r.metalayers {

@@ -129,6 +129,22 @@ fn run_staged<S: Send, O: Send>(
 mod tests {
     use super::*;
 
+    /// Runs `source` and `work` on two threads and `lanes` lanes into a sink that collects
+    /// the results; the run's error and what reached the sink.
+    fn run_failing(
+        lanes: usize,
+        source: impl FnMut() -> Result<Option<u64>> + Send,
+        work: impl Fn(u64) -> Result<u64> + Send + Sync + 'static,
+    ) -> (anyhow::Error, Vec<u64>) {
+        let mut got = Vec::new();
+        let e = run(2, lanes, source, work, |x| {
+            got.push(x);
+            Ok(())
+        })
+        .unwrap_err();
+        (e, got)
+    }
+
     #[test]
     fn results_arrive_in_order_and_errors_stop_the_run() {
         for nthreads in [1, 2, 4] {
@@ -157,43 +173,23 @@ mod tests {
         for lanes in [1, 3] {
             // A work error at item 5: items 1-4 reach the sink, then the error.
             let mut i = 0u64;
-            let mut got = Vec::new();
-            let e = run(
-                2,
-                lanes,
-                || {
-                    i += 1;
-                    Ok(Some(i))
-                },
-                |x| if x == 5 { anyhow::bail!("bad item {x}") } else { Ok(x) },
-                |x| {
-                    got.push(x);
-                    Ok(())
-                },
-            )
-            .unwrap_err();
+            let source = || {
+                i += 1;
+                Ok(Some(i))
+            };
+            let (e, got) = run_failing(lanes, source, |x| if x == 5 { anyhow::bail!("bad item {x}") } else { Ok(x) });
             assert_eq!(e.to_string(), "bad item 5");
             assert_eq!(got, [1, 2, 3, 4]);
             // A source error after 3 items; a sink error stops an endless source.
             let mut i = 0u64;
-            let mut got = Vec::new();
-            let e = run(
-                2,
-                lanes,
-                || {
-                    i += 1;
-                    if i == 4 {
-                        anyhow::bail!("read failed")
-                    }
-                    Ok(Some(i))
-                },
-                Ok,
-                |x| {
-                    got.push(x);
-                    Ok(())
-                },
-            )
-            .unwrap_err();
+            let source = || {
+                i += 1;
+                if i == 4 {
+                    anyhow::bail!("read failed")
+                }
+                Ok(Some(i))
+            };
+            let (e, got) = run_failing(lanes, source, Ok);
             assert_eq!(e.to_string(), "read failed");
             assert_eq!(got, [1, 2, 3]);
             let e = run(2, lanes, || Ok(Some(0u8)), Ok, |_| anyhow::bail!("write failed")).unwrap_err();

@@ -10,10 +10,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use blosc2_core::chunk::{self, CompressParams, SplitMode};
+use blosc2_core::chunk::{self, CompressParams};
 use blosc2_core::codec::ndlz;
 use blosc2_core::codec::{CodecContext, CodecId};
-use blosc2_core::filter::{shuffle, Pipeline};
+use blosc2_core::filter::shuffle;
 use blosc2_core::geometry::NdGeometry;
 use blosc2_testkit::data::sm64;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -76,18 +76,8 @@ fn whole_chunk(c: &mut Criterion) {
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(3));
     for codec in CodecId::ALL {
-        let params = CompressParams {
-            codec,
-            codec_meta: 0,
-            clevel: CLEVEL,
-            typesize: 8,
-            filters: Pipeline::shuffle(),
-            blocksize: 0,
-            splitmode: SplitMode::Auto,
-            nthreads: 1,
-            use_dict: false,
-            geometry: None,
-        };
+        // Eight-byte elements, SHUFFLE, automatic block size and split mode, one thread.
+        let params = CompressParams { codec, clevel: CLEVEL, ..CompressParams::default() };
         g.bench_function(BenchmarkId::new("compress", name(codec)), |b| {
             b.iter(|| chunk::compress(&params, black_box(&src)).expect("compress"))
         });

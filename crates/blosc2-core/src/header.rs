@@ -91,6 +91,17 @@ impl SpecialKind {
         }
     }
 
+    /// python-blosc2's name of the kind (a `blosc2.SpecialValue` member), lower case:
+    /// `zero`, `nan`, `value`, `uninit`, as `blosc2 info` and the fixture manifests spell it.
+    pub fn python_name(self) -> &'static str {
+        match self {
+            SpecialKind::Zeros => "zero",
+            SpecialKind::Nan => "nan",
+            SpecialKind::Value => "value",
+            SpecialKind::Uninit => "uninit",
+        }
+    }
+
     /// Lower-case name, as tools print it.
     pub fn name(self) -> &'static str {
         match self {

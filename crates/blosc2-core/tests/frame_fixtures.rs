@@ -34,13 +34,7 @@ fn manifest_offset(v: &Value) -> i64 {
 }
 
 fn special_name(k: Option<SpecialKind>) -> &'static str {
-    match k {
-        None => "none",
-        Some(SpecialKind::Zeros) => "zero",
-        Some(SpecialKind::Nan) => "nan",
-        Some(SpecialKind::Value) => "value",
-        Some(SpecialKind::Uninit) => "uninit",
-    }
+    k.map_or("none", SpecialKind::python_name)
 }
 
 fn open_entry(e: &Value) -> Frame {

@@ -59,14 +59,7 @@ fn naive_box(full: &[u8], shape: &[u64], start: &[u64], stop: &[u64], ts: usize)
 }
 
 fn special_name(k: Option<blosc2_core::chunk::SpecialKind>) -> &'static str {
-    use blosc2_core::chunk::SpecialKind as S;
-    match k {
-        None => "none",
-        Some(S::Zeros) => "zero",
-        Some(S::Nan) => "nan",
-        Some(S::Uninit) => "uninit",
-        Some(S::Value) => "value",
-    }
+    k.map_or("none", blosc2_core::chunk::SpecialKind::python_name)
 }
 
 fn check_entry(f: &Value, a: &NdArray) {

@@ -250,45 +250,22 @@ fn measure_chunk_api(
         }
         Ok(())
     };
-    dst.fill(0);
-    let (roundtrip_ok, decompressed) = match decomp(dst) {
-        Ok(()) => (dst == buf, true),
-        Err(e) => {
-            eprintln!("    decompression failed: {e:#}");
-            (false, false)
-        }
-    };
-    if ratio_only || !decompressed {
-        let memory = Memory::new(cmem, None);
-        return Ok(Measured {
-            blocksize,
-            cbytes,
-            chunks_sha256,
-            roundtrip_ok,
-            compress: None,
-            decompress: None,
-            layout: None,
-            memory,
-        });
-    }
-    let probe = mem::start();
-    let (dtimes, dcpu, ()) = time_adaptive(Adaptive::DECOMPRESS, || decomp(dst))?;
-    let dmem = probe.and_then(|p| p.finish((nt * chunk) as u64));
-    let n = buf.len();
+    let (roundtrip_ok, decompress, dmem) = check_and_time_decompress(buf, dst, ratio_only, nt * chunk, decomp)?;
+    let compress = (!ratio_only && decompress.is_some()).then(|| summarize(&ctimes, Some(buf.len()), &ccpu));
     Ok(Measured {
         blocksize,
         cbytes,
         chunks_sha256,
         roundtrip_ok,
-        compress: Some(summarize(&ctimes, Some(n), &ccpu)),
-        decompress: Some(summarize(&dtimes, Some(n), &dcpu)),
+        compress,
+        decompress,
         layout: None,
         memory: Memory::new(cmem, dmem),
     })
 }
 
-/// The round-trip check and the timed decompression shared by the `schunk` and `ndarray`
-/// APIs: `decomp` fills `dst` from the compressed form.
+/// The round-trip check and the timed decompression shared by the three APIs: `decomp`
+/// fills `dst` from the compressed form.
 /// `budget` is the memory the decompression may add (one chunk per thread); the peak is
 /// returned with the summary.
 fn check_and_time_decompress(
@@ -354,7 +331,7 @@ fn measure_schunk_api(
         chunks_sha256: None,
         roundtrip_ok,
         compress,
-        decompress: decompress.filter(|_| !ratio_only),
+        decompress,
         layout: None,
         memory: Memory::new(cmem, dmem),
     })

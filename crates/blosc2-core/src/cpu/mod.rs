@@ -177,6 +177,61 @@ impl<K> IsaTables<K> {
     }
 }
 
+/// The kernel dispatch of a filter module with one [`IsaTables`] of `$Kernels`: its `TABLES`,
+/// `table(isa)` (for the module's tests), `kernels()` (the table the library uses),
+/// `available()` (every table this CPU can run), and one public function per listed kernel
+/// method, `name(s, src, dst)`, that runs the method of `kernels()`, with the doc comment
+/// given here. SHUFFLE and BITSHUFFLE have the same dispatch and the same method signature.
+macro_rules! isa_dispatch {
+    (
+        $Kernels:ty {
+            scalar: $scalar:expr,
+            x86_64: [$sse2:expr, $avx2:expr],
+            aarch64: [$neon:expr] $(,)?
+        }
+        $( $(#[$doc:meta])* pub fn $name:ident; )*
+    ) => {
+        /// The kernel tables of each instruction set.
+        static TABLES: $crate::cpu::IsaTables<$Kernels> = $crate::cpu::IsaTables {
+            scalar: $scalar,
+            #[cfg(target_arch = "x86_64")]
+            sse2: $sse2,
+            #[cfg(target_arch = "x86_64")]
+            avx2: $avx2,
+            #[cfg(target_arch = "aarch64")]
+            neon: $neon,
+            chosen: std::sync::OnceLock::new(),
+        };
+
+        /// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it
+        /// is not in [`crate::cpu::isas`]): the SIMD tables run instructions the CPU must have.
+        #[cfg(test)]
+        pub(super) fn table(isa: $crate::cpu::Isa) -> &'static $Kernels {
+            TABLES.table(isa)
+        }
+
+        /// The kernels the library uses: those of [`crate::cpu::isa`], the fastest this CPU
+        /// has (scalar when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
+        pub fn kernels() -> &'static $Kernels {
+            TABLES.chosen()
+        }
+
+        /// Every kernel table this CPU can run ([`crate::cpu::isas`]), from the scalar one to
+        /// the fastest (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
+        pub fn available() -> Vec<&'static $Kernels> {
+            TABLES.available()
+        }
+
+        $(
+            $(#[$doc])*
+            pub fn $name(s: usize, src: &[u8], dst: &mut [u8]) {
+                kernels().$name(s, src, dst);
+            }
+        )*
+    };
+}
+pub(crate) use isa_dispatch;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,6 +106,26 @@ impl Cells {
     }
 }
 
+/// The backward direction of both filters: the cells of `src` back in C order into `dst`
+/// (same length), with `grid`, the cell grid the filter's checks give for the block (or
+/// their error).
+pub(crate) fn backward(
+    grid: crate::error::Result<Cells>,
+    typesize: usize,
+    src: &[u8],
+    dst: &mut [u8],
+) -> crate::error::Result<()> {
+    debug_assert_eq!(src.len(), dst.len());
+    grid?.put_back(typesize, src, dst);
+    Ok(())
+}
+
+/// The geometry of an array of one block of `blockshape`, for the filters' tests.
+#[cfg(test)]
+pub(crate) fn one_block(blockshape: &[usize]) -> crate::geometry::NdGeometry {
+    crate::geometry::NdGeometry::new(blockshape, blockshape).unwrap()
+}
+
 /// C-Blosc2's checks of a block of `len` bytes against its `blockshape` of
 /// `typesize`-byte elements, as both filters make them: the reason it fails, if it does.
 pub(crate) fn check_block(blockshape: &[usize], typesize: usize, len: usize) -> Result<(), &'static str> {

@@ -32,6 +32,17 @@ impl FilterId {
     /// Integer truncation (`BLOSC_FILTER_INT_TRUNC`); meta = signed bits. Lossy.
     pub const INT_TRUNC: FilterId = FilterId(36);
 
+    /// The filters a chunk of any buffer can be written with: those that need no array
+    /// geometry, BYTEDELTA_BUGGY aside (read only).
+    pub const WITHOUT_GEOMETRY: [FilterId; 6] = [
+        FilterId::SHUFFLE,
+        FilterId::BITSHUFFLE,
+        FilterId::DELTA,
+        FilterId::BYTEDELTA,
+        FilterId::TRUNC_PREC,
+        FilterId::INT_TRUNC,
+    ];
+
     const NAMES: [(FilterId, &'static str); 10] = [
         (FilterId::NOFILTER, "nofilter"),
         (FilterId::SHUFFLE, "shuffle"),

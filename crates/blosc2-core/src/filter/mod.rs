@@ -328,12 +328,21 @@ impl Pipeline {
     /// # Errors
     /// As [`Pipeline::backward`], for a pipeline it cannot undo.
     pub fn only_shuffle(&self, typesize: usize, len: usize, chunk_version: u8) -> Result<Option<usize>> {
-        check_typesize(typesize)?;
-        let ops = self.backward_ops(typesize, len, chunk_version)?;
+        let ops = self.backward_plan(typesize, len, None, chunk_version)?;
         Ok(match (ops.len, ops.ops[0]) {
             (1, Some(Op::Shuffle(s))) => Some(s),
             _ => None,
         })
+    }
+
+    /// [`Pipeline::backward_ops`] after the checks of every backward entry point: the
+    /// typesize, then, for an output in a second buffer of `dst_len` bytes, its length.
+    fn backward_plan(&self, typesize: usize, len: usize, dst_len: Option<usize>, chunk_version: u8) -> Result<Ops> {
+        check_typesize(typesize)?;
+        if let Some(dst_len) = dst_len {
+            check_same_len(len, dst_len)?;
+        }
+        self.backward_ops(typesize, len, chunk_version)
     }
 
     fn backward_ops(&self, typesize: usize, len: usize, chunk_version: u8) -> Result<Ops> {
@@ -507,9 +516,8 @@ impl Pipeline {
         scratch: &mut [u8],
         chunk_version: u8,
     ) -> Result<()> {
-        check_typesize(block.typesize)?;
         let len = buf.len();
-        let ops = self.backward_ops(block.typesize, len, chunk_version)?;
+        let ops = self.backward_plan(block.typesize, len, None, chunk_version)?;
         if ops.iter().all(Op::in_place) {
             for op in ops.iter() {
                 op.backward_in_place(block, buf)?;
@@ -551,9 +559,7 @@ impl Pipeline {
         dst: &mut [u8],
         chunk_version: u8,
     ) -> Result<()> {
-        check_typesize(block.typesize)?;
-        check_same_len(filtered.len(), dst.len())?;
-        let ops = self.backward_ops(block.typesize, filtered.len(), chunk_version)?;
+        let ops = self.backward_plan(block.typesize, filtered.len(), Some(dst.len()), chunk_version)?;
         run_backward(&ops, block, filtered, dst, true)
     }
 }
@@ -575,10 +581,8 @@ impl Pipeline {
         chunk_version: u8,
         staging: &mut Vec<u8>,
     ) -> Result<()> {
-        check_typesize(block.typesize)?;
-        check_same_len(filtered.len(), dst.len())?;
         let len = dst.len();
-        let ops = self.backward_ops(block.typesize, len, chunk_version)?;
+        let ops = self.backward_plan(block.typesize, filtered.len(), Some(len), chunk_version)?;
         match (ops.len, ops.ops[0]) {
             (1, Some(Op::Shuffle(s))) => {
                 shuffle::unshuffle_streaming(s, filtered, dst);

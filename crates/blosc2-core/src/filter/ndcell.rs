@@ -54,19 +54,13 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
 /// # Errors
 /// As [`forward`] (C-Blosc2's `ndcell_backward` makes the same checks).
 pub fn backward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[u8], dst: &mut [u8]) -> Result<()> {
-    debug_assert_eq!(src.len(), dst.len());
-    let cells = cells(meta, typesize, geometry, src.len())?;
-    cells.put_back(typesize, src, dst);
-    Ok(())
+    super::cells::backward(cells(meta, typesize, geometry, src.len()), typesize, src, dst)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::cells::one_block as geometry;
     use super::*;
-
-    fn geometry(blockshape: &[usize]) -> NdGeometry {
-        NdGeometry::new(blockshape, blockshape).unwrap()
-    }
 
     #[test]
     fn round_trips_with_partial_cells() {

@@ -99,19 +99,13 @@ pub fn forward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[
 /// As [`forward`], except that any typesize of 1..=127 is accepted (as by C-Blosc2's
 /// `ndmean_backward`).
 pub fn backward(meta: u8, typesize: usize, geometry: Option<&NdGeometry>, src: &[u8], dst: &mut [u8]) -> Result<()> {
-    debug_assert_eq!(src.len(), dst.len());
-    let cells = cells(meta, typesize, geometry, src.len(), false)?;
-    cells.put_back(typesize, src, dst);
-    Ok(())
+    super::cells::backward(cells(meta, typesize, geometry, src.len(), false), typesize, src, dst)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::cells::one_block as geometry;
     use super::*;
-
-    fn geometry(blockshape: &[usize]) -> NdGeometry {
-        NdGeometry::new(blockshape, blockshape).unwrap()
-    }
 
     fn f32s(v: &[f32]) -> Vec<u8> {
         v.iter().flat_map(|x| x.to_le_bytes()).collect()

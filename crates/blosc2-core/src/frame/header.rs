@@ -36,6 +36,16 @@ pub enum FrameType {
     Sparse,
 }
 
+impl FrameType {
+    /// `contiguous` or `sparse`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrameType::Contiguous => "contiguous",
+            FrameType::Sparse => "sparse",
+        }
+    }
+}
+
 /// The decoded fixed part of a frame header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameHeader {

@@ -14,6 +14,7 @@ import os
 import sys
 
 import blosc2
+from interop_params import cparams_of
 
 
 def main(d):
@@ -36,17 +37,7 @@ def main(d):
             failures.append(f"{name}: python-blosc2 decodes our chunk differently from us")
         if c["lossless"] and got != src:
             failures.append(f"{name}: python-blosc2 decodes our chunk to other bytes than the input")
-        cparams = blosc2.CParams(
-            codec=blosc2.Codec(c["codec"]),
-            clevel=c["clevel"],
-            typesize=c["typesize"],
-            filters=[blosc2.Filter(f) for f in c["filters"]],
-            filters_meta=c["filters_meta"],
-            splitmode=blosc2.SplitMode(c["splitmode"]),
-            blocksize=c["blocksize"],
-            nthreads=1,
-        )
-        theirs = blosc2.compress2(src, cparams=cparams)
+        theirs = blosc2.compress2(src, cparams=cparams_of(c))
         with open(path("theirs"), "wb") as f:
             f.write(theirs)
         theirs_decoded = blosc2.decompress2(theirs)

@@ -22,20 +22,7 @@ import os
 import sys
 
 import blosc2
-
-
-def cparams_of(c, use_dict=True):
-    return blosc2.CParams(
-        codec=blosc2.Codec(c["codec"]),
-        clevel=c["clevel"],
-        typesize=c["typesize"],
-        filters=[blosc2.Filter(f) for f in c["filters"]],
-        filters_meta=c["filters_meta"],
-        splitmode=blosc2.SplitMode(c["splitmode"]),
-        blocksize=c["blocksize"],
-        use_dict=use_dict,
-        nthreads=1,
-    )
+from interop_params import cparams_of
 
 
 def first_difference(a, b):
@@ -63,7 +50,7 @@ def check_chunk(d, c, failures, undecodable):
             failures.append(f"{name}: python-blosc2 decodes our chunk to other bytes than the input")
     except Exception as e:  # noqa: BLE001 - any failure is a test failure
         failures.append(f"{name}: python-blosc2 cannot decode our chunk: {e}")
-    theirs = bytes(blosc2.compress2(src, cparams=cparams_of(c)))
+    theirs = bytes(blosc2.compress2(src, cparams=cparams_of(c, use_dict=True)))
     theirs_ok = decodes_to(theirs, src)
     if not theirs_ok:
         undecodable[name] = theirs[2]
@@ -90,7 +77,7 @@ def check_frame(d, c, failures):
     if s.nchunks != c["nchunks"]:
         failures.append(f"{name}: nchunks {s.nchunks} != {c['nchunks']}")
         return
-    cp = cparams_of(c)
+    cp = cparams_of(c, use_dict=True)
     chunksize = c["chunksize"]
     for i in range(s.nchunks):
         part = src[i * chunksize:(i + 1) * chunksize]

@@ -70,6 +70,15 @@ pub(super) fn compress(hash: &mut [u32; HASH_SIZE], base: u32, src: &[u8], out: 
     let match_limit = n - LAST_LITERALS;
     // Position numbers below this one leave room for an 8-byte read at the end of a match.
     let i_limit_index = base + (n - HASH8_BYTES) as u32;
+    // The length of the match of `ip` (numbered `ip_index`) with the earlier position `pos`
+    // a table gave, when `pos` is within reach and the match at least MIN_MATCH long.
+    let match_at = |ip: usize, ip_index: u32, pos: u32| {
+        if ip_index.wrapping_sub(pos) <= MAX_DISTANCE && pos >= base {
+            let len = count_checked(src, ip, (pos - base) as usize, match_limit);
+            return (len >= MIN_MATCH).then_some(len);
+        }
+        None
+    };
     let mut ip = 0usize;
 
     'main: while ip <= mf_limit {
@@ -80,39 +89,26 @@ pub(super) fn compress(hash: &mut [u32; HASH_SIZE], base: u32, src: &[u8], out: 
         let mut dist;
         'found: {
             // A long match: the last position with the same 8-byte hash.
-            let h = hash8(read64(w, 0));
-            let pos8 = t.h8[h];
-            t.h8[h] = ip_index;
-            if ip_index.wrapping_sub(pos8) <= MAX_DISTANCE && pos8 >= base {
-                len = count_checked(src, ip, (pos8 - base) as usize, match_limit);
-                if len >= MIN_MATCH {
-                    dist = ip_index - pos8;
-                    break 'found;
-                }
+            let pos8 = std::mem::replace(&mut t.h8[hash8(read64(w, 0))], ip_index);
+            if let Some(l) = match_at(ip, ip_index, pos8) {
+                (len, dist) = (l, ip_index - pos8);
+                break 'found;
             }
             // A short match: the same 4-byte hash.
-            let h = hash4(read32(w, 0));
-            let pos4 = t.h4[h];
-            t.h4[h] = ip_index;
-            if ip_index.wrapping_sub(pos4) <= MAX_DISTANCE && pos4 >= base {
-                len = count_checked(src, ip, (pos4 - base) as usize, match_limit);
-                if len >= MIN_MATCH {
-                    dist = ip_index - pos4;
-                    // Is there a longer match at the next position?
-                    let h = hash8(read64(w, 1));
-                    let pos8 = t.h8[h];
-                    let dist2 = (ip_index + 1).wrapping_sub(pos8);
-                    if dist2 <= MAX_DISTANCE && pos8 >= base && ip < mf_limit {
-                        let len2 = count_checked(src, ip + 1, (pos8 - base) as usize, match_limit);
-                        if len2 > len {
-                            t.h8[h] = ip_index + 1;
-                            ip += 1;
-                            len = len2;
-                            dist = dist2;
-                        }
+            let pos4 = std::mem::replace(&mut t.h4[hash4(read32(w, 0))], ip_index);
+            if let Some(l) = match_at(ip, ip_index, pos4) {
+                (len, dist) = (l, ip_index - pos4);
+                // Is there a longer match at the next position?
+                let h = hash8(read64(w, 1));
+                let pos8 = t.h8[h];
+                if ip < mf_limit {
+                    if let Some(l2) = match_at(ip + 1, ip_index + 1, pos8).filter(|&l2| l2 > len) {
+                        t.h8[h] = ip_index + 1;
+                        ip += 1;
+                        (len, dist) = (l2, (ip_index + 1).wrapping_sub(pos8));
                     }
-                    break 'found;
                 }
+                break 'found;
             }
             // No match: skip, faster over long literal runs.
             ip += 1 + ((ip - anchor) >> 9);

@@ -22,10 +22,7 @@
 //! assert_eq!(dst[0], 0x55); // bit 0 of 1, 2, ..., 8
 //! ```
 
-use std::sync::OnceLock;
-
 use super::shuffle::{self, TransposeFn};
-use crate::cpu::IsaTables;
 
 #[cfg(target_arch = "aarch64")]
 mod neon;
@@ -106,6 +103,30 @@ impl Layout {
         dst[body..].copy_from_slice(&src[body..]);
         Some(Layout { n8, body, rowlen: n8 / 8, tile: tile_elems(s, n8) })
     }
+
+    /// Runs `f(i0, planes, rows)` for each tile of elements `i0..i0 + t`, `planes` and `rows`
+    /// two work areas of `s * t` bytes.
+    fn for_each_tile(&self, s: usize, mut f: impl FnMut(usize, &mut [u8], &mut [u8])) {
+        with_buf(2 * s * self.tile, |buf| {
+            let (pbuf, rbuf) = buf.split_at_mut(s * self.tile);
+            let mut i0 = 0;
+            while i0 < self.n8 {
+                let t = self.tile.min(self.n8 - i0);
+                f(i0, &mut pbuf[..s * t], &mut rbuf[..s * t]);
+                i0 += t;
+            }
+        });
+    }
+
+    /// Where the bit rows of the tile of `t` elements from `i0` lie in the whole block: the
+    /// run of `t / 8` bytes of each of the `8 * s` rows, in row order.
+    fn row_runs(&self, s: usize, i0: usize, t: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+        let rowlen = self.rowlen;
+        (0..8 * s).map(move |r| {
+            let at = r * rowlen + i0 / 8;
+            at..at + t / 8
+        })
+    }
 }
 
 /// Byte transpose (with `transpose`) of `t = elems.len() / s` elements into `s` planes of
@@ -145,9 +166,10 @@ impl Kernels {
     }
 
     fn bitshuffle_with(&self, s: usize, src: &[u8], dst: &mut [u8], transpose: TransposeFn) {
-        let Some(Layout { n8, body, rowlen, tile }) = Layout::prepare("bitshuffle", s, src, dst) else {
+        let Some(layout) = Layout::prepare("bitshuffle", s, src, dst) else {
             return;
         };
+        let Layout { n8, body, tile, .. } = layout;
         if tile == n8 {
             // One tile: the rows are contiguous in dst.
             with_buf(body, |buf| {
@@ -157,19 +179,12 @@ impl Kernels {
             });
             return;
         }
-        with_buf(2 * s * tile, |buf| {
-            let (pbuf, rbuf) = buf.split_at_mut(s * tile);
-            let mut i0 = 0;
-            while i0 < n8 {
-                let t = tile.min(n8 - i0);
-                let (planes, rows) = (&mut pbuf[..s * t], &mut rbuf[..s * t]);
-                elems_to_planes(transpose, s, &src[i0 * s..(i0 + t) * s], planes);
-                self.planes_to_rows(planes, rows, t);
-                for (r, seg) in rows.chunks_exact(t / 8).enumerate() {
-                    let at = r * rowlen + i0 / 8;
-                    dst[at..at + t / 8].copy_from_slice(seg);
-                }
-                i0 += t;
+        layout.for_each_tile(s, |i0, planes, rows| {
+            let t = planes.len() / s;
+            elems_to_planes(transpose, s, &src[i0 * s..(i0 + t) * s], planes);
+            self.planes_to_rows(planes, rows, t);
+            for (seg, run) in rows.chunks_exact(t / 8).zip(layout.row_runs(s, i0, t)) {
+                dst[run].copy_from_slice(seg);
             }
         });
     }
@@ -212,9 +227,10 @@ impl Kernels {
 
     /// The backward direction, with `untranspose` as the last (byte) step.
     fn bitunshuffle_with(&self, s: usize, src: &[u8], dst: &mut [u8], untranspose: TransposeFn) {
-        let Some(Layout { n8, body, rowlen, tile }) = Layout::prepare("bitunshuffle", s, src, dst) else {
+        let Some(layout) = Layout::prepare("bitunshuffle", s, src, dst) else {
             return;
         };
+        let Layout { n8, body, tile, .. } = layout;
         if tile == n8 {
             if s == 1 {
                 self.rows_to_planes(&src[..n8], &mut dst[..n8], n8);
@@ -227,97 +243,58 @@ impl Kernels {
             });
             return;
         }
-        with_buf(2 * s * tile, |buf| {
-            let (pbuf, rbuf) = buf.split_at_mut(s * tile);
-            let mut i0 = 0;
-            while i0 < n8 {
-                let t = tile.min(n8 - i0);
-                let (planes, rows) = (&mut pbuf[..s * t], &mut rbuf[..s * t]);
-                for (r, seg) in rows.chunks_exact_mut(t / 8).enumerate() {
-                    let at = r * rowlen + i0 / 8;
-                    seg.copy_from_slice(&src[at..at + t / 8]);
-                }
-                let out = &mut dst[i0 * s..(i0 + t) * s];
-                if s == 1 {
-                    self.rows_to_planes(rows, out, t);
-                } else {
-                    self.rows_to_planes(rows, planes, t);
-                    untranspose(s, t, planes, out, t);
-                }
-                i0 += t;
+        layout.for_each_tile(s, |i0, planes, rows| {
+            let t = planes.len() / s;
+            for (seg, run) in rows.chunks_exact_mut(t / 8).zip(layout.row_runs(s, i0, t)) {
+                seg.copy_from_slice(&src[run]);
+            }
+            let out = &mut dst[i0 * s..(i0 + t) * s];
+            if s == 1 {
+                self.rows_to_planes(rows, out, t);
+            } else {
+                self.rows_to_planes(rows, planes, t);
+                untranspose(s, t, planes, out, t);
             }
         });
     }
 }
 
-/// The kernel tables of each instruction set.
-static TABLES: IsaTables<Kernels> = IsaTables {
-    scalar: &scalar::KERNELS,
-    #[cfg(target_arch = "x86_64")]
-    sse2: &x86::SSE2,
-    #[cfg(target_arch = "x86_64")]
-    avx2: &x86::AVX2,
-    #[cfg(target_arch = "aarch64")]
-    neon: &neon::NEON,
-    chosen: OnceLock::new(),
-};
+crate::cpu::isa_dispatch! {
+    Kernels {
+        scalar: &scalar::KERNELS,
+        x86_64: [&x86::SSE2, &x86::AVX2],
+        aarch64: [&neon::NEON],
+    }
 
-/// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not
-/// in [`crate::cpu::isas`]): the SIMD tables run instructions the CPU must have. Its byte step is
-/// `shuffle`'s table for the same `isa`.
-#[cfg(test)]
-pub(super) fn table(isa: crate::cpu::Isa) -> &'static Kernels {
-    TABLES.table(isa)
-}
+    /// Forward BITSHUFFLE (`shared/spec/filters.md` 3) of a block of `s`-byte elements.
+    /// Blocks with fewer than 8 elements (and `s == 0`) are copied.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn bitshuffle;
 
-/// The kernels the library uses: those of [`crate::cpu::isa`], the fastest this CPU has (scalar
-/// when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
-pub fn kernels() -> &'static Kernels {
-    TABLES.chosen()
-}
+    /// Backward BITSHUFFLE (`shared/spec/filters.md` 3), the inverse of [`bitshuffle`].
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn bitunshuffle;
 
-/// Every kernel table this CPU can run ([`crate::cpu::isas`]), from the scalar one to the fastest
-/// (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
-pub fn available() -> Vec<&'static Kernels> {
-    TABLES.available()
-}
+    /// [`bitshuffle`] for a source read from memory rather than the cache (see
+    /// [`Kernels::bitshuffle_cold`]). Same output.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn bitshuffle_cold;
 
-/// Forward BITSHUFFLE (`shared/spec/filters.md` 3) of a block of `s`-byte elements.
-/// Blocks with fewer than 8 elements (and `s == 0`) are copied.
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn bitshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().bitshuffle(s, src, dst);
-}
-
-/// Backward BITSHUFFLE (`shared/spec/filters.md` 3), the inverse of [`bitshuffle`].
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn bitunshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().bitunshuffle(s, src, dst);
-}
-
-/// [`bitshuffle`] for a source read from memory rather than the cache (see
-/// [`Kernels::bitshuffle_cold`]). Same output.
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn bitshuffle_cold(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().bitshuffle_cold(s, src, dst);
-}
-
-/// [`bitunshuffle`] with streaming stores, for large outputs not read back soon.
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn bitunshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().bitunshuffle_streaming(s, src, dst);
+    /// [`bitunshuffle`] with streaming stores, for large outputs not read back soon.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn bitunshuffle_streaming;
 }
 
 #[cfg(test)]

@@ -17,10 +17,6 @@
 //! assert_eq!(dst, [1, 2, 3, 0, 0, 0]);
 //! ```
 
-use std::sync::OnceLock;
-
-use crate::cpu::IsaTables;
-
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod neon;
 pub mod scalar;
@@ -130,76 +126,45 @@ pub static SCALAR: Kernels = Kernels {
     transpose_cold: scalar::transpose,
 };
 
-/// The kernel tables of each instruction set.
-static TABLES: IsaTables<Kernels> = IsaTables {
-    scalar: &SCALAR,
-    #[cfg(target_arch = "x86_64")]
-    sse2: &x86::SSE2,
-    #[cfg(target_arch = "x86_64")]
-    avx2: &x86::AVX2,
-    #[cfg(target_arch = "aarch64")]
-    neon: &neon::NEON,
-    chosen: OnceLock::new(),
-};
+crate::cpu::isa_dispatch! {
+    Kernels {
+        scalar: &SCALAR,
+        x86_64: [&x86::SSE2, &x86::AVX2],
+        aarch64: [&neon::NEON],
+    }
 
-/// The kernel table for `isa`, or the scalar one when this CPU cannot run `isa` (it is not
-/// in [`crate::cpu::isas`]): the SIMD tables run instructions the CPU must have.
-#[cfg(test)]
-pub(super) fn table(isa: crate::cpu::Isa) -> &'static Kernels {
-    TABLES.table(isa)
-}
+    /// Forward SHUFFLE (`shared/spec/filters.md` 2): `dst[j*n + i] = src[i*s + j]` with
+    /// `n = src.len() / s`, then the `src.len() % s` trailing bytes copied. `s <= 1` or
+    /// `s > src.len()` copies.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn shuffle;
 
-/// The kernels the library uses: those of [`crate::cpu::isa`], the fastest this CPU has (scalar
-/// when `BLOSC2_FORCE_SCALAR=1`). Chosen once.
-pub fn kernels() -> &'static Kernels {
-    TABLES.chosen()
-}
+    /// [`shuffle`] for a source read from memory rather than the cache: the kernels fetch it
+    /// ahead where the CPU gains from it. Same output.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn shuffle_cold;
 
-/// Every kernel table this CPU can run ([`crate::cpu::isas`]), from the scalar one to the fastest
-/// (ignores `BLOSC2_FORCE_SCALAR`; meant for tests and benchmarks).
-pub fn available() -> Vec<&'static Kernels> {
-    TABLES.available()
-}
+    /// Backward SHUFFLE (`shared/spec/filters.md` 2): `dst[i*s + j] = src[j*n + i]`, trailing
+    /// bytes copied.
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn unshuffle;
 
-/// Forward SHUFFLE (`shared/spec/filters.md` 2): `dst[j*n + i] = src[i*s + j]` with
-/// `n = src.len() / s`, then the `src.len() % s` trailing bytes copied. `s <= 1` or
-/// `s > src.len()` copies.
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn shuffle(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().shuffle(s, src, dst);
-}
-
-/// [`shuffle`] for a source read from memory rather than the cache: the kernels fetch it
-/// ahead where the CPU gains from it. Same output.
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn shuffle_cold(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().shuffle_cold(s, src, dst);
-}
-
-/// Backward SHUFFLE (`shared/spec/filters.md` 2): `dst[i*s + j] = src[j*n + i]`, trailing
-/// bytes copied.
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn unshuffle(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().unshuffle(s, src, dst);
-}
-
-/// [`unshuffle`] writing `dst` with streaming stores where the CPU has them: for large
-/// outputs that are not read back soon (see [`crate::streaming`]).
-///
-/// # Panics
-///
-/// If `src.len() != dst.len()`.
-pub fn unshuffle_streaming(s: usize, src: &[u8], dst: &mut [u8]) {
-    kernels().unshuffle_streaming(s, src, dst);
+    /// [`unshuffle`] writing `dst` with streaming stores where the CPU has them: for large
+    /// outputs that are not read back soon (see [`crate::streaming`]).
+    ///
+    /// # Panics
+    ///
+    /// If `src.len() != dst.len()`.
+    pub fn unshuffle_streaming;
 }
 
 #[cfg(test)]
