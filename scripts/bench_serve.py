@@ -3,6 +3,7 @@
 
 usage: scripts/bench_serve.py [DIR] [--stars N] [--files K] [--runs R] [--clients C]
                               [--requests N] [--page-rounds P] [--screenshots DIR] [--no-ingest]
+                              [--server-bin BINARY] [--out FILE.json] [--think MS...] [--no-build]
 
 1. Synthesizes the catalogue into DIR/cat when missing (`milkyway synth --stars 10000000
    --files 20`, the catalogue of scripts/bench_galaxy_queries.sh; default DIR target/bench-pyr).
@@ -14,16 +15,26 @@ usage: scripts/bench_serve.py [DIR] [--stars N] [--files K] [--runs R] [--client
    * loads the page P times in headless Chromium (scripts/bench_serve_page.js through
      playwright-core, fresh context each time): time from the start of the navigation to
      the first density map drawn and to all three;
-   * fires N requests from C concurrent clients (closed loop: each client sends its next
-     request when the last answer is in, one keep-alive connection per client): projections
+   * sends a list of representative requests from one client, 5 times each: median time
+     and the server's CPU time per request;
+   * fires N requests from C concurrent clients, once per --think value (closed loop: each
+     client sends its next request when the last answer is in, after a random think time of
+     that mean, exponential; default 0, saturating the server, and 1000 ms, people clicking
+     about once a second; one keep-alive connection per client): projections
      along every axis at sizes 64-2048 of the whole cube, of slabs, of windows 100-8000 ly
      (with and without a slab), PNG (as the page asks) and f32; region queries (spheres of
      radius 20-2000 ly, boxes 50-3000 ly, limits 100-5000); the page's own first requests.
-     Every answer must be 200. p50/p95/p99 per kind;
-   * reads the server's peak RSS (/proc/PID/status VmHWM).
-The load average is printed (the machine is shared: compare figures of one run).
+     p50/p95/p99 per kind (latencies of every answer; those not 200, e.g. 408 after the
+     server's 10 s request timeout, counted apart);
+   * reads the server's CPU time per request (user + system over the phase, /proc/PID/stat:
+     what the requests cost whatever the other load of the machine) and its peak RSS
+     (/proc/PID/status VmHWM).
+The load average is printed (the machine is shared: compare figures of one run). To compare
+two builds of the server, run it alternately with `--no-ingest --server-bin A` and
+`--server-bin B` (a copy of target/release/milkyway of each build), several rounds.
 Needs cargo, node, Chromium (CHROMIUM names another binary) and playwright-core from
-`npm ci --prefix crates/blosc2-server/tests/browser`. A JSON record goes to DIR/bench_serve.json.
+`npm ci --prefix crates/blosc2-server/tests/browser`. A JSON record goes to DIR/bench_serve.json
+(or --out).
 """
 import argparse
 import http.client
@@ -143,19 +154,65 @@ def requests(n, seed, extent):
     return out
 
 
-def load(port, reqs, clients):
-    """Closed loop: `clients` threads, each with its keep-alive connection."""
+SINGLE = [
+    "/api/projection?axis=z&size=320&window=-10000:10000,-10000:10000",
+    "/api/projection?axis=z&size=2048",
+    "/api/projection?axis=z&size=2048&format=f32",
+    "/api/projection?axis=x&size=1024",
+    "/api/projection?axis=z&size=1024&slab=-500:500",
+    "/api/projection?axis=y&size=320&slab=-2000:2000",
+    "/api/projection?axis=x&size=1024&slab=-1000:1000&window=-1000:1000,-1000:1000",
+    "/api/projection?axis=x&size=2048&window=-2500:500,-5000:-2000",
+    "/api/projection?axis=y&size=2048&slab=-100:100&window=-100:100,-100:100",
+    "/api/stars?sphere=0,0,0,300&limit=1000",
+    "/api/stars?sphere=3000,0,0,1000&limit=1000",
+    "/api/stars?sphere=0,0,0,2000&limit=100",
+    "/api/stars?sphere=0,0,0,2000&limit=5000",
+    "/api/stars?box=-1000:1000,-1000:1000,-200:200&limit=1000",
+    "/api/overview?side=64",
+]
+
+
+def single(port, pid, rounds):
+    """One client, one request at a time: median wall time and mean server CPU time of each
+    of SINGLE (after one request to warm up)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    rows = []
+    for path in SINGLE:
+        walls = []
+        c0 = None
+        for r in range(rounds + 1):
+            if r == 1:
+                c0 = cpu_s(pid)
+            t = time.perf_counter()
+            conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+            resp = conn.getresponse()
+            body = resp.read()
+            if r > 0:
+                walls.append(time.perf_counter() - t)
+        cpu = (cpu_s(pid) - c0) / rounds * 1000
+        rows.append({"path": path, "status": resp.status, "level": resp.getheader("x-level"), "kb": round(len(body) / 1000, 1),
+                     "wall_ms": round(statistics.median(walls) * 1000, 1), "cpu_ms": round(cpu, 1)})
+    conn.close()
+    return rows
+
+
+def load(port, reqs, clients, think_ms=0.0, seed=3):
+    """Closed loop: `clients` threads, each with its keep-alive connection, waiting a random
+    time (exponential, mean think_ms) before each request when think_ms > 0."""
     results = []
     lock = threading.Lock()
     share = [reqs[i::clients] for i in range(clients)]
     failures = []
     start = threading.Barrier(clients)
 
-    def client(mine):
+    def client(mine, rng):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         local = []
         start.wait()
         for kind, path in mine:
+            if think_ms > 0:
+                time.sleep(rng.expovariate(1000.0 / think_ms))
             t = time.perf_counter()
             try:
                 conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
@@ -169,28 +226,33 @@ def load(port, reqs, clients):
             dt = time.perf_counter() - t
             if status != 200:
                 failures.append((status, path, body[:200]))
-            local.append((kind, dt, len(body)))
+            local.append((kind, dt, len(body), status))
         conn.close()
         with lock:
             results.extend(local)
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(m,)) for m in share]
+    threads = [threading.Thread(target=client, args=(m, random.Random(seed * 1000 + i))) for i, m in enumerate(share)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
-    if failures:
-        for f in failures[:10]:
-            print("FAILED", f, file=sys.stderr)
-        sys.exit(f"{len(failures)} requests failed")
+    for f in failures[:5]:
+        print("not 200:", f, file=sys.stderr)
     return results, wall
 
 
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(p * len(v)))] * 1000
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of process pid (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss(pid):
@@ -219,14 +281,20 @@ def main():
     ap.add_argument("--files", type=int, default=20)
     ap.add_argument("--runs", type=int, default=2, help="ingest rounds (each: with and without the pyramid)")
     ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--requests", type=int, default=3000, help="requests per phase")
+    ap.add_argument("--think", type=float, nargs="+", default=[0.0, 1000.0],
+                    help="one load phase per value: mean think time of a client between requests, ms (0: none)")
     ap.add_argument("--page-rounds", type=int, default=5)
     ap.add_argument("--screenshots", help="directory for a screenshot of the page")
     ap.add_argument("--no-ingest", action="store_true")
+    ap.add_argument("--no-build", action="store_true", help="use target/release/milkyway as it is")
     ap.add_argument("--port", type=int, default=18500 + os.getpid() % 400)
+    ap.add_argument("--server-bin", default=MW, help="the milkyway binary that serves (default: the release build)")
+    ap.add_argument("--out", help="the JSON record (default DIR/bench_serve.json)")
     a = ap.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "-p", "milkyway", "--bin", "milkyway"], cwd=ROOT, check=True)
+    if not a.no_build:
+        subprocess.run(["cargo", "build", "--release", "-p", "milkyway", "--bin", "milkyway"], cwd=ROOT, check=True)
     os.makedirs(a.dir, exist_ok=True)
     cat = os.path.join(a.dir, "cat")
     if not os.path.isdir(cat):
@@ -238,11 +306,14 @@ def main():
 
     galaxy = os.path.join(a.dir, "galaxy-with")
     t_open = time.perf_counter()
-    srv = subprocess.Popen([MW, "serve", galaxy, "--port", str(a.port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    errlog = open(os.path.join(a.dir, "serve.stderr"), "w+")
+    srv = subprocess.Popen([a.server_bin, "serve", galaxy, "--port", str(a.port)], stdout=subprocess.PIPE, stderr=errlog, text=True)
+    record["server_bin"] = a.server_bin
     try:
         line = srv.stdout.readline()
         if not line.startswith("serving on"):
-            sys.exit(f"serve did not start: {line}{srv.stderr.read()}")
+            errlog.seek(0)
+            sys.exit(f"serve did not start: {line}{errlog.read()}")
         record["open_s"] = round(time.perf_counter() - t_open, 2)
         base = f"http://127.0.0.1:{a.port}"
         summary = json.loads(urllib.request.urlopen(base + "/api/summary").read())
@@ -257,38 +328,59 @@ def main():
               f"max {max(firsts):.0f} ms; all three maps: median {statistics.median(alls):.0f} ms; "
               f"runs {[round(x) for x in firsts]}", flush=True)
 
-        reqs = requests(a.requests, 1, tuple(summary["extent_ly"]))
+        one = single(a.port, srv.pid, 5)
+        record["single"] = one
+        print(f"\none client, {5} times each (load average {open('/proc/loadavg').read().split()[0]}):")
+        print("| request | level | kB | median ms | server CPU ms |")
+        print("|---|---:|---:|---:|---:|")
+        for r in one:
+            print(f"| `{r['path']}` | {r['level'] or ''} | {r['kb']} | {r['wall_ms']} | {r['cpu_ms']} |", flush=True)
         warm = requests(min(200, a.requests), 2, tuple(summary["extent_ly"]))
         load(a.port, warm, min(a.clients, 10))
-        results, wall = load(a.port, reqs, a.clients)
-        record["load_during"] = open("/proc/loadavg").read().split()[:3]
-        kinds = sorted({k for k, _, _ in results})
-        table = []
-        print(f"\n{len(results)} requests from {a.clients} clients in {wall:.1f} s ({len(results) / wall:.0f} req/s); "
-              f"load average {' '.join(record['load_during'])}")
-        print("| kind | n | p50 ms | p95 ms | p99 ms | max ms | mean kB |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        for k in kinds + ["all projections", "all region queries"]:
-            if k == "all projections":
-                sel = [r for r in results if r[0].startswith("proj")]
-            elif k == "all region queries":
-                sel = [r for r in results if r[0].startswith("stars")]
-            else:
-                sel = [r for r in results if r[0] == k]
-            lat = [r[1] for r in sel]
-            row = {"kind": k, "n": len(sel), "p50_ms": round(pct(lat, 0.5), 1), "p95_ms": round(pct(lat, 0.95), 1),
-                   "p99_ms": round(pct(lat, 0.99), 1), "max_ms": round(max(lat) * 1000, 1),
-                   "mean_kb": round(statistics.mean(r[2] for r in sel) / 1000, 1)}
-            table.append(row)
-            print(f"| {k} | {row['n']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['max_ms']} | {row['mean_kb']} |")
+        record["phases"] = []
+        for think in a.think:
+            reqs = requests(a.requests, 1, tuple(summary["extent_ly"]))
+            c0, me0 = cpu_s(srv.pid), os.times()
+            results, wall = load(a.port, reqs, a.clients, think)
+            cpu_ms = (cpu_s(srv.pid) - c0) / len(results) * 1000
+            me = os.times()
+            client_ms = (me.user + me.system - me0.user - me0.system) / len(results) * 1000
+            during = open("/proc/loadavg").read().split()[:3]
+            kinds = sorted({r[0] for r in results})
+            table = []
+            what = "no think time (saturating)" if think == 0 else f"think time {think:g} ms (mean, exponential)"
+            print(f"\n{len(results)} requests from {a.clients} clients, {what}, in {wall:.1f} s "
+                  f"({len(results) / wall:.0f} req/s); load average {' '.join(during)}; server CPU {cpu_ms:.1f} ms "
+                  f"a request (mean), client {client_ms:.1f} ms")
+            print("| kind | n | p50 ms | p95 ms | p99 ms | max ms | mean kB | not 200 |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for k in kinds + ["all projections", "all region queries"]:
+                if k == "all projections":
+                    sel = [r for r in results if r[0].startswith("proj")]
+                elif k == "all region queries":
+                    sel = [r for r in results if r[0].startswith("stars")]
+                else:
+                    sel = [r for r in results if r[0] == k]
+                lat = [r[1] for r in sel]
+                row = {"kind": k, "n": len(sel), "p50_ms": round(pct(lat, 0.5), 1), "p95_ms": round(pct(lat, 0.95), 1),
+                       "p99_ms": round(pct(lat, 0.99), 1), "max_ms": round(max(lat) * 1000, 1),
+                       "mean_kb": round(statistics.mean(r[2] for r in sel) / 1000, 1),
+                       "not_200": sum(r[3] != 200 for r in sel)}
+                table.append(row)
+                print(f"| {k} | {row['n']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['max_ms']} | "
+                      f"{row['mean_kb']} | {row['not_200']} |",
+                      flush=True)
+            record["phases"].append({"think_ms": think, "requests": len(results), "wall_s": round(wall, 2),
+                                     "server_cpu_ms_per_request": round(cpu_ms, 2), "client_cpu_ms_per_request": round(client_ms, 2),
+                                     "load": during, "latency": table})
         m = rss(srv.pid)
-        record.update({"clients": a.clients, "requests": len(results), "wall_s": round(wall, 2), "latency": table,
-                       "server_peak_rss_mib": round(m["VmHWM"] / 1024, 1), "server_rss_end_mib": round(m["VmRSS"] / 1024, 1)})
+        record.update({"clients": a.clients, "server_peak_rss_mib": round(m["VmHWM"] / 1024, 1),
+                       "server_rss_end_mib": round(m["VmRSS"] / 1024, 1)})
         print(f"\nserver peak RSS (VmHWM) {m['VmHWM'] / 1024:.0f} MiB, at the end {m['VmRSS'] / 1024:.0f} MiB")
     finally:
         srv.terminate()
         srv.wait()
-    with open(os.path.join(a.dir, "bench_serve.json"), "w") as f:
+    with open(a.out or os.path.join(a.dir, "bench_serve.json"), "w") as f:
         json.dump(record, f, indent=1)
 
 
