@@ -138,6 +138,9 @@ pub fn limits() -> Limits {
 /// The galaxy cannot be opened; the address cannot be bound.
 pub fn run(galaxy: &std::path::Path, bind: &str, port: u16) -> anyhow::Result<()> {
     let g = Galaxy::open(galaxy)?;
+    if let Some(p) = &g.pyramid {
+        p.warm()?;
+    }
     let limits = limits();
     blosc2_server::serve(router(Arc::new(g)), &limits, bind, port)?;
     Ok(())

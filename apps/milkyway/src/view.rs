@@ -511,9 +511,9 @@ fn cells_read(g: &Galaxy, v: &View, k: u32) -> u64 {
 /// Whether `level`'s sums along the view's axis answer the view without reading cells,
 /// visiting at most [`CELL_BUDGET`] values: a level kept in memory (any slab), a slab
 /// covering the whole axis, or a slab of at most that many non-empty cells.
-fn summed(g: &Galaxy, v: &View, level: &Level) -> bool {
+fn summed(g: &Galaxy, v: &View, level: &Level) -> ViewResult<bool> {
     let (t0, t1) = centre_range(&g.grid, level.k, v.slab.0, v.slab.1);
-    level.sums[v.axis.index()].cost(level.side, t0, t1).is_some_and(|c| c <= CELL_BUDGET)
+    Ok(level.sums()?[v.axis.index()].cost(level.side, t0, t1).is_some_and(|c| c <= CELL_BUDGET))
 }
 
 /// The source a projection reads: the coarsest pyramid level whose cells are no larger than
@@ -557,7 +557,7 @@ fn choose(g: &Galaxy, v: &View) -> ViewResult<Source> {
         }
     }
     let mut at = ks.iter().rposition(|&k| f64::from(k) <= fit).unwrap_or(0);
-    while at + 1 < ks.len() && !summed(g, v, &p.levels[at]) && cells_read(g, v, ks[at]) > CELL_BUDGET {
+    while at + 1 < ks.len() && !summed(g, v, &p.levels[at])? && cells_read(g, v, ks[at]) > CELL_BUDGET {
         at += 1;
     }
     Ok(Source::Level(ks[at]))
@@ -680,7 +680,7 @@ fn project_level(g: &Galaxy, v: &View, level: &Level) -> ViewResult<Projection> 
     let (nu, nv) = (sh[ua], sh[va]);
     // Sum over the projection axis into a (u, v) image of level cells: from the level's
     // sums when it keeps them for this slab, else from the cells read.
-    let img = match level.slab_image(a, (lo[a], hi[a]), (lo[ua], hi[ua]), (lo[va], hi[va])) {
+    let img = match level.slab_image(a, (lo[a], hi[a]), (lo[ua], hi[ua]), (lo[va], hi[va]))? {
         Some(img) => img,
         None => sum_cells(level, lo, hi, a)?,
     };

@@ -326,10 +326,10 @@ fn level_sums_and_chunk_counts_equal_the_cells_and_stars() {
                 }
                 // Kept in memory: cumulative sums; else sums over whole axes and the
                 // non-empty cells listed by slab.
-                assert_eq!(l.sums[a].prefix.is_empty(), !cached);
-                assert_eq!(l.sums[a].slabs.is_some(), !cached);
+                assert_eq!(l.sums().unwrap()[a].prefix.is_empty(), !cached);
+                assert_eq!(l.sums().unwrap()[a].slabs.is_some(), !cached);
                 let (ua, va) = axis.image_axes();
-                let got = l.slab_image(a, r[a], r[ua], r[va]).expect("sums for this slab");
+                let got = l.slab_image(a, r[a], r[ua], r[va]).unwrap().expect("sums for this slab");
                 let lo = r.map(|x| x.0);
                 let hi = r.map(|x| x.1);
                 let want = view::level_image_from_cells(l, lo, hi, axis).unwrap();
