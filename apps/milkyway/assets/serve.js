@@ -18,7 +18,9 @@ const plotly = new Promise((resolve, reject) => {
   document.head.appendChild(s);
 });
 // What the page shows, for tests and curious readers.
-window.explorer = { ready: false, overviewPoints: 0, regionPoints: 0, regionCount: null, images: 0 };
+// firstPicture and allPictures: performance.now() when the first and the third map of the
+// first load were drawn (ms from the start of the navigation).
+window.explorer = { ready: false, overviewPoints: 0, regionPoints: 0, regionCount: null, images: 0, firstPicture: null, allPictures: null };
 
 async function api(path) {
   const r = await fetch(path);
@@ -100,7 +102,12 @@ function drawMaps() {
     let q = `axis=${axis}&size=${SIZE}&window=${w[0].join(":")},${w[1].join(":")}`;
     if (state.slab > 0) q += `&slab=${-state.slab}:${state.slab}`;
     const img = document.querySelector(`#view-${axis} img`);
-    img.onload = () => { window.explorer.images += 1; };
+    img.onload = () => {
+      const ex = window.explorer;
+      ex.images += 1;
+      if (ex.images === 1) ex.firstPicture = performance.now();
+      if (ex.images === 3) ex.allPictures = performance.now();
+    };
     img.onerror = () => showError(`map along ${axis} failed`);
     img.src = `/api/projection?${q}`;
     $(`axes-${axis}`).textContent =

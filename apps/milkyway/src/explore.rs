@@ -2,6 +2,7 @@
 //! non-empty chunks are decompressed) and exact region queries over the star table
 //! (`shared/spec/gaia.md` 3.6).
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -388,6 +389,30 @@ impl Region {
         }
     }
 
+    /// Whether every point of the axis-aligned box `lo..=hi` lies in the region.
+    pub fn contains_box(&self, lo: [f64; 3], hi: [f64; 3]) -> bool {
+        match *self {
+            Region::Sphere { c, r } => {
+                let far = |a: usize| (lo[a] - c[a]).abs().max((hi[a] - c[a]).abs());
+                let d = [far(0), far(1), far(2)];
+                d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= r * r
+            }
+            Region::Box { lo: l, hi: h } => (0..3).all(|a| l[a] <= lo[a] && hi[a] <= h[a]),
+        }
+    }
+
+    /// Whether no point of the axis-aligned box `lo..=hi` lies in the region.
+    pub fn misses_box(&self, lo: [f64; 3], hi: [f64; 3]) -> bool {
+        match *self {
+            Region::Sphere { c, r } => {
+                let near = |a: usize| (lo[a] - c[a]).max(c[a] - hi[a]).max(0.0);
+                let d = [near(0), near(1), near(2)];
+                d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > r * r
+            }
+            Region::Box { lo: l, hi: h } => (0..3).any(|a| hi[a] < l[a] || lo[a] > h[a]),
+        }
+    }
+
     /// Axis-aligned bounds.
     pub fn bounds(&self) -> ([f64; 3], [f64; 3]) {
         match *self {
@@ -474,6 +499,43 @@ pub fn rows_in_box(g: &Galaxy, table: &StarTable, lo: [f64; 3], hi: [f64; 3]) ->
     out
 }
 
+/// Calls `f` with the position of every star of the cube chunks the box `lo..=hi` (ly)
+/// touches (a superset of the stars in the box), reading only their position columns.
+///
+/// # Errors
+/// Read errors; a bare cube without a star table; the errors of `f`.
+pub fn for_each_position_near(
+    g: &Galaxy,
+    lo: [f64; 3],
+    hi: [f64; 3],
+    mut f: impl FnMut([f64; 3]) -> Result<()>,
+) -> Result<()> {
+    let table = table(g)?;
+    for rows in rows_in_box(g, table, lo, hi) {
+        let [x, y, z] = table.read_positions(rows)?;
+        for i in 0..x.len() {
+            f([x[i], y[i], z[i]])?;
+        }
+    }
+    Ok(())
+}
+
+/// Where the stars of cube chunk `cc` lie against `region`: `Some(true)` all inside,
+/// `Some(false)` all outside, `None` either. The chunk's box is grown by a millionth of a
+/// cell against rounding in the cell of a star on a chunk face.
+fn chunk_against(grid: &Grid, region: &Region, cc: [u64; 3]) -> Option<bool> {
+    let m = grid.cell_ly * 1e-6;
+    let lo = grid.cell_corner(cc.map(|c| c * grid.chunk)).map(|v| v - m);
+    let hi = grid.cell_corner(cc.map(|c| (c + 1) * grid.chunk)).map(|v| v + m);
+    if region.contains_box(lo, hi) {
+        Some(true)
+    } else if region.misses_box(lo, hi) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Calls `f` with every star of the cube chunks the box `lo..=hi` (ly) touches (a superset
 /// of the stars in the box), reading only their table rows.
 ///
@@ -499,15 +561,96 @@ pub fn for_each_star_near(
 ///
 /// # Errors
 /// Read errors; a bare cube without a star table.
+///
+/// The stars of a chunk lying wholly inside the region are counted from the table's chunk
+/// index, and read only while the listing is short of the limit; chunks wholly outside
+/// (the corners of a sphere's bounding box) are skipped; the other chunks' stars are
+/// tested one by one (only their positions read once the listing is full). The same
+/// answer as testing every star of the touched chunks ([`for_each_star_in`]).
 pub fn query(g: &Galaxy, region: &Region, limit: Option<usize>) -> Result<QueryResult> {
+    let table = table(g)?;
+    let grid = &g.grid;
     let mut res = QueryResult { count: 0, stars: Vec::new() };
-    for_each_star_in(g, region, |s| {
-        res.count += 1;
-        if limit.is_none_or(|l| res.stars.len() < l) {
-            res.stars.push(FoundStar::from(s));
+    let room = |res: &QueryResult| limit.map_or(u64::MAX, |l| l.saturating_sub(res.stars.len()) as u64);
+    let (lo, hi) = region.bounds();
+    let Some((clo, chi)) = chunk_range(grid, lo, hi) else { return Ok(res) };
+    // Runs of consecutive chunks of one kind (inside or not), in table order.
+    let mut runs: Vec<(bool, Range<u64>)> = Vec::new();
+    for ci in clo[0]..=chi[0] {
+        for cj in clo[1]..=chi[1] {
+            for ck in clo[2]..=chi[2] {
+                let rows = table.rows_of_chunk(grid.nchunk([ci, cj, ck]));
+                if rows.is_empty() {
+                    continue;
+                }
+                let inside = match chunk_against(grid, region, [ci, cj, ck]) {
+                    Some(false) => continue,
+                    Some(true) => true,
+                    None => false,
+                };
+                match runs.last_mut() {
+                    Some((kind, r)) if *kind == inside && r.end == rows.start => r.end = rows.end,
+                    _ => runs.push((inside, rows)),
+                }
+            }
+        }
+    }
+    // While the listing is short of the limit: whole rows, in table order.
+    let mut at = 0;
+    while at < runs.len() && room(&res) > 0 {
+        let (inside, rows) = runs[at].clone();
+        at += 1;
+        if inside {
+            res.count += rows.end - rows.start;
+            let take = room(&res).min(rows.end - rows.start);
+            res.stars.extend(table.read(rows.start..rows.start + take)?.iter().map(FoundStar::from));
+            continue;
+        }
+        for s in table.read(rows)? {
+            if region.contains(s.pos) {
+                res.count += 1;
+                if room(&res) > 0 {
+                    res.stars.push(FoundStar::from(&s));
+                }
+            }
+        }
+    }
+    // Then counting only: the chunks inside from the index; the positions of the others,
+    // read in spans (of at most a table chunk) that bridge gaps of up to a table block, so
+    // that a block shared by two runs is decompressed once.
+    let mut span: Option<(Range<u64>, Vec<Range<u64>>)> = None;
+    let count_span = |span: (Range<u64>, Vec<Range<u64>>), count: &mut u64| -> Result<()> {
+        let (all, parts) = span;
+        let [x, y, z] = table.read_positions(all.clone())?;
+        for p in parts {
+            let (a, b) = ((p.start - all.start) as usize, (p.end - all.start) as usize);
+            *count += (a..b).filter(|&i| region.contains([x[i], y[i], z[i]])).count() as u64;
         }
         Ok(())
-    })?;
+    };
+    for (inside, rows) in runs.drain(at..) {
+        if inside {
+            res.count += rows.end - rows.start;
+            continue;
+        }
+        match &mut span {
+            Some((all, parts))
+                if rows.start - all.end <= crate::cube::TABLE_BLOCK as u64
+                    && rows.end - all.start <= crate::cube::TABLE_CHUNK as u64 =>
+            {
+                all.end = rows.end;
+                parts.push(rows);
+            }
+            _ => {
+                if let Some(done) = span.replace((rows.clone(), vec![rows])) {
+                    count_span(done, &mut res.count)?;
+                }
+            }
+        }
+    }
+    if let Some(done) = span {
+        count_span(done, &mut res.count)?;
+    }
     Ok(res)
 }
 

@@ -226,6 +226,61 @@ pub struct Level {
     /// The decompressed counts (C order) of a level of at most [`MAX_CACHED_CELLS`] cells,
     /// read once when the pyramid is opened.
     pub cached: Option<Vec<u32>>,
+    /// Sums along each axis (see [`AxisSums`]), computed on first use ([`Level::sums`]) or
+    /// by [`Pyramid::warm`].
+    sums: std::sync::OnceLock<[AxisSums; 3]>,
+}
+
+/// The counts of a level summed along one axis `a`, for projections that cost the image's
+/// cells rather than the level's volume.
+///
+/// For a level kept in memory, `prefix` holds the cumulative sums: for `t` in `0..=side`,
+/// `prefix[(t * side + u) * side + v]` is the sum of the cells before `t` along `a` at
+/// (u, v) of the other two axes (in increasing order), so any slab `[t0, t1)` is
+/// `prefix[t1] - prefix[t0]`. For a larger level only the sum over the whole axis is kept
+/// (`side²` values) and, when the level has at most [`MAX_SLAB_INDEX_CELLS`] non-empty
+/// cells, those cells listed by their index along `a` ([`SlabIndex`]): a slab then costs its
+/// non-empty cells. Sums are u32 with wrapping arithmetic: a difference is exact while the
+/// stars of one line of cells are fewer than 2^32 (each stored cell is a u32 already).
+#[derive(Debug, Clone, Default)]
+pub struct AxisSums {
+    /// `(side + 1) * side²` cumulative sums (levels kept in memory), else empty.
+    pub prefix: Vec<u32>,
+    /// `side²` sums over the whole axis.
+    pub whole: Vec<u32>,
+    /// The non-empty cells by their index along the axis (levels not kept in memory).
+    pub slabs: Option<SlabIndex>,
+}
+
+/// Levels not kept in memory with at most this many non-empty cells keep a [`SlabIndex`]
+/// per axis (8 bytes a cell and axis: 200 MB at most; 74 MB for level 5 of 10⁷ synthetic
+/// rows, 3.07 million cells).
+pub const MAX_SLAB_INDEX_CELLS: usize = 1 << 23;
+
+/// The non-empty cells of a level ordered by their index `t` along one axis: those at `t`
+/// are `start[t]..start[t + 1]`, with their indices along the other two axes (in increasing
+/// axis order) and their counts.
+#[derive(Debug, Clone, Default)]
+pub struct SlabIndex {
+    /// `side + 1` offsets.
+    pub start: Vec<u32>,
+    /// (u, v) of each cell.
+    pub uv: Vec<[u16; 2]>,
+    /// Count of each cell.
+    pub count: Vec<u32>,
+}
+
+impl AxisSums {
+    /// What a slab `[t0, t1)` costs to sum from these sums (values visited), or `None`
+    /// when they cannot give it.
+    pub fn cost(&self, side: u64, t0: u64, t1: u64) -> Option<u64> {
+        if !self.prefix.is_empty() || (t0 == 0 && t1 == side && !self.whole.is_empty()) {
+            return Some(side * side);
+        }
+        let s = self.slabs.as_ref()?;
+        let (t0, t1) = (t0.min(side) as usize, t1.min(side) as usize);
+        Some(u64::from(s.start[t1.max(t0)] - s.start[t0]))
+    }
 }
 
 /// Levels of at most this many cells are kept decompressed in memory (16 MiB for the
@@ -237,6 +292,24 @@ fn as_u32(b: &[u8]) -> Vec<u32> {
 }
 
 impl Level {
+    /// The level's sums along each axis, computed on first use (a level kept in memory from
+    /// its cells; a larger one by reading its non-empty chunks).
+    ///
+    /// # Errors
+    /// Read errors.
+    pub fn sums(&self) -> Result<&[AxisSums; 3]> {
+        if let Some(s) = self.sums.get() {
+            return Ok(s);
+        }
+        let s = match &self.cached {
+            Some(c) => prefix_sums(c, self.side as usize),
+            None => level_sums(&self.array, self.side)?,
+        };
+        // Two threads may compute them at once: the first stored wins, both are equal.
+        let _ = self.sums.set(s);
+        Ok(self.sums.get().expect("just set"))
+    }
+
     /// Cell edge in ly.
     pub fn cell_ly(&self, grid: &Grid) -> f64 {
         grid.cell_ly * (1u64 << self.k) as f64
@@ -261,6 +334,149 @@ impl Level {
         }
         Ok(out)
     }
+
+    /// The level's cells summed along `axis` over `[t.0, t.1)`, for `u` and `v` the cell
+    /// ranges of the other two axes (in increasing axis order): `nu * nv` sums, C order,
+    /// computed from [`AxisSums`] in `O(nu * nv)`; `None` when the level keeps no sums for
+    /// that slab (a level not kept in memory and a slab short of the whole axis).
+    ///
+    /// # Errors
+    /// Read errors while computing the sums (first use).
+    pub fn slab_image(&self, axis: usize, t: (u64, u64), u: (u64, u64), v: (u64, u64)) -> Result<Option<Vec<u64>>> {
+        let n = self.side as usize;
+        let s = &self.sums()?[axis];
+        let (t0, t1) = (t.0 as usize, t.1 as usize);
+        let (u0, u1, v0, v1) = (u.0 as usize, u.1 as usize, v.0 as usize, v.1 as usize);
+        if t0 >= t1 || u0 >= u1 || v0 >= v1 || t1 > n || u1 > n || v1 > n {
+            return Ok(Some(Vec::new()));
+        }
+        let mut out = Vec::with_capacity((u1 - u0) * (v1 - v0));
+        if !s.prefix.is_empty() {
+            let (a, b) = (&s.prefix[t0 * n * n..(t0 + 1) * n * n], &s.prefix[t1 * n * n..(t1 + 1) * n * n]);
+            for iu in u0..u1 {
+                let r = iu * n;
+                out.extend((v0..v1).map(|iv| u64::from(b[r + iv].wrapping_sub(a[r + iv]))));
+            }
+        } else if t0 == 0 && t1 == n && !s.whole.is_empty() {
+            for iu in u0..u1 {
+                out.extend(s.whole[iu * n + v0..iu * n + v1].iter().map(|&c| u64::from(c)));
+            }
+        } else if let Some(ix) = &s.slabs {
+            let nv = v1 - v0;
+            out.resize((u1 - u0) * nv, 0);
+            let cells = ix.start[t0] as usize..ix.start[t1] as usize;
+            for (&[u, v], &c) in ix.uv[cells.clone()].iter().zip(&ix.count[cells]) {
+                let (u, v) = (usize::from(u), usize::from(v));
+                if u >= u0 && u < u1 && v >= v0 && v < v1 {
+                    out[(u - u0) * nv + v - v0] += u64::from(c);
+                }
+            }
+        } else {
+            return Ok(None);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// The sums along every axis of a level kept in memory (`cells`, C order, `side³`).
+fn prefix_sums(cells: &[u32], side: usize) -> [AxisSums; 3] {
+    let n = side;
+    let nn = n * n;
+    (0..3)
+        .map(|axis| {
+            let mut p = vec![0u32; (n + 1) * nn];
+            for t in 0..n {
+                let (before, after) = p.split_at_mut((t + 1) * nn);
+                let (prev, next) = (&before[t * nn..], &mut after[..nn]);
+                for a in 0..n {
+                    for b in 0..n {
+                        // (u, v) = (a, b); the cell's C-order index with t along `axis`.
+                        let f = match axis {
+                            0 => (t * n + a) * n + b,
+                            1 => (a * n + t) * n + b,
+                            _ => (a * n + b) * n + t,
+                        };
+                        next[a * n + b] = prev[a * n + b].wrapping_add(cells[f]);
+                    }
+                }
+            }
+            let whole = p[n * nn..].to_vec();
+            AxisSums { prefix: p, whole, slabs: None }
+        })
+        .collect::<Vec<_>>()
+        .try_into()
+        .expect("three axes")
+}
+
+/// The sums over each whole axis of a level not kept in memory and, for a level of at most
+/// [`MAX_SLAB_INDEX_CELLS`] non-empty cells, its [`SlabIndex`] per axis: its non-empty
+/// chunks are read one at a time into one buffer (ZERO chunks are skipped from their
+/// metadata).
+fn level_sums(array: &NdArray, side: u64) -> Result<[AxisSums; 3]> {
+    let n = side as usize;
+    let chunks: Vec<u64> = (0..array.nchunks())
+        .filter_map(|i| match array.chunk_info(i) {
+            Ok(c) if c.special == Some(blosc2_core::chunk::SpecialKind::Zeros) => None,
+            Ok(_) => Some(Ok(i)),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let cs = array.chunks().to_vec();
+    ensure!(cs.len() == 3 && side <= u64::from(u16::MAX), "a pyramid level of {side} cells a side");
+    let per_axis: Vec<u64> = (0..3).map(|a| side.div_ceil(cs[a])).collect();
+    // One chunk at a time into one buffer: no transient allocation per chunk.
+    let mut buf = vec![0u8; 4 * cs.iter().product::<u64>() as usize];
+    let mut cells: Vec<([u16; 3], u32)> = Vec::new();
+    for &i in &chunks {
+        let cc = [i / (per_axis[1] * per_axis[2]), (i / per_axis[2]) % per_axis[1], i % per_axis[2]];
+        let lo: Vec<u64> = (0..3).map(|a| cc[a] * cs[a]).collect();
+        let hi: Vec<u64> = (0..3).map(|a| ((cc[a] + 1) * cs[a]).min(side)).collect();
+        let sh = [0, 1, 2].map(|a| (hi[a] - lo[a]) as usize);
+        let vals = &mut buf[..4 * sh.iter().product::<usize>()];
+        array.read_box_into(&Region::from_start_stop(&lo, &hi)?, vals)?;
+        for (f, b) in vals.chunks_exact(4).enumerate() {
+            let c = u32::from_le_bytes(b.try_into().expect("4"));
+            if c > 0 {
+                let idx = [f / (sh[1] * sh[2]), (f / sh[2]) % sh[1], f % sh[2]];
+                cells.push(([0, 1, 2].map(|a| (idx[a] as u64 + lo[a]) as u16), c));
+            }
+        }
+    }
+    drop(buf);
+    let ncells = cells.len();
+    let cells = cells.iter();
+    Ok([0usize, 1, 2].map(|axis| {
+        let (ua, va) = match axis {
+            0 => (1, 2),
+            1 => (0, 2),
+            _ => (0, 1),
+        };
+        let mut whole = vec![0u32; n * n];
+        for &(c, v) in cells.clone() {
+            let at = usize::from(c[ua]) * n + usize::from(c[va]);
+            whole[at] = whole[at].wrapping_add(v);
+        }
+        let slabs = (ncells <= MAX_SLAB_INDEX_CELLS).then(|| {
+            let mut start = vec![0u32; n + 1];
+            for (c, _) in cells.clone() {
+                start[usize::from(c[axis]) + 1] += 1;
+            }
+            for t in 0..n {
+                start[t + 1] += start[t];
+            }
+            let mut next = start.clone();
+            let mut uv = vec![[0u16; 2]; ncells];
+            let mut count = vec![0u32; ncells];
+            for &(c, v) in cells.clone() {
+                let at = &mut next[usize::from(c[axis])];
+                uv[*at as usize] = [c[ua], c[va]];
+                count[*at as usize] = v;
+                *at += 1;
+            }
+            SlabIndex { start, uv, count }
+        });
+        AxisSums { prefix: Vec::new(), whole, slabs }
+    }))
 }
 
 /// The opened levels of a galaxy, finest first.
@@ -282,6 +498,15 @@ impl Pyramid {
     /// # Errors
     /// A level missing or of the wrong shape or dtype.
     pub fn open(galaxy: &Path, grid: &Grid) -> Result<Option<Pyramid>> {
+        Pyramid::open_caching(galaxy, grid, MAX_CACHED_CELLS)
+    }
+
+    /// As [`Pyramid::open`], keeping in memory the levels of at most `max_cached_cells`
+    /// cells (0: none, so every level keeps only its sums over whole axes).
+    ///
+    /// # Errors
+    /// As [`Pyramid::open`].
+    pub fn open_caching(galaxy: &Path, grid: &Grid, max_cached_cells: u64) -> Result<Option<Pyramid>> {
         let dir = Pyramid::dir(galaxy);
         if !dir.is_dir() {
             return Ok(None);
@@ -300,14 +525,28 @@ impl Pyramid {
                 [side; 3],
                 LEVEL_DTYPE
             );
-            let cached = if side.pow(3) <= MAX_CACHED_CELLS {
+            let cached = if side.pow(3) <= max_cached_cells {
                 Some(as_u32(&array.read_box(&Region::whole(&[side; 3]))?))
             } else {
                 None
             };
-            out.push(Level { k, side, array, cached });
+            out.push(Level { k, side, array, cached, sums: std::sync::OnceLock::new() });
         }
         Ok(Some(Pyramid { levels: out }))
+    }
+}
+
+impl Pyramid {
+    /// Computes every level's sums now rather than on first use (a server does this before
+    /// taking requests; on the 10⁷-row benchmark galaxy about a second and 175 MB).
+    ///
+    /// # Errors
+    /// Read errors.
+    pub fn warm(&self) -> Result<()> {
+        for l in &self.levels {
+            l.sums()?;
+        }
+        Ok(())
     }
 }
 

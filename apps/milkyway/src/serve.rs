@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use blosc2_server::assets::{self, Asset};
-use blosc2_server::image::{encode_png, ColorMap};
+use blosc2_server::image::ColorMap;
 use blosc2_server::{error_response, Limits};
 use serde::Deserialize;
 
@@ -92,9 +92,23 @@ fn query<T>(q: Q<T>) -> ApiResult<T> {
     q.map(|Query(t)| t).map_err(|e| ApiError::Bad(format!("query: {}", e.body_text())))
 }
 
-/// Runs a view-layer call off the async threads.
+/// View-layer calls running at once: twice the cores. Requests beyond wait their turn (in
+/// arrival order) holding no buffers, so memory stays bounded by this many calls' worth
+/// whatever the number of clients, and the cores are not shared between more calls than
+/// they can run.
+fn work_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(2 * std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    })
+}
+
+/// Runs a view-layer call off the async threads, once a work permit is free.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> view::ViewResult<T> + Send + 'static) -> ApiResult<T> {
-    Ok(tokio::task::spawn_blocking(f).await.map_err(|_| ApiError::Internal)??)
+    let permit = work_permits().acquire().await.map_err(|_| ApiError::Internal)?;
+    let r = tokio::task::spawn_blocking(f).await.map_err(|_| ApiError::Internal)?;
+    drop(permit);
+    Ok(r?)
 }
 
 /// The router of `milkyway serve` over `galaxy` (page, assets and API); wrap it with
@@ -124,6 +138,9 @@ pub fn limits() -> Limits {
 /// The galaxy cannot be opened; the address cannot be bound.
 pub fn run(galaxy: &std::path::Path, bind: &str, port: u16) -> anyhow::Result<()> {
     let g = Galaxy::open(galaxy)?;
+    if let Some(p) = &g.pyramid {
+        p.warm()?;
+    }
     let limits = limits();
     blosc2_server::serve(router(Arc::new(g)), &limits, bind, port)?;
     Ok(())
@@ -186,17 +203,69 @@ async fn projection(State(g): State<Arc<Galaxy>>, q: Q<ProjectionQuery>) -> ApiR
     Ok(match format {
         Format::Json => (meta, Json(p)).into_response(),
         Format::F32 => {
-            let bytes: Vec<u8> = p.data.iter().flat_map(|v| v.to_le_bytes()).collect();
+            let mut bytes = Vec::with_capacity(4 * p.data.len());
+            for v in &p.data {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
             (meta, [(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
         }
         Format::Png => {
-            let vals: Vec<f64> =
-                p.data.iter().map(|&v| if v > 0.0 { f64::from(v).ln_1p() } else { f64::NAN }).collect();
-            let hi = blosc2_server::image::finite_range(&vals).map_or(1.0, |(_, hi)| hi);
-            let png = encode_png(p.width, p.height, &vals, 0.0, hi, cmap);
+            let png = blocking(move || {
+                let data = match &p.picture_weights {
+                    None => p.data,
+                    Some((cols, rows)) => p
+                        .data
+                        .chunks_exact(p.width as usize)
+                        .zip(rows)
+                        .flat_map(|(line, wr)| line.iter().zip(cols).map(move |(&v, wc)| v * wc * wr))
+                        .collect(),
+                };
+                Ok(density_png(p.width, p.height, &data, cmap))
+            })
+            .await?;
             (meta, [(header::CONTENT_TYPE, "image/png")], png).into_response()
         }
     })
+}
+
+/// A PNG of log(1 + stars per pixel) through `cmap`, from 0 to the image's highest value
+/// (the handler first applies the projection's `picture_weights`);
+/// empty pixels transparent. An 8-bit palette image (index 0 transparent, 1..=255 the
+/// colour map's 255 steps): a quarter of the bytes of RGBA to filter and compress, and one
+/// logarithm per run of equal pixels (a level cell upsampled to many pixels is a run).
+pub fn density_png(width: u32, height: u32, data: &[f32], cmap: ColorMap) -> Vec<u8> {
+    let max = data.iter().fold(0.0f32, |m, &v| if v > m { v } else { m });
+    let hi = if max > 0.0 { f64::from(max).ln_1p() } else { 1.0 };
+    let mut palette = Vec::with_capacity(3 * 256);
+    palette.extend_from_slice(&[0, 0, 0]);
+    for i in 0..255 {
+        palette.extend_from_slice(&cmap.color(f64::from(i) / 254.0));
+    }
+    let (mut last, mut last_index) = (0.0f32, 0u8);
+    let index: Vec<u8> = data
+        .iter()
+        .map(|&v| {
+            if v.is_nan() || v <= 0.0 {
+                return 0;
+            }
+            if v != last {
+                last = v;
+                last_index = 1 + ((f64::from(v).ln_1p() / hi).clamp(0.0, 1.0) * 254.0).round() as u8;
+            }
+            last_index
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, width, height);
+    enc.set_color(png::ColorType::Indexed);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_palette(palette);
+    enc.set_trns(vec![0u8]);
+    enc.set_compression(png::Compression::Fast);
+    let mut w = enc.write_header().expect("writing to a Vec");
+    w.write_image_data(&index).expect("writing to a Vec");
+    drop(w);
+    out
 }
 
 #[derive(Deserialize)]
@@ -277,4 +346,39 @@ async fn overview(State(g): State<Arc<Galaxy>>, q: Q<OverviewQuery>) -> ApiResul
 
 fn clip(s: &str) -> String {
     s.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn density_png_colours() {
+        let data = [0.0, 1.0, 1.0, 255.0, f32::NAN, 15.0];
+        let png = density_png(3, 2, &data, ColorMap::Gray);
+        let dec = png::Decoder::new(std::io::Cursor::new(png));
+        let mut r = dec.read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size()];
+        let info = r.next_frame(&mut buf).unwrap();
+        assert_eq!((info.width, info.height, info.color_type), (3, 2, png::ColorType::Indexed));
+        // Index 0 transparent, the highest value the last colour, log scale between.
+        let at1 = 1 + (2f64.ln() / 256f64.ln() * 254.0).round() as u8;
+        let at15 = 1 + (16f64.ln() / 256f64.ln() * 254.0).round() as u8;
+        assert_eq!(&buf[..6], &[0, at1, at1, 255, 0, at15]);
+        let info = r.info();
+        let pal = info.palette.as_ref().unwrap();
+        assert_eq!(&pal[..3], &[0, 0, 0]);
+        assert_eq!(&pal[255 * 3..], &ColorMap::Gray.color(1.0));
+        assert_eq!(
+            &pal[3 * usize::from(at15)..3 * usize::from(at15) + 3],
+            &ColorMap::Gray.color(f64::from(at15 - 1) / 254.0)
+        );
+        assert_eq!(info.trns.as_deref(), Some(&[0u8][..]));
+        // An empty image: every pixel transparent.
+        let png = density_png(2, 1, &[0.0, 0.0], ColorMap::Magma);
+        let mut r = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+        let mut buf = vec![0; r.output_buffer_size()];
+        r.next_frame(&mut buf).unwrap();
+        assert_eq!(buf, [0, 0]);
+    }
 }

@@ -95,6 +95,19 @@ impl StarTable {
             .collect())
     }
 
+    /// The positions (x, y, z in ly) of rows `r`: three columns read of the five.
+    ///
+    /// # Errors
+    /// Read errors.
+    pub fn read_positions(&self, r: Range<u64>) -> Result<[Vec<f64>; 3]> {
+        if r.is_empty() {
+            return Ok([Vec::new(), Vec::new(), Vec::new()]);
+        }
+        let region = Region::from_start_stop(&[r.start], &[r.end])?;
+        let col = |k: usize| -> Result<Vec<f64>> { Ok(as_f64(&self.cols[k].read_box(&region)?)) };
+        Ok([col(1)?, col(2)?, col(3)?])
+    }
+
     /// The row and the star of `source_id` (the first such row), scanning the source_id
     /// column a table chunk at a time.
     ///

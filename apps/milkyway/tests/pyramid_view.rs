@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use blosc2_testkit::python::run_python_code;
 use blosc2_testkit::temp_dir;
-use milkyway::explore::{Galaxy, Region};
+use milkyway::explore::{self, FoundStar, Galaxy, Region};
 use milkyway::geom::Grid;
 use milkyway::ingest::{ingest, list_inputs, merge, IngestOptions};
 use milkyway::pyramid::{level_file, level_side, levels, Pyramid};
@@ -295,4 +295,84 @@ fn bad_parameters_are_typed_errors() {
     assert!(large(unit(projection(&gal, &req(None, None, 5000)))));
     assert!(large(unit(stars(&gal, &Region::Sphere { c: [0.0; 3], r: 1.0 }, MAX_LIMIT + 1))));
     assert!(large(unit(overview(&gal, 100_000))));
+}
+
+#[test]
+fn level_sums_and_chunk_counts_equal_the_cells_and_stars() {
+    let tmp = temp_dir!("milkyway-view-sums");
+    let (out, _) = build(tmp.path());
+    let g = grid();
+    let mut gal = Galaxy::open(&out).unwrap();
+    let mut rng = Rng::new(11, 0);
+
+    // Sums of levels kept in memory (every level): any slab and window equals the cells
+    // summed; then with no level in memory (sums over whole axes and the non-empty cells by
+    // slab).
+    for cached in [true, false] {
+        gal.pyramid = Pyramid::open_caching(&out, &g, if cached { u64::MAX } else { 0 }).unwrap();
+        let p = gal.pyramid.as_ref().unwrap();
+        for l in &p.levels {
+            assert_eq!(l.cached.is_some(), cached);
+            let n = l.side;
+            for t in 0..12 {
+                let axis = [Axis::X, Axis::Y, Axis::Z][t % 3];
+                let a = axis.index();
+                let mut r = [0, 1, 2].map(|_| {
+                    let i0 = (rng.uniform() * n as f64) as u64 % n;
+                    (i0, i0 + 1 + (rng.uniform() * (n - i0) as f64) as u64 % (n - i0))
+                });
+                if t < 3 {
+                    r[a] = (0, n);
+                }
+                // Kept in memory: cumulative sums; else sums over whole axes and the
+                // non-empty cells listed by slab.
+                assert_eq!(l.sums().unwrap()[a].prefix.is_empty(), !cached);
+                assert_eq!(l.sums().unwrap()[a].slabs.is_some(), !cached);
+                let (ua, va) = axis.image_axes();
+                let got = l.slab_image(a, r[a], r[ua], r[va]).unwrap().expect("sums for this slab");
+                let lo = r.map(|x| x.0);
+                let hi = r.map(|x| x.1);
+                let want = view::level_image_from_cells(l, lo, hi, axis).unwrap();
+                assert_eq!(got, want, "level {} axis {a} {r:?}", l.k);
+            }
+        }
+        // Whole views at every size come from the level that fits (or the finest).
+        for size in [7, 64, 400, 2048] {
+            for axis in [Axis::X, Axis::Y, Axis::Z] {
+                let req = ProjectionRequest { axis, slab: None, window: None, size };
+                let p = view::projection(&gal, &req).unwrap();
+                assert_eq!(p.total, view::summary(&gal).unwrap().stars, "{req:?}");
+            }
+        }
+    }
+
+    // Regions as large as the cube (chunks wholly inside counted from the chunk index): the
+    // same count and the same stars in the same order as testing every star in table order.
+    for t in 0..24 {
+        let c = [0, 1, 2].map(|_| (rng.uniform() - 0.5) * 6_000.0);
+        let r = 1000.0 + rng.uniform() * 9000.0;
+        let region = if t % 2 == 0 {
+            Region::Sphere { c, r }
+        } else {
+            Region::Box { lo: c.map(|v| v - r), hi: c.map(|v| v + r * 0.8) }
+        };
+        let mut all: Vec<FoundStar> = Vec::new();
+        explore::for_each_star_in(&gal, &region, |s| {
+            all.push(FoundStar::from(s));
+            Ok(())
+        })
+        .unwrap();
+        for limit in [None, Some(0), Some(7), Some(all.len() / 2), Some(all.len() + 1)] {
+            let got = explore::query(&gal, &region, limit).unwrap();
+            assert_eq!(got.count, all.len() as u64, "{region:?}");
+            let n = limit.unwrap_or(usize::MAX).min(all.len());
+            assert_eq!(got.stars.len(), n);
+            for (a, b) in got.stars.iter().zip(&all) {
+                assert_eq!(
+                    (a.source_id, a.x.to_bits(), a.y.to_bits(), a.z.to_bits()),
+                    (b.source_id, b.x.to_bits(), b.y.to_bits(), b.z.to_bits())
+                );
+            }
+        }
+    }
 }
