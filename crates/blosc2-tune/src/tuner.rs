@@ -83,9 +83,10 @@ pub struct Btune {
     space: SearchSpace,
     search: Option<Search>,
     staged: Option<Staged>,
-    /// Compression ratio of the chunks since the staged search decided (log, running
-    /// mean) and how many: a chunk far from it starts a new search.
-    held: Option<(f64, u32)>,
+    /// The setting decided, the compressed fraction (cbytes / nbytes) of the chunks
+    /// compressed with it since (running mean) and how many: a chunk far from it starts a
+    /// new search.
+    held: Option<(Option<Setting>, f64, u32)>,
     /// Output buffer of the trials.
     scratch: Vec<u8>,
     /// The trace's banner is written.
@@ -303,7 +304,8 @@ impl Btune {
             };
             let _ = self.measure_setting(&warm, chunk);
         }
-        if let Some(mut st) = self.staged.take().filter(|st| !st.done() && !empty) {
+        let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
+        if let Some(mut st) = self.staged.take_if(|_| go) {
             // The filter and codec stages (python-blosc2's default among them) always run
             // on the search's first chunk; the later ones within the share of this chunk's
             // time (estimated from the best speed measured so far) the tradeoff lets
@@ -381,20 +383,29 @@ impl Btune {
         self.line(&format!("{r} | chunk {index} | {:.0} us", m.ctime * 1e6));
     }
 
-    /// After a chunk compressed with the held setting: a ratio far from the run's so far
-    /// (a factor 1.5 either way) means the data changed, and the next chunk searches again.
+    /// After a chunk compressed with the held setting: a compressed fraction far from the
+    /// run's so far (by half of it and at least 0.1) means the data changed, and the next
+    /// chunk searches again.
     fn watch(&mut self, outcome: &Outcome) {
-        if self.cfg.strategy != Strategy::Staged || outcome.special.is_some() || outcome.nbytes < 4096 {
+        let decided = self.staged.as_ref().is_some_and(Staged::done);
+        if self.cfg.strategy != Strategy::Staged || !decided {
+            self.held = None;
             return;
         }
-        let r = (outcome.nbytes as f64 / outcome.cbytes.max(1) as f64).ln();
+        if outcome.special.is_some() || outcome.nbytes < 4096 {
+            return;
+        }
+        let setting = Setting::of(&outcome.params);
+        let f = outcome.cbytes as f64 / outcome.nbytes.max(1) as f64;
         match self.held {
-            Some((mean, _)) if (r - mean).abs() > 1.5f64.ln() => {
+            Some((s, mean, _)) if s == setting && (f - mean).abs() > (mean / 2.0).max(0.1) => {
                 self.staged = None;
                 self.held = None;
             }
-            Some((mean, n)) => self.held = Some(((mean * f64::from(n) + r) / f64::from(n + 1), n + 1)),
-            None => self.held = Some((r, 1)),
+            Some((s, mean, n)) if s == setting => {
+                self.held = Some((s, (mean * f64::from(n) + f) / f64::from(n + 1), n + 1));
+            }
+            _ => self.held = Some((setting, f, 1)),
         }
     }
 
