@@ -233,13 +233,11 @@ fn summary(params: &[CompressParams]) -> String {
     seen.iter().map(|(l, n)| format!("{l} x{n}")).collect::<Vec<_>>().join(", ")
 }
 
+/// A tuned run, the parameters of each chunk, and the tuning's seconds and trials.
+type Tuned = (Run, Vec<CompressParams>, (f64, usize));
+
 /// The whole tuned run (tuning included) through a super-chunk, and the choices made.
-fn tuned_run(
-    d: &Data,
-    cfg: &BtuneConfig,
-    base: &CompressParams,
-    chunksize: usize,
-) -> Result<(Run, Vec<CompressParams>, (f64, usize))> {
+fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: usize) -> Result<Tuned> {
     let t = tuning(cfg.clone());
     let record = t.record.clone();
     let mut s = SChunk::new(base.clone());
@@ -292,7 +290,7 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
         let base = CompressParams { typesize: d.typesize, nthreads: args.nthreads.max(1), ..CompressParams::default() };
         let settings: Vec<Setting> = space.iter().collect();
         let mut table: Vec<Option<Run>> = vec![None; settings.len()];
-        let mut tuned: Vec<Option<(Run, Vec<CompressParams>, (f64, usize))>> = vec![None; tradeoffs.len()];
+        let mut tuned: Vec<Option<Tuned>> = vec![None; tradeoffs.len()];
         let mut replay: Vec<Option<Run>> = vec![None; tradeoffs.len()];
         let mut default_run: Option<Run> = None;
         for _ in 0..args.rounds.max(1) {

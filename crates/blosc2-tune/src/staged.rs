@@ -197,7 +197,7 @@ impl Staged {
     }
 
     /// The next setting to try, `None` once decided.
-    pub fn next(&mut self) -> Option<Setting> {
+    pub fn next_setting(&mut self) -> Option<Setting> {
         loop {
             if let Some(s) = self.queue.pop_front() {
                 return Some(s);
@@ -335,7 +335,7 @@ mod tests {
         let cfg = BtuneConfig { tradeoff: t, ..BtuneConfig::default() };
         let mut s = Staged::new(&cfg, &SearchSpace::default());
         let mut tried = Vec::new();
-        while let Some(x) = s.next() {
+        while let Some(x) = s.next_setting() {
             s.record(x, &world(&x));
             tried.push(x);
             assert!(tried.len() < 100);
@@ -368,7 +368,7 @@ mod tests {
         let cfg = BtuneConfig::default();
         let mut s = Staged::new(&cfg, &SearchSpace::default());
         let mut n = 0;
-        while let Some(x) = s.next() {
+        while let Some(x) = s.next_setting() {
             let mut m = world(&x);
             m.special = x.codec == CodecId::LZ4;
             m.cbytes = if m.special { 40 } else { m.cbytes };
@@ -378,7 +378,7 @@ mod tests {
         assert!(n > 4);
         assert_ne!(s.best().codec, CodecId::LZ4);
         let mut all = Staged::new(&cfg, &SearchSpace::default());
-        while let Some(x) = all.next() {
+        while let Some(x) = all.next_setting() {
             all.record(x, &Measure { nbytes: 100, cbytes: 40, ctime: 1e-6, dtime: 0.0, special: true });
         }
         assert_eq!(all.best(), Setting::DEFAULT);

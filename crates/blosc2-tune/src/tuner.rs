@@ -322,7 +322,7 @@ impl Btune {
                 if spent > budget && !must {
                     break;
                 }
-                let Some(s) = st.next() else { break };
+                let Some(s) = st.next_setting() else { break };
                 trials += 1;
                 let stage = st.stage();
                 let m = self.measure_setting(&s, chunk);
