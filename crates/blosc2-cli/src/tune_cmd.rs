@@ -140,6 +140,9 @@ pub struct EvalArgs {
     /// One JSON record per line.
     #[arg(long)]
     pub json: bool,
+    /// Print the tuner's trace of the tuned runs on standard error.
+    #[arg(long)]
+    pub trace: bool,
 }
 
 struct Data {
@@ -190,27 +193,52 @@ fn decompress_all(chunks: &[Vec<u8>], nbytes: usize, nthreads: usize) -> Result<
     Ok(t.elapsed().as_secs_f64())
 }
 
+/// Gives each chunk the next of a list of parameters (cycling): the fixed runs go
+/// through the same super-chunk path as the tuned one, hook included.
+struct Replay(Vec<CompressParams>);
+
+impl blosc2_core::tune::Tuner for Replay {
+    fn next_params(&mut self, chunk: &blosc2_core::tune::ChunkInput<'_>) -> CompressParams {
+        let n = self.0.len().max(1) as u64;
+        self.0.get((chunk.index % n) as usize).cloned().unwrap_or_else(|| chunk.base.clone())
+    }
+    fn update(&mut self, _: &blosc2_core::tune::Outcome) {}
+}
+
 fn fixed_run(d: &Data, params: &[CompressParams], chunksize: usize, nthreads: usize) -> Result<Run> {
+    let base = params.first().cloned().unwrap_or_default();
+    let mut s = SChunk::new(base);
+    s.set_tuner(Some(Box::new(Replay(params.to_vec()))));
     let t = Instant::now();
-    let chunks: Vec<Vec<u8>> = d
-        .bytes
-        .chunks(chunksize)
-        .zip(params.iter().cycle())
-        .map(|(c, p)| chunk::compress(p, c))
-        .collect::<std::result::Result<_, _>>()?;
+    for c in d.bytes.chunks(chunksize) {
+        s.append_buffer(c)?;
+    }
     let ctime = t.elapsed().as_secs_f64();
+    let chunks: Vec<Vec<u8>> =
+        (0..s.nchunks()).map(|i| s.chunk(i).map(|c| c.to_vec())).collect::<std::result::Result<_, _>>()?;
     let dtime = decompress_all(&chunks, chunksize, nthreads)?;
     Ok(Run { nbytes: d.bytes.len(), cbytes: chunks.iter().map(Vec::len).sum(), ctime, dtime })
 }
 
+/// The settings of a run with how many chunks each: `lz4-5-shuffle-auto x7, ...`.
+fn summary(params: &[CompressParams]) -> String {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for p in params {
+        let l = Setting::of(p).map_or_else(|| "?".to_string(), |s| s.label());
+        match seen.iter_mut().find(|(x, _)| *x == l) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((l, 1)),
+        }
+    }
+    seen.iter().map(|(l, n)| format!("{l} x{n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A tuned run, the parameters of each chunk, and the tuning's seconds and trials.
+type Tuned = (Run, Vec<CompressParams>, (f64, usize));
+
 /// The whole tuned run (tuning included) through a super-chunk, and the choices made.
-fn tuned_run(
-    d: &Data,
-    cfg: &BtuneConfig,
-    base: &CompressParams,
-    chunksize: usize,
-) -> Result<(Run, Vec<CompressParams>)> {
-    let t = tuning(BtuneConfig { trace: false, ..cfg.clone() });
+fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: usize) -> Result<Tuned> {
+    let t = tuning(cfg.clone());
     let record = t.record.clone();
     let mut s = SChunk::new(base.clone());
     s.set_tuner(Some(Box::new(t.tuner)));
@@ -241,7 +269,11 @@ fn tuned_run(
             p
         })
         .collect();
-    Ok((Run { nbytes: d.bytes.len(), cbytes: chunks.iter().map(Vec::len).sum(), ctime, dtime }, params))
+    Ok((
+        Run { nbytes: d.bytes.len(), cbytes: chunks.iter().map(Vec::len).sum(), ctime, dtime },
+        params,
+        record.tuning(),
+    ))
 }
 
 /// Runs `blosc2 tune ...`.
@@ -258,20 +290,20 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
         let base = CompressParams { typesize: d.typesize, nthreads: args.nthreads.max(1), ..CompressParams::default() };
         let settings: Vec<Setting> = space.iter().collect();
         let mut table: Vec<Option<Run>> = vec![None; settings.len()];
-        let mut tuned: Vec<Option<(Run, Vec<CompressParams>)>> = vec![None; tradeoffs.len()];
+        let mut tuned: Vec<Option<Tuned>> = vec![None; tradeoffs.len()];
         let mut replay: Vec<Option<Run>> = vec![None; tradeoffs.len()];
         let mut default_run: Option<Run> = None;
         for _ in 0..args.rounds.max(1) {
             // Interleaved: each tuned run, then every setting, round after round.
             if eval {
                 for (k, &t) in tradeoffs.iter().enumerate() {
-                    let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, ..BtuneConfig::default() };
-                    let (r, p) = tuned_run(&d, &cfg, &base, args.chunksize)?;
+                    let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, trace: args.trace, ..BtuneConfig::default() };
+                    let (r, p, tu) = tuned_run(&d, &cfg, &base, args.chunksize)?;
                     let fixed = fixed_run(&d, &p, args.chunksize, base.nthreads)?;
                     replay[k] = Some(replay[k].map_or(fixed, |o| o.min(fixed)));
                     tuned[k] = Some(match tuned[k].take() {
-                        Some((o, _)) => (o.min(r), p),
-                        None => (r, p),
+                        Some((o, _, ou)) => (o.min(r), p, if ou.0 < tu.0 { ou } else { tu }),
+                        None => (r, p, tu),
                     });
                 }
             }
@@ -309,9 +341,9 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
             let o = Objective { tradeoff: t, mode };
             let (best_i, best) =
                 table.iter().enumerate().max_by(|a, b| a.1.j(&o).total_cmp(&b.1.j(&o))).expect("a non-empty space");
-            let (r, params) = tuned[k].clone().expect("run");
+            let (r, params, (tsec, ntrials)) = tuned[k].clone().expect("run");
             let rp = replay[k].expect("run");
-            let chosen = params.last().and_then(Setting::of).map(|s| s.label()).unwrap_or_default();
+            let chosen = summary(&params);
             let rec = json!({
                 "dataset": d.name,
                 "tradeoff": t,
@@ -325,6 +357,9 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
                 "decompress_gbps": r.nbytes as f64 / r.dtime / 1e9,
                 "overhead": o.speed(1.0, rp.ctime, rp.dtime) / o.speed(1.0, r.ctime, r.dtime) - 1.0,
                 "chosen": chosen,
+                "tuning_ms": tsec * 1e3,
+                "trials": ntrials,
+                "tuned_ms": r.ctime * 1e3,
                 "oracle": { "setting": settings[best_i].label(), "j": best.j(&o), "cratio": best.cratio(),
                             "compress_gbps": best.nbytes as f64 / best.ctime / 1e9 },
                 "default_fraction": default_run.j(&o) / best.j(&o),
@@ -333,7 +368,7 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
                 println!("{rec}");
             } else {
                 println!(
-                    "{:<18} t={t:<4} {:<8} fraction {:.3} (default {:.3})  tuned {} ratio {:.2} {:.2} GB/s  oracle {} ratio {:.2} {:.2} GB/s  overhead {:+.1}%",
+                    "{:<18} t={t:<4} {:<8} fraction {:.3} (default {:.3})  tuned {} ratio {:.2} {:.2} GB/s  oracle {} ratio {:.2} {:.2} GB/s  overhead {:+.1}% ({} trials {:.1} ms of {:.1} ms)",
                     d.name,
                     mode.name(),
                     rec["score_fraction"].as_f64().unwrap_or(0.0),
@@ -344,7 +379,10 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
                     settings[best_i].label(),
                     best.cratio(),
                     rec["oracle"]["compress_gbps"].as_f64().unwrap_or(0.0),
-                    rec["overhead"].as_f64().unwrap_or(0.0) * 100.0
+                    rec["overhead"].as_f64().unwrap_or(0.0) * 100.0,
+                    ntrials,
+                    tsec * 1e3,
+                    r.ctime * 1e3
                 );
             }
         }

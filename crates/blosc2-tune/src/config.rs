@@ -99,6 +99,17 @@ pub enum AcceptRule {
     Strict,
 }
 
+/// How the tuner searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// A few staged trials on sampled blocks of the first chunk (filters, then codecs,
+    /// then clevels, python-blosc2's default always among them), then the setting is
+    /// held until the data change ([`crate::staged`]).
+    Staged,
+    /// The reference's readapt schedule (spec 5), its defects fixed ([`crate::search`]).
+    Readapt,
+}
+
 /// The tuner's configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BtuneConfig {
@@ -122,6 +133,8 @@ pub struct BtuneConfig {
     pub trace: bool,
     /// Bytes of each chunk that trials compress: at most this many, in sampled blocks.
     pub sample_bytes: usize,
+    /// The search.
+    pub strategy: Strategy,
 }
 
 impl Default for BtuneConfig {
@@ -137,6 +150,7 @@ impl Default for BtuneConfig {
             models_dir: None,
             trace: false,
             sample_bytes: 64 << 10,
+            strategy: Strategy::Staged,
         }
     }
 }

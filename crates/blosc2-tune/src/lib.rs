@@ -26,10 +26,11 @@ pub mod features;
 pub mod objective;
 pub mod search;
 pub mod space;
+pub mod staged;
 pub mod trace;
 mod tuner;
 
-pub use config::{parse_tradeoff, AcceptRule, Behaviour, BtuneConfig, PerfMode, RepeatMode};
+pub use config::{parse_tradeoff, AcceptRule, Behaviour, BtuneConfig, PerfMode, RepeatMode, Strategy};
 pub use error::{Error, Result};
 pub use objective::Objective;
 pub use space::{FilterKind, SearchSpace, Setting};

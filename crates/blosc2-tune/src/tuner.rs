@@ -11,10 +11,11 @@ use blosc2_core::chunk::{self, ChunkHeader, CompressParams};
 use blosc2_core::tune::{ChunkInput, Clock, Outcome, SystemClock, Tuner};
 use serde_json::{json, Value};
 
-use crate::config::{BtuneConfig, PerfMode};
+use crate::config::{BtuneConfig, PerfMode, Strategy};
 use crate::features;
 use crate::search::{Measure, Search, State, Trial};
-use crate::space::SearchSpace;
+use crate::space::{FilterKind, SearchSpace, Setting};
+use crate::staged::{Stage, Staged};
 use crate::trace::{self, Row};
 
 /// What was chosen for one chunk.
@@ -44,14 +45,34 @@ pub struct ChunkChoice {
 
 /// The per-chunk choices of a run, shared between the tuner and whoever writes them out.
 #[derive(Debug, Clone, Default)]
-pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>);
+pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>, Arc<Mutex<(f64, usize)>>);
 
 impl Record {
     /// The choices so far.
     pub fn choices(&self) -> Vec<ChunkChoice> {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
+
+    /// Seconds spent in trial compressions so far, and how many trials.
+    pub fn tuning(&self) -> (f64, usize) {
+        self.1.lock().map(|v| *v).unwrap_or_default()
+    }
+
+    fn add_tuning(&self, seconds: f64, trials: usize) {
+        if let Ok(mut v) = self.1.lock() {
+            v.0 += seconds;
+            v.1 += trials;
+        }
+    }
 }
+
+/// The setting of zero chunks met before the search starts.
+const EMPTY: Setting = Setting {
+    codec: blosc2_core::codec::CodecId::LZ4,
+    filter: FilterKind::None,
+    clevel: 9,
+    split: blosc2_core::chunk::SplitMode::Auto,
+};
 
 /// A writer for the trace.
 pub type TraceSink = Box<dyn Write + Send + Sync>;
@@ -61,6 +82,17 @@ pub struct Btune {
     cfg: BtuneConfig,
     space: SearchSpace,
     search: Option<Search>,
+    staged: Option<Staged>,
+    /// The setting decided, the compressed fraction (cbytes / nbytes) of the chunks
+    /// compressed with it since (running mean) and how many: a chunk far from it starts a
+    /// new search.
+    held: Option<(Option<Setting>, f64, u32)>,
+    /// Output buffer of the trials.
+    scratch: Vec<u8>,
+    /// The trace's banner is written.
+    bannered: bool,
+    /// The next trials run on the search's first chunk.
+    first_chunk: bool,
     clock: Box<dyn Clock>,
     trace: Option<TraceSink>,
     record: Record,
@@ -81,6 +113,11 @@ impl Btune {
             cfg,
             space,
             search: None,
+            staged: None,
+            held: None,
+            scratch: Vec::new(),
+            bannered: false,
+            first_chunk: false,
             clock: Box::new(SystemClock),
             trace: None,
             record: Record::default(),
@@ -150,6 +187,228 @@ impl Btune {
         Measure { nbytes: sample.len(), cbytes: c.len(), ctime, dtime, special }
     }
 
+    /// Bytes one staged trial compresses for a chunk of `len` bytes: the share of the
+    /// chunk's time the tradeoff lets tuning take (a loss of at most 5 % of `J_t`),
+    /// spread over the dozen or so trials, within [8 KiB, 64 KiB].
+    fn trial_bytes(&self, len: usize) -> usize {
+        ((len as f64 * self.tuning_share() / 16.0) as usize).clamp(8 << 10, 64 << 10)
+    }
+
+    /// Compresses `sample` as blocks of `blocksize` with `p` (one thread) and times it;
+    /// `None` when it cannot be compressed.
+    fn trial(&mut self, p: &CompressParams, sample: &[u8], blocksize: usize) -> Option<Measure> {
+        let p = CompressParams { blocksize, nthreads: 1, ..p.clone() };
+        let need = sample.len() + blosc2_core::header::MAX_OVERHEAD;
+        if self.scratch.len() < need {
+            self.scratch.resize(need, 0);
+        }
+        // Untimed, on a small piece: codec contexts made for a new level (Zstd's, per
+        // thread) are set up once per chunk in a real run, not once per block.
+        let warm = &sample[..sample.len().min(4096)];
+        chunk::compress_into(&CompressParams { blocksize: 0, ..p.clone() }, warm, &mut self.scratch).ok()?;
+        let t0 = self.clock.now();
+        let n = chunk::compress_into(&p, sample, &mut self.scratch).ok()?;
+        let ctime = (self.clock.now() - t0).as_secs_f64();
+        let c = &self.scratch[..n];
+        let mut dtime = 0.0;
+        if self.cfg.perf_mode != PerfMode::Comp {
+            let mut out = vec![0u8; sample.len()];
+            let t1 = self.clock.now();
+            chunk::decompress_into(c, &mut out, 1).ok()?;
+            dtime = (self.clock.now() - t1).as_secs_f64();
+        }
+        let special = ChunkHeader::parse(c).ok().and_then(|h| h.special()).is_some();
+        Some(Measure { nbytes: sample.len(), cbytes: n, ctime, dtime, special })
+    }
+
+    /// What `s` gives on one block of the chunk, from trial compressions of sampled
+    /// blocks on one thread. The block size is the one the chunk would get: when whole
+    /// blocks fit the trial's bytes, whole blocks spread over the chunk are compressed as
+    /// such; otherwise pieces of two sizes are, and compressed size and times per block
+    /// are extrapolated linearly in the block size (a block's fixed cost, headers and
+    /// codec set-up, and its cost per byte), since ratios grow with the block size.
+    fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>) -> Measure {
+        let failed = |n| Measure { nbytes: n, cbytes: n, ctime: 1.0, dtime: 1.0, special: true };
+        let ts = chunk.base.typesize.max(1);
+        let mut p = s.apply(chunk.base);
+        p.nthreads = 1;
+        let bs = if chunk.fixed.blocksize && chunk.base.blocksize > 0 {
+            chunk.base.blocksize
+        } else {
+            p.blocksize = 0;
+            chunk::blocksize::compute_blocksize(&p, chunk.data.len())
+        };
+        let allow = self.trial_bytes(chunk.data.len());
+        if bs <= allow {
+            let sample = features::blocks(chunk.data, bs, (allow / bs).clamp(1, 8));
+            let m = self.trial(&p, &sample, bs.min(sample.len()));
+            return m.unwrap_or_else(|| failed(sample.len()));
+        }
+        // Two pieces of `big` bytes, then their first halves as blocks of `small`.
+        let big = (allow / 2 / ts).max(2) * ts;
+        let small = (big / 2 / ts).max(1) * ts;
+        let sample = features::blocks(chunk.data, big, 2);
+        let (Some(mb), Some(ms)) = (self.trial(&p, &sample, big), {
+            let halves: Vec<u8> = sample.chunks(big).flat_map(|c| &c[..small.min(c.len())]).copied().collect();
+            self.trial(&p, &halves, small)
+        }) else {
+            return failed(bs);
+        };
+        if mb.special || ms.special {
+            return Measure { special: true, ..mb };
+        }
+        let nb = mb.nbytes.div_ceil(big) as f64;
+        let ns = ms.nbytes.div_ceil(small) as f64;
+        // Per block: y = a + b x, from (big, yb / nb) and (small, ys / ns).
+        let fit = |yb: f64, ys: f64| {
+            let (pb, psm) = (yb / nb, ys / ns);
+            let b = ((pb - psm) / (big - small) as f64).max(0.0);
+            let a = (pb - b * big as f64).max(0.0);
+            a + b * bs as f64
+        };
+        let cbytes = fit(mb.cbytes as f64, ms.cbytes as f64).max(1.0);
+        Measure {
+            nbytes: bs,
+            cbytes: (cbytes.round() as usize).max(1),
+            ctime: fit(mb.ctime, ms.ctime).max(1e-9),
+            dtime: fit(mb.dtime, ms.dtime),
+            special: false,
+        }
+    }
+
+    /// The staged search: on the first chunk (and after the data changed) the trials,
+    /// then the best setting held.
+    fn next_staged(&mut self, chunk: &ChunkInput<'_>) -> CompressParams {
+        let t0 = self.clock.now();
+        let data = chunk.data;
+        let searching = self.staged.as_ref().is_none_or(|st| !st.done());
+        let empty = searching && features::looks_empty(data);
+        let mut trials = 0;
+        if self.staged.is_none() && !empty {
+            self.staged = Some(Staged::new(&self.cfg, &self.space));
+            self.held = None;
+            self.first_chunk = true;
+            if self.trace.is_some() && !self.bannered {
+                self.bannered = true;
+                let b = trace::banner(&self.cfg);
+                self.line(b.trim_end());
+                self.line(trace::HEADER);
+            }
+            // One untimed trial first: the buffers it sets up would otherwise count
+            // against the first settings tried.
+            let warm = Setting {
+                codec: blosc2_core::codec::CodecId::LZ4,
+                filter: FilterKind::Shuffle,
+                clevel: 1,
+                ..Setting::DEFAULT
+            };
+            let _ = self.measure_setting(&warm, chunk);
+        }
+        let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
+        if let Some(mut st) = self.staged.take_if(|_| go) {
+            // The filter and codec stages (python-blosc2's default among them) always run
+            // on the search's first chunk; the later ones within the share of this chunk's
+            // time (estimated from the best speed measured so far) the tradeoff lets
+            // trials take, three times that on the first chunk, which must decide alone
+            // when the file has one chunk. What is left runs on the next chunks.
+            let share = self.tuning_share() * if self.first_chunk { 3.0 } else { 1.0 };
+            self.first_chunk = false;
+            loop {
+                let spent = (self.clock.now() - t0).as_secs_f64();
+                let budget = st.best_estimate().map_or(f64::INFINITY, |e| {
+                    share * data.len() as f64 / e.speed.max(1.0) / chunk.base.nthreads.max(1) as f64
+                });
+                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs);
+                if spent > budget && !must {
+                    break;
+                }
+                let Some(s) = st.next_setting() else { break };
+                trials += 1;
+                let stage = st.stage();
+                let m = self.measure_setting(&s, chunk);
+                let before = st.best();
+                st.record(s, &m);
+                let w = if m.special {
+                    'S'
+                } else if st.best() == s && before != s {
+                    'W'
+                } else {
+                    '-'
+                };
+                let trial = Trial { setting: s, cthreads: 1, dthreads: 1 };
+                self.staged_row(&trial, stage.name(), w, chunk.index, &m);
+            }
+            self.staged = Some(st);
+        }
+        let spent = (self.clock.now() - t0).as_secs_f64();
+        self.tuning += spent;
+        self.record.add_tuning(spent, trials);
+        let best = match &self.staged {
+            Some(st) => st.best(),
+            // Before any trial, a chunk of zeros: the fastest setting (no filter pass,
+            // LZ4), since every setting gives it about the same size.
+            None if empty && self.space.iter().any(|x| x == EMPTY) => EMPTY,
+            None => Setting::DEFAULT,
+        };
+        best.apply(chunk.base)
+    }
+
+    /// The share of the compression time trials may take: an overhead that costs at
+    /// most 5 % of `J_t` (`(1 + share)^-(1 - t) = 0.95`), from 6 % at t = 0.1 to 67 % at
+    /// t = 0.9.
+    fn tuning_share(&self) -> f64 {
+        let t = self.cfg.tradeoff.clamp(0.0, 0.95);
+        0.95f64.powf(-1.0 / (1.0 - t)) - 1.0
+    }
+
+    fn staged_row(&mut self, trial: &Trial, state: &str, winner: char, index: u64, m: &Measure) {
+        if self.trace.is_none() {
+            return;
+        }
+        let o = crate::Objective { tradeoff: self.cfg.tradeoff, mode: self.cfg.perf_mode };
+        let r = Row {
+            codec: trial.setting.codec.name().unwrap_or("?"),
+            filter: trial.setting.filter.id(),
+            split: trial.setting.split == blosc2_core::chunk::SplitMode::Always,
+            clevel: trial.setting.clevel,
+            cthreads: trial.cthreads,
+            dthreads: trial.dthreads,
+            sscore: o.speed(m.nbytes as f64, m.ctime, m.dtime) / (1u64 << 30) as f64,
+            cratio: m.nbytes as f64 / m.cbytes.max(1) as f64,
+            state,
+            readapt: "HARD",
+            winner,
+        }
+        .format();
+        self.line(&format!("{r} | chunk {index} | {:.0} us", m.ctime * 1e6));
+    }
+
+    /// After a chunk compressed with the held setting: a compressed fraction far from the
+    /// run's so far (by half of it and at least 0.1) means the data changed, and the next
+    /// chunk searches again.
+    fn watch(&mut self, outcome: &Outcome) {
+        let decided = self.staged.as_ref().is_some_and(Staged::done);
+        if self.cfg.strategy != Strategy::Staged || !decided {
+            self.held = None;
+            return;
+        }
+        if outcome.special.is_some() || outcome.nbytes < 4096 {
+            return;
+        }
+        let setting = Setting::of(&outcome.params);
+        let f = outcome.cbytes as f64 / outcome.nbytes.max(1) as f64;
+        match self.held {
+            Some((s, mean, _)) if s == setting && (f - mean).abs() > (mean / 2.0).max(0.1) => {
+                self.staged = None;
+                self.held = None;
+            }
+            Some((s, mean, n)) if s == setting => {
+                self.held = Some((s, (mean * f64::from(n) + f) / f64::from(n + 1), n + 1));
+            }
+            _ => self.held = Some((setting, f, 1)),
+        }
+    }
+
     fn row(&mut self, trial: &Trial, search: &Search, winner: char, index: u64, m: &Measure) {
         if self.trace.is_none() {
             return;
@@ -187,6 +446,9 @@ impl Btune {
 
 impl Tuner for Btune {
     fn next_params(&mut self, chunk: &ChunkInput<'_>) -> CompressParams {
+        if self.cfg.strategy == Strategy::Staged {
+            return self.next_staged(chunk);
+        }
         if self.search.is_none() {
             self.search = Some(Search::new(&self.cfg, &self.space, chunk.base.typesize, chunk.base.nthreads));
             if self.trace.is_some() {
@@ -226,7 +488,9 @@ impl Tuner for Btune {
             search.next_trial();
             search.update(&Measure { nbytes: 1, cbytes: usize::MAX, ctime: 1.0, dtime: 1.0, special: true });
         }
-        self.tuning += (self.clock.now() - t0).as_secs_f64();
+        let spent = (self.clock.now() - t0).as_secs_f64();
+        self.tuning += spent;
+        self.record.add_tuning(spent, 0);
         let best = search.best().trial;
         self.search = Some(search);
         let mut p = best.setting.apply(chunk.base);
@@ -251,6 +515,7 @@ impl Tuner for Btune {
         if let Ok(mut v) = self.record.0.lock() {
             v.push(choice);
         }
+        self.watch(outcome);
     }
 
     fn clock(&self) -> &dyn Clock {

@@ -1,0 +1,386 @@
+//! The staged search, the tuner's default: a few trial compressions on sampled blocks of
+//! the chunk, in stages that each narrow the space, instead of the reference's sweep of
+//! every codec and filter on every readapt (`shared/spec/btune.md` 13, "where to beat
+//! it").
+//!
+//! 1. **Filters**: one probe codec (LZ4 when speed weighs more, Zstd otherwise) with each
+//!    filter pipeline; the two best pipelines go on.
+//! 2. **Codecs**: the codecs the tradeoff leaves (slow codecs only at clevel 1 when speed
+//!    dominates) with those pipelines, at a middle clevel; python-blosc2's default (Zstd 5
+//!    + shuffle) is always measured, so the result is never worse than it on the sample.
+//! 3. **Clevels**: the other clevels of the best one or two (codec, pipeline) pairs.
+//! 4. **Confirm**: the best three, when within 10 % of the best's `J_t`, measured once
+//!    more; the minimum time counts, so that one preempted trial does not decide.
+//!
+//! Settings are ranked by the objective itself ([`Objective`]: `J_t`, the figure the
+//! oracle is judged by). Special results (the sample became a zero or run chunk) never
+//! win. The machine is a pure function of the measures it is given.
+
+use std::collections::VecDeque;
+
+use blosc2_core::codec::CodecId;
+
+use crate::config::{BtuneConfig, PerfMode};
+use crate::objective::Objective;
+use crate::search::Measure;
+use crate::space::{FilterKind, SearchSpace, Setting};
+
+/// Where the staged search is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Pipelines with the probe codec.
+    Filters,
+    /// Codecs with the best pipelines.
+    Codecs,
+    /// Clevels of the best pairs.
+    Clevels,
+    /// The best few measured again.
+    Confirm,
+    /// Decided.
+    Done,
+}
+
+impl Stage {
+    /// The name the trace prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Filters => "FILTERS",
+            Stage::Codecs => "CODECS",
+            Stage::Clevels => "CLEVEL",
+            Stage::Confirm => "CONFIRM",
+            Stage::Done => "STOP",
+        }
+    }
+}
+
+/// A setting with its best measure so far.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The setting.
+    pub setting: Setting,
+    /// nbytes / cbytes.
+    pub cratio: f64,
+    /// Bytes per second in the objective's mode.
+    pub speed: f64,
+    /// The sample became a special chunk.
+    pub special: bool,
+}
+
+/// Whether a codec is slow to compress (entropy coding or optimal parsing).
+fn slow(codec: CodecId) -> bool {
+    codec == CodecId::ZSTD || codec == CodecId::ZLIB || codec == CodecId::LZ4HC
+}
+
+/// The staged search over a space.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    obj: Objective,
+    space: SearchSpace,
+    stage: Stage,
+    queue: VecDeque<Setting>,
+    measured: Vec<Estimate>,
+    confirmed: Vec<Setting>,
+}
+
+impl Staged {
+    /// A search for `cfg`'s objective over `space` (which must not be empty).
+    pub fn new(cfg: &BtuneConfig, space: &SearchSpace) -> Staged {
+        let mut s = Staged {
+            obj: Objective { tradeoff: cfg.tradeoff, mode: cfg.perf_mode },
+            space: space.clone(),
+            stage: Stage::Filters,
+            queue: VecDeque::new(),
+            measured: Vec::new(),
+            confirmed: Vec::new(),
+        };
+        let probe = s.probe();
+        for &f in &s.space.filters {
+            s.queue.push_back(Setting { filter: f, ..probe });
+        }
+        s
+    }
+
+    /// The current stage.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// Whether the search is decided.
+    pub fn done(&self) -> bool {
+        self.stage == Stage::Done
+    }
+
+    /// Every setting measured so far with its figures.
+    pub fn measured(&self) -> &[Estimate] {
+        &self.measured
+    }
+
+    fn has(&self, c: CodecId) -> bool {
+        self.space.codecs.contains(&c)
+    }
+
+    /// The space's clevel nearest to `c`.
+    fn clevel_near(&self, c: u8) -> u8 {
+        self.space.clevels.iter().copied().min_by_key(|&l| (i16::from(l) - i16::from(c)).abs()).unwrap_or(c)
+    }
+
+    /// The filter stage's codec and clevel.
+    fn probe(&self) -> Setting {
+        let t = self.obj.tradeoff;
+        let (codec, clevel) = if t < 0.5 && self.has(CodecId::LZ4) {
+            (CodecId::LZ4, 5)
+        } else if self.has(CodecId::ZSTD) {
+            (CodecId::ZSTD, if t < 0.7 { 1 } else { 5 })
+        } else {
+            (self.space.codecs[0], 5)
+        };
+        Setting {
+            codec,
+            filter: self.space.filters[0],
+            clevel: self.clevel_near(clevel),
+            split: self.space.splits.first().copied().unwrap_or(blosc2_core::chunk::SplitMode::Auto),
+        }
+    }
+
+    /// Whether the tradeoff leaves `codec` at `clevel` worth a trial.
+    fn allowed(&self, codec: CodecId, clevel: u8) -> bool {
+        let t = self.obj.tradeoff;
+        if !slow(codec) {
+            return true;
+        }
+        let fast_decomp = self.obj.mode == PerfMode::Decomp && codec != CodecId::ZLIB;
+        if t < 0.3 && !fast_decomp {
+            // Speed dominates: a slow codec only at its fastest level, and Zstd only.
+            return codec == CodecId::ZSTD && clevel <= self.space.clevels[0];
+        }
+        if t < 0.7 && !fast_decomp {
+            return codec != CodecId::LZ4HC && codec != CodecId::ZLIB;
+        }
+        true
+    }
+
+    /// `ln J_t` of an estimate (special results never win).
+    pub fn log_j(&self, e: &Estimate) -> f64 {
+        if e.special {
+            f64::NEG_INFINITY
+        } else {
+            self.obj.log_j(e.cratio, e.speed)
+        }
+    }
+
+    /// The measured settings, best first.
+    fn ranked(&self) -> Vec<Estimate> {
+        let mut v = self.measured.clone();
+        v.sort_by(|a, b| self.log_j(b).total_cmp(&self.log_j(a)));
+        v
+    }
+
+    /// The best setting so far (python-blosc2's default before any measure, or the
+    /// space's first setting when the default is not in it).
+    pub fn best(&self) -> Setting {
+        match self.ranked().first() {
+            Some(e) if !e.special => e.setting,
+            _ => {
+                let d = Setting::DEFAULT;
+                if self.space.iter().any(|s| s == d) {
+                    d
+                } else {
+                    self.probe()
+                }
+            }
+        }
+    }
+
+    /// The best measured setting with its figures.
+    pub fn best_estimate(&self) -> Option<Estimate> {
+        self.ranked().into_iter().next().filter(|e| !e.special)
+    }
+
+    /// The next setting to try, `None` once decided.
+    pub fn next_setting(&mut self) -> Option<Setting> {
+        loop {
+            if let Some(s) = self.queue.pop_front() {
+                return Some(s);
+            }
+            if !self.advance() {
+                return None;
+            }
+        }
+    }
+
+    fn push(&mut self, s: Setting) {
+        let seen = self.measured.iter().any(|e| e.setting == s) || self.queue.contains(&s);
+        if !seen && self.space.iter().any(|x| x == s) {
+            self.queue.push_back(s);
+        }
+    }
+
+    /// Moves to the next stage and fills the queue; false once done.
+    fn advance(&mut self) -> bool {
+        let ranked = self.ranked();
+        match self.stage {
+            Stage::Filters => {
+                self.stage = Stage::Codecs;
+                let mid = self.clevel_near(5);
+                let filters: Vec<FilterKind> =
+                    ranked.iter().filter(|e| !e.special).map(|e| e.setting.filter).take(2).collect();
+                let filters = if filters.is_empty() { vec![self.probe().filter] } else { filters };
+                for f in filters {
+                    for &c in &self.space.codecs.clone() {
+                        let l = if self.allowed(c, mid) { mid } else { self.space.clevels[0] };
+                        if self.allowed(c, l) {
+                            for &split in &self.space.splits.clone() {
+                                self.push(Setting { codec: c, filter: f, clevel: l, split });
+                            }
+                        }
+                    }
+                }
+                self.push(Setting::DEFAULT);
+            }
+            Stage::Codecs => {
+                self.stage = Stage::Clevels;
+                let live: Vec<Estimate> = ranked.into_iter().filter(|e| !e.special).collect();
+                let Some(first) = live.first().copied() else {
+                    self.stage = Stage::Done;
+                    return false;
+                };
+                let mut pairs = vec![first];
+                if let Some(second) = live
+                    .iter()
+                    .find(|e| (e.setting.codec, e.setting.filter) != (first.setting.codec, first.setting.filter))
+                {
+                    if self.log_j(second) > self.log_j(&first) + 0.9f64.ln() {
+                        pairs.push(*second);
+                    }
+                }
+                for e in pairs {
+                    for &l in &self.space.clevels.clone() {
+                        if self.allowed(e.setting.codec, l) {
+                            self.push(Setting { clevel: l, ..e.setting });
+                        }
+                    }
+                }
+            }
+            Stage::Clevels => {
+                self.stage = Stage::Confirm;
+                let top = ranked.first().map_or(f64::NEG_INFINITY, |e| self.log_j(e));
+                self.confirmed = ranked
+                    .iter()
+                    .filter(|e| !e.special && self.log_j(e) > top + 0.9f64.ln())
+                    .take(3)
+                    .map(|e| e.setting)
+                    .collect();
+                if self.confirmed.len() > 1 {
+                    self.queue.extend(self.confirmed.iter().copied());
+                }
+            }
+            Stage::Confirm | Stage::Done => {
+                self.stage = Stage::Done;
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Records the measure of `setting` (a second measure keeps the higher speed and
+    /// the last ratio).
+    pub fn record(&mut self, setting: Setting, m: &Measure) {
+        let cratio = m.nbytes as f64 / m.cbytes.max(1) as f64;
+        let speed = self.obj.speed(m.nbytes as f64, m.ctime, m.dtime);
+        let e = Estimate { setting, cratio, speed, special: m.special };
+        match self.measured.iter_mut().find(|x| x.setting == setting) {
+            Some(x) => {
+                x.speed = x.speed.max(speed);
+                x.cratio = cratio;
+                x.special |= m.special;
+            }
+            None => self.measured.push(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A world where ratio and time follow fixed tables per codec, filter and clevel.
+    fn world(s: &Setting) -> Measure {
+        let (r, v) = match s.codec {
+            CodecId::BLOSCLZ => (3.0, 2.0e9),
+            CodecId::LZ4 => (3.2, 2.5e9),
+            CodecId::LZ4HC => (4.0, 0.1e9),
+            CodecId::ZLIB => (4.5, 0.05e9),
+            _ => (5.0, 0.4e9),
+        };
+        let f = match s.filter {
+            FilterKind::None => 0.5,
+            FilterKind::Shuffle => 1.0,
+            FilterKind::Bitshuffle => 0.9,
+            FilterKind::ShuffleBytedelta => 1.3,
+        };
+        let l = f64::from(s.clevel);
+        let nbytes = 1 << 20;
+        let cratio = r * f * (1.0 + l / 30.0);
+        let speed = v / (1.0 + l / 10.0);
+        Measure {
+            nbytes,
+            cbytes: (nbytes as f64 / cratio) as usize,
+            ctime: nbytes as f64 / speed,
+            dtime: 0.0,
+            special: false,
+        }
+    }
+
+    fn run(t: f64) -> (Staged, Vec<Setting>) {
+        let cfg = BtuneConfig { tradeoff: t, ..BtuneConfig::default() };
+        let mut s = Staged::new(&cfg, &SearchSpace::default());
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            s.record(x, &world(&x));
+            tried.push(x);
+            assert!(tried.len() < 100);
+        }
+        (s, tried)
+    }
+
+    #[test]
+    fn the_stages_find_the_best_of_a_separable_world_with_few_trials() {
+        for t in [0.1, 0.5, 0.9] {
+            let (s, tried) = run(t);
+            let o = Objective { tradeoff: t, mode: PerfMode::Comp };
+            let j = |x: &Setting| {
+                let m = world(x);
+                o.log_j(m.nbytes as f64 / m.cbytes as f64, m.nbytes as f64 / m.ctime)
+            };
+            let oracle = SearchSpace::default().iter().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
+            assert_eq!(s.best(), oracle, "t={t}");
+            assert!(tried.contains(&Setting::DEFAULT), "t={t}: the default is always measured");
+            assert!(tried.len() <= 24, "t={t}: {} trials", tried.len());
+            assert!(s.done());
+            if t < 0.3 {
+                assert!(tried.iter().all(|x| !slow(x.codec) || x.clevel == 1 || *x == Setting::DEFAULT), "{tried:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn specials_never_win_and_all_special_keeps_the_default() {
+        let cfg = BtuneConfig::default();
+        let mut s = Staged::new(&cfg, &SearchSpace::default());
+        let mut n = 0;
+        while let Some(x) = s.next_setting() {
+            let mut m = world(&x);
+            m.special = x.codec == CodecId::LZ4;
+            m.cbytes = if m.special { 40 } else { m.cbytes };
+            s.record(x, &m);
+            n += 1;
+        }
+        assert!(n > 4);
+        assert_ne!(s.best().codec, CodecId::LZ4);
+        let mut all = Staged::new(&cfg, &SearchSpace::default());
+        while let Some(x) = all.next_setting() {
+            all.record(x, &Measure { nbytes: 100, cbytes: 40, ctime: 1e-6, dtime: 0.0, special: true });
+        }
+        assert_eq!(all.best(), Setting::DEFAULT);
+    }
+}
