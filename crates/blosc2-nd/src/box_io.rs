@@ -181,18 +181,22 @@ struct Dest<'a> {
     region: &'a Region,
 }
 
+/// Refuses a chunk whose uncompressed size is not `want` (the padded chunk shape's).
+pub(crate) fn check_chunk_nbytes(index: u64, h: &ChunkHeader, want: usize) -> Result<()> {
+    if h.nbytes != want {
+        return Err(Error::ChunkMismatch {
+            index,
+            reason: "chunk size differs from the padded chunk shape",
+            expected: want as u64,
+            found: h.nbytes as u64,
+        });
+    }
+    Ok(())
+}
+
 impl NdArray {
     fn check_chunk(&self, index: u64, h: &ChunkHeader) -> Result<()> {
-        let want = self.geom.chunk_nbytes();
-        if h.nbytes != want {
-            return Err(Error::ChunkMismatch {
-                index,
-                reason: "chunk size differs from the padded chunk shape",
-                expected: want as u64,
-                found: h.nbytes as u64,
-            });
-        }
-        Ok(())
+        check_chunk_nbytes(index, h, self.geom.chunk_nbytes())
     }
 
     /// Whether a decompressed chunk is the chunk in C order: no padding, and blocks that are

@@ -150,6 +150,24 @@ struct Plan {
     tasks: Vec<Task>,
 }
 
+impl Plan {
+    /// The parts of the answer `out` each task writes, in task order: its rows of
+    /// dimension `d0`, `row` items each.
+    fn split<'o, T>(&self, out: &'o mut [T], row: usize) -> Vec<&'o mut [T]> {
+        let mut parts = Vec::with_capacity(self.tasks.len());
+        let mut rest = out;
+        let mut at = 0u64;
+        for t in &self.tasks {
+            let (_, tail) = std::mem::take(&mut rest).split_at_mut((t.rows.start - at) as usize * row);
+            let (part, tail) = tail.split_at_mut((t.rows.end - t.rows.start) as usize * row);
+            parts.push(part);
+            rest = tail;
+            at = t.rows.end;
+        }
+        parts
+    }
+}
+
 impl NdArray {
     fn plan(&self, sel: &Selection, strided: bool) -> Result<Plan> {
         let g = &self.geom;
@@ -370,15 +388,7 @@ impl NdArray {
             }
         };
         let h = ChunkHeader::parse(&chunk)?;
-        let want = self.expected_chunk_nbytes(index);
-        if h.nbytes != want {
-            return Err(Error::ChunkMismatch {
-                index,
-                reason: "chunk size differs from the padded chunk shape",
-                expected: want as u64,
-                found: h.nbytes as u64,
-            });
-        }
+        crate::box_io::check_chunk_nbytes(index, &h, self.expected_chunk_nbytes(index))?;
         if matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
             return Ok(());
         }
@@ -433,17 +443,7 @@ impl NdArray {
         }
         let plan = self.plan(sel, true)?;
         let mut out = blosc2_core::buffer::zeroed(len);
-        let row = plan.out_strides[plan.d0] as usize * ts;
-        let mut parts = Vec::with_capacity(plan.tasks.len());
-        let mut rest = &mut out[..];
-        let mut at = 0u64;
-        for t in &plan.tasks {
-            let (_, tail) = std::mem::take(&mut rest).split_at_mut((t.rows.start - at) as usize * row);
-            let (part, tail) = tail.split_at_mut((t.rows.end - t.rows.start) as usize * row);
-            parts.push(part);
-            rest = tail;
-            at = t.rows.end;
-        }
+        let parts = plan.split(&mut out, plan.out_strides[plan.d0] as usize * ts);
         self.run(&plan, sel, &Gather { ts }, parts)?;
         Ok(out)
     }
@@ -485,17 +485,7 @@ impl NdArray {
         let plan = self.plan(sel, false)?;
         let mut acc = vec![Acc { value: 0.0, seen: 0, nan: 0 }; cells];
         if cells > 0 {
-            let row = plan.out_strides[plan.d0] as usize;
-            let mut parts = Vec::with_capacity(plan.tasks.len());
-            let mut rest = &mut acc[..];
-            let mut at = 0u64;
-            for t in &plan.tasks {
-                let (_, tail) = std::mem::take(&mut rest).split_at_mut((t.rows.start - at) as usize * row);
-                let (part, tail) = tail.split_at_mut((t.rows.end - t.rows.start) as usize * row);
-                parts.push(part);
-                rest = tail;
-                at = t.rows.end;
-            }
+            let parts = plan.split(&mut acc, plan.out_strides[plan.d0] as usize);
             self.run(&plan, sel, &Fold { ts, how, value: &value }, parts)?;
         }
         // The elements not decoded are zeros: count them in. A box's size is the product

@@ -366,21 +366,8 @@ impl Btune {
             return;
         }
         let o = crate::Objective { tradeoff: self.cfg.tradeoff, mode: self.cfg.perf_mode };
-        let r = Row {
-            codec: trial.setting.codec.name().unwrap_or("?"),
-            filter: trial.setting.filter.id(),
-            split: trial.setting.split == blosc2_core::chunk::SplitMode::Always,
-            clevel: trial.setting.clevel,
-            cthreads: trial.cthreads,
-            dthreads: trial.dthreads,
-            sscore: o.speed(m.nbytes as f64, m.ctime, m.dtime) / (1u64 << 30) as f64,
-            cratio: m.nbytes as f64 / m.cbytes.max(1) as f64,
-            state,
-            readapt: "HARD",
-            winner,
-        }
-        .format();
-        self.line(&format!("{r} | chunk {index} | {:.0} us", m.ctime * 1e6));
+        let sscore = o.speed(m.nbytes as f64, m.ctime, m.dtime) / (1u64 << 30) as f64;
+        self.trace_row(trial, m, sscore, state, "HARD", winner, index);
     }
 
     /// After a chunk compressed with the held setting: a compressed fraction far from the
@@ -426,6 +413,22 @@ impl Btune {
             PerfMode::Decomp => m.dtime,
             PerfMode::Balanced => m.ctime + m.dtime,
         };
+        let sscore = m.nbytes as f64 / (score.max(1e-12) * (1u64 << 30) as f64);
+        self.trace_row(trial, m, sscore, state, search.readapt().name(), winner, index);
+    }
+
+    /// One trace row for a trial: its setting and threads, `sscore` (GiB/s), its ratio.
+    #[allow(clippy::too_many_arguments)]
+    fn trace_row(
+        &mut self,
+        trial: &Trial,
+        m: &Measure,
+        sscore: f64,
+        state: &str,
+        readapt: &str,
+        winner: char,
+        index: u64,
+    ) {
         let r = Row {
             codec: trial.setting.codec.name().unwrap_or("?"),
             filter: trial.setting.filter.id(),
@@ -433,10 +436,10 @@ impl Btune {
             clevel: trial.setting.clevel,
             cthreads: trial.cthreads,
             dthreads: trial.dthreads,
-            sscore: m.nbytes as f64 / (score.max(1e-12) * (1u64 << 30) as f64),
+            sscore,
             cratio: m.nbytes as f64 / m.cbytes.max(1) as f64,
             state,
-            readapt: search.readapt().name(),
+            readapt,
             winner,
         }
         .format();
