@@ -26,9 +26,11 @@ use crate::handle::{open_in_mode, ratio, read_only, Handle, Location};
 use crate::index::{self, Plan};
 use crate::params;
 
-/// Reads of more bytes than this go into memory NumPy allocates (a `MemoryError` when it is
-/// not there); smaller ones into a buffer the library allocates and NumPy adopts.
-static ALLOC_THRESHOLD: AtomicU64 = AtomicU64::new(1 << 30);
+/// Reads of more bytes than this go into memory NumPy allocates, left unset until the read
+/// writes it (a `MemoryError` when it is not there); smaller ones into a zeroed buffer the
+/// library allocates and NumPy adopts (cheaper for a few elements, where the call into
+/// NumPy would cost more than zeroing).
+static ALLOC_THRESHOLD: AtomicU64 = AtomicU64::new(1 << 20);
 
 /// Sets the size above which reads go into NumPy-allocated memory (for tests).
 #[pyfunction]

@@ -143,7 +143,7 @@ def storage(request, tmp_path):
 
 @pytest.fixture
 def numpy_allocated():
-    """Reads of any size go into memory NumPy allocates (the path of reads above 1 GiB)."""
+    """Reads of any size go into memory NumPy allocates (the path of reads above 1 MiB)."""
     blosc2rs._blosc2rs._set_alloc_threshold(0)
     yield
-    blosc2rs._blosc2rs._set_alloc_threshold(1 << 30)
+    blosc2rs._blosc2rs._set_alloc_threshold(1 << 20)

@@ -10,7 +10,7 @@ use blosc2_core::frame::writer::FrameWriter;
 use blosc2_core::tune::{compress_tuned, Fixed, Tuner};
 
 use crate::array::NdArray;
-use crate::copy::{copy_box, copy_box_unshuffling};
+use crate::copy::{copy_box, copy_box_unshuffling, zero_box};
 use crate::error::{Error, Result};
 use crate::geometry::{product, ravel, strides, unravel, Geometry};
 use crate::region::Region;
@@ -29,7 +29,7 @@ const BATCH: usize = 16;
 /// handing work to the pool's threads and waiting for them costs a wake-up each (tens of
 /// microseconds on an idle machine, milliseconds when other processes hold the cores),
 /// more than a few blocks take to decode.
-const PARALLEL_MIN_BYTES: u64 = 4 << 20;
+const PARALLEL_MIN_BYTES: u64 = 1 << 20;
 
 /// The threads a read may use.
 #[derive(Debug, Clone, Copy)]
@@ -341,7 +341,8 @@ impl NdArray {
         Ok(())
     }
 
-    /// Copies the part of the box in chunk `p` into `dst` (which must start zeroed).
+    /// Copies the part of the box in chunk `p` into `dst`: every byte of that part is
+    /// written (zeros for chunks of zeros), so `dst` need not start zeroed.
     ///
     /// `threads` > 1 decodes the chunk's blocks in parallel on the current rayon pool (for a
     /// box inside one chunk, where there is no parallelism across chunks).
@@ -355,7 +356,7 @@ impl NdArray {
             return self.decode_piece(p, &c, blocks, whole_chunk, dst, threads);
         }
         let ranges: Vec<(usize, usize)> = blocks.iter().map(|(bi, _)| (bi * bb, (bi + 1) * bb)).collect();
-        with_fetch_buffer(|buf| match self.partial_chunk(p.index, &ranges, buf) {
+        with_fetch_buffer(|buf| match self.partial_chunk(p.index, &ranges, buf, threads) {
             Some(len) => self.decode_piece(p, &buf[..len], blocks, whole_chunk, dst, threads),
             None => self.decode_piece(p, &self.schunk.chunk(p.index)?, blocks, whole_chunk, dst, threads),
         })
@@ -366,12 +367,19 @@ impl NdArray {
     /// the length of the chunk at its start, or `None` for arrays whose chunks are
     /// borrowed whole (in memory, mapped) and when the partial read fails: the caller then
     /// reads the chunk whole, which also reports any error.
-    pub(crate) fn partial_chunk(&self, index: u64, ranges: &[(usize, usize)], buf: &mut Vec<u8>) -> Option<usize> {
+    /// `threads` > 1 lets large fetches run that many reads at a time.
+    pub(crate) fn partial_chunk(
+        &self,
+        index: u64,
+        ranges: &[(usize, usize)],
+        buf: &mut Vec<u8>,
+        threads: usize,
+    ) -> Option<usize> {
         let frame = self.schunk.frame()?;
         if frame.is_in_memory() || frame.is_mapped() {
             return None;
         }
-        frame.read_chunk_blocks(index, ranges, buf).ok()
+        frame.read_chunk_blocks_threads(index, ranges, buf, threads).ok()
     }
 
     /// [`NdArray::read_piece`] once chunk `p` (all of it, or the `blocks` it needs) is in `c`.
@@ -389,6 +397,8 @@ impl NdArray {
         let h = ChunkHeader::parse(c)?;
         self.check_chunk(p.index, &h)?;
         if matches!(h.special(), Some(SpecialKind::Zeros | SpecialKind::Uninit)) {
+            let at: Vec<u64> = p.region.start().iter().zip(dst.region.start()).map(|(a, b)| a - b).collect();
+            zero_box(ts, dst.buf, dst.region.shape(), &at, p.region.shape());
             return Ok(());
         }
         let mut blocks = blocks;
@@ -498,7 +508,7 @@ impl NdArray {
     /// As [`Region::check_within`] (the region must lie inside the array),
     /// [`Error::BufferSize`], chunk errors.
     pub fn read_box_into(&self, r: &Region, out: &mut [u8]) -> Result<()> {
-        self.read_into(r, out, false, Threads::AtMost(rayon::current_num_threads()))
+        self.read_into(r, out, Threads::AtMost(rayon::current_num_threads()))
     }
 
     /// [`NdArray::read_box_into`] on at most `threads` threads: 1 reads on the calling
@@ -508,7 +518,7 @@ impl NdArray {
     /// # Errors
     /// As [`NdArray::read_box_into`].
     pub fn read_box_into_threads(&self, r: &Region, out: &mut [u8], threads: usize) -> Result<()> {
-        self.read_into(r, out, false, Threads::AtMost(threads))
+        self.read_into(r, out, Threads::AtMost(threads))
     }
 
     /// The bytes of blocks a read of pieces `ps` decodes (whole chunks where it reads them
@@ -528,16 +538,13 @@ impl NdArray {
             .sum()
     }
 
-    /// Reads region `r` into `out` (zeroed first unless `zeroed` says it is) on `threads`.
-    fn read_into(&self, r: &Region, out: &mut [u8], zeroed: bool, threads: Threads) -> Result<()> {
+    /// Reads region `r` into `out` on `threads`: every byte of `out` is written.
+    fn read_into(&self, r: &Region, out: &mut [u8], threads: Threads) -> Result<()> {
         r.check_within(self.shape())?;
         let shape = r.shape();
         let expected = r.num_elements().expect("inside the array") * self.geom.typesize() as u64;
         if out.len() as u64 != expected {
             return Err(Error::BufferSize { expected, found: out.len() as u64 });
-        }
-        if !zeroed {
-            out.fill(0);
         }
         let ps = pieces(&self.geom, r);
         let threads = match threads {
@@ -616,7 +623,7 @@ impl NdArray {
         r.check_within(self.shape())?;
         let n = r.num_elements().expect("inside the array") as usize * self.geom.typesize();
         let mut out = blosc2_core::buffer::zeroed(n);
-        self.read_into(r, &mut out, true, Threads::AtMost(threads))?;
+        self.read_into(r, &mut out, Threads::AtMost(threads))?;
         Ok(out)
     }
 
@@ -801,13 +808,46 @@ mod tests {
                     want.extend(values[at..at + (hi[2] - lo[2]) as usize].iter().flat_map(|v| v.to_le_bytes()));
                 }
             }
-            let mut one = vec![0u8; n];
-            a.read_into(&r, &mut one, false, Threads::AtMost(2)).unwrap();
+            // Buffers that do not start zeroed: every byte is written.
+            let mut one = vec![0xa5u8; n];
+            a.read_into(&r, &mut one, Threads::AtMost(2)).unwrap();
             assert_eq!(one, want, "box {r}, calling thread");
             let mut two = vec![7u8; n];
-            pool.install(|| a.read_into(&r, &mut two, false, Threads::Exactly(2))).unwrap();
+            pool.install(|| a.read_into(&r, &mut two, Threads::Exactly(2))).unwrap();
             assert_eq!(two, want, "box {r}, two threads");
         }
+    }
+
+    #[test]
+    fn reads_into_dirty_buffers_write_zeros_for_chunks_of_zeros() {
+        // An array of zeros with one box written: reads of boxes over chunks of zeros and
+        // written chunks, into buffers full of other bytes, give the zeros too.
+        let shape = [10u64, 12, 14];
+        let opts = Options::new().chunks(&[4, 5, 6]).blocks(&[2, 5, 3]);
+        let mut a = NdArray::zeros(&shape, &crate::DType::parse("<u2").unwrap(), &opts).unwrap();
+        let w = Region::from_start_stop(&[3, 4, 5], &[7, 9, 11]).unwrap();
+        let data: Vec<u8> = (0..w.num_elements().unwrap() * 2).map(|i| (i % 251) as u8 | 1).collect();
+        a.write_box(&w, &data).unwrap();
+        let whole = a.read_box(&Region::from_start_stop(&[0, 0, 0], &shape).unwrap()).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        for (lo, hi) in
+            [([0u64, 0, 0], [10u64, 12, 14]), ([1, 2, 3], [9, 10, 12]), ([0, 0, 0], [3, 4, 5]), ([5, 6, 7], [6, 7, 8])]
+        {
+            let r = Region::from_start_stop(&lo, &hi).unwrap();
+            let mut want = Vec::new();
+            for i in lo[0]..hi[0] {
+                for j in lo[1]..hi[1] {
+                    let at = (((i * 12 + j) * 14 + lo[2]) * 2) as usize;
+                    want.extend_from_slice(&whole[at..at + 2 * (hi[2] - lo[2]) as usize]);
+                }
+            }
+            for threads in [Threads::AtMost(1), Threads::Exactly(2)] {
+                let mut got = vec![0xeeu8; want.len()];
+                pool.install(|| a.read_into(&r, &mut got, threads)).unwrap();
+                assert_eq!(got, want, "box {r}, {threads:?}");
+            }
+        }
+        assert!(whole.iter().any(|&b| b != 0) && whole.iter().filter(|&&b| b == 0).count() > whole.len() / 2);
     }
 
     #[test]
@@ -826,19 +866,20 @@ mod tests {
             for f in [NdArray::open(&path).unwrap(), NdArray::open_mut(&path).unwrap()] {
                 let bb = f.geometry().block_nbytes();
                 let mut buf = Vec::new();
-                let n = f.partial_chunk(1, &[(2 * bb, 3 * bb)], &mut buf).expect("partial read applies");
+                let n = f.partial_chunk(1, &[(2 * bb, 3 * bb)], &mut buf, 1).expect("partial read applies");
                 let whole = f.schunk().chunk(1).unwrap();
                 // Only the header, the table and one of the four blocks were read.
                 assert!(n < whole.len() / 2, "{n} of {} bytes read", whole.len());
                 let all = f.schunk().decompress_chunk(1).unwrap();
-                let n = f.partial_chunk(1, &[(0, 2 * bb), (3 * bb, 4 * bb)], &mut buf).expect("partial read applies");
+                let n =
+                    f.partial_chunk(1, &[(0, 2 * bb), (3 * bb, 4 * bb)], &mut buf, 1).expect("partial read applies");
                 let mut got = vec![0u8; bb];
                 for b in [0, 1, 3] {
                     blosc2_core::chunk::decompress_range(&buf[..n], b * bb, &mut got).unwrap();
                     assert_eq!(got, all[b * bb..(b + 1) * bb], "block {b}");
                 }
             }
-            assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, 8)], &mut Vec::new()).is_none());
+            assert!(NdArray::load(&path).unwrap().partial_chunk(1, &[(0, 8)], &mut Vec::new(), 1).is_none());
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -49,6 +49,19 @@ pub(crate) fn copy_box_unshuffling(
     });
 }
 
+/// Sets the box of `shape` at `dst_start` in the row-major array `dst` (of `dst_shape`,
+/// elements of `ts` bytes) to zero bytes.
+pub(crate) fn zero_box(ts: usize, dst: &mut [u8], dst_shape: &[u64], dst_start: &[u64], shape: &[u64]) {
+    let origin = vec![0; shape.len()];
+    box_runs(ts, shape, &origin, dst_shape, dst_start, shape, |runs, run_bytes| {
+        let mut d = runs.dst_at;
+        for _ in 0..runs.count {
+            dst[d..d + run_bytes].fill(0);
+            d += runs.dstep;
+        }
+    });
+}
+
 /// Calls `f` with the runs of the box of `shape` at `src_start` in `src_shape`
 /// and `dst_start` in `dst_shape` (elements of `ts` bytes, byte offsets), with the length
 /// of each run in bytes: trailing dimensions that are whole everywhere make one run, and
@@ -236,6 +249,16 @@ mod tests {
             let mut got = vec![0u8; want.len()];
             copy_box_unshuffling(&planes, &src_shape, &src_start, &mut got, &dst_shape, &dst_start, &shape);
             assert_eq!(got, want, "case {case} shuffled: ts {ts} src {src_shape:?} dst {dst_shape:?} shape {shape:?}");
+            // Zeroing the box leaves the bytes outside it as they were.
+            let mut got: Vec<u8> = (0..want.len()).map(|i| (i * 5 + 3) as u8 | 1).collect();
+            let mut want = got.clone();
+            zero_box(ts, &mut got, &dst_shape, &dst_start, &shape);
+            for e in 0..product(&shape).unwrap() {
+                let at = unravel(e, &shape);
+                let t: u64 = (0..n).map(|d| (dst_start[d] + at[d]) * ds[d]).sum();
+                want[t as usize * ts..(t as usize + 1) * ts].fill(0);
+            }
+            assert_eq!(got, want, "case {case} zeroed: ts {ts} dst {dst_shape:?} shape {shape:?}");
         }
     }
 

@@ -382,7 +382,7 @@ impl NdArray {
                 .filter(|(a, b)| a < b)
                 .collect();
             ranges.sort_unstable();
-            match self.partial_chunk(index, &ranges, fetched) {
+            match self.partial_chunk(index, &ranges, fetched, 1) {
                 Some(len) => Cow::Borrowed(&fetched[..len]),
                 None => self.schunk.chunk(index)?,
             }

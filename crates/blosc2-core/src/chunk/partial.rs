@@ -76,11 +76,32 @@ fn block_addressable(h: &ChunkHeader) -> bool {
 /// or dictionary size; [`Error::OffsetOutOfRange`] for a block start outside the chunk's
 /// data; [`Error::RangeOutOfBounds`] when a range ends past the chunk's `nbytes`; the
 /// errors of [`ReadAt::read_exact_at`].
-pub fn read_blocks<R: ReadAt + ?Sized>(
+pub fn read_blocks<R: ReadAt + Sync + ?Sized>(
     src: &R,
     pos: u64,
     ranges: &[(usize, usize)],
     buf: &mut Vec<u8>,
+) -> Result<usize> {
+    read_blocks_threads(src, pos, ranges, buf, 1)
+}
+
+/// Streams fetched in all below this many bytes are fetched on the calling thread: a
+/// read of a page-cached file costs a few microseconds per 64 KiB, less than waking
+/// another thread.
+const PARALLEL_FETCH_MIN: usize = 256 << 10;
+
+/// [`read_blocks`], fetching the streams with up to `threads` reads at a time on the
+/// current rayon pool when they are large enough to gain from it (the compact chunk is
+/// the same).
+///
+/// # Errors
+/// As [`read_blocks`].
+pub fn read_blocks_threads<R: ReadAt + Sync + ?Sized>(
+    src: &R,
+    pos: u64,
+    ranges: &[(usize, usize)],
+    buf: &mut Vec<u8>,
+    threads: usize,
 ) -> Result<usize> {
     let available = src.size().saturating_sub(pos);
     // The header and, usually, the block-start table in one read.
@@ -192,19 +213,22 @@ pub fn read_blocks<R: ReadAt + ?Sized>(
     // with one read. `placed`: (stored start, start in `buf`), by stored start.
     let mut placed: Vec<(usize, usize)> = Vec::with_capacity(wanted.len());
     let mut run: Option<(usize, usize)> = None; // (start, end) in the chunk of the pending run
-    let fetch = |buf: &mut Vec<u8>, len: &mut usize, (from, to): (usize, usize)| -> Result<()> {
-        let at = *len;
+                                                // The reads to make: (stored start, stored end), landing one after the other from
+                                                // `len` on.
+    let mut fetches: Vec<(usize, usize)> = Vec::new();
+    let fetch = |fetches: &mut Vec<(usize, usize)>, len: &mut usize, (from, to): (usize, usize)| -> Result<()> {
         *len += to - from;
-        grow(buf, *len);
-        src.read_exact_at(&mut buf[at..*len], pos + from as u64)
+        fetches.push((from, to));
+        Ok(())
     };
+    let data_start = len;
     for &s in &wanted {
         let next = sorted.partition_point(|&x| x <= s);
         let end = sorted.get(next).copied().unwrap_or(cbytes);
         run = match run {
             Some((from, to)) if to == s => Some((from, end)),
             Some(r) => {
-                fetch(buf, &mut len, r)?;
+                fetch(&mut fetches, &mut len, r)?;
                 Some((s, end))
             }
             None => Some((s, end)),
@@ -214,8 +238,10 @@ pub fn read_blocks<R: ReadAt + ?Sized>(
         placed.push((s, len + (s - from)));
     }
     if let Some(r) = run {
-        fetch(buf, &mut len, r)?;
+        fetch(&mut fetches, &mut len, r)?;
     }
+    grow(buf, len);
+    fetch_all(src, pos, &fetches, &mut buf[data_start..len], threads)?;
     // The new starts: a block whose stream was fetched points at it (blocks sharing a
     // stream all do), the others at the first stream fetched.
     let too_long = || Error::InvalidHeader { field: "cbytes", value: len as i64, reason: "compact chunk above 2 GiB" };
@@ -229,6 +255,42 @@ pub fn read_blocks<R: ReadAt + ?Sized>(
     }
     buf[12..16].copy_from_slice(&i32::try_from(len).map_err(|_| too_long())?.to_le_bytes());
     Ok(len)
+}
+
+/// Reads the stored ranges `fetches` of the chunk at `pos` of `src` one after the other
+/// into `out` (their total length), with up to `threads` reads at a time when they are
+/// large enough: the ranges are cut into pieces of about equal length, read in parallel.
+fn fetch_all<R: ReadAt + Sync + ?Sized>(
+    src: &R,
+    pos: u64,
+    fetches: &[(usize, usize)],
+    out: &mut [u8],
+    threads: usize,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let total = out.len();
+    if threads <= 1 || total < PARALLEL_FETCH_MIN {
+        let mut at = 0;
+        for &(from, to) in fetches {
+            src.read_exact_at(&mut out[at..at + to - from], pos + from as u64)?;
+            at += to - from;
+        }
+        return Ok(());
+    }
+    let piece = total.div_ceil(threads * 2).max(PARALLEL_FETCH_MIN / 4);
+    let mut pieces: Vec<(u64, &mut [u8])> = Vec::new();
+    let mut rest = out;
+    for &(from, to) in fetches {
+        let mut from = from;
+        while from < to {
+            let n = (to - from).min(piece);
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(n);
+            pieces.push((pos + from as u64, head));
+            rest = tail;
+            from += n;
+        }
+    }
+    pieces.into_par_iter().with_max_len(1).try_for_each(|(at, part)| src.read_exact_at(part, at))
 }
 
 fn le4(buf: &[u8], at: usize) -> [u8; 4] {
@@ -248,7 +310,7 @@ fn grow(buf: &mut Vec<u8>, n: usize) {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::{read_blocks, ReadAt};
     use crate::chunk::{self, special, CompressParams, Decompressor};
@@ -257,14 +319,14 @@ mod tests {
     use crate::filter::{FilterId, Pipeline};
 
     /// A buffer that counts the bytes read from it.
-    struct Counted<'a>(&'a [u8], Cell<usize>);
+    struct Counted<'a>(&'a [u8], AtomicUsize);
 
     impl ReadAt for Counted<'_> {
         fn size(&self) -> u64 {
             self.0.len() as u64
         }
         fn read_exact_at(&self, buf: &mut [u8], pos: u64) -> Result<()> {
-            self.1.set(self.1.get() + buf.len());
+            self.1.fetch_add(buf.len(), Ordering::Relaxed);
             self.0.read_exact_at(buf, pos)
         }
     }
@@ -306,10 +368,15 @@ mod tests {
                     (a, a + 1 + rng.next(full.len() - a))
                 })
                 .collect();
-            let src = Counted(&store, Cell::new(0));
+            let src = Counted(&store, AtomicUsize::new(0));
             let n = read_blocks(&src, lead as u64, &ranges, &mut buf).unwrap();
             let compact = &buf[..n];
-            assert!(src.1.get() <= c.len() + super::FIRST_READ, "{} bytes read of {}", src.1.get(), c.len());
+            assert!(
+                src.1.load(Ordering::Relaxed) <= c.len() + super::FIRST_READ,
+                "{} bytes read of {}",
+                src.1.load(Ordering::Relaxed),
+                c.len()
+            );
             if super::block_addressable(&h) {
                 assert!(n <= c.len());
             } else {
@@ -360,12 +427,12 @@ mod tests {
         let d = data(&mut rng, 1 << 16);
         let p = CompressParams { blocksize: 4096, typesize: 4, ..Default::default() };
         let c = chunk::compress(&p, &d).unwrap();
-        let src = Counted(&c, Cell::new(0));
+        let src = Counted(&c, AtomicUsize::new(0));
         let mut buf = Vec::new();
         let n = read_blocks(&src, 0, &[(5 * 4096 + 10, 5 * 4096 + 20)], &mut buf).unwrap();
         assert!(n < c.len() / 8, "{n} of {}", c.len());
         // The first read (header and table, up to FIRST_READ bytes), then the block.
-        assert!(src.1.get() <= n + super::FIRST_READ, "{} bytes read", src.1.get());
+        assert!(src.1.load(Ordering::Relaxed) <= n + super::FIRST_READ, "{} bytes read", src.1.load(Ordering::Relaxed));
         // With DELTA, block 0 too.
         let p = CompressParams { filters: Pipeline::single(FilterId::DELTA), ..p };
         let c = chunk::compress(&p, &d).unwrap();
@@ -377,6 +444,31 @@ mod tests {
         let n = read_blocks(&c[..], 0, &[], &mut buf).unwrap();
         chunk::decompress_range(&buf[..n], 0, &mut got).unwrap();
         assert_eq!(got, d[..4096]);
+    }
+
+    #[test]
+    fn parallel_fetches_build_the_same_compact_chunk() {
+        // A chunk of about 2 MiB of hardly compressible bytes in 64 KiB blocks: reads of
+        // most of its blocks go over the parallel threshold and are cut into pieces.
+        let mut rng = Lcg(11);
+        let d: Vec<u8> = (0..2 << 20).map(|_| rng.next(256) as u8).collect();
+        let p = CompressParams { blocksize: 1 << 16, typesize: 1, codec: CodecId::LZ4, ..Default::default() };
+        let c = chunk::compress(&p, &d).unwrap();
+        assert!(c.len() > 4 * super::PARALLEL_FETCH_MIN);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        for ranges in [vec![(0, d.len())], vec![(1000, 900_000), (1_200_000, 2_000_000)], vec![(70_000, 70_001)]] {
+            let (mut one, mut par) = (Vec::new(), vec![0x77u8; 10]);
+            let n = read_blocks(&c[..], 0, &ranges, &mut one).unwrap();
+            let src = Counted(&c, AtomicUsize::new(0));
+            let m = pool.install(|| super::read_blocks_threads(&src, 0, &ranges, &mut par, 3)).unwrap();
+            assert_eq!(one[..n], par[..m], "ranges {ranges:?}");
+            assert!(src.1.load(Ordering::Relaxed) <= n + super::FIRST_READ);
+            for &(a, b) in &ranges {
+                let mut got = vec![0u8; b - a];
+                chunk::decompress_range(&par[..m], a, &mut got).unwrap();
+                assert_eq!(got, d[a..b], "range {a}..{b}");
+            }
+        }
     }
 
     #[test]

@@ -556,6 +556,22 @@ impl Frame {
     /// [`chunk::partial::read_blocks`] for a chunk that lies outside the chunks section
     /// (or its file), or whose table, dictionary or streams lie outside the chunk.
     pub fn read_chunk_blocks(&self, i: u64, ranges: &[(usize, usize)], buf: &mut Vec<u8>) -> Result<usize> {
+        self.read_chunk_blocks_threads(i, ranges, buf, 1)
+    }
+
+    /// [`Frame::read_chunk_blocks`] with up to `threads` reads of the file at a time (on
+    /// the current rayon pool) when the wanted blocks are large enough to gain from it
+    /// ([`chunk::partial::read_blocks_threads`]).
+    ///
+    /// # Errors
+    /// As [`Frame::read_chunk_blocks`].
+    pub fn read_chunk_blocks_threads(
+        &self,
+        i: u64,
+        ranges: &[(usize, usize)],
+        buf: &mut Vec<u8>,
+        threads: usize,
+    ) -> Result<usize> {
         let o = self.offset(i)?;
         if o < 0 {
             let c = self.chunk(i)?;
@@ -567,13 +583,13 @@ impl Frame {
         }
         if self.sparse_dir.is_some() {
             let f = FileSource::open(&self.sparse_file(o as u64))?;
-            return chunk::partial::read_blocks(&f, 0, ranges, buf);
+            return chunk::partial::read_blocks_threads(&f, 0, ranges, buf, threads);
         }
         // The chunk lies in the chunks section.
         let section = self.start + self.header.header_len as u64;
         let end = section.saturating_add(self.header.cbytes).min(self.source.len());
         let pos = section.saturating_add(o as u64).min(end);
-        chunk::partial::read_blocks(&Bounded { source: &self.source, end }, pos, ranges, buf)
+        chunk::partial::read_blocks_threads(&Bounded { source: &self.source, end }, pos, ranges, buf, threads)
     }
 
     /// Decompresses chunk `i`, with no array geometry: the chunks of a b2nd array that
