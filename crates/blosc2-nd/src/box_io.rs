@@ -179,6 +179,23 @@ fn block_part(p: &Piece, borigin: &[u64], bshape: &[u64], origin: &[u64]) -> (Ve
 struct Dest<'a> {
     buf: &'a mut [u8],
     region: &'a Region,
+    /// How chunks decoded whole straight into `buf` are written (see [`output_for`]).
+    output: Output,
+}
+
+/// Reads of fewer bytes than this write their chunks through the cache: a caller usually
+/// uses what it read right away (a Dask task sums its chunk), and an answer of this size
+/// mostly stays in a server CPU's last-level cache. Larger answers are written with
+/// streaming stores ([`Output::Memory`]), which bypass the cache they would only evict.
+const CACHED_READ_MAX: usize = 32 << 20;
+
+/// How a read whose answer is `len` bytes writes its chunks.
+fn output_for(len: usize) -> Output {
+    if len < CACHED_READ_MAX {
+        Output::Cached
+    } else {
+        Output::Memory
+    }
 }
 
 /// Refuses a chunk whose uncompressed size is not `want` (the padded chunk shape's).
@@ -439,6 +456,7 @@ impl NdArray {
                 self.schunk
                     .decompressor()
                     .with_nthreads(threads)
+                    .with_output(dst.output)
                     .decompress_into(c, &mut dst.buf[at..at + h.nbytes])?;
                 return Ok(());
             }
@@ -554,8 +572,9 @@ impl NdArray {
             Threads::AtMost(_) => 1,
             Threads::Exactly(n) => n,
         };
+        let output = output_for(out.len());
         if ps.len() <= 1 || threads <= 1 {
-            let mut dst = Dest { buf: out, region: r };
+            let mut dst = Dest { buf: out, region: r, output };
             let threads = if ps.len() == 1 { threads } else { 1 };
             for p in &ps {
                 self.read_piece(p, &mut dst, threads)?;
@@ -581,7 +600,7 @@ impl NdArray {
                 start[0] = g[0].region.start()[0];
                 stop[0] = g[0].region.stop()[0];
                 let rows = Region::from_bounds(start, stop);
-                let mut dst = Dest { buf: slab, region: &rows };
+                let mut dst = Dest { buf: slab, region: &rows, output };
                 g.iter().try_for_each(|p| self.read_piece(p, &mut dst, 1))
             });
         }
@@ -591,7 +610,7 @@ impl NdArray {
                 .map(|p| {
                     let n = p.region.num_elements().expect("small");
                     let mut buf = vec![0u8; n as usize * ts];
-                    self.read_piece(p, &mut Dest { buf: &mut buf, region: &p.region }, 1)?;
+                    self.read_piece(p, &mut Dest { buf: &mut buf, region: &p.region, output: Output::Cached }, 1)?;
                     Ok(buf)
                 })
                 .collect();
