@@ -113,7 +113,8 @@ pub enum TuneCommand {
 pub struct EvalArgs {
     /// Raw files of fixed-size items, or names of the data sets of
     /// shared/bench/WORKLOADS.md (linspace_f64, smooth_noise_f32, arange_i64, galaxy_u8,
-    /// random_bytes).
+    /// random_bytes) or of the Btune reference's measurements (smooth_f64, noisy_f32,
+    /// counters_i64, sparse_cube_u8, random_u8).
     #[arg(required = true)]
     pub data: Vec<String>,
     /// Tradeoffs, comma-separated.
@@ -156,6 +157,9 @@ fn load(d: &str, args: &EvalArgs) -> Result<Data> {
     if path.is_file() {
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {d}"))?;
         return Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(8) });
+    }
+    if let Some((bytes, ts)) = crate::tune_data::make(d, args.mib << 20) {
+        return Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(ts) });
     }
     let spec = crate::bench::datasets::spec(d).with_context(|| format!("{d} is neither a file nor a data set"))?;
     let bytes = crate::bench::datasets::make(spec, Some(args.mib));
