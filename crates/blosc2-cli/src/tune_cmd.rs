@@ -161,7 +161,12 @@ fn load(d: &str, args: &EvalArgs) -> Result<Data> {
     if let Some((bytes, ts)) = crate::tune_data::make(d, args.mib << 20) {
         return Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(ts) });
     }
-    let spec = crate::bench::datasets::spec(d).with_context(|| format!("{d} is neither a file nor a data set"))?;
+    let spec = crate::bench::datasets::spec(d).with_context(|| {
+        format!(
+            "{d} is neither a file nor a data set (those of WORKLOADS.md, or {})",
+            crate::tune_data::NAMES.join(", ")
+        )
+    })?;
     let bytes = crate::bench::datasets::make(spec, Some(args.mib));
     Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(spec.dtype.size()) })
 }

@@ -172,7 +172,7 @@ mod tests {
         let nonzero = cube.iter().filter(|&&v| v > 0).count();
         assert!(nonzero > 50_000 && nonzero <= 100_000, "{nonzero} cells");
         let total: u64 = cube.iter().map(|&v| u64::from(v)).sum();
-        assert!(total >= 250_000 && total <= 320_000, "sum {total}");
+        assert!((250_000..=320_000).contains(&total), "sum {total}");
         assert_eq!(cube_side(1000), 10);
         assert_eq!(cube_side(999), 9);
         assert_eq!(cube_side(0), 1);
