@@ -98,6 +98,8 @@ pub struct Btune {
     record: Record,
     /// Time spent in trials, seconds.
     tuning: f64,
+    /// Time spent compressing the chunks written, seconds (trials not included).
+    compressing: f64,
 }
 
 impl std::fmt::Debug for Btune {
@@ -122,6 +124,7 @@ impl Btune {
             trace: None,
             record: Record::default(),
             tuning: 0.0,
+            compressing: 0.0,
         }
     }
 
@@ -318,7 +321,9 @@ impl Btune {
                 let budget = st.best_estimate().map_or(f64::INFINITY, |e| {
                     share * data.len() as f64 / e.speed.max(1.0) / chunk.base.nthreads.max(1) as f64
                 });
-                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs);
+                // At least one trial per chunk, so that a search ends on chunks of any
+                // size (on small ones the budget can be spent before the first trial).
+                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs) || trials == 0;
                 if spent > budget && !must {
                     break;
                 }
@@ -372,7 +377,11 @@ impl Btune {
 
     /// After a chunk compressed with the held setting: a compressed fraction far from the
     /// run's so far (by half of it and at least 0.1) means the data changed, and the next
-    /// chunk searches again.
+    /// chunk searches again, if the trials so far took less than the tradeoff's share of
+    /// the run's compression time ([`Btune::tuning_share`]): data whose chunks keep
+    /// changing (a sparse cube, slab after slab) would otherwise search on most chunks and
+    /// spend more time in trials than in compressing. Until then the setting is held and
+    /// the watch goes on from the new chunk.
     fn watch(&mut self, outcome: &Outcome) {
         let decided = self.staged.as_ref().is_some_and(Staged::done);
         if self.cfg.strategy != Strategy::Staged || !decided {
@@ -386,8 +395,12 @@ impl Btune {
         let f = outcome.cbytes as f64 / outcome.nbytes.max(1) as f64;
         match self.held {
             Some((s, mean, _)) if s == setting && (f - mean).abs() > (mean / 2.0).max(0.1) => {
-                self.staged = None;
-                self.held = None;
+                if self.tuning <= self.tuning_share() * self.compressing {
+                    self.staged = None;
+                    self.held = None;
+                } else {
+                    self.held = Some((setting, f, 1));
+                }
             }
             Some((s, mean, n)) if s == setting => {
                 self.held = Some((s, (mean * f64::from(n) + f) / f64::from(n + 1), n + 1));
@@ -518,10 +531,71 @@ impl Tuner for Btune {
         if let Ok(mut v) = self.record.0.lock() {
             v.push(choice);
         }
+        self.compressing += outcome.ctime.as_secs_f64();
         self.watch(outcome);
     }
 
     fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use blosc2_core::chunk::CompressParams;
+    use blosc2_core::tune::{ChunkInput, Clock, Fixed, Outcome, Tuner};
+
+    use super::Btune;
+    use crate::{BtuneConfig, SearchSpace};
+
+    /// A clock that advances 1 ms on every reading: trials take time.
+    struct Steps(Mutex<u64>);
+    impl Clock for Steps {
+        fn now(&self) -> Duration {
+            let mut t = self.0.lock().unwrap();
+            *t += 1;
+            Duration::from_millis(*t)
+        }
+    }
+
+    #[test]
+    fn a_change_in_the_data_searches_again_only_within_the_share_of_time() {
+        let mut b = Btune::new(BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, SearchSpace::default())
+            .with_clock(Box::new(Steps(Mutex::new(0))));
+        let data: Vec<u8> = (0..65_536u64).flat_map(|i| (i * 3).to_le_bytes()).collect();
+        let base = CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() };
+        // Chunks (their outcomes made up: sizes and compression times) until decided.
+        let chunk = |b: &mut Btune, cbytes: usize, ctime_ms: u64| {
+            let index = b.record.choices().len() as u64;
+            let input = ChunkInput { index, data: &data, base: &base, fixed: Fixed { blocksize: false } };
+            let params = b.next_params(&input);
+            let ctime = Duration::from_millis(ctime_ms);
+            b.update(&Outcome { index, params, nbytes: data.len(), cbytes, ctime, special: None });
+        };
+        while !b.staged.as_ref().is_some_and(crate::staged::Staged::done) {
+            chunk(&mut b, data.len() / 16, 1);
+            assert!(b.record.choices().len() < 50, "the search ends");
+        }
+        for _ in 0..3 {
+            chunk(&mut b, data.len() / 16, 1);
+        }
+        let (tuning, trials) = (b.tuning, b.record.tuning().1);
+        assert!(tuning > 0.01 && trials >= 8, "{tuning} s, {trials} trials");
+        // The data change, but the trials took more than the share of the compression
+        // time so far: the setting is held, with no trial.
+        chunk(&mut b, data.len(), 1);
+        chunk(&mut b, data.len(), 1);
+        assert!(b.staged.as_ref().is_some_and(crate::staged::Staged::done), "held");
+        assert_eq!(b.record.tuning().1, trials);
+        // Once the compression time makes up for the trials, the next change searches
+        // again.
+        chunk(&mut b, data.len(), 100_000);
+        chunk(&mut b, data.len() / 16, 1);
+        assert!(b.staged.is_none(), "a new search is due");
+        chunk(&mut b, data.len() / 16, 1);
+        assert!(b.record.tuning().1 > trials, "and runs");
     }
 }

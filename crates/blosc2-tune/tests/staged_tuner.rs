@@ -1,5 +1,7 @@
 //! The staged search in a super-chunk: every chunk decompresses to its input, a setting
-//! once decided is held without further trials, a change in the data starts a new search.
+//! once decided is held without further trials. (When a change in the data starts a new
+//! search depends on the time trials took against the compression's: tested with a
+//! scripted clock in `tuner.rs`.)
 
 use blosc2_core::chunk::CompressParams;
 use blosc2_core::schunk::SChunk;
@@ -40,7 +42,6 @@ fn the_setting_is_held_until_the_data_change() {
         assert!(trials[0] >= 8, "t={t}: the first chunk is decided by trials: {trials:?}");
         // The trials that do not fit a chunk's share of time run on the next chunks.
         assert_eq!(trials[10], trials[11], "t={t}: held, no trials: {trials:?}");
-        assert!(trials[13] > trials[11], "t={t}: the noise starts a new search: {trials:?}");
         let choices = record.choices();
         assert_eq!(choices.len(), 14);
         let space: Vec<Setting> = SearchSpace::default().iter().collect();
