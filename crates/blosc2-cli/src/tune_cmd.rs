@@ -134,7 +134,8 @@ pub struct EvalArgs {
     /// chunk (default 8388608).
     #[arg(long)]
     pub chunksize: Option<String>,
-    /// Size of the generated data sets, MiB.
+    /// Size of the generated data sets, MiB (galaxy_u8, a fixed 128 MiB cube: its middle
+    /// MiB when fewer).
     #[arg(long, default_value_t = 64)]
     pub mib: usize,
     /// Rounds (the minimum time of each run is kept).
@@ -173,7 +174,14 @@ pub fn load(d: &str, typesize: Option<usize>, mib: usize) -> Result<Data> {
     if !path.exists() {
         if crate::bench::datasets::DATASETS.iter().any(|s| s.name == d) {
             let spec = crate::bench::datasets::spec(d)?;
-            return named(crate::bench::datasets::make(spec, Some(mib)), typesize.unwrap_or(spec.dtype.size()));
+            let mut bytes = crate::bench::datasets::make(spec, Some(mib));
+            // galaxy_u8 is a fixed 512^3 cube: its middle `mib` MiB when that is less.
+            let want = mib.saturating_mul(1 << 20);
+            if want > 0 && bytes.len() > want {
+                let at = (bytes.len() - want) / 2;
+                bytes = bytes[at..at + want].to_vec();
+            }
+            return named(bytes, typesize.unwrap_or(spec.dtype.size()));
         }
         bail!(
             "{d}: no such file, nor a data set ({})",
