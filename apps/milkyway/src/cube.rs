@@ -163,6 +163,17 @@ impl CubeBuilder {
         })
     }
 
+    /// Compresses the star table's five columns (source_id, x, y, z, mag) with a tuner of
+    /// `cfg` each, over the default search space; the cube and the chunk index keep their
+    /// fixed parameters.
+    pub fn tune_table(&mut self, cfg: &blosc2_tune::BtuneConfig) {
+        let t = &mut self.table;
+        for c in [&mut t.source_id, &mut t.x, &mut t.y, &mut t.z, &mut t.mag] {
+            let tuner = blosc2_tune::Btune::new(cfg.clone(), blosc2_tune::SearchSpace::default());
+            c.set_tuner(Some(Box::new(tuner)));
+        }
+    }
+
     /// Adds the stars of a slab: every star must lie in chunks not yet written (slabs come
     /// in chunk order).
     ///

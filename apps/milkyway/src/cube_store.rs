@@ -92,6 +92,13 @@ impl Column1dWriter {
         })
     }
 
+    /// Sets the tuner that chooses the compression parameters of the chunks written from
+    /// then on (`None`: the galaxy's fixed ones). Item size and block size stay the
+    /// array's, so the file reads as without.
+    pub fn set_tuner(&mut self, tuner: Option<Box<dyn blosc2_core::tune::Tuner>>) {
+        self.writer.set_tuner(tuner);
+    }
+
     /// Appends one item (its little-endian bytes).
     ///
     /// # Errors

@@ -43,6 +43,9 @@ pub struct IngestOptions {
     pub sync: bool,
     /// Write the multiscale pyramid (`pyramid/`) with the cube.
     pub pyramid: bool,
+    /// Compress the star table's columns with the tuner of this configuration (`None`:
+    /// ZSTD 1 + shuffle, as the rest of the galaxy).
+    pub tune: Option<blosc2_tune::BtuneConfig>,
 }
 
 impl IngestOptions {
@@ -60,6 +63,7 @@ impl IngestOptions {
             max_stars_in_memory: DEFAULT_MAX_STARS_IN_MEMORY,
             sync: false,
             pyramid: true,
+            tune: None,
         }
     }
 }
@@ -385,6 +389,9 @@ impl Drop for StagingGuard {
 /// Builds the galaxy directory in `staging` from a filled spill.
 fn build(staging: &Path, mut spill: Spill, opts: &IngestOptions) -> Result<CubeStats> {
     let mut b = CubeBuilder::create(staging, opts.grid, opts.hist_bin_ly, opts.pyramid)?;
+    if let Some(cfg) = &opts.tune {
+        b.tune_table(cfg);
+    }
     let total: u64 = (0..spill.nbuckets()).map(|k| spill.count(k)).sum();
     let pb = if opts.progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
     if opts.progress {

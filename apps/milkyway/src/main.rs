@@ -186,6 +186,13 @@ struct IngestArgs {
     /// Do not write the multiscale pyramid (`milkyway index` adds it later).
     #[arg(long)]
     no_pyramid: bool,
+    /// Compress the star table's columns with the tuner for this tradeoff (0 = speed ...
+    /// 1 = compression ratio); the galaxy reads the same.
+    #[arg(long, value_name = "T")]
+    tune: Option<String>,
+    /// The tuner's speed: comp, decomp or balanced (with --tune; default comp).
+    #[arg(long, value_name = "M", requires = "tune")]
+    mode: Option<String>,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize)> {
@@ -296,6 +303,14 @@ fn run() -> Result<()> {
             opts.force = a.force;
             opts.sync = a.sync;
             opts.pyramid = !a.no_pyramid;
+            opts.tune = match &a.tune {
+                Some(t) => Some(blosc2_tune::BtuneConfig {
+                    tradeoff: blosc2_tune::parse_tradeoff(t)?,
+                    perf_mode: blosc2_tune::PerfMode::parse(a.mode.as_deref().unwrap_or("comp"))?,
+                    ..blosc2_tune::BtuneConfig::default()
+                }),
+                None => None,
+            };
             opts.progress = !a.quiet && std::io::stderr().is_terminal();
             let files = ingest::list_inputs(&a.files, opts.shard)?;
             if files.is_empty() {

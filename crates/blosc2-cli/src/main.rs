@@ -17,6 +17,7 @@ mod roundtrip;
 mod threads;
 mod tune_cmd;
 mod tune_data;
+mod tune_plot;
 mod verify;
 mod view;
 

@@ -3,7 +3,7 @@
 //! vlmetalayer with the per-chunk choices, and `blosc2 tune eval|oracle`: the tuned run
 //! against the exhaustive oracle over the same search space.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -106,38 +106,46 @@ pub enum TuneCommand {
     Eval(EvalArgs),
     /// Every setting of the space on DATA: ratio, speeds.
     Oracle(EvalArgs),
+    /// A PNG of every setting of the space on DATA (ratio against the mode's speed), the
+    /// Pareto front, the tuner's choice and python-blosc2's default.
+    Plot(crate::tune_plot::PlotArgs),
 }
 
 /// Arguments of `tune eval` and `tune oracle`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// Raw files of fixed-size items, or names of the data sets of
-    /// shared/bench/WORKLOADS.md (linspace_f64, smooth_noise_f32, arange_i64, galaxy_u8,
-    /// random_bytes) or of the Btune reference's measurements (smooth_f64, noisy_f32,
-    /// counters_i64, sparse_cube_u8, random_u8).
+    /// `.npy`, `.b2nd` or `.b2frame` files, raw files of fixed-size items (with
+    /// `--typesize`), or names of the data sets of shared/bench/WORKLOADS.md
+    /// (linspace_f64, smooth_noise_f32, arange_i64, galaxy_u8, random_bytes) or of the
+    /// Btune reference's measurements (smooth_f64, noisy_f32, counters_i64,
+    /// sparse_cube_u8, random_u8).
     #[arg(required = true)]
     pub data: Vec<String>,
     /// Tradeoffs, comma-separated.
     #[arg(long, default_value = "0.5")]
     pub tradeoff: String,
-    /// comp, decomp or balanced.
+    /// comp, decomp or balanced, comma-separated (each tradeoff is run in each mode,
+    /// against the same measured settings).
     #[arg(long, default_value = "comp")]
     pub mode: String,
-    /// Item size of raw files (data sets use their dtype's).
+    /// Item size of raw files and data sets (`.npy`, `.b2nd` and `.b2frame` files give
+    /// theirs).
     #[arg(long)]
     pub typesize: Option<usize>,
-    /// Uncompressed bytes per chunk.
-    #[arg(long, default_value_t = crate::frame_cmd::DEFAULT_CHUNKSIZE)]
-    pub chunksize: usize,
-    /// Size of the generated data sets, MiB.
+    /// Uncompressed bytes per chunk, comma-separated; `all` = the whole input in one
+    /// chunk (default 8388608).
+    #[arg(long)]
+    pub chunksize: Option<String>,
+    /// Size of the generated data sets, MiB (galaxy_u8, a fixed 128 MiB cube: its middle
+    /// MiB when fewer).
     #[arg(long, default_value_t = 64)]
     pub mib: usize,
     /// Rounds (the minimum time of each run is kept).
     #[arg(long, default_value_t = 2)]
     pub rounds: usize,
-    /// Threads.
-    #[arg(long, default_value_t = crate::threads::available())]
-    pub nthreads: usize,
+    /// Threads, comma-separated (default: the available cores).
+    #[arg(long)]
+    pub nthreads: Option<String>,
     /// One JSON record per line.
     #[arg(long)]
     pub json: bool,
@@ -146,48 +154,137 @@ pub struct EvalArgs {
     pub trace: bool,
 }
 
-struct Data {
-    name: String,
-    bytes: Vec<u8>,
-    typesize: usize,
+/// An input of `tune eval|oracle|plot`: its name, bytes and item size.
+pub struct Data {
+    /// The name the records carry (the path as given, or the data set's).
+    pub name: String,
+    /// The uncompressed bytes.
+    pub bytes: Vec<u8>,
+    /// The item size.
+    pub typesize: usize,
 }
 
-fn load(d: &str, args: &EvalArgs) -> Result<Data> {
+fn ext_is(p: &Path, e: &str) -> bool {
+    p.extension().is_some_and(|x| x.eq_ignore_ascii_case(e))
+}
+
+/// Loads `d`: a `.npy` file (its dtype's item size), a `.b2nd` array or `.b2frame` frame
+/// (decompressed, the item size theirs), a raw file with `typesize`, or a data set.
+pub fn load(d: &str, typesize: Option<usize>, mib: usize) -> Result<Data> {
     let path = PathBuf::from(d);
-    if path.is_file() {
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {d}"))?;
-        return Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(8) });
-    }
-    if let Some((bytes, ts)) = crate::tune_data::make(d, args.mib << 20) {
-        return Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(ts) });
-    }
-    let spec = crate::bench::datasets::spec(d).with_context(|| {
-        format!(
-            "{d} is neither a file nor a data set (those of WORKLOADS.md, or {})",
+    let named = |bytes: Vec<u8>, typesize: usize| Ok(Data { name: d.to_string(), bytes, typesize });
+    if !path.exists() {
+        if let Some((bytes, ts)) = crate::tune_data::make(d, mib.saturating_mul(1 << 20)) {
+            return named(bytes, typesize.unwrap_or(ts));
+        }
+        if crate::bench::datasets::DATASETS.iter().any(|s| s.name == d) {
+            let spec = crate::bench::datasets::spec(d)?;
+            let mut bytes = crate::bench::datasets::make(spec, Some(mib));
+            // galaxy_u8 is a fixed 512^3 cube: its middle `mib` MiB when that is less.
+            let want = mib.saturating_mul(1 << 20);
+            if want > 0 && bytes.len() > want {
+                let at = (bytes.len() - want) / 2;
+                bytes = bytes[at..at + want].to_vec();
+            }
+            return named(bytes, typesize.unwrap_or(spec.dtype.size()));
+        }
+        bail!(
+            "{d}: no such file, nor a data set ({}, {})",
+            crate::bench::datasets::DATASETS.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
             crate::tune_data::NAMES.join(", ")
-        )
-    })?;
-    let bytes = crate::bench::datasets::make(spec, Some(args.mib));
-    Ok(Data { name: d.to_string(), bytes, typesize: args.typesize.unwrap_or(spec.dtype.size()) })
+        );
+    }
+    if ext_is(&path, "npy") {
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {d}"))?;
+        let (h, data) = blosc2_nd::npy::read(&bytes).with_context(|| format!("{d}: not a readable .npy file"))?;
+        return named(data, h.dtype.itemsize());
+    }
+    if ext_is(&path, "b2nd") || ext_is(&path, "b2frame") {
+        let frame = crate::frame_cmd::open_frame(&path)?;
+        if crate::frame_cmd::is_b2nd(&path, Some(&frame)) {
+            let a = blosc2_nd::NdArray::open(&path).with_context(|| format!("cannot open {d} as a b2nd array"))?;
+            let bytes = a.to_bytes().with_context(|| format!("cannot decompress {d}"))?;
+            return named(bytes, a.dtype().itemsize());
+        }
+        let mut bytes = Vec::new();
+        for i in 0..frame.nchunks() {
+            bytes.extend(frame.decompress_chunk(i).with_context(|| format!("{d}: chunk {i}"))?);
+        }
+        return named(bytes, frame.header().typesize);
+    }
+    let Some(ts) = typesize else {
+        bail!("{d}: unknown file type (.npy, .b2nd, .b2frame), give --typesize for a raw file");
+    };
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {d}"))?;
+    named(bytes, ts)
+}
+
+/// Chunk sizes of a comma list (`all` = 0, the whole input).
+pub fn chunk_sizes(s: Option<&str>) -> Result<Vec<usize>> {
+    let Some(s) = s else { return Ok(vec![crate::frame_cmd::DEFAULT_CHUNKSIZE]) };
+    s.split(',')
+        .map(|x| match x.trim() {
+            "all" => Ok(0),
+            x => x
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .with_context(|| format!("bad --chunksize '{x}': expected byte counts or 'all', comma-separated")),
+        })
+        .collect()
+}
+
+/// Thread counts of a comma list (default: the available cores).
+pub fn thread_counts(s: Option<&str>) -> Result<Vec<usize>> {
+    let Some(s) = s else { return Ok(vec![crate::threads::available()]) };
+    s.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n > 0)
+                .with_context(|| format!("bad --nthreads '{x}': expected counts of at least 1, comma-separated"))
+        })
+        .collect()
+}
+
+/// The chunk size a run of `d` uses for `cs` (0, or more than the input: one chunk).
+pub fn effective_chunksize(d: &Data, cs: usize) -> usize {
+    if cs == 0 || cs > d.bytes.len() {
+        d.bytes.len().max(1)
+    } else {
+        cs
+    }
 }
 
 /// Figures of one run over all chunks.
 #[derive(Clone, Copy, Debug)]
-struct Run {
-    nbytes: usize,
-    cbytes: usize,
-    ctime: f64,
-    dtime: f64,
+pub struct Run {
+    /// Uncompressed bytes.
+    pub nbytes: usize,
+    /// Compressed bytes (chunks).
+    pub cbytes: usize,
+    /// Compression seconds.
+    pub ctime: f64,
+    /// Decompression seconds.
+    pub dtime: f64,
 }
 
 impl Run {
-    fn cratio(&self) -> f64 {
+    /// The compression ratio.
+    pub fn cratio(&self) -> f64 {
         self.nbytes as f64 / self.cbytes.max(1) as f64
     }
-    fn j(&self, o: &Objective) -> f64 {
-        o.j(self.cratio(), o.speed(self.nbytes as f64, self.ctime, self.dtime))
+    /// The speed that counts in `o`'s mode, bytes per second.
+    pub fn speed(&self, o: &Objective) -> f64 {
+        o.speed(self.nbytes as f64, self.ctime, self.dtime)
     }
-    fn min(self, o: Run) -> Run {
+    /// `J_t` of the run.
+    pub fn j(&self, o: &Objective) -> f64 {
+        o.j(self.cratio(), self.speed(o))
+    }
+    /// The faster times of two runs of the same settings.
+    pub fn min(self, o: Run) -> Run {
         Run { ctime: self.ctime.min(o.ctime), dtime: self.dtime.min(o.dtime), ..self }
     }
 }
@@ -214,7 +311,7 @@ impl blosc2_core::tune::Tuner for Replay {
     fn update(&mut self, _: &blosc2_core::tune::Outcome) {}
 }
 
-fn fixed_run(d: &Data, params: &[CompressParams], chunksize: usize, nthreads: usize) -> Result<Run> {
+pub fn fixed_run(d: &Data, params: &[CompressParams], chunksize: usize, nthreads: usize) -> Result<Run> {
     let base = params.first().cloned().unwrap_or_default();
     let mut s = SChunk::new(base);
     s.set_tuner(Some(Box::new(Replay(params.to_vec()))));
@@ -230,7 +327,7 @@ fn fixed_run(d: &Data, params: &[CompressParams], chunksize: usize, nthreads: us
 }
 
 /// The settings of a run with how many chunks each: `lz4-5-shuffle-auto x7, ...`.
-fn summary(params: &[CompressParams]) -> String {
+pub fn summary(params: &[CompressParams]) -> String {
     let mut seen: Vec<(String, usize)> = Vec::new();
     for p in params {
         let l = Setting::of(p).map_or_else(|| "?".to_string(), |s| s.label());
@@ -243,10 +340,10 @@ fn summary(params: &[CompressParams]) -> String {
 }
 
 /// A tuned run, the parameters of each chunk, and the tuning's seconds and trials.
-type Tuned = (Run, Vec<CompressParams>, (f64, usize));
+pub type Tuned = (Run, Vec<CompressParams>, (f64, usize));
 
 /// The whole tuned run (tuning included) through a super-chunk, and the choices made.
-fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: usize) -> Result<Tuned> {
+pub fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: usize) -> Result<Tuned> {
     let t = tuning(cfg.clone());
     let record = t.record.clone();
     let mut s = SChunk::new(base.clone());
@@ -285,115 +382,163 @@ fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: usiz
     ))
 }
 
+/// Tradeoffs of a comma list, each in [0, 1].
+pub fn tradeoff_list(s: &str) -> Result<Vec<f64>> {
+    Ok(s.split(',').map(parse_tradeoff).collect::<std::result::Result<_, _>>()?)
+}
+
+/// Loads every input, checking each, before anything runs.
+pub fn load_all(names: &[String], typesize: Option<usize>, mib: usize) -> Result<Vec<Data>> {
+    let data: Vec<Data> = names.iter().map(|d| load(d, typesize, mib)).collect::<Result<_>>()?;
+    for d in &data {
+        if d.bytes.is_empty() {
+            bail!("{}: no data", d.name);
+        }
+        if !(1..=255).contains(&d.typesize) {
+            bail!("{}: item size {} outside 1..=255", d.name, d.typesize);
+        }
+    }
+    Ok(data)
+}
+
 /// Runs `blosc2 tune ...`.
 pub fn run(cmd: TuneCommand) -> Result<()> {
     let (args, eval) = match cmd {
         TuneCommand::Eval(a) => (a, true),
         TuneCommand::Oracle(a) => (a, false),
+        TuneCommand::Plot(a) => return crate::tune_plot::run(&a),
     };
-    let mode = PerfMode::parse(&args.mode)?;
-    let tradeoffs: Vec<f64> = args.tradeoff.split(',').map(parse_tradeoff).collect::<std::result::Result<_, _>>()?;
+    let modes: Vec<PerfMode> = args.mode.split(',').map(PerfMode::parse).collect::<std::result::Result<_, _>>()?;
+    let tradeoffs = tradeoff_list(&args.tradeoff)?;
+    let cases: Vec<(PerfMode, f64)> = modes.iter().flat_map(|&m| tradeoffs.iter().map(move |&t| (m, t))).collect();
+    let chunksizes = chunk_sizes(args.chunksize.as_deref())?;
+    let threads = thread_counts(args.nthreads.as_deref())?;
+    let data = load_all(&args.data, args.typesize, args.mib)?;
+    for d in &data {
+        for &cs in &chunksizes {
+            for &nthreads in &threads {
+                evaluate(d, &args, eval, &cases, effective_chunksize(d, cs), nthreads)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The eval records (or the oracle's table) of `d` for one chunk size and thread count,
+/// one per (mode, tradeoff) case.
+fn evaluate(
+    d: &Data,
+    args: &EvalArgs,
+    eval: bool,
+    cases: &[(PerfMode, f64)],
+    chunksize: usize,
+    nthreads: usize,
+) -> Result<()> {
     let space = SearchSpace::default();
-    for d in &args.data {
-        let d = load(d, &args)?;
-        let base = CompressParams { typesize: d.typesize, nthreads: args.nthreads.max(1), ..CompressParams::default() };
-        let settings: Vec<Setting> = space.iter().collect();
-        let mut table: Vec<Option<Run>> = vec![None; settings.len()];
-        let mut tuned: Vec<Option<Tuned>> = vec![None; tradeoffs.len()];
-        let mut replay: Vec<Option<Run>> = vec![None; tradeoffs.len()];
-        let mut default_run: Option<Run> = None;
-        for _ in 0..args.rounds.max(1) {
-            // Interleaved: each tuned run, then every setting, round after round.
-            if eval {
-                for (k, &t) in tradeoffs.iter().enumerate() {
-                    let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, trace: args.trace, ..BtuneConfig::default() };
-                    let (r, p, tu) = tuned_run(&d, &cfg, &base, args.chunksize)?;
-                    let fixed = fixed_run(&d, &p, args.chunksize, base.nthreads)?;
-                    replay[k] = Some(replay[k].map_or(fixed, |o| o.min(fixed)));
-                    tuned[k] = Some(match tuned[k].take() {
-                        Some((o, _, ou)) => (o.min(r), p, if ou.0 < tu.0 { ou } else { tu }),
-                        None => (r, p, tu),
-                    });
-                }
-            }
-            for (i, st) in settings.iter().enumerate() {
-                let r = fixed_run(&d, &[st.apply(&base)], args.chunksize, base.nthreads)?;
-                table[i] = Some(table[i].map_or(r, |o| o.min(r)));
-            }
-            let r = fixed_run(&d, &[Setting::DEFAULT.apply(&base)], args.chunksize, base.nthreads)?;
-            default_run = Some(default_run.map_or(r, |o| o.min(r)));
-        }
-        let table: Vec<Run> = table.into_iter().flatten().collect();
-        let default_run = default_run.expect("at least one round");
-        if !eval {
-            for (st, r) in settings.iter().zip(&table) {
-                let rec = json!({
-                    "dataset": d.name, "setting": st.label(), "cratio": r.cratio(),
-                    "compress_gbps": r.nbytes as f64 / r.ctime / 1e9, "decompress_gbps": r.nbytes as f64 / r.dtime / 1e9,
+    let base = CompressParams { typesize: d.typesize, nthreads, ..CompressParams::default() };
+    let settings: Vec<Setting> = space.iter().collect();
+    let mut table: Vec<Option<Run>> = vec![None; settings.len()];
+    let mut tuned: Vec<Option<Tuned>> = vec![None; cases.len()];
+    let mut replay: Vec<Option<Run>> = vec![None; cases.len()];
+    let mut default_run: Option<Run> = None;
+    for _ in 0..args.rounds.max(1) {
+        // Interleaved: each tuned run, then every setting, round after round.
+        if eval {
+            for (k, &(mode, t)) in cases.iter().enumerate() {
+                let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, trace: args.trace, ..BtuneConfig::default() };
+                let (r, p, tu) = tuned_run(d, &cfg, &base, chunksize)?;
+                let fixed = fixed_run(d, &p, chunksize, base.nthreads)?;
+                replay[k] = Some(replay[k].map_or(fixed, |o| o.min(fixed)));
+                tuned[k] = Some(match tuned[k].take() {
+                    Some((o, _, ou)) => (o.min(r), p, if ou.0 < tu.0 { ou } else { tu }),
+                    None => (r, p, tu),
                 });
-                if args.json {
-                    println!("{rec}");
-                } else {
-                    println!(
-                        "{:<10} {:<36} ratio {:>8.2}  comp {:>6.2} GB/s  decomp {:>6.2} GB/s",
-                        d.name,
-                        st.label(),
-                        r.cratio(),
-                        r.nbytes as f64 / r.ctime / 1e9,
-                        r.nbytes as f64 / r.dtime / 1e9
-                    );
-                }
             }
-            continue;
         }
-        for (k, &t) in tradeoffs.iter().enumerate() {
-            let o = Objective { tradeoff: t, mode };
-            let (best_i, best) =
-                table.iter().enumerate().max_by(|a, b| a.1.j(&o).total_cmp(&b.1.j(&o))).expect("a non-empty space");
-            let (r, params, (tsec, ntrials)) = tuned[k].clone().expect("run");
-            let rp = replay[k].expect("run");
-            let chosen = summary(&params);
+        for (i, st) in settings.iter().enumerate() {
+            let r = fixed_run(d, &[st.apply(&base)], chunksize, base.nthreads)?;
+            table[i] = Some(table[i].map_or(r, |o| o.min(r)));
+        }
+        let r = fixed_run(d, &[Setting::DEFAULT.apply(&base)], chunksize, base.nthreads)?;
+        default_run = Some(default_run.map_or(r, |o| o.min(r)));
+    }
+    let table: Vec<Run> = table.into_iter().flatten().collect();
+    let default_run = default_run.expect("at least one round");
+    if !eval {
+        for (st, r) in settings.iter().zip(&table) {
             let rec = json!({
-                "dataset": d.name,
-                "tradeoff": t,
-                "mode": mode.name().to_lowercase(),
-                "nthreads": base.nthreads,
-                "chunksize": args.chunksize,
-                "nchunks": d.bytes.len().div_ceil(args.chunksize),
-                "score_fraction": r.j(&o) / best.j(&o),
-                "cratio": r.cratio(),
-                "compress_gbps": r.nbytes as f64 / r.ctime / 1e9,
-                "decompress_gbps": r.nbytes as f64 / r.dtime / 1e9,
-                "overhead": o.speed(1.0, rp.ctime, rp.dtime) / o.speed(1.0, r.ctime, r.dtime) - 1.0,
-                "chosen": chosen,
-                "tuning_ms": tsec * 1e3,
-                "trials": ntrials,
-                "tuned_ms": r.ctime * 1e3,
-                "oracle": { "setting": settings[best_i].label(), "j": best.j(&o), "cratio": best.cratio(),
-                            "compress_gbps": best.nbytes as f64 / best.ctime / 1e9 },
-                "default_fraction": default_run.j(&o) / best.j(&o),
+                "dataset": d.name, "setting": st.label(), "typesize": d.typesize, "nbytes": d.bytes.len(),
+                "nthreads": nthreads, "chunksize": chunksize,
+                "nchunks": d.bytes.len().div_ceil(chunksize), "cratio": r.cratio(),
+                "compress_gbps": r.nbytes as f64 / r.ctime / 1e9, "decompress_gbps": r.nbytes as f64 / r.dtime / 1e9,
             });
             if args.json {
                 println!("{rec}");
             } else {
                 println!(
-                    "{:<18} t={t:<4} {:<8} fraction {:.3} (default {:.3})  tuned {} ratio {:.2} {:.2} GB/s  oracle {} ratio {:.2} {:.2} GB/s  overhead {:+.1}% ({} trials {:.1} ms of {:.1} ms)",
+                    "{:<10} {:<36} ratio {:>8.2}  comp {:>6.2} GB/s  decomp {:>6.2} GB/s",
                     d.name,
-                    mode.name(),
-                    rec["score_fraction"].as_f64().unwrap_or(0.0),
-                    rec["default_fraction"].as_f64().unwrap_or(0.0),
-                    chosen,
+                    st.label(),
                     r.cratio(),
-                    rec["compress_gbps"].as_f64().unwrap_or(0.0),
-                    settings[best_i].label(),
-                    best.cratio(),
-                    rec["oracle"]["compress_gbps"].as_f64().unwrap_or(0.0),
-                    rec["overhead"].as_f64().unwrap_or(0.0) * 100.0,
-                    ntrials,
-                    tsec * 1e3,
-                    r.ctime * 1e3
+                    r.nbytes as f64 / r.ctime / 1e9,
+                    r.nbytes as f64 / r.dtime / 1e9
                 );
             }
+        }
+        return Ok(());
+    }
+    for (k, &(mode, t)) in cases.iter().enumerate() {
+        let o = Objective { tradeoff: t, mode };
+        let (best_i, best) =
+            table.iter().enumerate().max_by(|a, b| a.1.j(&o).total_cmp(&b.1.j(&o))).expect("a non-empty space");
+        let (r, params, (tsec, ntrials)) = tuned[k].clone().expect("run");
+        let rp = replay[k].expect("run");
+        let chosen = summary(&params);
+        let rec = json!({
+            "dataset": d.name,
+            "tradeoff": t,
+            "mode": mode.name().to_lowercase(),
+            "typesize": d.typesize,
+            "nbytes": d.bytes.len(),
+            "nthreads": base.nthreads,
+            "chunksize": chunksize,
+            "nchunks": d.bytes.len().div_ceil(chunksize),
+            "score_fraction": r.j(&o) / best.j(&o),
+            "cratio": r.cratio(),
+            "compress_gbps": r.nbytes as f64 / r.ctime / 1e9,
+            "decompress_gbps": r.nbytes as f64 / r.dtime / 1e9,
+            "speed_gbps": r.speed(&o) / 1e9,
+            "overhead": o.speed(1.0, rp.ctime, rp.dtime) / o.speed(1.0, r.ctime, r.dtime) - 1.0,
+            "chosen": chosen,
+            "tuning_ms": tsec * 1e3,
+            "trials": ntrials,
+            "tuned_ms": r.ctime * 1e3,
+            "oracle": { "setting": settings[best_i].label(), "j": best.j(&o), "cratio": best.cratio(),
+                        "compress_gbps": best.nbytes as f64 / best.ctime / 1e9,
+                        "decompress_gbps": best.nbytes as f64 / best.dtime / 1e9,
+                        "speed_gbps": best.speed(&o) / 1e9 },
+            "default_fraction": default_run.j(&o) / best.j(&o),
+        });
+        if args.json {
+            println!("{rec}");
+        } else {
+            println!(
+                "{:<18} {nthreads}T {chunksize:>9} B t={t:<4} {:<8} fraction {:.3} (default {:.3})  tuned {} ratio {:.2} {:.2} GB/s  oracle {} ratio {:.2} {:.2} GB/s  overhead {:+.1}% ({} trials {:.1} ms of {:.1} ms)",
+                d.name,
+                mode.name(),
+                rec["score_fraction"].as_f64().unwrap_or(0.0),
+                rec["default_fraction"].as_f64().unwrap_or(0.0),
+                chosen,
+                r.cratio(),
+                rec["speed_gbps"].as_f64().unwrap_or(0.0),
+                settings[best_i].label(),
+                best.cratio(),
+                rec["oracle"]["speed_gbps"].as_f64().unwrap_or(0.0),
+                rec["overhead"].as_f64().unwrap_or(0.0) * 100.0,
+                ntrials,
+                tsec * 1e3,
+                r.ctime * 1e3
+            );
         }
     }
     Ok(())

@@ -20,7 +20,7 @@ use super::codecs::CODECS;
 use super::record::median;
 
 /// The font of every text of the plot (DejaVu Sans 2.37, licence beside it).
-static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+pub(crate) static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 /// Arguments of `bench plot`.
 #[derive(Args, Debug, Clone)]
@@ -125,7 +125,7 @@ pub fn points(records: &[Value], api: &str, nthreads: Option<&[String]>, dataset
 }
 
 /// Codec colours (one per codec of the matrix, then grey).
-fn colour(codec: &str) -> RGBColor {
+pub(crate) fn colour(codec: &str) -> RGBColor {
     match codec {
         "blosclz" => RGBColor(31, 119, 180),
         "lz4" => RGBColor(255, 127, 14),
@@ -137,7 +137,7 @@ fn colour(codec: &str) -> RGBColor {
 }
 
 /// A log axis range covering `values` with a margin.
-fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(crate) fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite() && *v > 0.0)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
@@ -147,7 +147,7 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo / 1.5, hi * 1.5)
 }
 
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("plot: {e:?}")
 }
 
@@ -229,7 +229,7 @@ fn draw(args: &PlotArgs, ours: &[Point], reference: &[Point], title: &str) -> Re
 }
 
 /// Writes `rgb` (`width x height`, 8-bit RGB) as a PNG file.
-fn write_png(path: &Path, rgb: &[u8], width: u32, height: u32) -> Result<()> {
+pub(crate) fn write_png(path: &Path, rgb: &[u8], width: u32, height: u32) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
