@@ -100,6 +100,29 @@ impl Staged {
         s
     }
 
+    /// A reduced search around a model's prediction (`predicted`): the prediction, its
+    /// neighbours in the space's clevels, python-blosc2's default, then the confirm stage.
+    /// The full search ([`Staged::new`]) when the prediction is not in the space.
+    pub fn around(cfg: &BtuneConfig, space: &SearchSpace, predicted: Setting) -> Staged {
+        let mut s = Staged::new(cfg, space);
+        if !space.iter().any(|x| x == predicted) {
+            return s;
+        }
+        s.queue.clear();
+        s.stage = Stage::Clevels;
+        s.push(predicted);
+        let levels = &space.clevels;
+        if let Some(k) = levels.iter().position(|&l| l == predicted.clevel) {
+            for j in [k.checked_sub(1), Some(k + 1)].into_iter().flatten() {
+                if let Some(&l) = levels.get(j) {
+                    s.push(Setting { clevel: l, ..predicted });
+                }
+            }
+        }
+        s.push(Setting::DEFAULT);
+        s
+    }
+
     /// The current stage.
     pub fn stage(&self) -> Stage {
         self.stage
@@ -361,6 +384,32 @@ mod tests {
                 assert!(tried.iter().all(|x| !slow(x.codec) || x.clevel == 1 || *x == Setting::DEFAULT), "{tried:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_prediction_narrows_the_search_to_its_clevels_and_the_default() {
+        let cfg = BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() };
+        let p = Setting { codec: CodecId::LZ4, filter: FilterKind::Bitshuffle, clevel: 5, ..Setting::DEFAULT };
+        let mut s = Staged::around(&cfg, &SearchSpace::default(), p);
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            s.record(x, &world(&x));
+            tried.push(x);
+        }
+        assert_eq!(&tried[..4], &[p, Setting { clevel: 1, ..p }, Setting { clevel: 9, ..p }, Setting::DEFAULT]);
+        assert!(tried.len() <= 7 && s.done(), "{tried:?}");
+        let o = Objective { tradeoff: 0.5, mode: PerfMode::Comp };
+        let j = |x: &Setting| {
+            let m = world(x);
+            o.log_j(m.nbytes as f64 / m.cbytes as f64, m.nbytes as f64 / m.ctime)
+        };
+        let best = tried[..4].iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
+        assert_eq!(s.best(), best);
+        // At the space's edge, one neighbour; outside the space, the full search.
+        let edge = Staged::around(&cfg, &SearchSpace::default(), Setting { clevel: 9, ..p });
+        assert_eq!(edge.queue.len(), 3);
+        let out = Staged::around(&cfg, &SearchSpace::default(), Setting { clevel: 4, ..p });
+        assert_eq!(out.stage(), Stage::Filters);
     }
 
     #[test]

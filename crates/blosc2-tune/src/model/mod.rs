@@ -146,9 +146,10 @@ impl Model {
             .map_err(|reason| Error::Model { source_name: "built-in".to_string(), reason })
     }
 
-    /// The model a configuration asks for: `explicit` when given, else `model.json` in
-    /// `models_dir` when set (`model_decomp.json` for DECOMP, `model_comp.json` for the
-    /// other modes, when `model.json` is absent), else the shipped one.
+    /// The model a configuration asks for: `explicit` when given, else `models_dir` when
+    /// it is a file, else `model.json` in the `models_dir` folder (`model_decomp.json` for
+    /// DECOMP, `model_comp.json` for the other modes, when `model.json` is absent), else
+    /// the shipped one.
     ///
     /// # Errors
     /// [`Error::Model`] when the file is missing or invalid.
@@ -157,6 +158,9 @@ impl Model {
             return Model::load(p).map(Arc::new);
         }
         let Some(dir) = &cfg.models_dir else { return Model::builtin() };
+        if dir.is_file() {
+            return Model::load(dir).map(Arc::new);
+        }
         let one = dir.join("model.json");
         if one.is_file() {
             return Model::load(&one).map(Arc::new);
