@@ -16,6 +16,7 @@ mod progress;
 mod roundtrip;
 mod threads;
 mod tune_cmd;
+mod tune_train;
 mod verify;
 mod view;
 

@@ -147,7 +147,7 @@ impl Model {
     }
 
     /// The model a configuration asks for: `explicit` when given, else `models_dir` when
-    /// it is a file, else `model.json` in the `models_dir` folder (`model_decomp.json` for
+    /// it is not a folder (a model file), else `model.json` in the `models_dir` folder (`model_decomp.json` for
     /// DECOMP, `model_comp.json` for the other modes, when `model.json` is absent), else
     /// the shipped one.
     ///
@@ -158,7 +158,7 @@ impl Model {
             return Model::load(p).map(Arc::new);
         }
         let Some(dir) = &cfg.models_dir else { return Model::builtin() };
-        if dir.is_file() {
+        if !dir.is_dir() {
             return Model::load(dir).map(Arc::new);
         }
         let one = dir.join("model.json");

@@ -58,6 +58,10 @@ fn a_model_round_trips_through_its_json() {
     let p = dir.join("m.json");
     std::fs::write(&p, &text).unwrap();
     assert_eq!(Model::load(&p).unwrap(), m);
+    let cfg = crate::BtuneConfig { models_dir: Some(p.clone()), ..crate::BtuneConfig::default() };
+    assert_eq!(*Model::for_config(&cfg, None).unwrap(), m, "a file as models_dir");
+    let cfg = crate::BtuneConfig { models_dir: Some(dir.join("nope.json")), ..crate::BtuneConfig::default() };
+    assert!(Model::for_config(&cfg, None).unwrap_err().to_string().contains("nope.json"));
     let cfg = crate::BtuneConfig { models_dir: Some(dir.clone()), ..crate::BtuneConfig::default() };
     assert!(matches!(Model::for_config(&cfg, None), Err(Error::Model { .. })), "no model.json there");
     std::fs::write(dir.join("model.json"), &text).unwrap();
