@@ -28,6 +28,9 @@ use crate::space::{FilterKind, SearchSpace, Setting};
 /// Where the staged search is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// A model's best few predictions and python-blosc2's default (instead of the filter
+    /// and codec stages).
+    Model,
     /// Pipelines with the probe codec.
     Filters,
     /// Codecs with the best pipelines.
@@ -44,6 +47,7 @@ impl Stage {
     /// The name the trace prints.
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Model => "MODEL",
             Stage::Filters => "FILTERS",
             Stage::Codecs => "CODECS",
             Stage::Clevels => "CLEVEL",
@@ -100,24 +104,19 @@ impl Staged {
         s
     }
 
-    /// A reduced search around a model's prediction (`predicted`): the prediction, its
-    /// neighbours in the space's clevels, python-blosc2's default, then the confirm stage.
-    /// The full search ([`Staged::new`]) when the prediction is not in the space.
-    pub fn around(cfg: &BtuneConfig, space: &SearchSpace, predicted: Setting) -> Staged {
+    /// A reduced search around a model's predictions (best first): those in the space and
+    /// python-blosc2's default ([`Stage::Model`]), then the other clevels of the best
+    /// (codec, pipeline) pair or two, then the confirm stage. The full search
+    /// ([`Staged::new`]) when no prediction is in the space.
+    pub fn around(cfg: &BtuneConfig, space: &SearchSpace, predicted: &[Setting]) -> Staged {
         let mut s = Staged::new(cfg, space);
-        if !space.iter().any(|x| x == predicted) {
+        if !predicted.iter().any(|p| space.iter().any(|x| x == *p)) {
             return s;
         }
         s.queue.clear();
-        s.stage = Stage::Clevels;
-        s.push(predicted);
-        let levels = &space.clevels;
-        if let Some(k) = levels.iter().position(|&l| l == predicted.clevel) {
-            for j in [k.checked_sub(1), Some(k + 1)].into_iter().flatten() {
-                if let Some(&l) = levels.get(j) {
-                    s.push(Setting { clevel: l, ..predicted });
-                }
-            }
+        s.stage = Stage::Model;
+        for &p in predicted {
+            s.push(p);
         }
         s.push(Setting::DEFAULT);
         s
@@ -260,7 +259,7 @@ impl Staged {
                 }
                 self.push(Setting::DEFAULT);
             }
-            Stage::Codecs => {
+            Stage::Codecs | Stage::Model => {
                 self.stage = Stage::Clevels;
                 let live: Vec<Estimate> = ranked.into_iter().filter(|e| !e.special).collect();
                 let Some(first) = live.first().copied() else {
@@ -387,29 +386,34 @@ mod tests {
     }
 
     #[test]
-    fn a_prediction_narrows_the_search_to_its_clevels_and_the_default() {
+    fn predictions_narrow_the_search_to_them_the_default_and_clevels() {
         let cfg = BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() };
         let p = Setting { codec: CodecId::LZ4, filter: FilterKind::Bitshuffle, clevel: 5, ..Setting::DEFAULT };
-        let mut s = Staged::around(&cfg, &SearchSpace::default(), p);
+        let q = Setting { codec: CodecId::BLOSCLZ, filter: FilterKind::None, clevel: 1, ..Setting::DEFAULT };
+        let outside = Setting { clevel: 4, ..p };
+        let mut s = Staged::around(&cfg, &SearchSpace::default(), &[p, outside, q]);
+        assert_eq!(s.stage(), Stage::Model);
         let mut tried = Vec::new();
         while let Some(x) = s.next_setting() {
             s.record(x, &world(&x));
             tried.push(x);
         }
-        assert_eq!(&tried[..4], &[p, Setting { clevel: 1, ..p }, Setting { clevel: 9, ..p }, Setting::DEFAULT]);
-        assert!(tried.len() <= 7 && s.done(), "{tried:?}");
+        assert_eq!(&tried[..3], &[p, q, Setting::DEFAULT]);
         let o = Objective { tradeoff: 0.5, mode: PerfMode::Comp };
         let j = |x: &Setting| {
             let m = world(x);
             o.log_j(m.nbytes as f64 / m.cbytes as f64, m.nbytes as f64 / m.ctime)
         };
-        let best = tried[..4].iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
+        // The other clevels of the best of these three next (LZ4 + bitshuffle in this
+        // world), then the confirmations.
+        let lead = tried[..3].iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
+        assert_eq!(lead, p);
+        assert_eq!(&tried[3..5], &[Setting { clevel: 1, ..lead }, Setting { clevel: 9, ..lead }]);
+        assert!(tried.len() <= 9 && s.done(), "{tried:?}");
+        let best = tried.iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
         assert_eq!(s.best(), best);
-        // At the space's edge, one neighbour; outside the space, the full search.
-        let edge = Staged::around(&cfg, &SearchSpace::default(), Setting { clevel: 9, ..p });
-        assert_eq!(edge.queue.len(), 3);
-        let out = Staged::around(&cfg, &SearchSpace::default(), Setting { clevel: 4, ..p });
-        assert_eq!(out.stage(), Stage::Filters);
+        let out = Staged::around(&cfg, &SearchSpace::default(), &[outside]);
+        assert_eq!(out.stage(), Stage::Filters, "nothing in the space: the full search");
     }
 
     #[test]

@@ -75,6 +75,9 @@ const EMPTY: Setting = Setting {
     split: blosc2_core::chunk::SplitMode::Auto,
 };
 
+/// How many of a model's best predictions the search starts from.
+pub const PREDICTIONS: usize = 3;
+
 /// A writer for the trace.
 pub type TraceSink = Box<dyn Write + Send + Sync>;
 
@@ -153,29 +156,29 @@ impl Btune {
         self
     }
 
-    /// The model's prediction for `chunk` (none without a model, or for a chunk of
-    /// zeros), with a trace line.
-    fn infer(&mut self, chunk: &ChunkInput<'_>) -> Option<Setting> {
-        let model = self.model.clone()?;
+    /// The model's best [`PREDICTIONS`] settings for `chunk`, best first (none without a
+    /// model, or for a chunk of zeros), with a trace line.
+    fn infer(&mut self, chunk: &ChunkInput<'_>) -> Vec<Setting> {
+        let Some(model) = self.model.clone() else { return Vec::new() };
         if features::looks_empty(chunk.data) {
-            return None;
+            return Vec::new();
         }
         let t0 = self.clock.now();
         let bs = if chunk.fixed.blocksize { chunk.base.blocksize } else { 0 };
         let x = features::chunk_features(chunk.data, chunk.base.typesize, bs, self.cfg.tradeoff, self.cfg.perf_mode);
         let t1 = self.clock.now();
-        let s = model.predict(&x);
+        let s = model.top(&x, PREDICTIONS);
         let t2 = self.clock.now();
         if self.trace.is_some() {
             self.line(&format!(
                 "INFERENCE | chunk {} | {} | features {:.0} us | inference {:.1} us",
                 chunk.index,
-                s.label(),
+                s.iter().map(Setting::label).collect::<Vec<_>>().join(", "),
                 (t1 - t0).as_secs_f64() * 1e6,
                 (t2 - t1).as_secs_f64() * 1e6
             ));
         }
-        Some(s)
+        s
     }
 
     fn banner(&mut self) {
@@ -352,7 +355,7 @@ impl Btune {
         if self.cfg.use_inference < 0 && self.model.is_some() && !features::looks_empty(data) {
             // Inference on every chunk, no trials.
             self.banner();
-            if let Some(s) = self.infer(chunk) {
+            if let Some(s) = self.infer(chunk).first() {
                 let spent = (self.clock.now() - t0).as_secs_f64();
                 self.tuning += spent;
                 self.record.add_tuning(spent, 0);
@@ -362,10 +365,11 @@ impl Btune {
         if self.staged.is_none() && !empty {
             self.banner();
             let n = u64::try_from(self.cfg.use_inference).unwrap_or(0);
-            let predicted = if chunk.index < n { self.infer(chunk) } else { None };
-            self.staged = Some(match predicted {
-                Some(p) => Staged::around(&self.cfg, &self.space, p),
-                None => Staged::new(&self.cfg, &self.space),
+            let predicted = if chunk.index < n { self.infer(chunk) } else { Vec::new() };
+            self.staged = Some(if predicted.is_empty() {
+                Staged::new(&self.cfg, &self.space)
+            } else {
+                Staged::around(&self.cfg, &self.space, &predicted)
             });
             self.held = None;
             self.first_chunk = true;
@@ -393,7 +397,7 @@ impl Btune {
                 let budget = st.best_estimate().map_or(f64::INFINITY, |e| {
                     share * data.len() as f64 / e.speed.max(1.0) / chunk.base.nthreads.max(1) as f64
                 });
-                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs);
+                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs | Stage::Model);
                 if spent > budget && !must {
                     break;
                 }

@@ -326,6 +326,14 @@ impl Model {
         best
     }
 
+    /// The `k` categories with the highest scores, best first (ties: the earlier).
+    pub fn top(&self, x: &[f32; NFEATURES], k: usize) -> Vec<Setting> {
+        let s = self.scores(x);
+        let mut idx: Vec<usize> = (0..s.len()).collect();
+        idx.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+        idx.into_iter().take(k).map(|i| self.categories[i]).collect()
+    }
+
     /// The predicted setting.
     pub fn predict(&self, x: &[f32; NFEATURES]) -> Setting {
         self.categories[self.predict_index(x)]

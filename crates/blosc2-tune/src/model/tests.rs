@@ -44,6 +44,8 @@ fn inference_equals_the_hand_computed_tiny_model() {
     (x[1], x[9]) = (0.5, 1.0);
     assert_eq!(m.scores(&x), vec![0.25, 1.0]);
     assert_eq!(m.predict(&x).label(), "zstd-9-shuffle-auto");
+    let top: Vec<String> = m.top(&x, 5).iter().map(Setting::label).collect();
+    assert_eq!(top, ["zstd-9-shuffle-auto", "lz4-1-nofilter-auto"]);
 }
 
 #[test]
