@@ -84,6 +84,8 @@ pub struct Staged {
     queue: VecDeque<Setting>,
     measured: Vec<Estimate>,
     confirmed: Vec<Setting>,
+    /// A model's first choice, whose clevels are tried whatever its trial gave.
+    predicted: Option<Setting>,
 }
 
 impl Staged {
@@ -96,6 +98,7 @@ impl Staged {
             queue: VecDeque::new(),
             measured: Vec::new(),
             confirmed: Vec::new(),
+            predicted: None,
         };
         let probe = s.probe();
         for &f in &s.space.filters {
@@ -115,6 +118,7 @@ impl Staged {
         }
         s.queue.clear();
         s.stage = Stage::Model;
+        s.predicted = predicted.iter().copied().find(|p| space.iter().any(|x| x == *p));
         for &p in predicted {
             s.push(p);
         }
@@ -275,6 +279,15 @@ impl Staged {
                         pairs.push(*second);
                     }
                 }
+                // The model's first choice too: trials on samples underrate some settings
+                // (the slow codecs' ratios grow with the clevel more than a sample shows).
+                if let Some(p) = self.predicted {
+                    if !pairs.iter().any(|e| (e.setting.codec, e.setting.filter) == (p.codec, p.filter)) {
+                        if let Some(e) = live.iter().find(|e| e.setting == p) {
+                            pairs.push(*e);
+                        }
+                    }
+                }
                 for e in pairs {
                     for &l in &self.space.clevels.clone() {
                         if self.allowed(e.setting.codec, l) {
@@ -409,6 +422,16 @@ mod tests {
         let lead = tried[..3].iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
         assert_eq!(lead, p);
         assert_eq!(&tried[3..5], &[Setting { clevel: 1, ..lead }, Setting { clevel: 9, ..lead }]);
+        // When the first choice does not measure best, its clevels are tried as well.
+        let mut s = Staged::around(&cfg, &SearchSpace::default(), &[q, p]);
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            s.record(x, &world(&x));
+            tried.push(x);
+        }
+        for l in [5, 9] {
+            assert!(tried.contains(&Setting { clevel: l, ..q }), "{tried:?}");
+        }
         assert!(tried.len() <= 9 && s.done(), "{tried:?}");
         let best = tried.iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
         assert_eq!(s.best(), best);
