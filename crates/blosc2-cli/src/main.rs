@@ -18,6 +18,7 @@ mod threads;
 mod tune_cmd;
 mod tune_data;
 mod tune_plot;
+mod tune_train;
 mod verify;
 mod view;
 

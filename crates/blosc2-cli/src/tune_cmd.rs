@@ -29,6 +29,9 @@ pub struct TuneArgs {
     /// Print the tuner's trace on standard error (also BTUNE_TRACE).
     #[arg(long)]
     pub trace: bool,
+    /// A model file (`blosc2 tune train`) whose prediction starts the search.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
 }
 
 /// A tuner ready to be set on a container, with what it records.
@@ -46,7 +49,12 @@ impl TuneArgs {
     /// is off. Checked before anything is written.
     pub fn config(&self) -> Result<Option<BtuneConfig>> {
         let env = |k: &str| std::env::var(k).ok();
-        if !self.tune && !BtuneConfig::wanted_by(env) && self.tradeoff.is_none() && self.mode.is_none() {
+        if !self.tune
+            && !BtuneConfig::wanted_by(env)
+            && self.tradeoff.is_none()
+            && self.mode.is_none()
+            && self.model.is_none()
+        {
             return Ok(None);
         }
         let mut cfg = BtuneConfig::default().with_vars(env)?;
@@ -57,6 +65,7 @@ impl TuneArgs {
             cfg.perf_mode = PerfMode::parse(m)?;
         }
         cfg.trace |= self.trace;
+        with_model(&mut cfg, self.model.as_deref())?;
         Ok(Some(cfg))
     }
 
@@ -64,6 +73,19 @@ impl TuneArgs {
     pub fn tuning(&self) -> Result<Option<Tuning>> {
         Ok(self.config()?.map(tuning))
     }
+}
+
+/// `model` (a file) in `cfg`, inference on for the first chunk unless set otherwise; the
+/// model `cfg` asks for checked, so that a bad file is an error before anything is written.
+fn with_model(cfg: &mut BtuneConfig, model: Option<&std::path::Path>) -> Result<()> {
+    if let Some(m) = model {
+        cfg.models_dir = Some(m.to_path_buf());
+        cfg.use_inference = if cfg.use_inference == 0 { 1 } else { cfg.use_inference };
+    }
+    if cfg.use_inference != 0 {
+        blosc2_tune::Model::for_config(cfg, None)?;
+    }
+    Ok(())
 }
 
 /// A tuner for `cfg` over the default space, tracing to standard error when asked.
@@ -109,6 +131,8 @@ pub enum TuneCommand {
     /// A PNG of every setting of the space on DATA (ratio against the mode's speed), the
     /// Pareto front, the tuner's choice and python-blosc2's default.
     Plot(crate::tune_plot::PlotArgs),
+    /// Train a model on DATA: every setting measured on sampled chunks, the best labelled.
+    Train(crate::tune_train::TrainArgs),
 }
 
 /// Arguments of `tune eval` and `tune oracle`.
@@ -152,6 +176,9 @@ pub struct EvalArgs {
     /// Print the tuner's trace of the tuned runs on standard error.
     #[arg(long)]
     pub trace: bool,
+    /// A model file whose prediction starts the tuned runs' search.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
 }
 
 /// An input of `tune eval|oracle|plot`: its name, bytes and item size.
@@ -407,6 +434,7 @@ pub fn run(cmd: TuneCommand) -> Result<()> {
         TuneCommand::Eval(a) => (a, true),
         TuneCommand::Oracle(a) => (a, false),
         TuneCommand::Plot(a) => return crate::tune_plot::run(&a),
+        TuneCommand::Train(a) => return crate::tune_train::run(a),
     };
     let modes: Vec<PerfMode> = args.mode.split(',').map(PerfMode::parse).collect::<std::result::Result<_, _>>()?;
     let tradeoffs = tradeoff_list(&args.tradeoff)?;
@@ -445,7 +473,8 @@ fn evaluate(
         // Interleaved: each tuned run, then every setting, round after round.
         if eval {
             for (k, &(mode, t)) in cases.iter().enumerate() {
-                let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, trace: args.trace, ..BtuneConfig::default() };
+                let mut cfg = BtuneConfig { tradeoff: t, perf_mode: mode, trace: args.trace, ..BtuneConfig::default() };
+                with_model(&mut cfg, args.model.as_deref())?;
                 let (r, p, tu) = tuned_run(d, &cfg, &base, chunksize)?;
                 let fixed = fixed_run(d, &p, chunksize, base.nthreads)?;
                 replay[k] = Some(replay[k].map_or(fixed, |o| o.min(fixed)));

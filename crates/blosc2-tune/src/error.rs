@@ -13,6 +13,17 @@ pub enum Error {
     /// A `BTUNE_USE_INFERENCE` that is not an integer.
     #[error("invalid BTUNE_USE_INFERENCE {0:?}: expected an integer")]
     Inference(String),
+    /// A model file that cannot be read or is not a valid model.
+    #[error("model {source_name}: {reason}")]
+    Model {
+        /// The file (or `built-in`).
+        source_name: String,
+        /// What is wrong, in one line.
+        reason: String,
+    },
+    /// Training examples that cannot make a model.
+    #[error("cannot train a model: {0}")]
+    Training(String),
     /// A compression error while measuring a trial.
     #[error(transparent)]
     Core(#[from] blosc2_core::Error),

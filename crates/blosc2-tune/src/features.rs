@@ -1,6 +1,28 @@
 //! Cheap features of a chunk (`shared/spec/btune.md` 13, "where to beat it"): a sample of
-//! blocks spread over the chunk, for trial compressions before the chunk is committed, and
-//! the byte entropy of that sample.
+//! blocks spread over the chunk, for trial compressions before the chunk is committed, the
+//! byte entropy of that sample, and the fixed-length vector a model reads
+//! ([`chunk_features`], [`FEATURE_NAMES`]).
+//!
+//! The model's input has [`NFEATURES`] `f32`, in this order:
+//!
+//! | # | name | what |
+//! |---|---|---|
+//! | 0 | `log2_typesize` | log2 of the item size |
+//! | 1 | `entropy` | byte entropy of the sample, bits per byte / 8 |
+//! | 2 | `entropy_shuffled` | mean byte entropy of the shuffled streams (byte j of every item), / 8 |
+//! | 3 | `entropy_bytedelta` | the same of the differences of consecutive bytes in each stream |
+//! | 4 | `zero_fraction` | fraction of zero bytes in the sample |
+//! | 5 | `ln_lz4_ratio` | ln of LZ4 clevel 1's ratio on the sample, no filter |
+//! | 6 | `ln_lz4_shuffle_ratio` | the same with shuffle |
+//! | 7 | `log2_chunksize` | log2 of the chunk's bytes |
+//! | 8 | `log2_blocksize` | log2 of the block size (python-blosc2's default setting's, or the fixed one) |
+//! | 9 | `tradeoff` | the tradeoff, 0 (speed) ... 1 (ratio) |
+//! | 10-12 | `mode_comp`, `mode_decomp`, `mode_balanced` | the performance mode, one-hot |
+//!
+//! The sample is [`SAMPLE_PIECES`] pieces of [`SAMPLE_PIECE`] bytes spread over the chunk
+//! ([`blocks`]: pieces of zeros replaced by pieces with data), the whole chunk when
+//! smaller. Features 0-8 depend on the data only ([`data_features`]); 9-12 are appended
+//! per tradeoff and mode ([`with_objective`]).
 
 /// Up to `budget` bytes of `data` in `nparts` pieces spread evenly over it, each a whole
 /// number of `unit` bytes (the element size, so filters see aligned elements). The whole
@@ -70,6 +92,149 @@ pub fn entropy(bytes: &[u8]) -> f64 {
     h.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum()
 }
 
+/// Number of inputs of a model.
+pub const NFEATURES: usize = 13;
+
+/// Number of inputs that depend on the data only (the first ones).
+pub const NDATA: usize = 9;
+
+/// The inputs' names, in order (a model file lists them and must match).
+pub const FEATURE_NAMES: [&str; NFEATURES] = [
+    "log2_typesize",
+    "entropy",
+    "entropy_shuffled",
+    "entropy_bytedelta",
+    "zero_fraction",
+    "ln_lz4_ratio",
+    "ln_lz4_shuffle_ratio",
+    "log2_chunksize",
+    "log2_blocksize",
+    "tradeoff",
+    "mode_comp",
+    "mode_decomp",
+    "mode_balanced",
+];
+
+/// Bytes of each sampled piece.
+pub const SAMPLE_PIECE: usize = 16 << 10;
+
+/// Pieces sampled per chunk.
+pub const SAMPLE_PIECES: usize = 4;
+
+/// The mean over the `typesize` byte streams of `data`'s items (byte j of every item) of
+/// each stream's byte entropy, and of the entropy of its consecutive differences (what
+/// shuffle, and shuffle + bytedelta, leave to the codec), bits per byte.
+pub fn stream_entropies(data: &[u8], typesize: usize) -> (f64, f64) {
+    let ts = typesize.max(1);
+    let n = data.len() / ts;
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let (mut plain, mut delta) = (0.0, 0.0);
+    for j in 0..ts {
+        let mut h = [0u64; 256];
+        let mut d = [0u64; 256];
+        let mut prev = 0u8;
+        for item in data.chunks_exact(ts) {
+            let b = item[j];
+            h[b as usize] += 1;
+            d[b.wrapping_sub(prev) as usize] += 1;
+            prev = b;
+        }
+        plain += entropy_of(&h, n);
+        delta += entropy_of(&d, n);
+    }
+    (plain / ts as f64, delta / ts as f64)
+}
+
+fn entropy_of(h: &[u64; 256], n: usize) -> f64 {
+    let n = n as f64;
+    h.iter().filter(|&&c| c > 0).map(|&c| c as f64 / n).map(|p| -p * p.log2()).sum()
+}
+
+/// LZ4 clevel 1's ratio on `sample` (blocks of [`SAMPLE_PIECE`], one thread), with or
+/// without shuffle; 1 when it cannot be compressed.
+fn lz4_ratio(sample: &[u8], typesize: usize, shuffle: bool) -> f64 {
+    use crate::space::FilterKind;
+    use blosc2_core::chunk::{self, CompressParams};
+    use blosc2_core::codec::CodecId;
+    if sample.is_empty() {
+        return 1.0;
+    }
+    let filters = if shuffle { FilterKind::Shuffle } else { FilterKind::None }.pipeline(typesize);
+    let p = CompressParams {
+        codec: CodecId::LZ4,
+        clevel: 1,
+        typesize,
+        filters,
+        blocksize: SAMPLE_PIECE.min(sample.len()),
+        nthreads: 1,
+        ..CompressParams::default()
+    };
+    match chunk::compress(&p, sample) {
+        Ok(c) => sample.len() as f64 / c.len().max(1) as f64,
+        Err(_) => 1.0,
+    }
+}
+
+/// The data features (the first [`NDATA`] inputs) of a chunk of items of `typesize` bytes,
+/// to be compressed in blocks of `blocksize` bytes (0: the block size python-blosc2's
+/// default setting gets).
+pub fn data_features(data: &[u8], typesize: usize, blocksize: usize) -> [f32; NDATA] {
+    use blosc2_core::chunk::{blocksize::compute_blocksize, CompressParams};
+    let ts = typesize.max(1);
+    let piece = (SAMPLE_PIECE / ts).max(1) * ts;
+    let sample = blocks(data, piece, SAMPLE_PIECES);
+    let (streams, deltas) = stream_entropies(&sample, ts);
+    let zeros = sample.iter().filter(|&&b| b == 0).count() as f64 / sample.len().max(1) as f64;
+    let bs = if blocksize > 0 {
+        blocksize.min(data.len().max(1))
+    } else {
+        let p = crate::Setting::DEFAULT.apply(&CompressParams { typesize: ts, ..CompressParams::default() });
+        compute_blocksize(&CompressParams { blocksize: 0, ..p }, data.len())
+    };
+    [
+        (ts as f64).log2() as f32,
+        (entropy(&sample) / 8.0) as f32,
+        (streams / 8.0) as f32,
+        (deltas / 8.0) as f32,
+        zeros as f32,
+        lz4_ratio(&sample, ts, false).ln() as f32,
+        lz4_ratio(&sample, ts, true).ln() as f32,
+        (data.len().max(1) as f64).log2() as f32,
+        (bs.max(1) as f64).log2() as f32,
+    ]
+}
+
+/// The model's input: the data features followed by the tradeoff and the mode.
+pub fn with_objective(data: &[f32; NDATA], tradeoff: f64, mode: crate::PerfMode) -> [f32; NFEATURES] {
+    let mut x = [0f32; NFEATURES];
+    x[..NDATA].copy_from_slice(data);
+    x[NDATA] = tradeoff as f32;
+    x[NDATA + 1 + mode_index(mode)] = 1.0;
+    x
+}
+
+/// 0 for COMP, 1 for DECOMP, 2 for BALANCED.
+pub fn mode_index(mode: crate::PerfMode) -> usize {
+    match mode {
+        crate::PerfMode::Comp => 0,
+        crate::PerfMode::Decomp => 1,
+        crate::PerfMode::Balanced => 2,
+    }
+}
+
+/// [`data_features`] then [`with_objective`].
+pub fn chunk_features(
+    data: &[u8],
+    typesize: usize,
+    blocksize: usize,
+    tradeoff: f64,
+    mode: crate::PerfMode,
+) -> [f32; NFEATURES] {
+    with_objective(&data_features(data, typesize, blocksize), tradeoff, mode)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +261,44 @@ mod tests {
         end[(1 << 20) - 1] = 1;
         assert!(!looks_empty(&end), "the last window reaches the end");
         assert!((entropy(&(0..=255u8).collect::<Vec<_>>()) - 8.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_feature_vector_reads_what_the_data_hold() {
+        // Streams (1, 3, 5) and (2, 2, 2): entropies log2(3) and 0; differences (1, 2, 2)
+        // and (2, 0, 0): 0.918 each.
+        let (p, d) = stream_entropies(&[1, 2, 3, 2, 5, 2, 9], 2);
+        assert!((p - 3f64.log2() / 2.0).abs() < 1e-12 && (d - 0.918_295_834).abs() < 1e-6, "{p} {d}");
+        // Counting u32: shuffle leaves the high bytes zero, byte deltas make the low ones
+        // constant.
+        let ramp: Vec<u8> = (0..262_144u32).flat_map(|i| i.to_le_bytes()).collect();
+        let f = data_features(&ramp, 4, 0);
+        assert_eq!(f[0], 2.0);
+        assert!(f[3] < f[2] && f[2] <= f[1] + 1e-6, "{f:?}");
+        assert!(f[6] > f[5], "shuffle helps LZ4 on a ramp: {f:?}");
+        assert_eq!(f[7], 20.0);
+        let z = data_features(&vec![0u8; 1 << 16], 8, 4096);
+        assert_eq!((z[1], z[4], z[8]), (0.0, 1.0, 12.0));
+        let x = with_objective(&f, 0.3, crate::PerfMode::Decomp);
+        assert_eq!(&x[..NDATA], &f[..]);
+        assert_eq!(&x[NDATA..], &[0.3, 0.0, 1.0, 0.0]);
+        assert!(data_features(&[], 4, 0).iter().all(|v| v.is_finite()));
+        assert!(data_features(&[1, 2, 3], 8, 0).iter().all(|v| v.is_finite()));
+    }
+
+    /// Feature extraction cost per chunk (not a test of speed: run with `--ignored
+    /// --nocapture` to print it).
+    #[test]
+    #[ignore]
+    fn feature_cost() {
+        let data: Vec<u8> = (0..(1u64 << 20)).flat_map(|i| ((i as f64).sin() * 1e3).to_le_bytes()).collect();
+        let n = 200;
+        let t = std::time::Instant::now();
+        let mut acc = 0f32;
+        for _ in 0..n {
+            acc += data_features(std::hint::black_box(&data), 8, 0)[1];
+        }
+        let us = t.elapsed().as_secs_f64() / f64::from(n) * 1e6;
+        println!("features of an 8 MiB chunk: {us:.1} us ({acc})");
     }
 }

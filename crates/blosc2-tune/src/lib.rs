@@ -23,6 +23,7 @@
 pub mod config;
 mod error;
 pub mod features;
+pub mod model;
 pub mod objective;
 pub mod search;
 pub mod space;
@@ -32,6 +33,7 @@ mod tuner;
 
 pub use config::{parse_tradeoff, AcceptRule, Behaviour, BtuneConfig, PerfMode, RepeatMode, Strategy};
 pub use error::{Error, Result};
+pub use model::Model;
 pub use objective::Objective;
 pub use space::{FilterKind, SearchSpace, Setting};
 pub use tuner::{Btune, ChunkChoice, Record, TraceSink};

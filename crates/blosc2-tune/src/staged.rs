@@ -28,6 +28,9 @@ use crate::space::{FilterKind, SearchSpace, Setting};
 /// Where the staged search is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// A model's best few predictions and python-blosc2's default (instead of the filter
+    /// and codec stages).
+    Model,
     /// Pipelines with the probe codec.
     Filters,
     /// Codecs with the best pipelines.
@@ -44,6 +47,7 @@ impl Stage {
     /// The name the trace prints.
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Model => "MODEL",
             Stage::Filters => "FILTERS",
             Stage::Codecs => "CODECS",
             Stage::Clevels => "CLEVEL",
@@ -80,6 +84,8 @@ pub struct Staged {
     queue: VecDeque<Setting>,
     measured: Vec<Estimate>,
     confirmed: Vec<Setting>,
+    /// A model's first choice, whose clevels are tried whatever its trial gave.
+    predicted: Option<Setting>,
 }
 
 impl Staged {
@@ -92,11 +98,31 @@ impl Staged {
             queue: VecDeque::new(),
             measured: Vec::new(),
             confirmed: Vec::new(),
+            predicted: None,
         };
         let probe = s.probe();
         for &f in &s.space.filters {
             s.queue.push_back(Setting { filter: f, ..probe });
         }
+        s
+    }
+
+    /// A reduced search around a model's predictions (best first): those in the space and
+    /// python-blosc2's default ([`Stage::Model`]), then the other clevels of the best
+    /// (codec, pipeline) pair or two, then the confirm stage. The full search
+    /// ([`Staged::new`]) when no prediction is in the space.
+    pub fn around(cfg: &BtuneConfig, space: &SearchSpace, predicted: &[Setting]) -> Staged {
+        let mut s = Staged::new(cfg, space);
+        if !predicted.iter().any(|p| space.iter().any(|x| x == *p)) {
+            return s;
+        }
+        s.queue.clear();
+        s.stage = Stage::Model;
+        s.predicted = predicted.iter().copied().find(|p| space.iter().any(|x| x == *p));
+        for &p in predicted {
+            s.push(p);
+        }
+        s.push(Setting::DEFAULT);
         s
     }
 
@@ -237,7 +263,7 @@ impl Staged {
                 }
                 self.push(Setting::DEFAULT);
             }
-            Stage::Codecs => {
+            Stage::Codecs | Stage::Model => {
                 self.stage = Stage::Clevels;
                 let live: Vec<Estimate> = ranked.into_iter().filter(|e| !e.special).collect();
                 let Some(first) = live.first().copied() else {
@@ -251,6 +277,15 @@ impl Staged {
                 {
                     if self.log_j(second) > self.log_j(&first) + 0.9f64.ln() {
                         pairs.push(*second);
+                    }
+                }
+                // The model's first choice too: trials on samples underrate some settings
+                // (the slow codecs' ratios grow with the clevel more than a sample shows).
+                if let Some(p) = self.predicted {
+                    if !pairs.iter().any(|e| (e.setting.codec, e.setting.filter) == (p.codec, p.filter)) {
+                        if let Some(e) = live.iter().find(|e| e.setting == p) {
+                            pairs.push(*e);
+                        }
                     }
                 }
                 for e in pairs {
@@ -361,6 +396,47 @@ mod tests {
                 assert!(tried.iter().all(|x| !slow(x.codec) || x.clevel == 1 || *x == Setting::DEFAULT), "{tried:?}");
             }
         }
+    }
+
+    #[test]
+    fn predictions_narrow_the_search_to_them_the_default_and_clevels() {
+        let cfg = BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() };
+        let p = Setting { codec: CodecId::LZ4, filter: FilterKind::Bitshuffle, clevel: 5, ..Setting::DEFAULT };
+        let q = Setting { codec: CodecId::BLOSCLZ, filter: FilterKind::None, clevel: 1, ..Setting::DEFAULT };
+        let outside = Setting { clevel: 4, ..p };
+        let mut s = Staged::around(&cfg, &SearchSpace::default(), &[p, outside, q]);
+        assert_eq!(s.stage(), Stage::Model);
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            s.record(x, &world(&x));
+            tried.push(x);
+        }
+        assert_eq!(&tried[..3], &[p, q, Setting::DEFAULT]);
+        let o = Objective { tradeoff: 0.5, mode: PerfMode::Comp };
+        let j = |x: &Setting| {
+            let m = world(x);
+            o.log_j(m.nbytes as f64 / m.cbytes as f64, m.nbytes as f64 / m.ctime)
+        };
+        // The other clevels of the best of these three next (LZ4 + bitshuffle in this
+        // world), then the confirmations.
+        let lead = tried[..3].iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
+        assert_eq!(lead, p);
+        assert_eq!(&tried[3..5], &[Setting { clevel: 1, ..lead }, Setting { clevel: 9, ..lead }]);
+        // When the first choice does not measure best, its clevels are tried as well.
+        let mut s = Staged::around(&cfg, &SearchSpace::default(), &[q, p]);
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            s.record(x, &world(&x));
+            tried.push(x);
+        }
+        for l in [5, 9] {
+            assert!(tried.contains(&Setting { clevel: l, ..q }), "{tried:?}");
+        }
+        assert!(tried.len() <= 9 && s.done(), "{tried:?}");
+        let best = tried.iter().copied().max_by(|a, b| j(a).total_cmp(&j(b))).unwrap();
+        assert_eq!(s.best(), best);
+        let out = Staged::around(&cfg, &SearchSpace::default(), &[outside]);
+        assert_eq!(out.stage(), Stage::Filters, "nothing in the space: the full search");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use crate::config::{BtuneConfig, PerfMode, Strategy};
 use crate::features;
+use crate::model::Model;
 use crate::search::{Measure, Search, State, Trial};
 use crate::space::{FilterKind, SearchSpace, Setting};
 use crate::staged::{Stage, Staged};
@@ -74,6 +75,9 @@ const EMPTY: Setting = Setting {
     split: blosc2_core::chunk::SplitMode::Auto,
 };
 
+/// How many of a model's best predictions the search starts from.
+pub const PREDICTIONS: usize = 3;
+
 /// A writer for the trace.
 pub type TraceSink = Box<dyn Write + Send + Sync>;
 
@@ -100,6 +104,10 @@ pub struct Btune {
     tuning: f64,
     /// Time spent compressing the chunks written, seconds (trials not included).
     compressing: f64,
+    /// The model consulted when `use_inference` is not 0.
+    model: Option<Arc<Model>>,
+    /// Why the configured model could not be loaded (shown in the trace).
+    model_error: Option<String>,
 }
 
 impl std::fmt::Debug for Btune {
@@ -125,6 +133,66 @@ impl Btune {
             record: Record::default(),
             tuning: 0.0,
             compressing: 0.0,
+            model: None,
+            model_error: None,
+        }
+        .with_configured_model()
+    }
+
+    /// Loads the model the configuration asks for (`use_inference` not 0: `models_dir`,
+    /// a folder or one model file, else the shipped model); a model that cannot be loaded
+    /// leaves the search alone, with a warning in the trace.
+    fn with_configured_model(mut self) -> Btune {
+        if self.cfg.use_inference != 0 {
+            match Model::for_config(&self.cfg, None) {
+                Ok(m) => self.model = Some(m),
+                Err(e) => self.model_error = Some(e.to_string()),
+            }
+        }
+        self
+    }
+
+    /// Consults `model` (when `use_inference` is not 0) instead of the configured one.
+    pub fn with_model(mut self, model: Option<Arc<Model>>) -> Btune {
+        self.model = model;
+        self.model_error = None;
+        self
+    }
+
+    /// The model's best [`PREDICTIONS`] settings for `chunk`, best first (none without a
+    /// model, or for a chunk of zeros), with a trace line.
+    fn infer(&mut self, chunk: &ChunkInput<'_>) -> Vec<Setting> {
+        let Some(model) = self.model.clone() else { return Vec::new() };
+        if features::looks_empty(chunk.data) {
+            return Vec::new();
+        }
+        let t0 = self.clock.now();
+        let bs = if chunk.fixed.blocksize { chunk.base.blocksize } else { 0 };
+        let x = features::chunk_features(chunk.data, chunk.base.typesize, bs, self.cfg.tradeoff, self.cfg.perf_mode);
+        let t1 = self.clock.now();
+        let s = model.top(&x, PREDICTIONS);
+        let t2 = self.clock.now();
+        if self.trace.is_some() {
+            self.line(&format!(
+                "INFERENCE | chunk {} | {} | features {:.0} us | inference {:.1} us",
+                chunk.index,
+                s.iter().map(Setting::label).collect::<Vec<_>>().join(", "),
+                (t1 - t0).as_secs_f64() * 1e6,
+                (t2 - t1).as_secs_f64() * 1e6
+            ));
+        }
+        s
+    }
+
+    fn banner(&mut self) {
+        if self.trace.is_some() && !self.bannered {
+            self.bannered = true;
+            let b = trace::banner(&self.cfg);
+            self.line(b.trim_end());
+            if let Some(e) = self.model_error.clone() {
+                self.line(&format!("WARNING: {e}; search only"));
+            }
+            self.line(trace::HEADER);
         }
     }
 
@@ -287,16 +355,27 @@ impl Btune {
         let searching = self.staged.as_ref().is_none_or(|st| !st.done());
         let empty = searching && features::looks_empty(data);
         let mut trials = 0;
+        if self.cfg.use_inference < 0 && self.model.is_some() && !features::looks_empty(data) {
+            // Inference on every chunk, no trials.
+            self.banner();
+            if let Some(s) = self.infer(chunk).first() {
+                let spent = (self.clock.now() - t0).as_secs_f64();
+                self.tuning += spent;
+                self.record.add_tuning(spent, 0);
+                return s.apply(chunk.base);
+            }
+        }
         if self.staged.is_none() && !empty {
-            self.staged = Some(Staged::new(&self.cfg, &self.space));
+            self.banner();
+            let n = u64::try_from(self.cfg.use_inference).unwrap_or(0);
+            let predicted = if chunk.index < n { self.infer(chunk) } else { Vec::new() };
+            self.staged = Some(if predicted.is_empty() {
+                Staged::new(&self.cfg, &self.space)
+            } else {
+                Staged::around(&self.cfg, &self.space, &predicted)
+            });
             self.held = None;
             self.first_chunk = true;
-            if self.trace.is_some() && !self.bannered {
-                self.bannered = true;
-                let b = trace::banner(&self.cfg);
-                self.line(b.trim_end());
-                self.line(trace::HEADER);
-            }
             // One untimed trial first: the buffers it sets up would otherwise count
             // against the first settings tried.
             let warm = Setting {
@@ -323,7 +402,7 @@ impl Btune {
                 });
                 // At least one trial per chunk, so that a search ends on chunks of any
                 // size (on small ones the budget can be spent before the first trial).
-                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs) || trials == 0;
+                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs | Stage::Model) || trials == 0;
                 if spent > budget && !must {
                     break;
                 }

@@ -1,0 +1,111 @@
+//! The tuner with a model: the first chunk's search starts from the prediction (shown in
+//! the trace) and tries few settings; with `use_inference = -1` every chunk takes the
+//! prediction without trials; every chunk decompresses to its input.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use blosc2_core::chunk::CompressParams;
+use blosc2_core::schunk::SChunk;
+use blosc2_tune::features::FEATURE_NAMES;
+use blosc2_tune::{Btune, BtuneConfig, Model, SearchSpace};
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A model that always answers `label` (one category, zero weights).
+fn constant(label: &str) -> Arc<Model> {
+    let names: Vec<String> = FEATURE_NAMES.iter().map(|s| format!("{s:?}")).collect();
+    let zeros = vec!["0"; names.len()].join(",");
+    let text = format!(
+        r#"{{"format": "blosc2-tune-model", "version": 1, "features": [{}], "mean": [{zeros}], "std": [{zeros}],
+        "categories": ["{label}"], "layers": [{{"act": "linear", "w": [[{zeros}]], "b": [0]}}]}}"#,
+        names.join(",")
+    );
+    Arc::new(Model::parse(&text).unwrap())
+}
+
+fn data(n: usize, k: u64) -> Vec<u8> {
+    (0..n as u64).flat_map(|i| (k * 1000 + i / 3 + (i * 7919) % 13).to_le_bytes()).collect()
+}
+
+fn run(use_inference: i32, model: Arc<Model>) -> (Vec<String>, String, usize) {
+    let cfg = BtuneConfig { tradeoff: 0.5, use_inference, ..BtuneConfig::default() };
+    let buf = Buf::default();
+    let tuner = Btune::new(cfg, SearchSpace::default()).with_model(Some(model)).with_trace(Box::new(buf.clone()));
+    let record = tuner.record();
+    let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
+    s.set_tuner(Some(Box::new(tuner)));
+    let inputs: Vec<Vec<u8>> = (0..4).map(|k| data(60_000, k)).collect();
+    for c in &inputs {
+        s.append_buffer(c).unwrap();
+    }
+    for (i, c) in inputs.iter().enumerate() {
+        assert_eq!(&s.decompress_chunk(i as u64).unwrap(), c, "chunk {i}");
+    }
+    let labels = record
+        .choices()
+        .iter()
+        .map(|c| {
+            let p = CompressParams {
+                codec: blosc2_core::codec::CodecId::from_name(&c.codec).unwrap(),
+                filters: blosc2_core::filter::Pipeline { filters: c.filters, meta: c.filters_meta },
+                clevel: c.clevel,
+                typesize: 8,
+                ..CompressParams::default()
+            };
+            blosc2_tune::Setting::of(&p).unwrap().label()
+        })
+        .collect();
+    let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    (labels, trace, record.tuning().1)
+}
+
+#[test]
+fn the_search_starts_from_the_prediction() {
+    let (labels, trace, trials) = run(1, constant("lz4-5-bitshuffle-auto"));
+    assert!(trace.contains("INFERENCE | chunk 0 | lz4-5-bitshuffle-auto | features"), "{trace}");
+    assert_eq!(trace.matches("INFERENCE").count(), 1, "{trace}");
+    // The prediction, its clevel neighbours, the default, and at most three confirmations.
+    assert!((4..=7).contains(&trials), "{trials} trials\n{trace}");
+    let first_trial = trace.lines().find(|l| l.contains("| chunk 0 |") && !l.starts_with("INFERENCE")).unwrap();
+    assert!(first_trial.contains("lz4") && first_trial.contains(" 2 "), "{first_trial}");
+    assert_eq!(labels.len(), 4);
+}
+
+#[test]
+fn inference_on_every_chunk_takes_the_prediction_without_trials() {
+    let (labels, trace, trials) = run(-1, constant("zstd-1-shuffle+bytedelta-auto"));
+    assert_eq!(trials, 0);
+    assert_eq!(labels, vec!["zstd-1-shuffle+bytedelta-auto"; 4]);
+    assert_eq!(trace.matches("INFERENCE").count(), 4, "{trace}");
+}
+
+#[test]
+fn the_configured_model_is_loaded_or_the_trace_says_why_not() {
+    let cfg = BtuneConfig {
+        use_inference: 1,
+        models_dir: Some("/nonexistent/models".into()),
+        trace: true,
+        ..BtuneConfig::default()
+    };
+    let buf = Buf::default();
+    let tuner = Btune::new(cfg, SearchSpace::default()).with_trace(Box::new(buf.clone()));
+    let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
+    s.set_tuner(Some(Box::new(tuner)));
+    let d = data(30_000, 1);
+    s.append_buffer(&d).unwrap();
+    assert_eq!(s.decompress_chunk(0).unwrap(), d);
+    let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(trace.contains("WARNING: model /nonexistent/models:") && !trace.contains("INFERENCE"), "{trace}");
+}
