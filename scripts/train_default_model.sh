@@ -3,8 +3,10 @@
 # from the synthetic generators of blosc2_tune::model::synth (never from the data sets of
 # shared/bench/WORKLOADS.md, which measure it). Measuring takes a few minutes; timings
 # vary from run to run, so the model does too, but training from the same measured table
-# (written next to it with --table, given back as DATA) gives the same bytes for a seed:
-#   blosc2 tune train models/default-table.jsonl -o default.json --seed 1
+# (written with --table, given back as DATA) gives the same bytes for a seed. The shipped
+# model's table is crates/blosc2-tune/models/default-table.jsonl.gz:
+#   zcat crates/blosc2-tune/models/default-table.jsonl.gz > t.jsonl
+#   target/release/blosc2 tune train t.jsonl --seed 1 -o default.json   # = models/default.json
 set -eu
 cd "$(dirname "$0")/.."
 cargo build --release -p blosc2-cli

@@ -108,6 +108,8 @@ pub struct Btune {
     model: Option<Arc<Model>>,
     /// Why the configured model could not be loaded (shown in the trace).
     model_error: Option<String>,
+    /// Searches started so far.
+    searches: u64,
 }
 
 impl std::fmt::Debug for Btune {
@@ -135,6 +137,7 @@ impl Btune {
             compressing: 0.0,
             model: None,
             model_error: None,
+            searches: 0,
         }
         .with_configured_model()
     }
@@ -367,8 +370,10 @@ impl Btune {
         }
         if self.staged.is_none() && !empty {
             self.banner();
+            // The first N searches (chunks of zeros before the first one do not count).
             let n = u64::try_from(self.cfg.use_inference).unwrap_or(0);
-            let predicted = if chunk.index < n { self.infer(chunk) } else { Vec::new() };
+            let predicted = if self.searches < n { self.infer(chunk) } else { Vec::new() };
+            self.searches += 1;
             self.staged = Some(if predicted.is_empty() {
                 Staged::new(&self.cfg, &self.space)
             } else {

@@ -109,3 +109,23 @@ fn the_configured_model_is_loaded_or_the_trace_says_why_not() {
     let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(trace.contains("WARNING: model /nonexistent/models:") && !trace.contains("INFERENCE"), "{trace}");
 }
+
+#[test]
+fn chunks_of_zeros_before_the_first_search_do_not_use_up_inference() {
+    let cfg = BtuneConfig { use_inference: 1, ..BtuneConfig::default() };
+    let buf = Buf::default();
+    let tuner = Btune::new(cfg, SearchSpace::default())
+        .with_model(Some(constant("lz4-5-shuffle-auto")))
+        .with_trace(Box::new(buf.clone()));
+    let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
+    s.set_tuner(Some(Box::new(tuner)));
+    let inputs = [vec![0u8; 480_000], vec![0u8; 480_000], data(60_000, 2)];
+    for c in &inputs {
+        s.append_buffer(c).unwrap();
+    }
+    for (i, c) in inputs.iter().enumerate() {
+        assert_eq!(&s.decompress_chunk(i as u64).unwrap(), c, "chunk {i}");
+    }
+    let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(trace.contains("INFERENCE | chunk 2 | lz4-5-shuffle-auto"), "{trace}");
+}
