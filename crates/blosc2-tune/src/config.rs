@@ -125,7 +125,8 @@ pub struct BtuneConfig {
     pub accept: AcceptRule,
     /// Whether thread counts are tuned (THREADS state); off, the caller's count is kept.
     pub tune_threads: bool,
-    /// -1: model inference on every chunk; 0: never; N > 0: the first N chunks.
+    /// -1: model inference on every chunk, no trials; 0: never; N > 0: the first N searches
+    /// start from the model's predictions.
     pub use_inference: i32,
     /// Folder of model files.
     pub models_dir: Option<PathBuf>,
