@@ -117,7 +117,7 @@ fn draw(args: &PlotArgs, o: &Objective, pts: &[SettingPoint], m: &Marks, title: 
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        let (head, body) = root.split_vertically(84);
+        let (head, body) = root.split_vertically(112);
         head.draw_text(title, &("sans-serif", 21).into_font().color(&BLACK), (16, 8)).map_err(plot_err)?;
         let font = ("sans-serif", 16).into_font().color(&BLACK);
         let y = 46;
@@ -154,14 +154,27 @@ fn draw(args: &PlotArgs, o: &Objective, pts: &[SettingPoint], m: &Marks, title: 
         }
         head.draw_text(
             &format!(
-                "black line: Pareto front   grey curve: equal J_t = ratio^{t} x speed^{u:.2} through the best fixed setting   circles: marked settings",
+                "black line: Pareto front   grey curve: equal J_t = ratio^{t} x speed^{u:.2} through the best fixed setting",
                 t = o.tradeoff,
                 u = 1.0 - o.tradeoff
             ),
             &("sans-serif", 14).into_font().color(&RGBColor(80, 80, 80)),
-            (16, 66),
+            (16, 92),
         )
         .map_err(plot_err)?;
+        // The marked settings: circles of three sizes, named here in full and tagged on the plot.
+        let best = &pts[m.oracle];
+        let marked = [
+            (13, "tuner", format!("tuner (whole run, trials included): {}", m.tuned.2), -10),
+            (11, "default", format!("python-blosc2 default: {}", m.default.setting.label()), 6),
+            (8, "best", format!("best fixed: {}", best.setting.label()), -26),
+        ];
+        let mut x = 16;
+        for (r, _, text, _) in &marked {
+            head.draw(&Circle::new((x + 13, 72), *r, BLACK.stroke_width(2))).map_err(plot_err)?;
+            head.draw_text(text, &font, (x + 32, 63)).map_err(plot_err)?;
+            x += 32 + 9 * text.chars().count() as i32 + 24;
+        }
 
         let xs = || pts.iter().map(|p| p.gbps).chain([m.tuned.0, m.default.gbps]);
         let ys = || pts.iter().map(|p| p.cratio).chain([m.tuned.1, m.default.cratio]);
@@ -214,12 +227,12 @@ fn draw(args: &PlotArgs, o: &Objective, pts: &[SettingPoint], m: &Marks, title: 
             }
             .map_err(plot_err)?;
         }
-        let label = ("sans-serif", 16).into_font().color(&BLACK);
-        // Labels go right of their mark, or left of it in the right third of the plot.
+        let label = ("sans-serif", 15).into_font().color(&BLACK);
+        // Tags go right of their mark, or left of it in the right part of the plot.
         let (lx0, lx1) = (xr.0.ln(), xr.1.ln());
-        let mut mark = |at: (f64, f64), r: i32, text: String, dy: i32| -> Result<()> {
+        let mut mark = |at: (f64, f64), r: i32, text: &'static str, dy: i32| -> Result<()> {
             let width = 9 * text.chars().count() as i32;
-            let dx = if (at.0.ln() - lx0) / (lx1 - lx0) > 0.6 { -(r + 4) - width } else { r + 4 };
+            let dx = if (at.0.ln() - lx0) / (lx1 - lx0) > 0.8 { -(r + 4) - width } else { r + 4 };
             chart
                 .draw_series(std::iter::once(
                     EmptyElement::at(at)
@@ -229,15 +242,10 @@ fn draw(args: &PlotArgs, o: &Objective, pts: &[SettingPoint], m: &Marks, title: 
                 .map(drop)
                 .map_err(plot_err)
         };
-        let best = &pts[m.oracle];
-        mark((best.gbps, best.cratio), 9, format!("best fixed: {}", best.setting.label()), -30)?;
-        mark(
-            (m.default.gbps, m.default.cratio),
-            11,
-            format!("python-blosc2 default: {}", m.default.setting.label()),
-            12,
-        )?;
-        mark((m.tuned.0, m.tuned.1), 13, format!("tuner (whole run): {}", m.tuned.2), -12)?;
+        let at = [(m.tuned.0, m.tuned.1), (m.default.gbps, m.default.cratio), (best.gbps, best.cratio)];
+        for ((r, tag, _, dy), at) in marked.iter().zip(at) {
+            mark(at, *r, tag, *dy)?;
+        }
         root.present().map_err(plot_err)?;
     }
     Ok(buf)
