@@ -95,7 +95,11 @@ fn malformed_model_files_are_one_line_errors() {
     ];
     for (text, what) in cases {
         let e = Model::parse(&text).expect_err(what).to_string();
-        assert!(e.contains(what), "{what}: {e}");
+        // 1e39 overflows f32: an infinity refused as not finite, or refused by the JSON
+        // reader itself when serde_json is built with features (in a workspace build) that
+        // check the range.
+        let overflow = what == "not finite" && e.contains("number out of range");
+        assert!(e.contains(what) || overflow, "{what}: {e}");
         assert!(!e.contains('\n'), "{e}");
     }
     let missing = Model::load(Path::new("/nonexistent/model.json")).unwrap_err().to_string();
