@@ -2,19 +2,17 @@
 //! our decoder and in python-blosc2; `blosc2 info` shows the per-chunk choices; bad
 //! tradeoffs and modes are one-line errors with nothing written.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use blosc2_testkit::python::run_python_code;
 use blosc2_testkit::temp_dir;
 
+/// Runs `blosc2` with `args` and, of the tuner's variables, only those of `env`.
 fn blosc2(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_blosc2"));
-    c.args(args).env_remove("BTUNE_TRADEOFF").env_remove("BTUNE_PERF_MODE").env_remove("BTUNE_TRACE");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("blosc2 runs")
+    common::command().args(args).envs(env.iter().copied()).output().expect("blosc2 runs")
 }
 
 fn ok(o: &Output) -> String {

@@ -2,19 +2,14 @@
 //! `compress --tune --model` accept, the tuned file decompressing to its input (here and
 //! in python-blosc2); bad inputs and bad model files are one-line errors, nothing written.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use blosc2_testkit::python::run_python_code;
 use blosc2_testkit::temp_dir;
-
-fn blosc2(args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_blosc2"));
-    for k in ["BTUNE_TRADEOFF", "BTUNE_PERF_MODE", "BTUNE_TRACE", "BTUNE_MODELS_DIR", "BTUNE_USE_INFERENCE"] {
-        c.env_remove(k);
-    }
-    c.args(args).output().expect("blosc2 runs")
-}
+use common::blosc2;
 
 fn ok(o: &Output) -> (String, String) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

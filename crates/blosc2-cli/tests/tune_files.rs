@@ -3,22 +3,15 @@
 //! thread counts and chunk sizes; every mode's records measure the speed the mode names;
 //! bad input is a one-line error with exit status 1.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use blosc2_nd::{DType, NdArray, Options};
 use blosc2_testkit::temp_dir;
+use common::blosc2;
 use serde_json::Value;
-
-fn blosc2(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blosc2"))
-        .args(args)
-        .env_remove("BTUNE_TRADEOFF")
-        .env_remove("BTUNE_PERF_MODE")
-        .env_remove("BTUNE_TRACE")
-        .output()
-        .expect("blosc2 runs")
-}
 
 fn records(o: &Output) -> Vec<Value> {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

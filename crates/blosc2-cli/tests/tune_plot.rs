@@ -1,19 +1,10 @@
 //! `blosc2 tune plot DATA -o OUT.png`: a PNG of the expected size that decodes and shows
 //! the points in the codecs' colours; bad input writes nothing.
 
-use std::process::{Command, Output};
+mod common;
 
 use blosc2_testkit::temp_dir;
-
-fn blosc2(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blosc2"))
-        .args(args)
-        .env_remove("BTUNE_TRADEOFF")
-        .env_remove("BTUNE_PERF_MODE")
-        .env_remove("BTUNE_TRACE")
-        .output()
-        .expect("blosc2 runs")
-}
+use common::blosc2;
 
 /// Decodes a PNG: (width, height, RGB bytes).
 fn decode(path: &std::path::Path) -> (u32, u32, Vec<u8>) {

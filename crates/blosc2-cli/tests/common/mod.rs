@@ -27,9 +27,23 @@ pub fn info_json(path: &Path) -> Value {
     serde_json::from_slice(&r.stdout).expect("info --json prints JSON")
 }
 
+/// The tuner's environment variables: each switches `compress` and `convert` to tuning.
+pub const BTUNE_VARS: [&str; 5] =
+    ["BTUNE_TRADEOFF", "BTUNE_PERF_MODE", "BTUNE_TRACE", "BTUNE_MODELS_DIR", "BTUNE_USE_INFERENCE"];
+
+/// The `blosc2` binary as a command, without the tuner's environment variables of the
+/// caller (so that a test's output does not depend on them).
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_blosc2"));
+    for k in BTUNE_VARS {
+        c.env_remove(k);
+    }
+    c
+}
+
 /// Runs `blosc2` with `args`.
 pub fn blosc2<S: AsRef<OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_blosc2")).args(args).output().expect("blosc2 runs")
+    command().args(args).output().expect("blosc2 runs")
 }
 
 /// Runs `blosc2` with `args` and asserts it succeeded.
