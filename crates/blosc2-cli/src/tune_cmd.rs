@@ -388,20 +388,7 @@ pub fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: 
         }
     }
     let dtime = decompress_all(&chunks, chunksize, base.nthreads)?;
-    let params = record
-        .choices()
-        .iter()
-        .map(|c| {
-            let mut p = base.clone();
-            p.codec = blosc2_core::codec::CodecId::from_name(&c.codec).unwrap_or(p.codec);
-            p.filters.filters = c.filters;
-            p.filters.meta = c.filters_meta;
-            p.splitmode = blosc2_core::chunk::SplitMode::from_name(&c.splitmode).unwrap_or(p.splitmode);
-            p.clevel = c.clevel;
-            p.nthreads = c.nthreads;
-            p
-        })
-        .collect();
+    let params = record.choices().iter().map(|c| c.params(base)).collect();
     Ok((
         Run { nbytes: d.bytes.len(), cbytes: chunks.iter().map(Vec::len).sum(), ctime, dtime },
         params,

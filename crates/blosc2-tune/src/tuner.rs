@@ -44,6 +44,21 @@ pub struct ChunkChoice {
     pub cbytes: usize,
 }
 
+impl ChunkChoice {
+    /// The parameters this chunk was compressed with, on top of `base` (names this build
+    /// does not know keep `base`'s codec or split mode).
+    pub fn params(&self, base: &CompressParams) -> CompressParams {
+        let mut p = base.clone();
+        p.codec = blosc2_core::codec::CodecId::from_name(&self.codec).unwrap_or(p.codec);
+        p.filters.filters = self.filters;
+        p.filters.meta = self.filters_meta;
+        p.splitmode = blosc2_core::chunk::SplitMode::from_name(&self.splitmode).unwrap_or(p.splitmode);
+        p.clevel = self.clevel;
+        p.nthreads = self.nthreads;
+        p
+    }
+}
+
 /// The per-chunk choices of a run, shared between the tuner and whoever writes them out.
 #[derive(Debug, Clone, Default)]
 pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>, Arc<Mutex<(f64, usize)>>);

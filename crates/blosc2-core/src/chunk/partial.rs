@@ -216,11 +216,6 @@ pub fn read_blocks_threads<R: ReadAt + Sync + ?Sized>(
                                                 // The reads to make: (stored start, stored end), landing one after the other from
                                                 // `len` on.
     let mut fetches: Vec<(usize, usize)> = Vec::new();
-    let fetch = |fetches: &mut Vec<(usize, usize)>, len: &mut usize, (from, to): (usize, usize)| -> Result<()> {
-        *len += to - from;
-        fetches.push((from, to));
-        Ok(())
-    };
     let data_start = len;
     for &s in &wanted {
         let next = sorted.partition_point(|&x| x <= s);
@@ -228,7 +223,8 @@ pub fn read_blocks_threads<R: ReadAt + Sync + ?Sized>(
         run = match run {
             Some((from, to)) if to == s => Some((from, end)),
             Some(r) => {
-                fetch(&mut fetches, &mut len, r)?;
+                len += r.1 - r.0;
+                fetches.push(r);
                 Some((s, end))
             }
             None => Some((s, end)),
@@ -238,7 +234,8 @@ pub fn read_blocks_threads<R: ReadAt + Sync + ?Sized>(
         placed.push((s, len + (s - from)));
     }
     if let Some(r) = run {
-        fetch(&mut fetches, &mut len, r)?;
+        len += r.1 - r.0;
+        fetches.push(r);
     }
     grow(buf, len);
     fetch_all(src, pos, &fetches, &mut buf[data_start..len], threads)?;
