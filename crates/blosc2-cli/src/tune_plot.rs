@@ -280,7 +280,8 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     let mut default_run: Option<Run> = None;
     let mut tuned: Option<(Run, String)> = None;
     for _ in 0..args.rounds.max(1) {
-        let (r, params, _) = tune_cmd::tuned_run(&d, &cfg, &base, chunksize)?;
+        let (r, params, _, chunks) = tune_cmd::tuned_run(&d, &cfg, &base, chunksize)?;
+        tune_cmd::verify(&d, &chunks, chunksize)?;
         tuned = Some(match tuned {
             Some((old, s)) => (old.min(r), s),
             None => (r, tune_cmd::summary(&params)),

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod cost;
 mod error;
 pub mod features;
 pub mod model;

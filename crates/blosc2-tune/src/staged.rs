@@ -3,15 +3,18 @@
 //! every codec and filter on every readapt (`shared/spec/btune.md` 13, "where to beat
 //! it").
 //!
-//! 1. **Filters**: one probe codec (LZ4 when speed weighs more, Zstd otherwise) with each
+//! 1. **Filters**: the cheapest codec (LZ4 at clevel 9 when the space has it) with each
 //!    filter pipeline; the two best pipelines go on.
 //! 2. **Codecs**: the codecs the tradeoff leaves (slow codecs only at clevel 1 when speed
-//!    dominates) with those pipelines, at a middle clevel; python-blosc2's default (Zstd 5
-//!    + shuffle) is always measured, so the result is never worse than it on the sample.
+//!    dominates) with those pipelines, at a middle clevel, the most promising first (Zstd
+//!    when ratio weighs at least half, python-blosc2's default (Zstd 5 + shuffle) first
+//!    when it weighs 0.7 or more).
 //! 3. **Clevels**: the other clevels of the best one or two (codec, pipeline) pairs.
 //! 4. **Confirm**: the best three, when within 10 % of the best's `J_t`, measured once
 //!    more; the minimum time counts, so that one preempted trial does not decide.
 //!
+//! The tuner runs the trials within a budget of time per chunk ([`Staged::next_fitting`]
+//! skips the settings whose trial would not fit it and keeps them for the next chunk).
 //! Settings are ranked by the objective itself ([`Objective`]: `J_t`, the figure the
 //! oracle is judged by). Special results (the sample became a zero or run chunk) never
 //! win. The machine is a pure function of the measures it is given.
@@ -57,6 +60,17 @@ impl Stage {
     }
 }
 
+/// Whether a queued setting may be tried now ([`Staged::next_fitting`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// Try it now.
+    Run,
+    /// Not now: it stays queued.
+    Wait,
+    /// Never: it leaves the queue.
+    Drop,
+}
+
 /// A setting with its best measure so far.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
@@ -71,7 +85,7 @@ pub struct Estimate {
 }
 
 /// Whether a codec is slow to compress (entropy coding or optimal parsing).
-fn slow(codec: CodecId) -> bool {
+pub fn slow(codec: CodecId) -> bool {
     codec == CodecId::ZSTD || codec == CodecId::ZLIB || codec == CodecId::LZ4HC
 }
 
@@ -153,8 +167,10 @@ impl Staged {
     /// The filter stage's codec and clevel.
     fn probe(&self) -> Setting {
         let t = self.obj.tradeoff;
-        let (codec, clevel) = if t < 0.5 && self.has(CodecId::LZ4) {
-            (CodecId::LZ4, 5)
+        let (codec, clevel) = if self.has(CodecId::LZ4) {
+            // Clevel 9: the best fixed setting at tradeoffs up to 0.5 in most cases
+            // measured (its blocks are the largest).
+            (CodecId::LZ4, 9)
         } else if self.has(CodecId::ZSTD) {
             (CodecId::ZSTD, if t < 0.7 { 1 } else { 5 })
         } else {
@@ -234,6 +250,27 @@ impl Staged {
         }
     }
 
+    /// The next setting to try that `fit` lets run now: settings it says wait for
+    /// stay queued in their order (for the next chunk), those it drops are never tried.
+    /// `None` once decided, or when every setting left in the stage waits.
+    pub fn next_fitting(&mut self, mut fit: impl FnMut(&Setting) -> Fit) -> Option<Setting> {
+        loop {
+            let mut k = 0;
+            while k < self.queue.len() {
+                match fit(&self.queue[k]) {
+                    Fit::Run => return self.queue.remove(k),
+                    Fit::Wait => k += 1,
+                    Fit::Drop => {
+                        self.queue.remove(k);
+                    }
+                }
+            }
+            if !self.queue.is_empty() || !self.advance() {
+                return None;
+            }
+        }
+    }
+
     fn push(&mut self, s: Setting) {
         let seen = self.measured.iter().any(|e| e.setting == s) || self.queue.contains(&s);
         if !seen && self.space.iter().any(|x| x == s) {
@@ -251,8 +288,17 @@ impl Staged {
                 let filters: Vec<FilterKind> =
                     ranked.iter().filter(|e| !e.special).map(|e| e.setting.filter).take(2).collect();
                 let filters = if filters.is_empty() { vec![self.probe().filter] } else { filters };
+                // Most promising first (trials that do not fit the budget wait): the
+                // entropy coders when ratio weighs more, python-blosc2's default first
+                // when it does most.
+                let t = self.obj.tradeoff;
+                if t >= 0.7 {
+                    self.push(Setting::DEFAULT);
+                }
+                let mut codecs = self.space.codecs.clone();
+                codecs.sort_by_key(|&c| if t >= 0.5 { c != CodecId::ZSTD } else { slow(c) });
                 for f in filters {
-                    for &c in &self.space.codecs.clone() {
+                    for &c in &codecs {
                         let l = if self.allowed(c, mid) { mid } else { self.space.clevels[0] };
                         if self.allowed(c, l) {
                             for &split in &self.space.splits.clone() {

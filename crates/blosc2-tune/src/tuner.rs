@@ -12,11 +12,12 @@ use blosc2_core::tune::{ChunkInput, Clock, Outcome, SystemClock, Tuner};
 use serde_json::{json, Value};
 
 use crate::config::{BtuneConfig, PerfMode, Strategy};
+use crate::cost::Costs;
 use crate::features;
 use crate::model::Model;
 use crate::search::{Measure, Search, State, Trial};
 use crate::space::{FilterKind, SearchSpace, Setting};
-use crate::staged::{Stage, Staged};
+use crate::staged::{slow, Fit, Staged};
 use crate::trace::{self, Row};
 
 /// What was chosen for one chunk.
@@ -90,6 +91,10 @@ const EMPTY: Setting = Setting {
     split: blosc2_core::chunk::SplitMode::Auto,
 };
 
+/// How many times its share of the chunk's time trials may take on a search's first
+/// chunk, which must decide alone when the file has one chunk.
+const FIRST_CHUNK: f64 = 1.5;
+
 /// How many of a model's best predictions the search starts from.
 pub const PREDICTIONS: usize = 3;
 
@@ -125,6 +130,8 @@ pub struct Btune {
     model_error: Option<String>,
     /// Searches started so far.
     searches: u64,
+    /// What trials cost so far.
+    costs: Costs,
 }
 
 impl std::fmt::Debug for Btune {
@@ -153,6 +160,7 @@ impl Btune {
             model: None,
             model_error: None,
             searches: 0,
+            costs: Costs::default(),
         }
         .with_configured_model()
     }
@@ -292,9 +300,12 @@ impl Btune {
             self.scratch.resize(need, 0);
         }
         // Untimed, on a small piece: codec contexts made for a new level (Zstd's, per
-        // thread) are set up once per chunk in a real run, not once per block.
-        let warm = &sample[..sample.len().min(4096)];
-        chunk::compress_into(&CompressParams { blocksize: 0, ..p.clone() }, warm, &mut self.scratch).ok()?;
+        // thread) are set up once per chunk in a real run, not once per block. The fast
+        // codecs keep no such state.
+        if slow(p.codec) {
+            let warm = &sample[..sample.len().min(4096)];
+            chunk::compress_into(&CompressParams { blocksize: 0, ..p.clone() }, warm, &mut self.scratch).ok()?;
+        }
         let t0 = self.clock.now();
         let n = chunk::compress_into(&p, sample, &mut self.scratch).ok()?;
         let ctime = (self.clock.now() - t0).as_secs_f64();
@@ -408,28 +419,35 @@ impl Btune {
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
         if let Some(mut st) = self.staged.take_if(|_| go) {
-            // The filter and codec stages (python-blosc2's default among them) always run
-            // on the search's first chunk; the later ones within the share of this chunk's
-            // time (estimated from the best speed measured so far) the tradeoff lets
-            // trials take, three times that on the first chunk, which must decide alone
-            // when the file has one chunk. What is left runs on the next chunks.
-            let share = self.tuning_share() * if self.first_chunk { 3.0 } else { 1.0 };
+            // Trials take at most the share of this chunk's compression time (estimated
+            // from the best setting measured so far) that the tradeoff lets them take
+            // ([`Btune::tuning_share`]): a trial whose estimated cost ([`Costs`]) does not
+            // fit what is left waits for the next chunk, one that would not fit a whole
+            // chunk's budget is dropped (the slow codecs' top levels on fast data), so a
+            // file of one chunk pays at most that share and a longer one goes on searching
+            // chunk after chunk. The first trial of a search always runs.
+            let share = self.tuning_share() * if self.first_chunk { FIRST_CHUNK } else { 1.0 };
             self.first_chunk = false;
+            let bytes = self.trial_bytes(data.len());
             loop {
                 let spent = (self.clock.now() - t0).as_secs_f64();
-                let budget = st.best_estimate().map_or(f64::INFINITY, |e| {
-                    share * data.len() as f64 / e.speed.max(1.0) / chunk.base.nthreads.max(1) as f64
-                });
-                // At least one trial per chunk, so that a search ends on chunks of any
-                // size (on small ones the budget can be spent before the first trial).
-                let must = matches!(st.stage(), Stage::Filters | Stage::Codecs | Stage::Model) || trials == 0;
-                if spent > budget && !must {
+                let chunk_time = st
+                    .best_estimate()
+                    .map(|e| data.len() as f64 / e.speed.max(1.0) / chunk.base.nthreads.max(1) as f64);
+                let full = self.tuning_share() * FIRST_CHUNK;
+                let costs = &self.costs;
+                let Some(s) = st.next_fitting(|s| match (chunk_time, costs.estimate(s, bytes)) {
+                    (Some(ct), Some(cost)) if cost > ct * full => Fit::Drop,
+                    (Some(ct), Some(cost)) if trials > 0 && spent + cost > ct * share => Fit::Wait,
+                    _ => Fit::Run,
+                }) else {
                     break;
-                }
-                let Some(s) = st.next_setting() else { break };
+                };
                 trials += 1;
                 let stage = st.stage();
+                let t1 = self.clock.now();
                 let m = self.measure_setting(&s, chunk);
+                self.costs.record(&s, bytes, (self.clock.now() - t1).as_secs_f64());
                 let before = st.best();
                 st.record(s, &m);
                 let w = if m.special {
@@ -681,8 +699,10 @@ mod tests {
         for _ in 0..3 {
             chunk(&mut b, data.len() / 16, 1);
         }
+        // (Under this clock a trial costs more than the budget of a chunk, so the search
+        // ends after its first trial: the others are dropped.)
         let (tuning, trials) = (b.tuning, b.record.tuning().1);
-        assert!(tuning > 0.01 && trials >= 8, "{tuning} s, {trials} trials");
+        assert!(tuning > 0.01 && trials >= 1, "{tuning} s, {trials} trials");
         // The data change, but the trials took more than the share of the compression
         // time so far: the setting is held, with no trial.
         chunk(&mut b, data.len(), 1);

@@ -76,8 +76,9 @@ fn the_search_starts_from_the_prediction() {
     let (labels, trace, trials) = run(1, constant("lz4-5-bitshuffle-auto"));
     assert!(trace.contains("INFERENCE | chunk 0 | lz4-5-bitshuffle-auto | features"), "{trace}");
     assert_eq!(trace.matches("INFERENCE").count(), 1, "{trace}");
-    // The prediction, its clevel neighbours, the default, and at most three confirmations.
-    assert!((4..=7).contains(&trials), "{trials} trials\n{trace}");
+    // The prediction, its clevel neighbours, the default, and at most three confirmations,
+    // as far as the budget of time per chunk lets them run.
+    assert!((1..=7).contains(&trials), "{trials} trials\n{trace}");
     let first_trial = trace.lines().find(|l| l.contains("| chunk 0 |") && !l.starts_with("INFERENCE")).unwrap();
     assert!(first_trial.contains("lz4") && first_trial.contains(" 2 "), "{first_trial}");
     assert_eq!(labels.len(), 4);

@@ -39,8 +39,9 @@ fn the_setting_is_held_until_the_data_change() {
         for (i, c) in inputs.iter().enumerate() {
             assert_eq!(&s.decompress_chunk(i as u64).unwrap(), c, "t={t} chunk {i}");
         }
-        assert!(trials[0] >= 8, "t={t}: the first chunk is decided by trials: {trials:?}");
-        // The trials that do not fit a chunk's share of time run on the next chunks.
+        assert!(trials[0] >= 1, "t={t}: the first chunk is decided by trials: {trials:?}");
+        // The trials that do not fit a chunk's share of time run on the next chunks (or
+        // are dropped when they would not fit any).
         assert_eq!(trials[10], trials[11], "t={t}: held, no trials: {trials:?}");
         let choices = record.choices();
         assert_eq!(choices.len(), 14);

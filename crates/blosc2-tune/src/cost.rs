@@ -1,0 +1,112 @@
+//! What a trial will cost before it runs: the staged search spends a budget of time per
+//! chunk, and a trial of a slow codec's top level can cost more than the whole chunk's
+//! compression with a fast one. Costs are wall seconds per byte of sample, learned from
+//! the trials run so far (the same codec at the same clevel, else the same codec scaled
+//! between clevels, else the fastest codec measured scaled by a prior), so that the
+//! machine's and the data's speed are measured, and only the codecs' relative speeds are
+//! assumed.
+
+use blosc2_core::codec::CodecId;
+
+use crate::space::Setting;
+
+/// Compression time per byte of `codec` at `clevel` relative to LZ4 at clevel 5, roughly
+/// (on a 2-core x86-64 over the WORKLOADS data): the prior used until the codec has run.
+pub fn prior(codec: CodecId, clevel: u8) -> f64 {
+    let l = f64::from(clevel.clamp(1, 9));
+    match codec {
+        CodecId::LZ4 => 1.0,
+        CodecId::BLOSCLZ => 1.0 + 0.2 * l,
+        CodecId::LZ4HC => 4.0 * l,
+        CodecId::ZLIB => 8.0 + 4.0 * l,
+        // Blosc2's clevel 9 is Zstd's 22 (optimal parsing over a large window).
+        CodecId::ZSTD if clevel >= 9 => 300.0,
+        CodecId::ZSTD => 2.0 + 3.0 * l,
+        _ => 10.0,
+    }
+}
+
+/// Measured trial costs.
+#[derive(Debug, Clone, Default)]
+pub struct Costs {
+    /// (codec, clevel, seconds per byte) of the trials run, the last one of each pair.
+    seen: Vec<(CodecId, u8, f64)>,
+}
+
+impl Costs {
+    /// Records that a trial of `s` on `bytes` bytes took `seconds` (wall, set-up included).
+    pub fn record(&mut self, s: &Setting, bytes: usize, seconds: f64) {
+        if bytes == 0 || !seconds.is_finite() || seconds <= 0.0 {
+            return;
+        }
+        let rate = seconds / bytes as f64;
+        match self.seen.iter_mut().find(|(c, l, _)| *c == s.codec && *l == s.clevel) {
+            Some(e) => e.2 = rate,
+            None => self.seen.push((s.codec, s.clevel, rate)),
+        }
+    }
+
+    /// Seconds a trial of `s` on `bytes` bytes should take; `None` before any trial.
+    pub fn estimate(&self, s: &Setting, bytes: usize) -> Option<f64> {
+        let n = bytes as f64;
+        if let Some(&(_, _, r)) = self.seen.iter().find(|(c, l, _)| *c == s.codec && *l == s.clevel) {
+            return Some(r * n);
+        }
+        let want = prior(s.codec, s.clevel);
+        // The nearest clevel of the same codec, else the codec measured whose prior is the
+        // nearest (its speed relative to the machine's and the data's says most).
+        let same = self.seen.iter().filter(|(c, _, _)| *c == s.codec).min_by_key(|(_, l, _)| l.abs_diff(s.clevel));
+        let (c, l, r) = same.or_else(|| {
+            self.seen.iter().min_by(|a, b| {
+                let d = |e: &&(CodecId, u8, f64)| (prior(e.0, e.1) / want).ln().abs();
+                d(a).total_cmp(&d(b))
+            })
+        })?;
+        Some(r * n * want / prior(*c, *l))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::space::FilterKind;
+    use blosc2_core::chunk::SplitMode;
+
+    fn s(codec: CodecId, clevel: u8) -> Setting {
+        Setting { codec, filter: FilterKind::Shuffle, clevel, split: SplitMode::Auto }
+    }
+
+    #[test]
+    fn nothing_measured_gives_no_estimate() {
+        assert_eq!(Costs::default().estimate(&s(CodecId::ZSTD, 5), 1000), None);
+    }
+
+    #[test]
+    fn a_measured_pair_scales_with_the_bytes() {
+        let mut c = Costs::default();
+        c.record(&s(CodecId::LZ4, 5), 1000, 1e-3);
+        assert_eq!(c.estimate(&s(CodecId::LZ4, 5), 2000), Some(2e-3));
+    }
+
+    #[test]
+    fn an_unmeasured_codec_scales_by_the_priors() {
+        let mut c = Costs::default();
+        c.record(&s(CodecId::LZ4, 5), 1000, 1e-3);
+        let z = c.estimate(&s(CodecId::ZSTD, 9), 1000).unwrap();
+        assert!((z - 1e-3 * prior(CodecId::ZSTD, 9)).abs() < 1e-12);
+        // Once Zstd has run at one clevel, its other clevels scale from it.
+        c.record(&s(CodecId::ZSTD, 1), 1000, 2e-2);
+        let z9 = c.estimate(&s(CodecId::ZSTD, 9), 1000).unwrap();
+        let want = 2e-2 * prior(CodecId::ZSTD, 9) / prior(CodecId::ZSTD, 1);
+        assert!((z9 - want).abs() < 1e-12, "{z9} {want}");
+    }
+
+    #[test]
+    fn bad_times_are_ignored() {
+        let mut c = Costs::default();
+        c.record(&s(CodecId::LZ4, 5), 0, 1.0);
+        c.record(&s(CodecId::LZ4, 5), 10, f64::NAN);
+        c.record(&s(CodecId::LZ4, 5), 10, -1.0);
+        assert_eq!(c.estimate(&s(CodecId::LZ4, 5), 10), None);
+    }
+}
