@@ -542,11 +542,15 @@ fn evaluate(
             // After the timing: the reads would change what the next run finds in the
             // caches, and the fixed runs have none.
             verify(d, &chunks, chunksize)?;
-            tuned[k] = Some(match tuned[k].take() {
-                Some((o, _, ou)) => (o.min(r), p.clone(), if ou.0 < tu.0 { ou } else { tu }),
-                None => (r, p.clone(), tu),
-            });
-            keep(&mut replay[k], timed(&p)?);
+            // The round whose tuned run scores best is kept whole (its ratio, times,
+            // choices and trials, and the replay of those choices): the choices can differ
+            // from round to round, as trial times do.
+            let rp = timed(&p)?;
+            let o = Objective { tradeoff: t, mode };
+            if tuned[k].as_ref().is_none_or(|(old, _, _)| r.j(&o) > old.j(&o)) {
+                tuned[k] = Some((r, p, tu));
+                replay[k] = Some(rp);
+            }
             keep(&mut oracle[k], timed(&[settings[best[k]].apply(&base)])?);
             keep(&mut default_runs[k], timed(&[Setting::DEFAULT.apply(&base)])?);
         }

@@ -80,6 +80,8 @@ pub struct Estimate {
     pub cratio: f64,
     /// Bytes per second in the objective's mode.
     pub speed: f64,
+    /// Compression bytes per second (one thread).
+    pub cspeed: f64,
     /// The sample became a special chunk.
     pub special: bool,
 }
@@ -368,10 +370,12 @@ impl Staged {
     pub fn record(&mut self, setting: Setting, m: &Measure) {
         let cratio = m.nbytes as f64 / m.cbytes.max(1) as f64;
         let speed = self.obj.speed(m.nbytes as f64, m.ctime, m.dtime);
-        let e = Estimate { setting, cratio, speed, special: m.special };
+        let cspeed = m.nbytes as f64 / m.ctime.max(1e-12);
+        let e = Estimate { setting, cratio, speed, cspeed, special: m.special };
         match self.measured.iter_mut().find(|x| x.setting == setting) {
             Some(x) => {
                 x.speed = x.speed.max(speed);
+                x.cspeed = x.cspeed.max(cspeed);
                 x.cratio = cratio;
                 x.special |= m.special;
             }

@@ -17,7 +17,7 @@ use crate::features;
 use crate::model::Model;
 use crate::search::{Measure, Search, State, Trial};
 use crate::space::{FilterKind, SearchSpace, Setting};
-use crate::staged::{slow, Fit, Staged};
+use crate::staged::{slow, Fit, Stage, Staged};
 use crate::trace::{self, Row};
 
 /// What was chosen for one chunk.
@@ -284,11 +284,12 @@ impl Btune {
         Measure { nbytes: sample.len(), cbytes: c.len(), ctime, dtime, special }
     }
 
-    /// Bytes one staged trial compresses for a chunk of `len` bytes: the share of the
-    /// chunk's time the tradeoff lets tuning take (a loss of at most 5 % of `J_t`),
-    /// spread over the dozen or so trials, within [8 KiB, 64 KiB].
-    fn trial_bytes(&self, len: usize) -> usize {
-        ((len as f64 * self.tuning_share() / 16.0) as usize).clamp(8 << 10, 64 << 10)
+    /// Bytes one staged trial compresses for a chunk of `len` bytes compressed on
+    /// `nthreads` threads: the share of the chunk's time the tradeoff lets tuning take (a
+    /// loss of at most 5 % of `J_t`), spread over the dozen or so trials (which run on one
+    /// thread), within [4 KiB, 64 KiB].
+    fn trial_bytes(&self, len: usize, nthreads: usize) -> usize {
+        ((len as f64 * self.trial_share() / 16.0 / nthreads.max(1) as f64) as usize).clamp(4 << 10, 64 << 10)
     }
 
     /// Compresses `sample` as blocks of `blocksize` with `p` (one thread) and times it;
@@ -338,7 +339,7 @@ impl Btune {
             p.blocksize = 0;
             chunk::blocksize::compute_blocksize(&p, chunk.data.len())
         };
-        let allow = self.trial_bytes(chunk.data.len());
+        let allow = self.trial_bytes(chunk.data.len(), chunk.base.nthreads);
         if bs <= allow {
             let sample = features::blocks(chunk.data, bs, (allow / bs).clamp(1, 8));
             let m = self.trial(&p, &sample, bs.min(sample.len()));
@@ -426,20 +427,30 @@ impl Btune {
             // chunk's budget is dropped (the slow codecs' top levels on fast data), so a
             // file of one chunk pays at most that share and a longer one goes on searching
             // chunk after chunk. The first trial of a search always runs.
-            let share = self.tuning_share() * if self.first_chunk { FIRST_CHUNK } else { 1.0 };
+            let share = self.trial_share() * if self.first_chunk { FIRST_CHUNK } else { 1.0 };
+            let full = self.trial_share() * FIRST_CHUNK;
             self.first_chunk = false;
-            let bytes = self.trial_bytes(data.len());
+            let bytes = self.trial_bytes(data.len(), chunk.base.nthreads);
+            let threads = chunk.base.nthreads.max(1) as f64;
             loop {
                 let spent = (self.clock.now() - t0).as_secs_f64();
-                let chunk_time = st
-                    .best_estimate()
-                    .map(|e| data.len() as f64 / e.speed.max(1.0) / chunk.base.nthreads.max(1) as f64);
-                let full = self.tuning_share() * FIRST_CHUNK;
+                // The chunk's compression time with the best setting so far; for the
+                // clevels of the best pairs, with the candidate when slower: the share is
+                // of the time of the run that the candidate would make if it won.
+                let chunk_time = st.best_estimate().map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads);
+                let own = matches!(st.stage(), Stage::Clevels | Stage::Confirm);
                 let costs = &self.costs;
-                let Some(s) = st.next_fitting(|s| match (chunk_time, costs.estimate(s, bytes)) {
-                    (Some(ct), Some(cost)) if cost > ct * full => Fit::Drop,
-                    (Some(ct), Some(cost)) if trials > 0 && spent + cost > ct * share => Fit::Wait,
-                    _ => Fit::Run,
+                let Some(s) = st.next_fitting(|s| {
+                    let Some(cost) = costs.estimate(s, bytes) else { return Fit::Run };
+                    let Some(ct) = chunk_time else { return Fit::Run };
+                    let ct = if own { ct.max(cost / bytes as f64 * data.len() as f64 / threads) } else { ct };
+                    if cost > ct * full {
+                        Fit::Drop
+                    } else if trials > 0 && spent + cost > ct * share {
+                        Fit::Wait
+                    } else {
+                        Fit::Run
+                    }
                 }) else {
                     break;
                 };
@@ -473,6 +484,17 @@ impl Btune {
             None => Setting::DEFAULT,
         };
         best.apply(chunk.base)
+    }
+
+    /// The share of a chunk's compression time the trials may take: [`Btune::tuning_share`]
+    /// where compression time counts in the objective; in DECOMP mode, where it does not,
+    /// as long as the compression itself.
+    fn trial_share(&self) -> f64 {
+        if self.cfg.perf_mode == PerfMode::Decomp {
+            1.0
+        } else {
+            self.tuning_share()
+        }
     }
 
     /// The share of the compression time trials may take: an overhead that costs at
@@ -512,7 +534,7 @@ impl Btune {
         let f = outcome.cbytes as f64 / outcome.nbytes.max(1) as f64;
         match self.held {
             Some((s, mean, _)) if s == setting && (f - mean).abs() > (mean / 2.0).max(0.1) => {
-                if self.tuning <= self.tuning_share() * self.compressing {
+                if self.tuning <= self.trial_share() * self.compressing {
                     self.staged = None;
                     self.held = None;
                 } else {
