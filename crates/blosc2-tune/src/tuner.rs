@@ -91,9 +91,16 @@ const EMPTY: Setting = Setting {
     split: blosc2_core::chunk::SplitMode::Auto,
 };
 
-/// How many times its share of the chunk's time trials may take on a search's first
-/// chunk, which must decide alone when the file has one chunk.
+/// How many chunks' share of time the trials may take ahead of the compression time
+/// that pays for them: a file of one chunk must decide within it.
 const FIRST_CHUNK: f64 = 1.5;
+
+/// How many times the best setting's compression time a slower candidate's own may count
+/// for in its trial's budget.
+const OWN_RUN: f64 = 8.0;
+
+/// A trial that would cost more than this many chunks' share of time is not run.
+const DROP_CHUNKS: f64 = 8.0;
 
 /// How many of a model's best predictions the search starts from.
 pub const PREDICTIONS: usize = 3;
@@ -115,8 +122,6 @@ pub struct Btune {
     scratch: Vec<u8>,
     /// The trace's banner is written.
     bannered: bool,
-    /// The next trials run on the search's first chunk.
-    first_chunk: bool,
     clock: Box<dyn Clock>,
     trace: Option<TraceSink>,
     record: Record,
@@ -151,7 +156,6 @@ impl Btune {
             held: None,
             scratch: Vec::new(),
             bannered: false,
-            first_chunk: false,
             clock: Box::new(SystemClock),
             trace: None,
             record: Record::default(),
@@ -292,6 +296,32 @@ impl Btune {
         ((len as f64 * self.trial_share() / 16.0 / nthreads.max(1) as f64) as usize).clamp(4 << 10, 64 << 10)
     }
 
+    /// The block size the chunk would get with `p` (whose block size it sets to 0, for
+    /// automatic, unless the container fixes it).
+    fn block_size(p: &mut CompressParams, chunk: &ChunkInput<'_>) -> usize {
+        if chunk.fixed.blocksize && chunk.base.blocksize > 0 {
+            chunk.base.blocksize
+        } else {
+            p.blocksize = 0;
+            chunk::blocksize::compute_blocksize(p, chunk.data.len())
+        }
+    }
+
+    /// Bytes a trial of `s` compresses on `chunk`: [`Btune::trial_bytes`], but at least a
+    /// whole block for Zstd's top clevel. Zstd picks its parameters by the size of what
+    /// it compresses, and at level 22 those of a small piece are far lighter than those
+    /// of a block of hundreds of KiB: a piece of a few KiB ran at 1.3 GB/s where the
+    /// blocks of the run went at 0.01 GB/s (`counters_i64`, 512 KiB chunks).
+    fn sample_bytes(&self, s: &Setting, chunk: &ChunkInput<'_>) -> usize {
+        let allow = self.trial_bytes(chunk.data.len(), chunk.base.nthreads);
+        if s.codec == blosc2_core::codec::CodecId::ZSTD && s.clevel >= 9 {
+            let mut p = s.apply(chunk.base);
+            allow.max(Self::block_size(&mut p, chunk).min(chunk.data.len()))
+        } else {
+            allow
+        }
+    }
+
     /// Compresses `sample` as blocks of `blocksize` with `p` (one thread) and times it;
     /// `None` when it cannot be compressed.
     fn trial(&mut self, p: &CompressParams, sample: &[u8], blocksize: usize) -> Option<Measure> {
@@ -333,13 +363,8 @@ impl Btune {
         let ts = chunk.base.typesize.max(1);
         let mut p = s.apply(chunk.base);
         p.nthreads = 1;
-        let bs = if chunk.fixed.blocksize && chunk.base.blocksize > 0 {
-            chunk.base.blocksize
-        } else {
-            p.blocksize = 0;
-            chunk::blocksize::compute_blocksize(&p, chunk.data.len())
-        };
-        let allow = self.trial_bytes(chunk.data.len(), chunk.base.nthreads);
+        let bs = Self::block_size(&mut p, chunk);
+        let allow = self.sample_bytes(s, chunk);
         if bs <= allow {
             let sample = features::blocks(chunk.data, bs, (allow / bs).clamp(1, 8));
             let m = self.trial(&p, &sample, bs.min(sample.len()));
@@ -407,7 +432,6 @@ impl Btune {
                 Staged::around(&self.cfg, &self.space, &predicted)
             });
             self.held = None;
-            self.first_chunk = true;
             // One untimed trial first: the buffers it sets up would otherwise count
             // against the first settings tried.
             let warm = Setting {
@@ -420,33 +444,46 @@ impl Btune {
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
         if let Some(mut st) = self.staged.take_if(|_| go) {
-            // Trials take at most the share of this chunk's compression time (estimated
-            // from the best setting measured so far) that the tradeoff lets them take
-            // ([`Btune::tuning_share`]): a trial whose estimated cost ([`Costs`]) does not
-            // fit what is left waits for the next chunk, one that would not fit a whole
-            // chunk's budget is dropped (the slow codecs' top levels on fast data), so a
-            // file of one chunk pays at most that share and a longer one goes on searching
-            // chunk after chunk. The first trial of a search always runs.
-            let share = self.trial_share() * if self.first_chunk { FIRST_CHUNK } else { 1.0 };
-            let full = self.trial_share() * FIRST_CHUNK;
-            self.first_chunk = false;
-            let bytes = self.trial_bytes(data.len(), chunk.base.nthreads);
+            // Trials take at most the share of the compression time that the tradeoff
+            // lets them take ([`Btune::trial_share`]), counted over the run: the trials so
+            // far, this chunk's and the next one's against the compression time of the
+            // chunks written so far plus this chunk's (estimated from the best setting
+            // measured) with FIRST_CHUNK times its share ahead. A trial whose estimated cost
+            // ([`Costs`]) does not fit waits for a later chunk, when the run has earned it;
+            // one that would take more than DROP_CHUNKS chunks' share is dropped (the slow
+            // codecs' top levels on fast data). So a file of one chunk pays at most 1.5
+            // times the share and a longer one goes on searching chunk after chunk, the
+            // whole run within the share. The first trial of a search always runs.
+            let share = self.trial_share();
             let threads = chunk.base.nthreads.max(1) as f64;
+            let (tuned_before, compressed_before) = (self.tuning, self.compressing);
             loop {
                 let spent = (self.clock.now() - t0).as_secs_f64();
                 // The chunk's compression time with the best setting so far; for the
-                // clevels of the best pairs, with the candidate when slower: the share is
-                // of the time of the run that the candidate would make if it won.
+                // clevels of the best pairs, for every candidate when ratio weighs most
+                // and in DECOMP mode, with the candidate when slower, up to OWN_RUN times
+                // the best's: the share is of the time of the run that the candidate would
+                // make if it won (a Zstd trial is worth its cost where Zstd can double the
+                // ratio).
                 let chunk_time = st.best_estimate().map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads);
-                let own = matches!(st.stage(), Stage::Clevels | Stage::Confirm);
+                let own = matches!(st.stage(), Stage::Clevels | Stage::Confirm)
+                    || self.cfg.tradeoff >= 0.7
+                    || self.cfg.perf_mode == PerfMode::Decomp;
                 let costs = &self.costs;
+                let this = &*self;
                 let Some(s) = st.next_fitting(|s| {
+                    let bytes = this.sample_bytes(s, chunk);
                     let Some(cost) = costs.estimate(s, bytes) else { return Fit::Run };
                     let Some(ct) = chunk_time else { return Fit::Run };
-                    let ct = if own { ct.max(cost / bytes as f64 * data.len() as f64 / threads) } else { ct };
-                    if cost > ct * full {
+                    let ct = if own {
+                        ct.max(cost / bytes as f64 * data.len() as f64 / threads).min(OWN_RUN * ct)
+                    } else {
+                        ct
+                    };
+                    let allowance = share * (compressed_before + FIRST_CHUNK * ct);
+                    if cost > share * ct * DROP_CHUNKS {
                         Fit::Drop
-                    } else if trials > 0 && spent + cost > ct * share {
+                    } else if tuned_before + spent + cost > allowance {
                         Fit::Wait
                     } else {
                         Fit::Run
@@ -458,6 +495,7 @@ impl Btune {
                 let stage = st.stage();
                 let t1 = self.clock.now();
                 let m = self.measure_setting(&s, chunk);
+                let bytes = self.sample_bytes(&s, chunk);
                 self.costs.record(&s, bytes, (self.clock.now() - t1).as_secs_f64());
                 let before = st.best();
                 st.record(s, &m);
