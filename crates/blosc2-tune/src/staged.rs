@@ -252,14 +252,15 @@ impl Staged {
         }
     }
 
-    /// The next setting to try that `fit` lets run now: settings it says wait for
+    /// The next setting to try that `fit` (given the setting and the stage it belongs to)
+    /// lets run now: settings it says wait for
     /// stay queued in their order (for the next chunk), those it drops are never tried.
     /// `None` once decided, or when every setting left in the stage waits.
-    pub fn next_fitting(&mut self, mut fit: impl FnMut(&Setting) -> Fit) -> Option<Setting> {
+    pub fn next_fitting(&mut self, mut fit: impl FnMut(&Setting, Stage) -> Fit) -> Option<Setting> {
         loop {
             let mut k = 0;
             while k < self.queue.len() {
-                match fit(&self.queue[k]) {
+                match fit(&self.queue[k], self.stage) {
                     Fit::Run => return self.queue.remove(k),
                     Fit::Wait => k += 1,
                     Fit::Drop => {

@@ -312,8 +312,15 @@ impl Btune {
     /// it compresses, and at level 22 those of a small piece are far lighter than those
     /// of a block of hundreds of KiB: a piece of a few KiB ran at 1.3 GB/s where the
     /// blocks of the run went at 0.01 GB/s (`counters_i64`, 512 KiB chunks).
-    fn sample_bytes(&self, s: &Setting, chunk: &ChunkInput<'_>) -> usize {
-        let allow = self.trial_bytes(chunk.data.len(), chunk.base.nthreads);
+    /// The filter stage's trials (`filters`) compress a quarter of that (at least 4 KiB):
+    /// they always run, the four of them, since a pipeline can change the ratio twenty-fold
+    /// (`arange_i64` with shuffle + bytedelta), and on a fast run the budget would not let
+    /// the fourth one run.
+    fn sample_bytes(&self, s: &Setting, chunk: &ChunkInput<'_>, filters: bool) -> usize {
+        let mut allow = self.trial_bytes(chunk.data.len(), chunk.base.nthreads);
+        if filters {
+            allow = (allow / 4).max(4 << 10);
+        }
         if s.codec == blosc2_core::codec::CodecId::ZSTD && s.clevel >= 9 {
             let mut p = s.apply(chunk.base);
             allow.max(Self::block_size(&mut p, chunk).min(chunk.data.len()))
@@ -358,13 +365,13 @@ impl Btune {
     /// such; otherwise pieces of two sizes are, and compressed size and times per block
     /// are extrapolated linearly in the block size (a block's fixed cost, headers and
     /// codec set-up, and its cost per byte), since ratios grow with the block size.
-    fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>) -> Measure {
+    fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>, filters: bool) -> Measure {
         let failed = |n| Measure { nbytes: n, cbytes: n, ctime: 1.0, dtime: 1.0, special: true };
         let ts = chunk.base.typesize.max(1);
         let mut p = s.apply(chunk.base);
         p.nthreads = 1;
         let bs = Self::block_size(&mut p, chunk);
-        let allow = self.sample_bytes(s, chunk);
+        let allow = self.sample_bytes(s, chunk, filters);
         if bs <= allow {
             let sample = features::blocks(chunk.data, bs, (allow / bs).clamp(1, 8));
             let m = self.trial(&p, &sample, bs.min(sample.len()));
@@ -440,7 +447,7 @@ impl Btune {
                 clevel: 1,
                 ..Setting::DEFAULT
             };
-            let _ = self.measure_setting(&warm, chunk);
+            let _ = self.measure_setting(&warm, chunk, true);
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
         if let Some(mut st) = self.staged.take_if(|_| go) {
@@ -460,19 +467,25 @@ impl Btune {
             loop {
                 let spent = (self.clock.now() - t0).as_secs_f64();
                 // The chunk's compression time with the best setting so far; for the
-                // clevels of the best pairs, for every candidate when ratio weighs most
-                // and in DECOMP mode, with the candidate when slower, up to OWN_RUN times
+                // clevels of the best pairs, for every candidate when ratio weighs most, or
+                // half on data that compress 4x or more, and in DECOMP mode, with the
+                // candidate when slower, up to OWN_RUN times
                 // the best's: the share is of the time of the run that the candidate would
                 // make if it won (a Zstd trial is worth its cost where Zstd can double the
                 // ratio).
                 let chunk_time = st.best_estimate().map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads);
-                let own = matches!(st.stage(), Stage::Clevels | Stage::Confirm)
-                    || self.cfg.tradeoff >= 0.7
-                    || self.cfg.perf_mode == PerfMode::Decomp;
+                let compressible = st.best_estimate().is_some_and(|e| e.cratio >= 4.0);
+                let own_run = self.cfg.tradeoff >= 0.7
+                    || self.cfg.perf_mode == PerfMode::Decomp
+                    || (self.cfg.tradeoff >= 0.5 && compressible);
                 let costs = &self.costs;
                 let this = &*self;
-                let Some(s) = st.next_fitting(|s| {
-                    let bytes = this.sample_bytes(s, chunk);
+                let Some(s) = st.next_fitting(|s, stage| {
+                    if stage == Stage::Filters {
+                        return Fit::Run;
+                    }
+                    let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
+                    let bytes = this.sample_bytes(s, chunk, false);
                     let Some(cost) = costs.estimate(s, bytes) else { return Fit::Run };
                     let Some(ct) = chunk_time else { return Fit::Run };
                     let ct = if own {
@@ -494,8 +507,9 @@ impl Btune {
                 trials += 1;
                 let stage = st.stage();
                 let t1 = self.clock.now();
-                let m = self.measure_setting(&s, chunk);
-                let bytes = self.sample_bytes(&s, chunk);
+                let filters = stage == Stage::Filters;
+                let m = self.measure_setting(&s, chunk, filters);
+                let bytes = self.sample_bytes(&s, chunk, filters);
                 self.costs.record(&s, bytes, (self.clock.now() - t1).as_secs_f64());
                 let before = st.best();
                 st.record(s, &m);
