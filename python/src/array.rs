@@ -7,9 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::thread::ThreadId;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
 
 use blosc2_core::chunk::SpecialKind;
 use blosc2_nd::{NdArray, NdChunkInfo, Options, Region, SliceItem};
@@ -43,27 +41,13 @@ pub fn _set_alloc_threshold(bytes: u64) {
 /// Reads in flight in this process, over every array.
 static READS: AtomicUsize = AtomicUsize::new(0);
 
-/// How long a thread that read counts as reading: Dask's workers, say, each read a chunk,
-/// reduce it in NumPy and read the next, so that a moment with one read in flight is
-/// usually a moment another worker spends in NumPy, not one with cores to spare.
-const RECENT: Duration = Duration::from_millis(100);
-
-/// The threads that started a read within [`RECENT`], with when they last did.
-static READERS: Mutex<Vec<(ThreadId, Instant)>> = Mutex::new(Vec::new());
-
 /// One read in flight, counted in [`READS`] while it lives.
 struct InFlight;
 
 impl InFlight {
-    /// Counts a read; gives the number of threads reading with it: those with a read in
-    /// flight, or those that started one within [`RECENT`] when more.
+    /// Counts a read; gives the number in flight with it.
     fn start() -> (InFlight, usize) {
-        let flying = READS.fetch_add(1, Ordering::Relaxed) + 1;
-        let (me, now) = (std::thread::current().id(), Instant::now());
-        let mut readers = READERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        readers.retain(|&(t, at)| t != me && now.duration_since(at) < RECENT);
-        readers.push((me, now));
-        (InFlight, flying.max(readers.len()))
+        (InFlight, READS.fetch_add(1, Ordering::Relaxed) + 1)
     }
 }
 
@@ -216,7 +200,7 @@ pub struct PyNdArray {
     handle: Handle<NdArray>,
     dtype: Py<PyAny>,
     location: Location,
-    /// The most threads one read uses; 0: the cores, shared among the threads reading.
+    /// The most threads one read uses; 0: the cores, shared among the reads in flight.
     nthreads: AtomicUsize,
 }
 
@@ -228,9 +212,9 @@ impl PyNdArray {
     }
 
     /// Runs read `f` with the GIL released, giving it the number of threads it may use:
-    /// `nthreads` when set, else the cores divided among the threads reading (see
-    /// [`InFlight::start`]): reads from several Python threads, as Dask's, each decode on
-    /// their own thread rather than all queueing for the same pool.
+    /// `nthreads` when set, else the cores divided among the reads in flight (reads from
+    /// several Python threads at once, as Dask's, each decode on their own thread rather
+    /// than all queueing for the same pool).
     fn read<R: Send>(&self, py: Python<'_>, f: impl FnOnce(&NdArray, usize) -> R + Send) -> R {
         let set = self.nthreads.load(Ordering::Relaxed);
         self.handle.read(py, |a| {
@@ -410,8 +394,8 @@ impl PyNdArray {
         self.location.mapped
     }
 
-    /// The most threads one read decodes with (`None`: every core, shared among the threads
-    /// reading: those with a read running or begun in the last 100 ms). 1 reads on the calling thread only, for programs that read from
+    /// The most threads one read decodes with (`None`: every core, shared among the reads
+    /// running at once). 1 reads on the calling thread only, for programs that read from
     /// many threads themselves.
     #[getter]
     fn get_nthreads(&self) -> Option<usize> {
