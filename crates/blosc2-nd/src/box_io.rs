@@ -369,14 +369,6 @@ impl NdArray {
         let bb = g.block_nbytes();
         let whole_chunk = blocks.len() * WHOLE_CHUNK_FRACTION > g.nblocks();
         if whole_chunk {
-            if let Some(frame) = self.unchecked_file_frame() {
-                // Read into this thread's buffer: a new one per chunk would be zeroed (and
-                // its pages faulted in) only to be overwritten by the read.
-                return with_fetch_buffer(|buf| {
-                    frame.chunk_into(p.index, buf)?;
-                    self.decode_piece(p, buf, blocks, whole_chunk, dst, threads)
-                });
-            }
             let c = self.schunk.chunk(p.index)?;
             return self.decode_piece(p, &c, blocks, whole_chunk, dst, threads);
         }
@@ -385,15 +377,6 @@ impl NdArray {
             Some(len) => self.decode_piece(p, &buf[..len], blocks, whole_chunk, dst, threads),
             None => self.decode_piece(p, &self.schunk.chunk(p.index)?, blocks, whole_chunk, dst, threads),
         })
-    }
-
-    /// The frame whose chunks are read from a file with positioned reads (not in memory,
-    /// not mapped: those are borrowed for free), when whole chunks may be read from it
-    /// directly: without a checksum table, which [`blosc2_core::schunk::SChunk::chunk`]
-    /// checks reads against.
-    fn unchecked_file_frame(&self) -> Option<&blosc2_core::frame::Frame> {
-        let frame = self.schunk.frame()?;
-        (!frame.is_in_memory() && !frame.is_mapped() && !self.schunk.has_checksums()).then_some(frame)
     }
 
     /// Chunk `index` with only the blocks covering bytes `ranges` (of the decompressed
@@ -884,57 +867,6 @@ mod tests {
             }
         }
         assert!(whole.iter().any(|&b| b != 0) && whole.iter().filter(|&&b| b == 0).count() > whole.len() / 2);
-    }
-
-    #[test]
-    fn whole_chunk_reads_from_files_equal_memory_and_keep_checksum_checks() {
-        // Whole chunks read from a file go through the thread's buffer, left dirty by the
-        // previous (larger or smaller) chunk; with a checksum table they are read through
-        // the super-chunk, which checks them when reads are verified.
-        let dir = std::env::temp_dir().join(format!("b2nd-whole-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let shape = [8u64, 16, 16];
-        // Chunks of different compressed sizes: noise in the first rows, a ramp after.
-        let values: Vec<u32> =
-            (0..2048u64).map(|i| if i < 512 { (i * 2_654_435_761 % 1_000_003) as u32 } else { i as u32 }).collect();
-        let mut a =
-            NdArray::from_slice(&shape, &values, &Options::new().chunks(&[2, 16, 16]).blocks(&[1, 8, 16])).unwrap();
-        let plain = dir.join("plain.b2nd");
-        a.save(&plain).unwrap();
-        a.schunk_mut().enable_checksums().unwrap();
-        let summed = dir.join("summed.b2nd");
-        a.save(&summed).unwrap();
-        let boxes = [
-            ([0u64, 0, 0], [8u64, 16, 16]),
-            ([2, 0, 0], [4, 16, 16]),
-            ([0, 0, 0], [2, 16, 16]),
-            ([1, 0, 0], [7, 16, 16]),
-        ];
-        for path in [&plain, &summed] {
-            let f = NdArray::open(path).unwrap();
-            assert_eq!(f.schunk().has_checksums(), path == &summed);
-            for _ in 0..2 {
-                for (lo, hi) in &boxes {
-                    let r = Region::from_start_stop(lo, hi).unwrap();
-                    let want = a.read_box(&r).unwrap();
-                    let mut got = vec![0x5au8; want.len()];
-                    f.read_into(&r, &mut got, Threads::AtMost(1)).unwrap();
-                    assert_eq!(got, want, "{} box {r}", path.display());
-                }
-            }
-        }
-        // One byte of chunk 1's last stream changed: a verified read of the chunk fails.
-        let c1 = a.schunk().chunk(1).unwrap().into_owned();
-        let mut bytes = std::fs::read(&summed).unwrap();
-        let at = bytes.windows(c1.len()).position(|w| w == &c1[..]).expect("chunk 1 is in the file");
-        bytes[at + c1.len() - 2] ^= 0x40;
-        std::fs::write(&summed, &bytes).unwrap();
-        let mut f = NdArray::open(&summed).unwrap();
-        f.schunk_mut().set_verify_reads(true);
-        let r = Region::from_start_stop(&[2, 0, 0], &[4, 16, 16]).unwrap();
-        let err = f.read_into(&r, &mut vec![0u8; 2 * 16 * 16 * 4], Threads::AtMost(1)).unwrap_err();
-        assert!(matches!(err, crate::Error::Core(blosc2_core::Error::ChecksumMismatch { index: 1, .. })), "{err:?}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
