@@ -359,19 +359,18 @@ impl Btune {
         Some(Measure { nbytes: sample.len(), cbytes: n, ctime, dtime, special })
     }
 
-    /// What `s` gives on one block of the chunk, from trial compressions of sampled
-    /// blocks on one thread. The block size is the one the chunk would get: when whole
+    /// What `s` gives on one block of the chunk, from trial compressions of `allow` bytes
+    /// ([`Btune::sample_bytes`]) of sampled blocks on one thread. The block size is the one the chunk would get: when whole
     /// blocks fit the trial's bytes, whole blocks spread over the chunk are compressed as
     /// such; otherwise pieces of two sizes are, and compressed size and times per block
     /// are extrapolated linearly in the block size (a block's fixed cost, headers and
     /// codec set-up, and its cost per byte), since ratios grow with the block size.
-    fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>, filters: bool) -> Measure {
+    fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>, allow: usize) -> Measure {
         let failed = |n| Measure { nbytes: n, cbytes: n, ctime: 1.0, dtime: 1.0, special: true };
         let ts = chunk.base.typesize.max(1);
         let mut p = s.apply(chunk.base);
         p.nthreads = 1;
         let bs = Self::block_size(&mut p, chunk);
-        let allow = self.sample_bytes(s, chunk, filters);
         if bs <= allow {
             let sample = features::blocks(chunk.data, bs, (allow / bs).clamp(1, 8));
             let m = self.trial(&p, &sample, bs.min(sample.len()));
@@ -447,7 +446,8 @@ impl Btune {
                 clevel: 1,
                 ..Setting::DEFAULT
             };
-            let _ = self.measure_setting(&warm, chunk, true);
+            let allow = self.sample_bytes(&warm, chunk, true);
+            let _ = self.measure_setting(&warm, chunk, allow);
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
         if let Some(mut st) = self.staged.take_if(|_| go) {
@@ -469,16 +469,15 @@ impl Btune {
                 // The chunk's compression time with the best setting so far; for the
                 // clevels of the best pairs, for every candidate when ratio weighs most, or
                 // half on data that compress 4x or more, and in DECOMP mode, with the
-                // candidate when slower, up to OWN_RUN times
-                // the best's: the share is of the time of the run that the candidate would
-                // make if it won (a Zstd trial is worth its cost where Zstd can double the
-                // ratio).
-                let chunk_time = st.best_estimate().map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads);
-                let compressible = st.best_estimate().is_some_and(|e| e.cratio >= 4.0);
+                // candidate when slower, up to OWN_RUN times the best's: the share is of the
+                // time of the run that the candidate would make if it won (a Zstd trial is
+                // worth its cost where Zstd can double the ratio).
+                let best = st.best_estimate();
+                let chunk_time = best.map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads);
+                let compressible = best.is_some_and(|e| e.cratio >= 4.0);
                 let own_run = self.cfg.tradeoff >= 0.7
                     || self.cfg.perf_mode == PerfMode::Decomp
                     || (self.cfg.tradeoff >= 0.5 && compressible);
-                let costs = &self.costs;
                 let this = &*self;
                 let Some(s) = st.next_fitting(|s, stage| {
                     if stage == Stage::Filters {
@@ -486,7 +485,7 @@ impl Btune {
                     }
                     let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
                     let bytes = this.sample_bytes(s, chunk, false);
-                    let Some(cost) = costs.estimate(s, bytes) else { return Fit::Run };
+                    let Some(cost) = this.costs.estimate(s, bytes) else { return Fit::Run };
                     let Some(ct) = chunk_time else { return Fit::Run };
                     let ct = if own {
                         ct.max(cost / bytes as f64 * data.len() as f64 / threads).min(OWN_RUN * ct)
@@ -507,9 +506,8 @@ impl Btune {
                 trials += 1;
                 let stage = st.stage();
                 let t1 = self.clock.now();
-                let filters = stage == Stage::Filters;
-                let m = self.measure_setting(&s, chunk, filters);
-                let bytes = self.sample_bytes(&s, chunk, filters);
+                let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
+                let m = self.measure_setting(&s, chunk, bytes);
                 self.costs.record(&s, bytes, (self.clock.now() - t1).as_secs_f64());
                 let before = st.best();
                 st.record(s, &m);
