@@ -46,8 +46,9 @@ pub fn sample(data: &[u8], unit: usize, budget: usize, nparts: usize) -> Vec<u8>
 /// `nparts` pieces of `piece` bytes of `data` (the whole of `data` when it is no larger),
 /// each starting at a multiple of `piece` (so at a block boundary when `piece` divides
 /// the block size), spread evenly over it. A piece of zeros is replaced by the next
-/// piece of its stretch that has data (of eight looked at), so that a sparse chunk is sampled where it holds
-/// something (its zero blocks cost every setting the same).
+/// piece of its stretch that has data (of up to [`PROBES`] looked at, evenly spaced), so
+/// that a sparse chunk is sampled where it holds something (its zero blocks cost every
+/// setting the same): a galaxy cube's chunk can hold data in one piece of a hundred.
 pub fn blocks(data: &[u8], piece: usize, nparts: usize) -> Vec<u8> {
     let piece = piece.max(1);
     let slots = data.len() / piece;
@@ -58,12 +59,84 @@ pub fn blocks(data: &[u8], piece: usize, nparts: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(piece * n);
     for k in 0..n {
         let (lo, hi) = (k * slots / n, (k + 1) * slots / n);
-        let step = ((hi - lo) / 8).max(1);
-        let at =
-            (lo..hi).step_by(step).find(|&j| data[j * piece..(j + 1) * piece].iter().any(|&b| b != 0)).unwrap_or(lo);
+        let step = ((hi - lo) / PROBES).max(1);
+        let at = (lo..hi).step_by(step).find(|&j| has_data(&data[j * piece..(j + 1) * piece])).unwrap_or(lo);
         out.extend_from_slice(&data[at * piece..(at + 1) * piece]);
     }
     out
+}
+
+/// Bytes of the windows [`anchors`] compares.
+pub const WINDOW: usize = 4096;
+
+/// Where a chunk's data are, for trials whose samples must be alike whatever their
+/// piece size: for each of `n` equal stretches of `data`, the start of the window of
+/// [`WINDOW`] bytes with the most bytes that are not zero, of up to [`PROBES`] evenly
+/// spaced (the first full one ends the look; the stretch's start when all are zeros).
+/// On a sparse chunk the pieces of every trial then hold the same data, the densest
+/// met: pieces chosen as the first with any data would be an edge of the data for one
+/// piece size and its middle for another, and ratios of 350 and 1,900 measured on one
+/// chunk whose whole ratio is 116 would rank the settings by where their pieces fell.
+pub fn anchors(data: &[u8], n: usize) -> Vec<usize> {
+    let n = n.max(1);
+    let windows = data.len() / WINDOW;
+    if windows < n {
+        return (0..n).map(|k| k * data.len() / n).collect();
+    }
+    let count = |w: usize| data[w * WINDOW..(w + 1) * WINDOW].iter().filter(|&&b| b != 0).count();
+    (0..n)
+        .map(|k| {
+            let (lo, hi) = (k * windows / n, (k + 1) * windows / n);
+            let step = ((hi - lo) / PROBES).max(1);
+            let mut best = (0, lo);
+            for w in (lo..hi).step_by(step) {
+                let c = count(w);
+                if c > best.0 {
+                    best = (c, w);
+                }
+                if c == WINDOW {
+                    break;
+                }
+            }
+            best.1 * WINDOW
+        })
+        .collect()
+}
+
+/// `nparts` pieces of `piece` bytes of `data` (the whole of `data` when it is no larger),
+/// each the piece (aligned to `piece`) that holds one of `anchors` ([`anchors`]), spread
+/// over them; a piece already taken gives way to the next one.
+pub fn blocks_at(data: &[u8], piece: usize, nparts: usize, anchors: &[usize]) -> Vec<u8> {
+    let piece = piece.max(1);
+    let slots = data.len() / piece;
+    let n = nparts.max(1);
+    if slots <= n || anchors.is_empty() {
+        return if slots <= n { data.to_vec() } else { blocks(data, piece, n) };
+    }
+    let mut taken: Vec<usize> = Vec::with_capacity(n);
+    for k in 0..n {
+        let a = anchors[((2 * k + 1) * anchors.len() / (2 * n)).min(anchors.len() - 1)];
+        let mut j = (a / piece).min(slots - 1);
+        while taken.contains(&j) {
+            j = (j + 1) % slots;
+        }
+        taken.push(j);
+    }
+    taken.sort_unstable();
+    let mut out = Vec::with_capacity(piece * n);
+    for j in taken {
+        out.extend_from_slice(&data[j * piece..(j + 1) * piece]);
+    }
+    out
+}
+
+/// How many pieces of a stretch [`blocks`] looks at for one with data.
+pub const PROBES: usize = 64;
+
+/// Whether `bytes` holds a byte that is not zero: 4 KiB at a time, each folded without
+/// a branch (so vectorised), stopping at the first window with data.
+pub fn has_data(bytes: &[u8]) -> bool {
+    bytes.chunks(4096).any(|w| w.iter().fold(0u8, |a, &b| a | b) != 0)
 }
 
 /// Whether `data` looks all zeros, from 64 windows of 64 bytes spread over it (all of it
@@ -253,9 +326,30 @@ mod tests {
         let b = blocks(&sparse, 1000, 2);
         assert_eq!(b.len(), 2000);
         assert_eq!((b[500], b[1123]), (9, 4));
-        assert_eq!(&blocks(&data, 1000, 3)[..1000], &data[4000..5000]);
+        assert_eq!(&blocks(&data, 1000, 3)[..1000], &data[1000..2000]);
         assert_eq!(blocks(&data, 1000, 3)[1000], 33);
         assert_eq!(blocks(&data[..1500], 1000, 3), &data[..1500]);
+        // Data in one piece of fifty in each stretch is found.
+        let mut rare = vec![0u8; 100 * 1000];
+        rare[37 * 1000 + 5] = 1;
+        rare[71 * 1000 + 999] = 2;
+        let b = blocks(&rare, 1000, 2);
+        assert_eq!((b[5], b[1999]), (1, 2));
+        assert!(has_data(&rare[37_000..38_000]) && !has_data(&rare[..37_000]) && !has_data(&[]));
+        // The densest window of each stretch anchors every piece size's sample.
+        let mut cube = vec![0u8; 64 * WINDOW];
+        cube[3 * WINDOW + 7] = 1; // an edge of the data
+        cube[9 * WINDOW..10 * WINDOW].fill(5); // its middle
+        cube[40 * WINDOW + 100..40 * WINDOW + 300].fill(6);
+        let a = anchors(&cube, 2);
+        assert_eq!(a, vec![9 * WINDOW, 40 * WINDOW]);
+        let small = blocks_at(&cube, WINDOW, 2, &a);
+        assert_eq!((small[0], small[WINDOW + 100]), (5, 6));
+        let big = blocks_at(&cube, 4 * WINDOW, 2, &a);
+        assert_eq!((big[WINDOW], big[4 * WINDOW + 100]), (5, 6), "the pieces that hold the anchors");
+        let one = blocks_at(&cube, 16 * WINDOW, 2, &[0, 0]);
+        assert_eq!(one.len(), 32 * WINDOW, "a piece taken gives way to the next");
+        assert_eq!(anchors(&[1u8; 100], 2), vec![0, 50]);
         assert!(looks_empty(&vec![0u8; 1 << 20]) && looks_empty(&[0u8; 100]) && !looks_empty(&[0, 1, 0]));
         let mut end = vec![0u8; 1 << 20];
         end[(1 << 20) - 1] = 1;

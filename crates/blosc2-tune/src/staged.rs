@@ -240,6 +240,36 @@ impl Staged {
         self.ranked().into_iter().next().filter(|e| !e.special)
     }
 
+    /// Whether `s`, a higher clevel of a (codec, pipeline) pair measured at two lower
+    /// ones, could beat the best so far at `speed` (bytes per second in the objective's
+    /// mode, from what its trial is expected to cost): its ratio is taken to grow from
+    /// the pair's highest clevel measured as it grew between the two below (per clevel
+    /// step). In DECOMP mode, or without two clevels measured, it could. A Zstd 9 trial
+    /// costs a hundred times LZ4's, and on data where Zstd 5 gains little over Zstd 1 it
+    /// cannot pay for its slower compression.
+    pub fn can_win(&self, s: &Setting, speed: f64) -> bool {
+        if self.obj.mode == PerfMode::Decomp {
+            return true;
+        }
+        let mut below: Vec<&Estimate> = self
+            .measured
+            .iter()
+            .filter(|e| {
+                !e.special
+                    && (e.setting.codec, e.setting.filter, e.setting.split) == (s.codec, s.filter, s.split)
+                    && e.setting.clevel < s.clevel
+            })
+            .collect();
+        below.sort_by_key(|e| std::cmp::Reverse(e.setting.clevel));
+        let (Some(hi), Some(lo), Some(best)) = (below.first(), below.get(1), self.best_estimate()) else {
+            return true;
+        };
+        let growth = (hi.cratio / lo.cratio).max(1.0);
+        let steps = f64::from(s.clevel - hi.setting.clevel) / f64::from(hi.setting.clevel - lo.setting.clevel);
+        let ratio = hi.cratio * growth.powf(steps);
+        self.obj.log_j(ratio, speed) > self.log_j(&best)
+    }
+
     /// The next setting to try, `None` once decided.
     pub fn next_setting(&mut self) -> Option<Setting> {
         loop {
@@ -509,5 +539,36 @@ mod tests {
             all.record(x, &Measure { nbytes: 100, cbytes: 40, ctime: 1e-6, dtime: 0.0, special: true });
         }
         assert_eq!(all.best(), Setting::DEFAULT);
+    }
+
+    #[test]
+    fn a_top_clevel_that_cannot_pay_for_its_time_cannot_win() {
+        let z =
+            |clevel| Setting { codec: CodecId::ZSTD, filter: FilterKind::Shuffle, clevel, split: Default::default() };
+        let m = |ratio: f64, speed: f64| Measure {
+            nbytes: 1 << 20,
+            cbytes: ((1 << 20) as f64 / ratio) as usize,
+            ctime: (1 << 20) as f64 / speed,
+            dtime: 0.0,
+            special: false,
+        };
+        let cfg = BtuneConfig { tradeoff: 0.9, ..BtuneConfig::default() };
+        let mut s = Staged::new(&cfg, &SearchSpace::default());
+        assert!(s.can_win(&z(9), 1e6), "nothing measured: it could");
+        // Zstd 1 -> 5 gains 1.26x; Zstd 9 at 24x slower would need 24^(1/9) = 1.42x.
+        s.record(z(1), &m(123.0, 1.5e9));
+        s.record(z(5), &m(155.0, 0.4e9));
+        assert!(!s.can_win(&z(9), 0.4e9 / 24.0));
+        assert!(s.can_win(&z(9), 0.4e9 / 4.0), "4x slower needs 1.17x only");
+        // Zstd 1 -> 5 gains 5.5x (a linear ramp with shuffle + bytedelta): Zstd 9 could.
+        let mut s = Staged::new(&cfg, &SearchSpace::default());
+        s.record(z(1), &m(101.0, 2.2e9));
+        s.record(z(5), &m(560.0, 2.3e9));
+        assert!(s.can_win(&z(9), 2.3e9 / 12.0));
+        let d = BtuneConfig { tradeoff: 0.9, perf_mode: PerfMode::Decomp, ..BtuneConfig::default() };
+        let mut s = Staged::new(&d, &SearchSpace::default());
+        s.record(z(1), &m(123.0, 1.5e9));
+        s.record(z(5), &m(155.0, 0.4e9));
+        assert!(s.can_win(&z(9), 1.0), "compression speed does not count in DECOMP");
     }
 }

@@ -120,6 +120,12 @@ pub struct Btune {
     held: Option<(Option<Setting>, f64, u32)>,
     /// Output buffer of the trials.
     scratch: Vec<u8>,
+    /// Bytes and timed seconds (compression and decompression, without the codec's set-up)
+    /// of the trial compressions since the last [`Btune::measure_setting`] began.
+    timed: (usize, f64),
+    /// Where the chunk being searched holds its data ([`features::anchors`]): every
+    /// trial's pieces are taken there.
+    anchors: Vec<usize>,
     /// The trace's banner is written.
     bannered: bool,
     clock: Box<dyn Clock>,
@@ -155,6 +161,8 @@ impl Btune {
             staged: None,
             held: None,
             scratch: Vec::new(),
+            timed: (0, 0.0),
+            anchors: Vec::new(),
             bannered: false,
             clock: Box::new(SystemClock),
             trace: None,
@@ -355,6 +363,8 @@ impl Btune {
             chunk::decompress_into(c, &mut out, 1).ok()?;
             dtime = (self.clock.now() - t1).as_secs_f64();
         }
+        self.timed.0 += sample.len();
+        self.timed.1 += ctime + dtime;
         let special = ChunkHeader::parse(c).ok().and_then(|h| h.special()).is_some();
         Some(Measure { nbytes: sample.len(), cbytes: n, ctime, dtime, special })
     }
@@ -372,16 +382,25 @@ impl Btune {
         p.nthreads = 1;
         let bs = Self::block_size(&mut p, chunk);
         if bs <= allow {
-            let sample = features::blocks(chunk.data, bs, (allow / bs).clamp(1, 8));
+            let sample = features::blocks_at(chunk.data, bs, (allow / bs).clamp(1, 8), &self.anchors);
             let m = self.trial(&p, &sample, bs.min(sample.len()));
             return m.unwrap_or_else(|| failed(sample.len()));
         }
         // Two pieces of `big` bytes, then their first halves as blocks of `small`.
         let big = (allow / 2 / ts).max(2) * ts;
         let small = (big / 2 / ts).max(1) * ts;
-        let sample = features::blocks(chunk.data, big, 2);
+        let sample = features::blocks_at(chunk.data, big, 2, &self.anchors);
         let (Some(mb), Some(ms)) = (self.trial(&p, &sample, big), {
-            let halves: Vec<u8> = sample.chunks(big).flat_map(|c| &c[..small.min(c.len())]).copied().collect();
+            // Of each piece, its first half, or its second when the first is zeros.
+            let half = |c: &'_ [u8]| -> Vec<u8> {
+                let (a, b) = c.split_at(small.min(c.len()));
+                if features::has_data(a) || !features::has_data(b) {
+                    a.to_vec()
+                } else {
+                    b[..small.min(b.len())].to_vec()
+                }
+            };
+            let halves: Vec<u8> = sample.chunks(big).flat_map(half).collect();
             self.trial(&p, &halves, small)
         }) else {
             return failed(bs);
@@ -426,16 +445,25 @@ impl Btune {
                 return s.apply(chunk.base);
             }
         }
+        if searching && !empty {
+            self.anchors = features::anchors(data, 8);
+        }
         if self.staged.is_none() && !empty {
             self.banner();
             // The first N searches (chunks of zeros before the first one do not count).
             let n = u64::try_from(self.cfg.use_inference).unwrap_or(0);
             let predicted = if self.searches < n { self.infer(chunk) } else { Vec::new() };
             self.searches += 1;
+            // A byte shuffle of one-byte items changes nothing: with no filter in the space,
+            // its trials would only take the place of another pipeline's.
+            let mut space = self.space.clone();
+            if chunk.base.typesize <= 1 && space.filters.contains(&FilterKind::None) && space.filters.len() > 1 {
+                space.filters.retain(|&f| f != FilterKind::Shuffle);
+            }
             self.staged = Some(if predicted.is_empty() {
-                Staged::new(&self.cfg, &self.space)
+                Staged::new(&self.cfg, &space)
             } else {
-                Staged::around(&self.cfg, &self.space, &predicted)
+                Staged::around(&self.cfg, &space, &predicted)
             });
             self.held = None;
             // One untimed trial first: the buffers it sets up would otherwise count
@@ -479,6 +507,7 @@ impl Btune {
                     || self.cfg.perf_mode == PerfMode::Decomp
                     || (self.cfg.tradeoff >= 0.5 && compressible);
                 let this = &*self;
+                let view = st.clone();
                 let Some(s) = st.next_fitting(|s, stage| {
                     if stage == Stage::Filters {
                         return Fit::Run;
@@ -486,14 +515,18 @@ impl Btune {
                     let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
                     let bytes = this.sample_bytes(s, chunk, false);
                     let Some(cost) = this.costs.estimate(s, bytes) else { return Fit::Run };
-                    let Some(ct) = chunk_time else { return Fit::Run };
+                    let Some(best_ct) = chunk_time else { return Fit::Run };
                     let ct = if own {
-                        ct.max(cost / bytes as f64 * data.len() as f64 / threads).min(OWN_RUN * ct)
+                        best_ct.max(cost / bytes as f64 * data.len() as f64 / threads).min(OWN_RUN * best_ct)
                     } else {
-                        ct
+                        best_ct
                     };
                     let allowance = share * (compressed_before + FIRST_CHUNK * ct);
                     if cost > share * ct * DROP_CHUNKS {
+                        Fit::Drop
+                    } else if cost > share * best_ct && !view.can_win(s, bytes as f64 / cost) {
+                        // Not cheap, and it would not win at the speed its trial's cost
+                        // says (the share of one chunk's time is spent without asking).
                         Fit::Drop
                     } else if tuned_before + spent + cost > allowance {
                         Fit::Wait
@@ -505,10 +538,14 @@ impl Btune {
                 };
                 trials += 1;
                 let stage = st.stage();
-                let t1 = self.clock.now();
                 let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
+                self.timed = (0, 0.0);
                 let m = self.measure_setting(&s, chunk, bytes);
-                self.costs.record(&s, bytes, (self.clock.now() - t1).as_secs_f64());
+                // The cost per byte of the compressions themselves: a codec's set-up (a
+                // Zstd context for a new level, a few hundred microseconds) is paid once
+                // and would make a small trial's rate say that a large one costs ten
+                // times what it does.
+                self.costs.record(&s, self.timed.0, self.timed.1);
                 let before = st.best();
                 st.record(s, &m);
                 let w = if m.special {
@@ -765,14 +802,20 @@ mod tests {
             b.update(&Outcome { index, params, nbytes: data.len(), cbytes, ctime, special: None });
         };
         while !b.staged.as_ref().is_some_and(crate::staged::Staged::done) {
-            chunk(&mut b, data.len() / 16, 1);
+            chunk(&mut b, data.len() / 16, 100);
             assert!(b.record.choices().len() < 50, "the search ends");
         }
+        // Chunks of 1 ms until the trials and the tuner's readings outweigh the share of
+        // the compression time.
         for _ in 0..3 {
             chunk(&mut b, data.len() / 16, 1);
         }
-        // (Under this clock a trial costs more than the budget of a chunk, so the search
-        // ends after its first trial: the others are dropped.)
+        while b.tuning <= b.trial_share() * b.compressing {
+            chunk(&mut b, data.len() / 16, 1);
+            assert!(b.record.choices().len() < 200);
+        }
+        // (Under this clock every reading costs a millisecond: the trials and the tuner's
+        // own readings outweigh chunks of 1 ms.)
         let (tuning, trials) = (b.tuning, b.record.tuning().1);
         assert!(tuning > 0.01 && trials >= 1, "{tuning} s, {trials} trials");
         // The data change, but the trials took more than the share of the compression
