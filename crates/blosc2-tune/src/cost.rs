@@ -1,10 +1,13 @@
 //! What a trial will cost before it runs: the staged search spends a budget of time per
 //! chunk, and a trial of a slow codec's top level can cost more than the whole chunk's
-//! compression with a fast one. Costs are wall seconds per byte of sample, learned from
-//! the trials run so far (the same codec at the same clevel, else the same codec scaled
-//! between clevels, else the fastest codec measured scaled by a prior), so that the
-//! machine's and the data's speed are measured, and only the codecs' relative speeds are
-//! assumed.
+//! compression with a fast one. A trial costs a fixed part (a codec context set up for a
+//! new level, the sample gathered, buffers) and a part per byte (the compressions
+//! themselves), both learned from the trials run so far (the same codec at the same
+//! clevel, else the same codec scaled between clevels, else the codec measured whose prior
+//! is the nearest, scaled by the priors), so that the machine's and the data's speed are
+//! measured, and only the codecs' relative speeds are assumed. Counting the fixed part
+//! per byte would make a small trial say that a large one costs ten times what it does;
+//! leaving it out would let a fast run's budget go on set-ups.
 
 use blosc2_core::codec::CodecId;
 
@@ -29,40 +32,50 @@ pub fn prior(codec: CodecId, clevel: u8) -> f64 {
 /// Measured trial costs.
 #[derive(Debug, Clone, Default)]
 pub struct Costs {
-    /// (codec, clevel, seconds per byte) of the trials run, the last one of each pair.
-    seen: Vec<(CodecId, u8, f64)>,
+    /// (codec, clevel, seconds per byte compressed, fixed seconds) of the trials run, the
+    /// last one of each pair.
+    seen: Vec<(CodecId, u8, f64, f64)>,
 }
 
 impl Costs {
-    /// Records that a trial of `s` on `bytes` bytes took `seconds` (wall, set-up included).
-    pub fn record(&mut self, s: &Setting, bytes: usize, seconds: f64) {
-        if bytes == 0 || !seconds.is_finite() || seconds <= 0.0 {
+    /// Records that a trial of `s` took `wall` seconds in all, of which `timed` seconds
+    /// compressing (and decompressing) `bytes` bytes.
+    pub fn record(&mut self, s: &Setting, bytes: usize, timed: f64, wall: f64) {
+        if bytes == 0 || !timed.is_finite() || timed <= 0.0 || !wall.is_finite() {
             return;
         }
-        let rate = seconds / bytes as f64;
-        match self.seen.iter_mut().find(|(c, l, _)| *c == s.codec && *l == s.clevel) {
-            Some(e) => e.2 = rate,
-            None => self.seen.push((s.codec, s.clevel, rate)),
+        let rate = timed / bytes as f64;
+        let fixed = (wall - timed).max(0.0);
+        match self.seen.iter_mut().find(|(c, l, _, _)| *c == s.codec && *l == s.clevel) {
+            Some(e) => (e.2, e.3) = (rate, fixed),
+            None => self.seen.push((s.codec, s.clevel, rate, fixed)),
         }
     }
 
-    /// Seconds a trial of `s` on `bytes` bytes should take; `None` before any trial.
+    /// Seconds a trial of `s` compressing `bytes` bytes should take; `None` before any
+    /// trial.
     pub fn estimate(&self, s: &Setting, bytes: usize) -> Option<f64> {
-        let n = bytes as f64;
-        if let Some(&(_, _, r)) = self.seen.iter().find(|(c, l, _)| *c == s.codec && *l == s.clevel) {
-            return Some(r * n);
+        self.parts(s).map(|(fixed, rate)| fixed + rate * bytes as f64)
+    }
+
+    /// The fixed seconds and the seconds per byte a trial of `s` should take; `None`
+    /// before any trial.
+    pub fn parts(&self, s: &Setting) -> Option<(f64, f64)> {
+        if let Some(&(_, _, r, f)) = self.seen.iter().find(|(c, l, _, _)| *c == s.codec && *l == s.clevel) {
+            return Some((f, r));
         }
         let want = prior(s.codec, s.clevel);
         // The nearest clevel of the same codec, else the codec measured whose prior is the
         // nearest (its speed relative to the machine's and the data's says most).
-        let same = self.seen.iter().filter(|(c, _, _)| *c == s.codec).min_by_key(|(_, l, _)| l.abs_diff(s.clevel));
-        let (c, l, r) = same.or_else(|| {
+        let same =
+            self.seen.iter().filter(|(c, _, _, _)| *c == s.codec).min_by_key(|(_, l, _, _)| l.abs_diff(s.clevel));
+        let (c, l, r, f) = same.or_else(|| {
             self.seen.iter().min_by(|a, b| {
-                let d = |e: &&(CodecId, u8, f64)| (prior(e.0, e.1) / want).ln().abs();
+                let d = |e: &&(CodecId, u8, f64, f64)| (prior(e.0, e.1) / want).ln().abs();
                 d(a).total_cmp(&d(b))
             })
         })?;
-        Some(r * n * want / prior(*c, *l))
+        Some((*f, r * want / prior(*c, *l)))
     }
 }
 
@@ -84,18 +97,18 @@ mod tests {
     #[test]
     fn a_measured_pair_scales_with_the_bytes() {
         let mut c = Costs::default();
-        c.record(&s(CodecId::LZ4, 5), 1000, 1e-3);
+        c.record(&s(CodecId::LZ4, 5), 1000, 1e-3, 1e-3);
         assert_eq!(c.estimate(&s(CodecId::LZ4, 5), 2000), Some(2e-3));
     }
 
     #[test]
     fn an_unmeasured_codec_scales_by_the_priors() {
         let mut c = Costs::default();
-        c.record(&s(CodecId::LZ4, 5), 1000, 1e-3);
+        c.record(&s(CodecId::LZ4, 5), 1000, 1e-3, 1e-3);
         let z = c.estimate(&s(CodecId::ZSTD, 9), 1000).unwrap();
         assert!((z - 1e-3 * prior(CodecId::ZSTD, 9)).abs() < 1e-12);
         // Once Zstd has run at one clevel, its other clevels scale from it.
-        c.record(&s(CodecId::ZSTD, 1), 1000, 2e-2);
+        c.record(&s(CodecId::ZSTD, 1), 1000, 2e-2, 2e-2);
         let z9 = c.estimate(&s(CodecId::ZSTD, 9), 1000).unwrap();
         let want = 2e-2 * prior(CodecId::ZSTD, 9) / prior(CodecId::ZSTD, 1);
         assert!((z9 - want).abs() < 1e-12, "{z9} {want}");
@@ -104,9 +117,21 @@ mod tests {
     #[test]
     fn bad_times_are_ignored() {
         let mut c = Costs::default();
-        c.record(&s(CodecId::LZ4, 5), 0, 1.0);
-        c.record(&s(CodecId::LZ4, 5), 10, f64::NAN);
-        c.record(&s(CodecId::LZ4, 5), 10, -1.0);
+        c.record(&s(CodecId::LZ4, 5), 0, 1.0, 1.0);
+        c.record(&s(CodecId::LZ4, 5), 10, f64::NAN, 1.0);
+        c.record(&s(CodecId::LZ4, 5), 10, -1.0, 1.0);
         assert_eq!(c.estimate(&s(CodecId::LZ4, 5), 10), None);
+    }
+
+    #[test]
+    fn the_fixed_part_is_paid_once_whatever_the_bytes() {
+        let mut c = Costs::default();
+        // 1 ms compressing 1000 bytes, 3 ms in all: 2 ms of set-up.
+        c.record(&s(CodecId::ZSTD, 5), 1000, 1e-3, 3e-3);
+        let e = c.estimate(&s(CodecId::ZSTD, 5), 10_000).unwrap();
+        assert!((e - 12e-3).abs() < 1e-12, "{e}");
+        let e9 = c.estimate(&s(CodecId::ZSTD, 9), 1000).unwrap();
+        let want = 2e-3 + 1e-3 * prior(CodecId::ZSTD, 9) / prior(CodecId::ZSTD, 5);
+        assert!((e9 - want).abs() < 1e-12, "{e9} {want}");
     }
 }

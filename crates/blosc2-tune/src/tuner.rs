@@ -369,6 +369,15 @@ impl Btune {
         Some(Measure { nbytes: sample.len(), cbytes: n, ctime, dtime, special })
     }
 
+    /// Bytes a trial of `s` with `allow` bytes ([`Btune::measure_setting`]) compresses:
+    /// up to eight whole blocks, or pieces of two sizes (half as much again).
+    fn compressed_bytes(&self, s: &Setting, chunk: &ChunkInput<'_>, allow: usize) -> usize {
+        let mut p = s.apply(chunk.base);
+        let bs = Self::block_size(&mut p, chunk).max(1);
+        if bs <= allow { (allow / bs).clamp(1, 8) * bs } else { allow + allow / 2 }
+            .min(chunk.data.len() + chunk.data.len() / 2)
+    }
+
     /// What `s` gives on one block of the chunk, from trial compressions of `allow` bytes
     /// ([`Btune::sample_bytes`]) of sampled blocks on one thread. The block size is the one the chunk would get: when whole
     /// blocks fit the trial's bytes, whole blocks spread over the chunk are compressed as
@@ -513,18 +522,19 @@ impl Btune {
                         return Fit::Run;
                     }
                     let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
-                    let bytes = this.sample_bytes(s, chunk, false);
-                    let Some(cost) = this.costs.estimate(s, bytes) else { return Fit::Run };
+                    let bytes = this.compressed_bytes(s, chunk, this.sample_bytes(s, chunk, false));
+                    let Some((fixed, rate)) = this.costs.parts(s) else { return Fit::Run };
+                    let cost = fixed + rate * bytes as f64;
                     let Some(best_ct) = chunk_time else { return Fit::Run };
                     let ct = if own {
-                        best_ct.max(cost / bytes as f64 * data.len() as f64 / threads).min(OWN_RUN * best_ct)
+                        best_ct.max(rate * data.len() as f64 / threads).min(OWN_RUN * best_ct)
                     } else {
                         best_ct
                     };
                     let allowance = share * (compressed_before + FIRST_CHUNK * ct);
                     if cost > share * ct * DROP_CHUNKS {
                         Fit::Drop
-                    } else if cost > share * best_ct && !view.can_win(s, bytes as f64 / cost) {
+                    } else if cost > share * best_ct && !view.can_win(s, 1.0 / rate.max(1e-15)) {
                         // Not cheap, and it would not win at the speed its trial's cost
                         // says (the share of one chunk's time is spent without asking).
                         Fit::Drop
@@ -540,12 +550,12 @@ impl Btune {
                 let stage = st.stage();
                 let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
                 self.timed = (0, 0.0);
+                let t1 = self.clock.now();
                 let m = self.measure_setting(&s, chunk, bytes);
-                // The cost per byte of the compressions themselves: a codec's set-up (a
-                // Zstd context for a new level, a few hundred microseconds) is paid once
-                // and would make a small trial's rate say that a large one costs ten
-                // times what it does.
-                self.costs.record(&s, self.timed.0, self.timed.1);
+                // The compressions' own time per byte, and the rest (a Zstd context for a
+                // new level, the sample gathered) as a fixed part.
+                let wall = (self.clock.now() - t1).as_secs_f64();
+                self.costs.record(&s, self.timed.0, self.timed.1, wall);
                 let before = st.best();
                 st.record(s, &m);
                 let w = if m.special {
