@@ -9,7 +9,8 @@
 //!    dominates) with those pipelines, at a middle clevel, the most promising first (Zstd
 //!    when ratio weighs at least half, python-blosc2's default (Zstd 5 + shuffle) first
 //!    when it weighs 0.7 or more).
-//! 3. **Clevels**: the other clevels of the best one or two (codec, pipeline) pairs.
+//! 3. **Clevels**: the other clevels of the best one or two (codec, pipeline) pairs, and
+//!    when speed weighs more, of each fast codec's best pair.
 //! 4. **Confirm**: the best three, when within 10 % of the best's `J_t`, measured once
 //!    more; the minimum time counts, so that one preempted trial does not decide.
 //!
@@ -363,6 +364,18 @@ impl Staged {
                 if let Some(p) = self.predicted {
                     if !pairs.iter().any(|e| (e.setting.codec, e.setting.filter) == (p.codec, p.filter)) {
                         if let Some(e) = live.iter().find(|e| e.setting == p) {
+                            pairs.push(*e);
+                        }
+                    }
+                }
+                // When speed weighs more, the fast codecs' best pairs too: their clevels
+                // move the speed most (BloscLZ 1 + shuffle runs 1.75x LZ4 1 + shuffle on
+                // counters that BloscLZ 5 compresses slower than LZ4 5), and their trials
+                // cost microseconds.
+                if self.obj.tradeoff < 0.5 {
+                    for e in &live {
+                        let new_codec = !pairs.iter().any(|p| p.setting.codec == e.setting.codec);
+                        if !slow(e.setting.codec) && new_codec {
                             pairs.push(*e);
                         }
                     }

@@ -442,6 +442,9 @@ impl Btune {
         let t0 = self.clock.now();
         let data = chunk.data;
         let searching = self.staged.as_ref().is_none_or(|st| !st.done());
+        // Where this chunk holds its data ([`features::anchors`]), found before its first
+        // trial only: a chunk whose trials all wait pays nothing.
+        let mut anchored = false;
         let empty = searching && features::looks_empty(data);
         let mut trials = 0;
         if self.cfg.use_inference < 0 && self.model.is_some() && !features::looks_empty(data) {
@@ -453,9 +456,6 @@ impl Btune {
                 self.record.add_tuning(spent, 0);
                 return s.apply(chunk.base);
             }
-        }
-        if searching && !empty {
-            self.anchors = features::anchors(data, 8);
         }
         if self.staged.is_none() && !empty {
             self.banner();
@@ -484,6 +484,8 @@ impl Btune {
                 ..Setting::DEFAULT
             };
             let allow = self.sample_bytes(&warm, chunk, true);
+            self.anchors = features::anchors(data, 8);
+            anchored = true;
             let _ = self.measure_setting(&warm, chunk, allow);
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
@@ -547,6 +549,10 @@ impl Btune {
                     break;
                 };
                 trials += 1;
+                if !anchored {
+                    self.anchors = features::anchors(data, 8);
+                    anchored = true;
+                }
                 let stage = st.stage();
                 let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
                 self.timed = (0, 0.0);
