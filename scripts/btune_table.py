@@ -6,8 +6,9 @@
 One row per data set, chunk count and thread count; one column per case of issue 17 (COMP at 0.1, 0.5
 and 0.9, DECOMP and BALANCED at 0.5); each cell: score fraction / python-blosc2's default over the best
 fixed setting. Then, per case and overall: the median score fraction, how many cells reach 0.90, how
-many fall below the default, the trials' share of the tuned run; and the sweep's J of the best fixed
-setting over the same setting timed again beside the tuned run.
+many fall below the default, the trials' share of the tuned run; the tuner's cost per chunk once decided
+(records that have it); and the sweep's J of the best fixed setting over the same setting timed again
+beside the tuned run.
 """
 
 import collections
@@ -57,6 +58,10 @@ def main(paths):
             print(summary(f"{c[0].upper()} {c[1]}", rs))
     print(summary("all", recs))
     sj = [r["oracle"]["sweep_j"] / r["oracle"]["j"] for r in recs if "sweep_j" in r["oracle"]]
+    held = [r["held_overhead"] for r in recs if r.get("held_overhead") is not None]
+    if held:
+        print(f"- the tuner's time per chunk once decided over the replay's compression time per chunk: median "
+              f"{statistics.median(held):.4f} (max {max(held):.4f}) in the {len(held)} cells with such chunks")
     if sj:
         print(f"- the sweep's J of the best fixed setting over the same setting timed again beside the tuned "
               f"run: median {statistics.median(sj):.3f} ({min(sj):.2f}-{max(sj):.2f})")

@@ -383,7 +383,11 @@ pub fn summary(params: &[CompressParams]) -> String {
 
 /// A tuned run, the parameters of each chunk, the tuning's seconds and trials, and the
 /// chunks written.
-pub type Tuned = (Run, Vec<CompressParams>, (f64, usize), Vec<Vec<u8>>);
+pub type Tuned = (Run, Vec<CompressParams>, Spent, Vec<Vec<u8>>);
+
+/// A tuned run's tuning: the seconds in the tuner and the trials while searching, and the
+/// seconds in the tuner and the chunks once decided ([`blosc2_tune::Record::held`]).
+pub type Spent = (f64, usize, f64, usize);
 
 /// The whole tuned run (tuning included) through a super-chunk, and the choices made.
 pub fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: usize) -> Result<Tuned> {
@@ -403,13 +407,16 @@ pub fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: 
     Ok((
         Run { nbytes: d.bytes.len(), cbytes: chunks.iter().map(Vec::len).sum(), ctime, dtime },
         params,
-        record.tuning(),
+        {
+            let ((tsec, trials), (hsec, held)) = (record.tuning(), record.held());
+            (tsec, trials, hsec, held)
+        },
         chunks,
     ))
 }
 
 /// A tuned run's fastest times, its choices and its tuning's seconds and trials.
-type TunedTimes = (Run, Vec<CompressParams>, (f64, usize));
+type TunedTimes = (Run, Vec<CompressParams>, Spent);
 
 /// Checks that every chunk of a tuned run decompresses to its input.
 pub fn verify(d: &Data, chunks: &[Vec<u8>], chunksize: usize) -> Result<()> {
@@ -560,8 +567,12 @@ fn evaluate(
         let best_i = best[k];
         let best = oracle[k].expect("run");
         let default_run = default_runs[k].expect("run");
-        let (r, params, (tsec, ntrials)) = tuned[k].clone().expect("run");
+        let (r, params, (tsec, ntrials, hsec, nheld)) = tuned[k].clone().expect("run");
+        let nchunks = d.bytes.len().div_ceil(chunksize);
+        // The tuner's time per chunk once decided, over the replay's compression time per
+        // chunk: the overhead once converged (none when every chunk searched).
         let rp = replay[k].expect("run");
+        let held_overhead = (nheld > 0).then(|| (hsec / nheld as f64) / (rp.ctime / nchunks as f64));
         let chosen = summary(&params);
         let rec = json!({
             "dataset": d.name,
@@ -571,7 +582,7 @@ fn evaluate(
             "nbytes": d.bytes.len(),
             "nthreads": base.nthreads,
             "chunksize": chunksize,
-            "nchunks": d.bytes.len().div_ceil(chunksize),
+            "nchunks": nchunks,
             "score_fraction": r.j(&o) / best.j(&o),
             "cratio": r.cratio(),
             "compress_gbps": r.nbytes as f64 / r.ctime / 1e9,
@@ -582,6 +593,8 @@ fn evaluate(
             "tuning_ms": tsec * 1e3,
             "trials": ntrials,
             "tuned_ms": r.ctime * 1e3,
+            "held_chunks": nheld,
+            "held_overhead": held_overhead,
             "oracle": { "setting": settings[best_i].label(), "j": best.j(&o), "cratio": best.cratio(),
                         "compress_gbps": best.nbytes as f64 / best.ctime / 1e9,
                         "decompress_gbps": best.nbytes as f64 / best.dtime / 1e9,

@@ -62,7 +62,7 @@ impl ChunkChoice {
 
 /// The per-chunk choices of a run, shared between the tuner and whoever writes them out.
 #[derive(Debug, Clone, Default)]
-pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>, Arc<Mutex<(f64, usize)>>);
+pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>, Arc<Mutex<(f64, usize)>>, Arc<Mutex<(f64, usize)>>);
 
 impl Record {
     /// The choices so far.
@@ -73,6 +73,19 @@ impl Record {
     /// Seconds spent in trial compressions so far, and how many trials.
     pub fn tuning(&self) -> (f64, usize) {
         self.1.lock().map(|v| *v).unwrap_or_default()
+    }
+
+    /// Seconds the tuner took choosing for the chunks compressed with a decided setting
+    /// (no search going on), and how many chunks: the tuner's cost once converged.
+    pub fn held(&self) -> (f64, usize) {
+        self.2.lock().map(|v| *v).unwrap_or_default()
+    }
+
+    fn add_held(&self, seconds: f64) {
+        if let Ok(mut v) = self.2.lock() {
+            v.0 += seconds;
+            v.1 += 1;
+        }
     }
 
     fn add_tuning(&self, seconds: f64, trials: usize) {
@@ -579,6 +592,9 @@ impl Btune {
         let spent = (self.clock.now() - t0).as_secs_f64();
         self.tuning += spent;
         self.record.add_tuning(spent, trials);
+        if !searching {
+            self.record.add_held(spent);
+        }
         let best = match &self.staged {
             Some(st) => st.best(),
             // Before any trial, a chunk of zeros: the fastest setting (no filter pass,
