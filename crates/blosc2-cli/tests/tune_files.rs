@@ -157,6 +157,12 @@ fn eval_lists_threads_and_chunk_sizes_and_each_mode_scores_its_speed() {
             seen.push((cs, nt, (t * 10.0).round() as u64));
             let nchunks = if cs == 32768 { (4 * n as u64).div_ceil(32768) } else { 1 };
             assert_eq!(r["nchunks"], nchunks);
+            // Chunks compressed once decided: never the first; the tuner's time on them is
+            // given exactly when there are some.
+            let held = r["held_chunks"].as_u64().unwrap();
+            assert!(held < nchunks, "{r}");
+            assert_eq!(r["held_overhead"].is_null(), held == 0, "{r}");
+            assert!(r["held_overhead"].as_f64().is_none_or(|h| h >= 0.0), "{r}");
             assert!(cs == 32768 || cs == 4 * n as u64, "{cs}");
             // The tuned run: J of its ratio and the mode's speed, over the oracle's.
             let sp = mode_speed(mode, r["compress_gbps"].as_f64().unwrap(), r["decompress_gbps"].as_f64().unwrap());

@@ -69,14 +69,13 @@ pub fn blocks(data: &[u8], piece: usize, nparts: usize) -> Vec<u8> {
 /// Bytes of the windows [`anchors`] compares.
 pub const WINDOW: usize = 4096;
 
-/// How many windows of a stretch [`anchors`] looks at, at most: 8 stretches of 16
-/// windows count 512 KiB, some 50 us.
+/// How many windows of a stretch [`anchors`] looks at, at most.
 pub const ANCHOR_PROBES: usize = 16;
 
 /// Where a chunk's data are, for trials whose samples must be alike whatever their
 /// piece size: for each of `n` equal stretches of `data`, the start of the window of
-/// [`WINDOW`] bytes with the most bytes that are not zero, of up to [`ANCHOR_PROBES`]
-/// evenly spaced (the first one eighth full ends the look; the stretch's start when all are zeros).
+/// [`WINDOW`] bytes with the most bytes that are not zero in its first eighth, of up to
+/// [`ANCHOR_PROBES`] evenly spaced (the first one eighth full ends the look; the stretch's start when all are zeros).
 /// On a sparse chunk the pieces of every trial then hold the same data, the densest
 /// met: pieces chosen as the first with any data would be an edge of the data for one
 /// piece size and its middle for another, and ratios of 350 and 1,900 measured on one
@@ -87,7 +86,8 @@ pub fn anchors(data: &[u8], n: usize) -> Vec<usize> {
     if windows < n {
         return (0..n).map(|k| k * data.len() / n).collect();
     }
-    let count = |w: usize| nonzero_bytes(&data[w * WINDOW..(w + 1) * WINDOW]);
+    // A window's density from its first eighth: 8 stretches of 16 windows count 64 KiB.
+    let count = |w: usize| nonzero_bytes(&data[w * WINDOW..w * WINDOW + WINDOW / 8]);
     (0..n)
         .map(|k| {
             let (lo, hi) = (k * windows / n, (k + 1) * windows / n);
@@ -98,7 +98,7 @@ pub fn anchors(data: &[u8], n: usize) -> Vec<usize> {
                 if c > best.0 {
                     best = (c, w);
                 }
-                if c * 8 >= WINDOW {
+                if c * 64 >= WINDOW {
                     break;
                 }
             }

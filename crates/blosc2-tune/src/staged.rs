@@ -242,16 +242,21 @@ impl Staged {
     }
 
     /// Whether `s`, a higher clevel of a (codec, pipeline) pair measured at two lower
-    /// ones, could beat the best so far at `speed` (bytes per second in the objective's
-    /// mode, from what its trial is expected to cost): its ratio is taken to grow from
-    /// the pair's highest clevel measured as it grew between the two below (per clevel
-    /// step). In DECOMP mode, or without two clevels measured, it could. A Zstd 9 trial
-    /// costs a hundred times LZ4's, and on data where Zstd 5 gains little over Zstd 1 it
-    /// cannot pay for its slower compression.
+    /// ones, could beat the best so far at `speed` ([`Staged::promise`]); in DECOMP mode,
+    /// where compression speed does not count, or without two clevels measured, it could.
+    /// A Zstd 9 trial costs a hundred times LZ4's, and on data where Zstd 5 gains little
+    /// over Zstd 1 it cannot pay for its slower compression.
     pub fn can_win(&self, s: &Setting, speed: f64) -> bool {
-        if self.obj.mode == PerfMode::Decomp {
-            return true;
-        }
+        self.obj.mode == PerfMode::Decomp || self.promise(s, speed).is_none_or(|g| g > 0.0)
+    }
+
+    /// How much `ln J_t` `s` would gain over the best so far, when it is a higher clevel
+    /// of a (codec, pipeline) pair measured at two lower ones: its ratio taken to grow
+    /// from the pair's highest clevel measured as it grew between the two below (per
+    /// clevel step), at `speed` (bytes per second, one thread, from what its trial is
+    /// expected to cost) in COMP and BALANCED modes, at the decompression speed of the
+    /// clevel below in DECOMP mode. `None` without two clevels measured.
+    pub fn promise(&self, s: &Setting, speed: f64) -> Option<f64> {
         let mut below: Vec<&Estimate> = self
             .measured
             .iter()
@@ -263,12 +268,13 @@ impl Staged {
             .collect();
         below.sort_by_key(|e| std::cmp::Reverse(e.setting.clevel));
         let (Some(hi), Some(lo), Some(best)) = (below.first(), below.get(1), self.best_estimate()) else {
-            return true;
+            return None;
         };
         let growth = (hi.cratio / lo.cratio).max(1.0);
         let steps = f64::from(s.clevel - hi.setting.clevel) / f64::from(hi.setting.clevel - lo.setting.clevel);
         let ratio = hi.cratio * growth.powf(steps);
-        self.obj.log_j(ratio, speed) > self.log_j(&best)
+        let speed = if self.obj.mode == PerfMode::Decomp { hi.speed } else { speed };
+        Some(self.obj.log_j(ratio, speed) - self.log_j(&best))
     }
 
     /// The next setting to try, `None` once decided.
@@ -578,6 +584,11 @@ mod tests {
         s.record(z(1), &m(101.0, 2.2e9));
         s.record(z(5), &m(560.0, 2.3e9));
         assert!(s.can_win(&z(9), 2.3e9 / 12.0));
+        let g = s.promise(&z(9), 2.3e9 / 12.0).unwrap();
+        let want =
+            0.9 * (560.0f64 * 560.0 / 101.0).ln() + 0.1 * (2.3f64 / 12.0).ln() - 0.9 * 560f64.ln() - 0.1 * 2.3f64.ln();
+        assert!((g - want).abs() < 1e-2, "{g} {want}");
+        assert!(s.promise(&z(5), 1.0).is_none(), "clevel 5 has one clevel below");
         let d = BtuneConfig { tradeoff: 0.9, perf_mode: PerfMode::Decomp, ..BtuneConfig::default() };
         let mut s = Staged::new(&d, &SearchSpace::default());
         s.record(z(1), &m(123.0, 1.5e9));
