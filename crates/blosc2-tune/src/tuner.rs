@@ -337,6 +337,10 @@ impl Btune {
     /// it compresses, and at level 22 those of a small piece are far lighter than those
     /// of a block of hundreds of KiB: a piece of a few KiB ran at 1.3 GB/s where the
     /// blocks of the run went at 0.01 GB/s (`counters_i64`, 512 KiB chunks).
+    /// BloscLZ too: it gives up on a block whose start does not compress well enough
+    /// for its size, so pieces of a block compressed 3.7x where the 128,000-byte blocks
+    /// of the chunk were stored as they were (`temps.npy` of the README, BloscLZ 5 +
+    /// bitshuffle), and it is fast enough for a whole block.
     /// The filter stage's trials (`filters`) compress a quarter of that (at least 4 KiB):
     /// they always run, the four of them, since a pipeline can change the ratio twenty-fold
     /// (`arange_i64` with shuffle + bytedelta), and on a fast run the budget would not let
@@ -346,7 +350,9 @@ impl Btune {
         if filters {
             allow = (allow / 4).max(4 << 10);
         }
-        if s.codec == blosc2_core::codec::CodecId::ZSTD && s.clevel >= 9 {
+        let whole = (s.codec == blosc2_core::codec::CodecId::ZSTD && s.clevel >= 9)
+            || s.codec == blosc2_core::codec::CodecId::BLOSCLZ;
+        if whole {
             let mut p = s.apply(chunk.base);
             allow.max(Self::block_size(&mut p, chunk).min(chunk.data.len()))
         } else {
