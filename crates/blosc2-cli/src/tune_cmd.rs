@@ -569,9 +569,9 @@ fn evaluate(
         let default_run = default_runs[k].expect("run");
         let (r, params, (tsec, ntrials, hsec, nheld)) = tuned[k].clone().expect("run");
         let nchunks = d.bytes.len().div_ceil(chunksize);
+        let rp = replay[k].expect("run");
         // The tuner's time per chunk once decided, over the replay's compression time per
         // chunk: the overhead once converged (none when every chunk searched).
-        let rp = replay[k].expect("run");
         let held_overhead = (nheld > 0).then(|| (hsec / nheld as f64) / (rp.ctime / nchunks as f64));
         let chosen = summary(&params);
         let rec = json!({

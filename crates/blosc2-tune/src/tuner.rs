@@ -62,7 +62,16 @@ impl ChunkChoice {
 
 /// The per-chunk choices of a run, shared between the tuner and whoever writes them out.
 #[derive(Debug, Clone, Default)]
-pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>, Arc<Mutex<(f64, usize)>>, Arc<Mutex<(f64, usize)>>);
+pub struct Record(Arc<Mutex<Vec<ChunkChoice>>>, Arc<Mutex<Spent>>);
+
+/// The tuner's time, while searching and once decided.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spent {
+    tuning: f64,
+    trials: usize,
+    held: f64,
+    held_chunks: usize,
+}
 
 impl Record {
     /// The choices so far.
@@ -72,26 +81,26 @@ impl Record {
 
     /// Seconds spent in trial compressions so far, and how many trials.
     pub fn tuning(&self) -> (f64, usize) {
-        self.1.lock().map(|v| *v).unwrap_or_default()
+        self.1.lock().map(|v| (v.tuning, v.trials)).unwrap_or_default()
     }
 
     /// Seconds the tuner took choosing for the chunks compressed with a decided setting
     /// (no search going on), and how many chunks: the tuner's cost once converged.
     pub fn held(&self) -> (f64, usize) {
-        self.2.lock().map(|v| *v).unwrap_or_default()
+        self.1.lock().map(|v| (v.held, v.held_chunks)).unwrap_or_default()
     }
 
     fn add_held(&self, seconds: f64) {
-        if let Ok(mut v) = self.2.lock() {
-            v.0 += seconds;
-            v.1 += 1;
+        if let Ok(mut v) = self.1.lock() {
+            v.held += seconds;
+            v.held_chunks += 1;
         }
     }
 
     fn add_tuning(&self, seconds: f64, trials: usize) {
         if let Ok(mut v) = self.1.lock() {
-            v.0 += seconds;
-            v.1 += trials;
+            v.tuning += seconds;
+            v.trials += trials;
         }
     }
 }
@@ -459,14 +468,23 @@ impl Btune {
         }
     }
 
+    /// Finds where `data` holds its data ([`features::anchors`]) unless `anchored` says
+    /// this chunk's anchors are found already.
+    fn anchor(&mut self, data: &[u8], anchored: &mut bool) {
+        if !*anchored {
+            self.anchors = features::anchors(data, 8);
+            *anchored = true;
+        }
+    }
+
     /// The staged search: on the first chunk (and after the data changed) the trials,
     /// then the best setting held.
     fn next_staged(&mut self, chunk: &ChunkInput<'_>) -> CompressParams {
         let t0 = self.clock.now();
         let data = chunk.data;
         let searching = self.staged.as_ref().is_none_or(|st| !st.done());
-        // Where this chunk holds its data ([`features::anchors`]), found before its first
-        // trial only: a chunk whose trials all wait pays nothing.
+        // Where this chunk holds its data, found before its first trial only
+        // ([`Btune::anchor`]): a chunk whose trials all wait pays nothing.
         let mut anchored = false;
         let empty = searching && features::looks_empty(data);
         let mut trials = 0;
@@ -507,8 +525,7 @@ impl Btune {
                 ..Setting::DEFAULT
             };
             let allow = self.sample_bytes(&warm, chunk, true);
-            self.anchors = features::anchors(data, 8);
-            anchored = true;
+            self.anchor(data, &mut anchored);
             let _ = self.measure_setting(&warm, chunk, allow);
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
@@ -555,7 +572,8 @@ impl Btune {
                     // on a ramp with shuffle + bytedelta) may promise J 1.5x the best's or
                     // more: its own run's share counts whole, not capped at OWN_RUN.
                     let own_time = rate * data.len() as f64 / threads;
-                    let promising = view.promise(s, 1.0 / rate.max(1e-15)).is_some_and(|g| g > PROMISING.ln());
+                    let speed = 1.0 / rate.max(1e-15);
+                    let promising = view.promise(s, speed).is_some_and(|g| g > PROMISING.ln());
                     let ct = if promising {
                         best_ct.max(own_time)
                     } else if own {
@@ -566,7 +584,7 @@ impl Btune {
                     let allowance = share * (compressed_before + FIRST_CHUNK * ct);
                     if cost > share * ct * DROP_CHUNKS {
                         Fit::Drop
-                    } else if cost > share * best_ct && !view.can_win(s, 1.0 / rate.max(1e-15)) {
+                    } else if cost > share * best_ct && !view.can_win(s, speed) {
                         // Not cheap, and it would not win at the speed its trial's cost
                         // says (the share of one chunk's time is spent without asking).
                         Fit::Drop
@@ -579,10 +597,7 @@ impl Btune {
                     break;
                 };
                 trials += 1;
-                if !anchored {
-                    self.anchors = features::anchors(data, 8);
-                    anchored = true;
-                }
+                self.anchor(data, &mut anchored);
                 let stage = st.stage();
                 let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
                 self.timed = (0, 0.0);
