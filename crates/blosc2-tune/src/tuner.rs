@@ -433,15 +433,12 @@ impl Btune {
         let sample = features::blocks_at(chunk.data, big, 2, &self.anchors);
         let (Some(mb), Some(ms)) = (self.trial(&p, &sample, big), {
             // Of each piece, its first half, or its second when the first is zeros.
-            let half = |c: &'_ [u8]| -> Vec<u8> {
+            let mut halves = Vec::with_capacity(sample.len() / 2 + small);
+            for c in sample.chunks(big) {
                 let (a, b) = c.split_at(small.min(c.len()));
-                if features::has_data(a) || !features::has_data(b) {
-                    a.to_vec()
-                } else {
-                    b[..small.min(b.len())].to_vec()
-                }
-            };
-            let halves: Vec<u8> = sample.chunks(big).flat_map(half).collect();
+                let h = if features::has_data(a) || !features::has_data(b) { a } else { &b[..small.min(b.len())] };
+                halves.extend_from_slice(h);
+            }
             self.trial(&p, &halves, small)
         }) else {
             return failed(bs);
