@@ -164,7 +164,9 @@ pub struct EvalArgs {
     /// MiB when fewer).
     #[arg(long, default_value_t = 64)]
     pub mib: usize,
-    /// Rounds (the minimum time of each run is kept).
+    /// Rounds of the sweep (the minimum time of each setting is kept); the tuned runs and
+    /// the fixed runs they are compared with are repeated as often at least, more when
+    /// short (the median of each kept).
     #[arg(long, default_value_t = 2)]
     pub rounds: usize,
     /// Threads, comma-separated (default: the available cores).
@@ -326,19 +328,34 @@ fn decompress_all(chunks: &[Vec<u8>], nbytes: usize, nthreads: usize) -> Result<
     Ok(t.elapsed().as_secs_f64())
 }
 
-/// Runs shorter than this are timed on their second run: what ran just before a run
-/// (another setting's codec state, its buffers freed) moves a run of a millisecond by a
-/// third, so each timed run follows a run of its own.
+/// Runs shorter than this are timed after untimed runs of the same ([`warmed`]).
 const WARM_UP_BELOW: f64 = 0.05;
 
-/// `run()` timed after one untimed run of the same when it is short ([`WARM_UP_BELOW`]).
+/// Untimed runs before a short run is timed: at least one, and up to this many while they
+/// have taken less than [`WARM_UP_SECONDS`].
+const WARM_UP_RUNS: usize = 4;
+
+/// Seconds of untimed runs after which a short run is timed.
+const WARM_UP_SECONDS: f64 = 0.01;
+
+/// `run()` timed after untimed runs of the same when it is short ([`WARM_UP_BELOW`]).
+/// What ran just before a run moves a run of a millisecond by half and more: after two
+/// runs of Zstd 5 on a 2.9 MB chunk, five LZ4 runs of the same chunk in a row took 0.75,
+/// 0.57, 0.44, 0.38 and 0.36 ms, and the ones after that 0.35; one untimed run would
+/// leave a run that follows a slow codec (the next case's tuned run, right after
+/// python-blosc2's default) a third slower than one that follows a fast one.
 fn warmed<T>(mut run: impl FnMut() -> Result<T>, secs: impl Fn(&T) -> f64) -> Result<T> {
-    let first = run()?;
-    if secs(&first) < WARM_UP_BELOW {
-        run()
-    } else {
-        Ok(first)
+    let mut last = run()?;
+    let (mut runs, mut spent) = (1, secs(&last));
+    if spent >= WARM_UP_BELOW {
+        return Ok(last);
     }
+    while runs < WARM_UP_RUNS && spent < WARM_UP_SECONDS {
+        last = run()?;
+        runs += 1;
+        spent += secs(&last);
+    }
+    run()
 }
 
 /// Gives each chunk the next of a list of parameters (cycling): the fixed runs go
@@ -415,8 +432,31 @@ pub fn tuned_run(d: &Data, cfg: &BtuneConfig, base: &CompressParams, chunksize: 
     ))
 }
 
-/// A tuned run's fastest times, its choices and its tuning's seconds and trials.
+/// A tuned run's times, its choices and its tuning's seconds and trials.
 type TunedTimes = (Run, Vec<CompressParams>, Spent);
+
+/// Seconds of timed runs each figure of a case gets at least ([`repeats`]).
+const CASE_SECONDS: f64 = 0.25;
+
+/// Most repeats of a case.
+const MAX_REPEATS: usize = 11;
+
+/// How often the runs of a case whose best fixed setting takes `secs` (compression and
+/// decompression) are repeated: `rounds` at least, more for short runs, up to
+/// [`CASE_SECONDS`] of runs or [`MAX_REPEATS`]; an odd number, so that the median is one
+/// of them.
+pub fn repeats(rounds: usize, secs: f64) -> usize {
+    let want = (CASE_SECONDS / secs.max(1e-6)).ceil() as usize;
+    let n = want.clamp(rounds.max(1), MAX_REPEATS.max(rounds));
+    n | 1
+}
+
+/// The median element of `v` by `key` (the lower one of an even count); `v` not empty.
+pub fn median_by<T: Clone>(v: &[T], key: impl Fn(&T) -> f64) -> T {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| key(&v[a]).total_cmp(&key(&v[b])));
+    v[order[(v.len() - 1) / 2]].clone()
+}
 
 /// Checks that every chunk of a tuned run decompresses to its input.
 pub fn verify(d: &Data, chunks: &[Vec<u8>], chunksize: usize) -> Result<()> {
@@ -526,9 +566,12 @@ fn evaluate(
         return Ok(());
     }
     // The sweep's winner of each case, then the tuned runs, the replays of their choices,
-    // the winners and python-blosc2's default timed again, interleaved, round after round:
+    // the winners and python-blosc2's default timed again, interleaved, repeat after repeat:
     // the sweep's figure of its winner is the luckiest of sixty noisy ones, and a tuned
-    // run timed as often as the setting it is compared with is judged fairly.
+    // run timed as often as the setting it is compared with is judged fairly. A run of a
+    // few milliseconds moves by a third from one timing to the next on a shared machine,
+    // so short cases are repeated more ([`repeats`]) and each figure compared is the
+    // median of its repeats by `J_t`, the same rule for all four.
     let best: Vec<usize> = cases
         .iter()
         .map(|&(mode, t)| {
@@ -536,40 +579,37 @@ fn evaluate(
             (0..table.len()).max_by(|&a, &b| table[a].j(&o).total_cmp(&table[b].j(&o))).expect("a non-empty space")
         })
         .collect();
-    let mut tuned: Vec<Option<TunedTimes>> = vec![None; cases.len()];
-    let mut replay: Vec<Option<Run>> = vec![None; cases.len()];
-    let mut oracle: Vec<Option<Run>> = vec![None; cases.len()];
-    let mut default_runs: Vec<Option<Run>> = vec![None; cases.len()];
-    let keep = |slot: &mut Option<Run>, r: Run| *slot = Some(slot.map_or(r, |o| o.min(r)));
-    for _ in 0..args.rounds.max(1) {
+    let reps: Vec<usize> = best.iter().map(|&i| repeats(args.rounds, table[i].ctime + table[i].dtime)).collect();
+    let mut tuned: Vec<Vec<(TunedTimes, Run)>> = vec![Vec::new(); cases.len()];
+    let mut oracle: Vec<Vec<Run>> = vec![Vec::new(); cases.len()];
+    let mut default_runs: Vec<Vec<Run>> = vec![Vec::new(); cases.len()];
+    for rep in 0..reps.iter().copied().max().unwrap_or(1) {
         for (k, &(mode, t)) in cases.iter().enumerate() {
+            if rep >= reps[k] {
+                continue;
+            }
             let mut cfg = BtuneConfig { tradeoff: t, perf_mode: mode, trace: args.trace, ..BtuneConfig::default() };
             with_model(&mut cfg, args.model.as_deref())?;
             let (r, p, tu, chunks) = warmed(|| tuned_run(d, &cfg, &base, chunksize), |t| t.0.ctime + t.0.dtime)?;
             // After the timing: the reads would change what the next run finds in the
             // caches, and the fixed runs have none.
             verify(d, &chunks, chunksize)?;
-            // The round whose tuned run scores best is kept whole (its ratio, times,
-            // choices and trials, and the replay of those choices): the choices can differ
-            // from round to round, as trial times do.
+            // Each repeat's tuned run is kept whole (its ratio, times, choices and trials,
+            // and the replay of those choices): the choices can differ from repeat to
+            // repeat, as trial times do.
             let rp = timed(&p)?;
-            let o = Objective { tradeoff: t, mode };
-            if tuned[k].as_ref().is_none_or(|(old, _, _)| r.j(&o) > old.j(&o)) {
-                tuned[k] = Some((r, p, tu));
-                replay[k] = Some(rp);
-            }
-            keep(&mut oracle[k], timed(&[settings[best[k]].apply(&base)])?);
-            keep(&mut default_runs[k], timed(&[Setting::DEFAULT.apply(&base)])?);
+            tuned[k].push(((r, p, tu), rp));
+            oracle[k].push(timed(&[settings[best[k]].apply(&base)])?);
+            default_runs[k].push(timed(&[Setting::DEFAULT.apply(&base)])?);
         }
     }
     for (k, &(mode, t)) in cases.iter().enumerate() {
         let o = Objective { tradeoff: t, mode };
         let best_i = best[k];
-        let best = oracle[k].expect("run");
-        let default_run = default_runs[k].expect("run");
-        let (r, params, (tsec, ntrials, hsec, nheld)) = tuned[k].clone().expect("run");
+        let best = median_by(&oracle[k], |r| r.j(&o));
+        let default_run = median_by(&default_runs[k], |r| r.j(&o));
+        let ((r, params, (tsec, ntrials, hsec, nheld)), rp) = median_by(&tuned[k], |x| x.0 .0.j(&o));
         let nchunks = d.bytes.len().div_ceil(chunksize);
-        let rp = replay[k].expect("run");
         // The tuner's time per chunk once decided, over the replay's compression time per
         // chunk: the overhead once converged (none when every chunk searched).
         let held_overhead = (nheld > 0).then(|| (hsec / nheld as f64) / (rp.ctime / nchunks as f64));
@@ -583,6 +623,7 @@ fn evaluate(
             "nthreads": base.nthreads,
             "chunksize": chunksize,
             "nchunks": nchunks,
+            "repeats": reps[k],
             "score_fraction": r.j(&o) / best.j(&o),
             "cratio": r.cratio(),
             "compress_gbps": r.nbytes as f64 / r.ctime / 1e9,
@@ -624,4 +665,70 @@ fn evaluate(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_cases_are_repeated_an_odd_number_of_times() {
+        // A run of a second: the rounds asked for, made odd.
+        assert_eq!(repeats(2, 1.0), 3);
+        assert_eq!(repeats(1, 1.0), 1);
+        assert_eq!(repeats(4, 1.0), 5);
+        // 0.25 s of 0.1 s runs: 3.
+        assert_eq!(repeats(1, 0.1), 3);
+        // A millisecond: capped.
+        assert_eq!(repeats(2, 0.001), MAX_REPEATS);
+        // More rounds than the cap: the rounds win.
+        assert_eq!(repeats(20, 0.001), 21);
+    }
+
+    #[test]
+    fn the_median_is_one_of_the_elements_the_lower_of_an_even_count() {
+        let v = [5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(median_by(&v, |x| *x), 3.0);
+        assert_eq!(median_by(&v[..4], |x| *x), 2.0);
+        assert_eq!(median_by(&[7.0], |x| *x), 7.0);
+        // By the key, not the value.
+        assert_eq!(median_by(&v, |x| -*x), 3.0);
+        assert_eq!(median_by(&v[..4], |x| -*x), 4.0);
+    }
+
+    #[test]
+    fn a_short_run_is_timed_after_untimed_runs_a_long_one_at_once() {
+        let mut n = 0;
+        let r = warmed(
+            || {
+                n += 1;
+                Ok(n)
+            },
+            |_| 0.001,
+        )
+        .unwrap();
+        // Four untimed runs of a millisecond, then the timed one.
+        assert_eq!(r, WARM_UP_RUNS + 1);
+        let mut n = 0;
+        let r = warmed(
+            || {
+                n += 1;
+                Ok(n)
+            },
+            |_| 0.004,
+        )
+        .unwrap();
+        // Three untimed runs reach 10 ms.
+        assert_eq!(r, 4);
+        let mut n = 0;
+        let r = warmed(
+            || {
+                n += 1;
+                Ok(n)
+            },
+            |_| 1.0,
+        )
+        .unwrap();
+        assert_eq!(r, 1);
+    }
 }

@@ -157,6 +157,9 @@ fn eval_lists_threads_and_chunk_sizes_and_each_mode_scores_its_speed() {
             seen.push((cs, nt, (t * 10.0).round() as u64));
             let nchunks = if cs == 32768 { (4 * n as u64).div_ceil(32768) } else { 1 };
             assert_eq!(r["nchunks"], nchunks);
+            // Runs this short are repeated (an odd count, the median kept), at most 11 times.
+            let reps = r["repeats"].as_u64().unwrap();
+            assert!(reps % 2 == 1 && (3..=11).contains(&reps), "{r}");
             // Chunks compressed once decided: never the first; the tuner's time on them is
             // given exactly when there are some.
             let held = r["held_chunks"].as_u64().unwrap();
