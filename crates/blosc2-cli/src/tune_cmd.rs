@@ -696,39 +696,25 @@ mod tests {
         assert_eq!(median_by(&v[..4], |x| -*x), 4.0);
     }
 
+    /// Which run `warmed` times (1 = the first) when every run takes `secs`.
+    fn timed_run(secs: f64) -> usize {
+        let mut n = 0;
+        warmed(
+            || {
+                n += 1;
+                Ok(n)
+            },
+            |_| secs,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn a_short_run_is_timed_after_untimed_runs_a_long_one_at_once() {
-        let mut n = 0;
-        let r = warmed(
-            || {
-                n += 1;
-                Ok(n)
-            },
-            |_| 0.001,
-        )
-        .unwrap();
         // Four untimed runs of a millisecond, then the timed one.
-        assert_eq!(r, WARM_UP_RUNS + 1);
-        let mut n = 0;
-        let r = warmed(
-            || {
-                n += 1;
-                Ok(n)
-            },
-            |_| 0.004,
-        )
-        .unwrap();
+        assert_eq!(timed_run(0.001), WARM_UP_RUNS + 1);
         // Three untimed runs reach 10 ms.
-        assert_eq!(r, 4);
-        let mut n = 0;
-        let r = warmed(
-            || {
-                n += 1;
-                Ok(n)
-            },
-            |_| 1.0,
-        )
-        .unwrap();
-        assert_eq!(r, 1);
+        assert_eq!(timed_run(0.004), 4);
+        assert_eq!(timed_run(1.0), 1);
     }
 }

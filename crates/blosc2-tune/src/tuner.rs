@@ -451,23 +451,25 @@ impl Btune {
         }
         let nb = mb.nbytes.div_ceil(big) as f64;
         let ns = ms.nbytes.div_ceil(small) as f64;
-        // Per block: y = a + b x, from (big, yb / nb) and (small, ys / ns).
-        let fit = |yb: f64, ys: f64| {
+        // Per block: y = a + b x, from (big, yb / nb) and (small, ys / ns); (a, b).
+        let line = |yb: f64, ys: f64| {
             let (pb, psm) = (yb / nb, ys / ns);
             let b = ((pb - psm) / (big - small) as f64).max(0.0);
-            let a = (pb - b * big as f64).max(0.0);
+            ((pb - b * big as f64).max(0.0), b)
+        };
+        let fit = |yb: f64, ys: f64| {
+            let (a, b) = line(yb, ys);
             a + b * bs as f64
         };
         let cbytes = fit(mb.cbytes as f64, ms.cbytes as f64).max(1.0);
         // A sample stored whole decompresses as one copy, and so would the chunk: the fixed
         // part of its time is paid once per chunk, not once per block. Counted per block,
-        // it made a stored chunk of floats look 2-4x slower to decompress than it is, and
-        // DECOMP 0.5 chose LZ4HC + shuffle (ratio 1.23) over the stored chunk that
-        // decompresses 4x faster (the star table's `x`, `y`, `z`).
+        // it made stored chunks look slower to decompress than they are, and DECOMP 0.5
+        // chose LZ4HC + shuffle (ratio 1.23) over stored chunks that decompress 2.6x
+        // faster (the star table's `x`).
         let dtime = if stored_b && stored_s {
-            let (pb, psm) = (mb.dtime / nb, ms.dtime / ns);
             // At most 30 GB/s (a copy's speed), whatever the noise of two short timings.
-            (((pb - psm) / (big - small) as f64) * bs as f64).max(bs as f64 / 3e10)
+            (line(mb.dtime, ms.dtime).1 * bs as f64).max(bs as f64 / 3e10)
         } else {
             fit(mb.dtime, ms.dtime)
         };
