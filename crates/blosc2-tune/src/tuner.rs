@@ -132,6 +132,12 @@ const DROP_CHUNKS: f64 = 8.0;
 /// timed again and the faster of the two kept ([`Btune::trial`]).
 const RETIME_BELOW: f64 = 100e-6;
 
+/// The least cost per byte a block is taken to have, as a share of the larger piece's
+/// ([`Btune::measure_setting`]): the cost per byte falls with the size on data that
+/// compress well (LZ4 9 + shuffle on `arange_i64`: 2.5x from a 3.8 KB piece to a 4 MiB
+/// block), so a share of at most a half would make such blocks look slower than they are.
+const PIECE_COST_FLOOR: f64 = 0.25;
+
 /// How many of a model's best predictions the search starts from.
 pub const PREDICTIONS: usize = 3;
 
@@ -445,7 +451,7 @@ impl Btune {
     /// such; otherwise pieces of two sizes are, and compressed size and times per block
     /// are extrapolated linearly in the block size (a block's fixed cost, headers and
     /// codec set-up, and its cost per byte), since ratios grow with the block size; the
-    /// times with a cost per byte of at least half the larger piece's.
+    /// times with a cost per byte of at least [`PIECE_COST_FLOOR`] of the larger piece's.
     fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>, allow: usize) -> Measure {
         let failed = |n| Measure { nbytes: n, cbytes: n, ctime: 1.0, dtime: 1.0, special: true };
         let ts = chunk.base.typesize.max(1);
@@ -489,17 +495,16 @@ impl Btune {
             let (a, b) = line(yb, ys);
             a + b * bs as f64
         };
-        // Times per block the same way, but with the cost per byte kept within [1/2, 1]
-        // of the larger piece's (a fixed part per block of at most half of it). The
-        // difference of two timings of a few us, extrapolated 19x-37x to a block, is all
-        // noise: over 60 runs of the README's example, unbounded, LZ4 9 + shuffle came
-        // out at 245-568 us a block (it runs at 248) and one setting in ten runs went
-        // 2-6x off either way; bounded, 245-434. Sizes keep the line: a ratio can grow
-        // twenty-fold from a piece to a block.
+        // Times per block the same way, but with the cost per byte kept within
+        // [PIECE_COST_FLOOR, 1] of the larger piece's. The difference of two timings of a
+        // few us, extrapolated 19x-37x to a block, is mostly noise: over 60 runs of the
+        // README's example, unbounded, LZ4 9 + shuffle came out at 245-568 us a block (it
+        // runs at 248) and one setting in ten runs went 2-6x off either way. Sizes keep
+        // the line: a ratio can grow twenty-fold from a piece to a block.
         let line_time = |yb: f64, ys: f64| {
             let (pb, psm) = (yb / nb, ys / ns);
             let per_byte = pb / big as f64;
-            let b = ((pb - psm) / (big - small) as f64).clamp(0.5 * per_byte, per_byte);
+            let b = ((pb - psm) / (big - small) as f64).clamp(PIECE_COST_FLOOR * per_byte, per_byte);
             (pb - b * big as f64, b)
         };
         let fit_time = |yb: f64, ys: f64| {
@@ -959,7 +964,7 @@ mod tests {
     }
 
     #[test]
-    fn times_of_pieces_extrapolate_to_a_block_within_a_fixed_part_of_at_most_half() {
+    fn times_of_pieces_extrapolate_to_a_block_with_a_bounded_cost_per_byte() {
         // Blocks of 128,000 bytes fixed by the container, trials of 8 KiB: two pieces of
         // 4 KiB, then their halves; each timing of the halves comes first.
         let data = ramp(1 << 20);
@@ -975,11 +980,12 @@ mod tests {
             m.ctime
         };
         // Per piece of 4 KiB: 5.25 us, per half: 5 us. A line through both says 0.25 us a
-        // KiB and 4.75 us fixed: 11.5 us a block. Bounded: at least half the piece's cost
-        // per byte.
+        // 2 KiB and 4.75 us fixed: 20.4 us a block. Bounded: at least a quarter of the
+        // piece's cost per byte (and the rest of its time fixed).
         let per_piece = 10.5e-6 / 2.0;
+        let floor = super::PIECE_COST_FLOOR;
         let t = estimate(10.0, 10.5);
-        assert!((t - 0.5 * per_piece * bs / big - 0.5 * per_piece).abs() < 1e-9, "{t}");
+        assert!((t - floor * per_piece * bs / big - (1.0 - floor) * per_piece).abs() < 1e-9, "{t}");
         // Per piece 10 us, per half 0.5 us: a line through both has no fixed part left and
         // a cost per byte above the piece's own. Bounded: the piece's cost per byte.
         let t = estimate(1.0, 20.0);
