@@ -32,7 +32,8 @@ use crate::space::{FilterKind, SearchSpace, Setting};
 /// Where the staged search is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// A model's first choice (before the filter stage).
+    /// A model's best few predictions and python-blosc2's default (before the filter
+    /// stage).
     Model,
     /// Pipelines with the probe codec.
     Filters,
@@ -102,8 +103,6 @@ pub struct Staged {
     confirmed: Vec<Setting>,
     /// A model's first choice, whose clevels are tried whatever its trial gave.
     predicted: Option<Setting>,
-    /// A model's other choices and python-blosc2's default, tried first in the codec stage.
-    hints: Vec<Setting>,
 }
 
 impl Staged {
@@ -117,7 +116,6 @@ impl Staged {
             measured: Vec::new(),
             confirmed: Vec::new(),
             predicted: None,
-            hints: Vec::new(),
         };
         let probe = s.probe();
         for &f in &s.space.filters {
@@ -126,28 +124,28 @@ impl Staged {
         s
     }
 
-    /// A search that starts from a model's predictions (best first): the first one in the
-    /// space ([`Stage::Model`]), then the stages of the full search ([`Staged::new`]),
-    /// the codec stage trying the other predictions first,
-    /// the clevel stage the model's first choice at every clevel (a setting measured is
-    /// not tried again). The full search alone when no prediction is in the space.
+    /// A search that starts from a model's predictions (best first): those in the space
+    /// and python-blosc2's default ([`Stage::Model`]), then the stages of the full search
+    /// ([`Staged::new`]) with these as the incumbents (a setting measured is not tried
+    /// again), the clevels of the model's first choice among those of the best pairs. The
+    /// full search alone when no prediction is in the space.
     ///
     /// A search narrowed to the predictions kept the model's mistakes: with the shipped
     /// model, 0.87 of the oracle's `J_t` (median of 15 cells) where the full search made
-    /// 0.95. And with all the predictions ahead of the filter stage, a fast first choice
-    /// (BloscLZ 1 + shuffle on `linspace_f64` at t = 0.5) left the budget no room for
-    /// the others, and the filter stage never came (0.14).
+    /// 0.95; the model's first choice measured early lets the budget drop the trials
+    /// that could not beat it.
     pub fn around(cfg: &BtuneConfig, space: &SearchSpace, predicted: &[Setting]) -> Staged {
         let mut s = Staged::new(cfg, space);
-        let inside: Vec<Setting> = predicted.iter().copied().filter(|p| space.iter().any(|x| x == *p)).collect();
-        let Some(&first) = inside.first() else {
+        if !predicted.iter().any(|p| space.iter().any(|x| x == *p)) {
             return s;
-        };
+        }
         s.queue.clear();
         s.stage = Stage::Model;
-        s.predicted = Some(first);
-        s.push(first);
-        s.hints = inside[1..].to_vec();
+        s.predicted = predicted.iter().copied().find(|p| space.iter().any(|x| x == *p));
+        for &p in predicted {
+            s.push(p);
+        }
+        s.push(Setting::DEFAULT);
         s
     }
 
@@ -343,9 +341,6 @@ impl Staged {
                 if t >= 0.7 {
                     self.push(Setting::DEFAULT);
                 }
-                for h in std::mem::take(&mut self.hints) {
-                    self.push(h);
-                }
                 let mut codecs = self.space.codecs.clone();
                 codecs.sort_by_key(|&c| if t >= 0.5 { c != CodecId::ZSTD } else { slow(c) });
                 for f in filters {
@@ -538,17 +533,16 @@ mod tests {
                 tried.push(x);
                 assert!(tried.len() < 100);
             }
-            // The first prediction in the space, then the filter stage's probes, then the
-            // other predictions first in the codec stage.
+            // The predictions in the space, then python-blosc2's default, then the filter
+            // stage's probes.
             let inside: Vec<Setting> = predicted.iter().copied().filter(|&x| x != outside).collect();
-            assert_eq!(tried[0], inside[0]);
+            let n = inside.len();
+            assert_eq!(&tried[..n], &inside[..]);
+            assert_eq!(tried[n], Setting::DEFAULT);
             let probe = Staged::new(&cfg, &SearchSpace::default()).probe();
-            let filters = SearchSpace::default().filters;
-            for (k, &f) in filters.iter().enumerate() {
-                assert_eq!(tried[1 + k], Setting { filter: f, ..probe });
+            for (k, &f) in SearchSpace::default().filters.iter().enumerate() {
+                assert_eq!(tried[n + 1 + k], Setting { filter: f, ..probe });
             }
-            let n = 1 + filters.len();
-            assert_eq!(&tried[n..n + inside.len() - 1], &inside[1..]);
             // A setting measured again only by the confirm stage, at the end; the model's
             // first choice at every clevel, even when it does not measure best (BloscLZ 1
             // without a filter in this world); the full search's choice, with at most the

@@ -628,9 +628,7 @@ impl Btune {
                 let this = &*self;
                 let view = st.clone();
                 let Some(s) = st.next_fitting(|s, stage| {
-                    // The filter stage's trials, and a model's first choice before them,
-                    // always run.
-                    if stage == Stage::Filters || stage == Stage::Model {
+                    if stage == Stage::Filters {
                         return Fit::Run;
                     }
                     let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
