@@ -129,7 +129,7 @@ const PROMISING: f64 = 1.5;
 const DROP_CHUNKS: f64 = 8.0;
 
 /// A trial compression (or decompression) that took less than this many seconds is
-/// timed again and the faster of the two kept ([`Btune::trial`]).
+/// timed again and the faster of the two kept ([`timed`]).
 const RETIME_BELOW: f64 = 100e-6;
 
 /// The least cost per byte a block is taken to have, as a share of the larger piece's
@@ -140,6 +140,24 @@ const PIECE_COST_FLOOR: f64 = 0.25;
 
 /// How many of a model's best predictions the search starts from.
 pub const PREDICTIONS: usize = 3;
+
+/// Runs `f` and times it with `clock`; `None` when `f` fails. A short timing is at the
+/// mercy of a cold start and of the scheduler: a filter's first call in the process ran
+/// 3x slower than its next (bitshuffle on 6.8 KB pieces of the README's `temps.npy`:
+/// 15 us, then 5 us), and one preemption in a few hundred calls takes tens of us. So a
+/// run under [`RETIME_BELOW`] is taken twice and the faster time kept (with the second
+/// run's result).
+fn timed<T>(clock: &dyn Clock, mut f: impl FnMut() -> Option<T>) -> Option<(T, f64)> {
+    let t0 = clock.now();
+    let mut out = f()?;
+    let mut secs = (clock.now() - t0).as_secs_f64();
+    if secs < RETIME_BELOW {
+        let t1 = clock.now();
+        out = f()?;
+        secs = secs.min((clock.now() - t1).as_secs_f64());
+    }
+    Some((out, secs))
+}
 
 /// A writer for the trace.
 pub type TraceSink = Box<dyn Write + Send + Sync>;
@@ -395,36 +413,13 @@ impl Btune {
             let warm = &sample[..sample.len().min(4096)];
             chunk::compress_into(&CompressParams { blocksize: 0, ..p.clone() }, warm, &mut self.scratch).ok()?;
         }
-        // A short timing is at the mercy of a cold start and of the scheduler: a filter's
-        // first call in the process ran 3x slower than its next (bitshuffle on 6.8 KB
-        // pieces of the README's `temps.npy`: 15 us, then 5 us), and one preemption in a
-        // few hundred calls takes tens of us. So a short one is taken twice and the faster
-        // kept.
-        let mut ctime = f64::INFINITY;
-        let mut n = 0;
-        for _ in 0..2 {
-            let t0 = self.clock.now();
-            n = chunk::compress_into(&p, sample, &mut self.scratch).ok()?;
-            let t = (self.clock.now() - t0).as_secs_f64();
-            ctime = ctime.min(t);
-            if t >= RETIME_BELOW {
-                break;
-            }
-        }
+        let scratch = &mut self.scratch;
+        let (n, ctime) = timed(&*self.clock, || chunk::compress_into(&p, sample, scratch).ok())?;
         let c = &self.scratch[..n];
         let mut dtime = 0.0;
         if self.cfg.perf_mode != PerfMode::Comp {
             let mut out = vec![0u8; sample.len()];
-            dtime = f64::INFINITY;
-            for _ in 0..2 {
-                let t1 = self.clock.now();
-                chunk::decompress_into(c, &mut out, 1).ok()?;
-                let t = (self.clock.now() - t1).as_secs_f64();
-                dtime = dtime.min(t);
-                if t >= RETIME_BELOW {
-                    break;
-                }
-            }
+            dtime = timed(&*self.clock, || chunk::decompress_into(c, &mut out, 1).ok())?.1;
         }
         // The speed a trial says (per byte: the faster timings); the second timing of a
         // short one falls in the trial's fixed part ([`Costs::record`]).
@@ -485,33 +480,25 @@ impl Btune {
         }
         let nb = mb.nbytes.div_ceil(big) as f64;
         let ns = ms.nbytes.div_ceil(small) as f64;
-        // Per block: y = a + b x, from (big, yb / nb) and (small, ys / ns); (a, b).
-        let line = |yb: f64, ys: f64| {
+        // Per block: y = a + b x, from (big, yb / nb) and (small, ys / ns); (a, b). Times
+        // (`time`) with the cost per byte kept within [PIECE_COST_FLOOR, 1] of the larger
+        // piece's: the difference of two timings of a few us, extrapolated 19x-37x to a
+        // block, is mostly noise (over 60 runs of the README's example, unbounded, LZ4 9 +
+        // shuffle came out at 245-568 us a block, it runs at 248, and one setting in ten
+        // runs went 2-6x off either way). Sizes keep the line: a ratio can grow
+        // twenty-fold from a piece to a block.
+        let line = |yb: f64, ys: f64, time: bool| {
             let (pb, psm) = (yb / nb, ys / ns);
-            let b = ((pb - psm) / (big - small) as f64).max(0.0);
+            let slope = (pb - psm) / (big - small) as f64;
+            let per_byte = pb / big as f64;
+            let b = if time { slope.clamp(PIECE_COST_FLOOR * per_byte, per_byte) } else { slope.max(0.0) };
             ((pb - b * big as f64).max(0.0), b)
         };
-        let fit = |yb: f64, ys: f64| {
-            let (a, b) = line(yb, ys);
+        let fit = |yb: f64, ys: f64, time: bool| {
+            let (a, b) = line(yb, ys, time);
             a + b * bs as f64
         };
-        // Times per block the same way, but with the cost per byte kept within
-        // [PIECE_COST_FLOOR, 1] of the larger piece's. The difference of two timings of a
-        // few us, extrapolated 19x-37x to a block, is mostly noise: over 60 runs of the
-        // README's example, unbounded, LZ4 9 + shuffle came out at 245-568 us a block (it
-        // runs at 248) and one setting in ten runs went 2-6x off either way. Sizes keep
-        // the line: a ratio can grow twenty-fold from a piece to a block.
-        let line_time = |yb: f64, ys: f64| {
-            let (pb, psm) = (yb / nb, ys / ns);
-            let per_byte = pb / big as f64;
-            let b = ((pb - psm) / (big - small) as f64).clamp(PIECE_COST_FLOOR * per_byte, per_byte);
-            (pb - b * big as f64, b)
-        };
-        let fit_time = |yb: f64, ys: f64| {
-            let (a, b) = line_time(yb, ys);
-            a + b * bs as f64
-        };
-        let cbytes = fit(mb.cbytes as f64, ms.cbytes as f64).max(1.0);
+        let cbytes = fit(mb.cbytes as f64, ms.cbytes as f64, false).max(1.0);
         // A sample stored whole decompresses as one copy, and so would the chunk: the fixed
         // part of its time is paid once per chunk, not once per block. Counted per block,
         // it made stored chunks look slower to decompress than they are, and DECOMP 0.5
@@ -519,14 +506,14 @@ impl Btune {
         // faster (the star table's `x`).
         let dtime = if stored_b && stored_s {
             // At most 30 GB/s (a copy's speed), whatever the noise of two short timings.
-            (line_time(mb.dtime, ms.dtime).1 * bs as f64).max(bs as f64 / 3e10)
+            (line(mb.dtime, ms.dtime, true).1 * bs as f64).max(bs as f64 / 3e10)
         } else {
-            fit_time(mb.dtime, ms.dtime)
+            fit(mb.dtime, ms.dtime, true)
         };
         Measure {
             nbytes: bs,
             cbytes: (cbytes.round() as usize).max(1),
-            ctime: fit_time(mb.ctime, ms.ctime).max(1e-9),
+            ctime: fit(mb.ctime, ms.ctime, true).max(1e-9),
             dtime,
             special: false,
         }
