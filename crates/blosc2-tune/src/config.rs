@@ -179,7 +179,7 @@ impl BtuneConfig {
     /// The default configuration with what the `BTUNE_*` environment variables say.
     ///
     /// # Errors
-    /// As [`BtuneConfig::from_vars`].
+    /// As [`BtuneConfig::with_vars`].
     pub fn from_env() -> Result<BtuneConfig> {
         BtuneConfig::default().with_vars(|k| std::env::var(k).ok())
     }

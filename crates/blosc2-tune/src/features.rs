@@ -66,46 +66,109 @@ pub fn blocks(data: &[u8], piece: usize, nparts: usize) -> Vec<u8> {
     out
 }
 
-/// Bytes of the windows [`anchors`] compares.
-pub const WINDOW: usize = 4096;
+/// Bytes of each window a [`DataMap`] looks at.
+pub const PROBE: usize = 64;
 
-/// How many windows of a stretch [`anchors`] looks at, at most.
-pub const ANCHOR_PROBES: usize = 16;
+/// Most windows a [`DataMap`] looks at (64 KiB read on a chunk of 8 MiB or more).
+pub const MAX_PROBES: usize = 1024;
 
-/// Where a chunk's data are, for trials whose samples must be alike whatever their
-/// piece size: for each of `n` equal stretches of `data`, the start of the window of
-/// [`WINDOW`] bytes with the most bytes that are not zero in its first eighth, of up to
-/// [`ANCHOR_PROBES`] evenly spaced (the first one eighth full ends the look; the stretch's start when all are zeros).
-/// On a sparse chunk the pieces of every trial then hold the same data, the densest
-/// met: pieces chosen as the first with any data would be an edge of the data for one
-/// piece size and its middle for another, and ratios of 350 and 1,900 measured on one
-/// chunk whose whole ratio is 116 would rank the settings by where their pieces fell.
-pub fn anchors(data: &[u8], n: usize) -> Vec<usize> {
-    let n = n.max(1);
-    let windows = data.len() / WINDOW;
-    if windows < n {
-        return (0..n).map(|k| k * data.len() / n).collect();
-    }
-    // A window's density from its first eighth: 8 stretches of 16 windows count 64 KiB.
-    let count = |w: usize| nonzero_bytes(&data[w * WINDOW..w * WINDOW + WINDOW / 8]);
-    (0..n)
-        .map(|k| {
-            let (lo, hi) = (k * windows / n, (k + 1) * windows / n);
-            let step = ((hi - lo) / ANCHOR_PROBES).max(1);
-            let mut best = (0, lo);
-            for w in (lo..hi).step_by(step) {
-                let c = count(w);
-                if c > best.0 {
-                    best = (c, w);
-                }
-                if c * 64 >= WINDOW {
-                    break;
-                }
-            }
-            best.1 * WINDOW
-        })
-        .collect()
+/// How many windows a [`DataMap`] looks at first ([`DataMap::probe`]).
+pub const FIRST_LOOK: usize = 64;
+
+/// Where a chunk holds data: one window of [`PROBE`] bytes in each of up to
+/// [`MAX_PROBES`] equal slots of it (one per 4 KiB at least), at an offset in its slot
+/// that varies from slot to slot. Windows at one offset of slots a power of two apart
+/// would see the same row of every plane of a cube: on `sparse_cube_u8` (planes of 64 KiB,
+/// data in their middle rows) every window at a slot's start was zeros, and every trial
+/// compressed zeros.
+///
+/// It tells the trials where to take their pieces ([`DataMap::anchors`]) and how many of
+/// a chunk's blocks hold no data ([`DataMap::empty_fraction`]): a block of zeros costs a
+/// setting its filters and a scan, whatever the codec, and nothing to store, so a trial
+/// on the blocks with data only says how the chunk's data compress, not the chunk.
+#[derive(Clone, Debug, Default)]
+pub struct DataMap {
+    len: usize,
+    /// Start of each window and whether it holds a byte that is not zero.
+    windows: Vec<(usize, bool)>,
 }
+
+impl DataMap {
+    /// Looks at `data`'s windows: first at [`FIRST_LOOK`] of them evenly spaced, and at all
+    /// of them only when one of those holds zeros only (a dense chunk costs 64 reads, not
+    /// a thousand: the reads of a chunk not in the cache took 5-10 % of the star table's
+    /// runs of a millisecond).
+    pub fn probe(data: &[u8]) -> DataMap {
+        let n = (data.len() / 4096).clamp(1, MAX_PROBES);
+        let slot = data.len() / n;
+        let window = |i: usize| {
+            // A multiplicative hash of the slot's index picks the window in it.
+            let spots = (slot / PROBE).max(1);
+            let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+            let at = i * slot + (h as usize % spots) * PROBE;
+            let end = (at + PROBE).min(data.len());
+            (at, has_data(&data[at.min(end)..end]))
+        };
+        let first: Vec<(usize, bool)> = (0..n).step_by((n / FIRST_LOOK).max(1)).map(window).collect();
+        let windows = if first.iter().all(|w| w.1) { first } else { (0..n).map(window).collect() };
+        DataMap { len: data.len(), windows }
+    }
+
+    /// `n` places to take pieces from: the windows with data at `n` evenly spaced ranks
+    /// (the first of each n-th), so that the pieces fall among the data as evenly as the
+    /// data lie, neither where they are densest nor at their edges; evenly spaced places
+    /// when no window has data.
+    pub fn anchors(&self, n: usize) -> Vec<usize> {
+        let n = n.max(1);
+        let full: Vec<usize> = self.windows.iter().filter(|w| w.1).map(|w| w.0).collect();
+        if full.is_empty() {
+            return (0..n).map(|k| k * self.len / n).collect();
+        }
+        (0..n).map(|k| full[k * full.len() / n]).collect()
+    }
+
+    /// The fraction of the blocks of `blocksize` bytes of `data` (the data probed) that
+    /// hold zeros only, of those that hold a window (a block smaller than a slot may hold
+    /// none): the blocks whose windows all hold zeros, of which up to [`VERIFIED`] evenly
+    /// spaced are read whole (and no more than [`VERIFIED_BYTES`]), since windows of 64 bytes miss data that fill less than one
+    /// byte in a hundred (`sparse_cube_u8`'s chunks of 512 KiB: their blocks of 16 KiB
+    /// looked empty, and BloscLZ's small blocks won at t = 0.9 at half the best ratio).
+    pub fn empty_fraction(&self, data: &[u8], blocksize: usize) -> f64 {
+        let bs = blocksize.max(1);
+        let len = self.len.min(data.len());
+        let nblocks = len.div_ceil(bs);
+        if nblocks == 0 {
+            return 0.0;
+        }
+        // Per block: (windows, windows with data).
+        let mut seen = vec![(0u32, 0u32); nblocks];
+        for &(at, full) in &self.windows {
+            let b = &mut seen[(at / bs).min(nblocks - 1)];
+            b.0 += 1;
+            b.1 += u32::from(full);
+        }
+        let looked = seen.iter().filter(|b| b.0 > 0).count();
+        let blank: Vec<usize> = (0..nblocks).filter(|&j| seen[j].0 > 0 && seen[j].1 == 0).collect();
+        if looked == 0 || blank.is_empty() {
+            return 0.0;
+        }
+        // At most VERIFIED blocks, and as many as VERIFIED_BYTES hold (at least one).
+        let m = blank.len().min(VERIFIED).min((VERIFIED_BYTES / bs).max(1));
+        let zeros = (0..m)
+            .filter(|k| {
+                let j = blank[k * blank.len() / m];
+                !has_data(&data[j * bs..((j + 1) * bs).min(len)])
+            })
+            .count();
+        blank.len() as f64 / looked as f64 * zeros as f64 / m as f64
+    }
+}
+
+/// How many blocks that look empty [`DataMap::empty_fraction`] reads whole, at most.
+pub const VERIFIED: usize = 4;
+
+/// How many bytes [`DataMap::empty_fraction`] reads, at most, unless one block is more.
+pub const VERIFIED_BYTES: usize = 512 << 10;
 
 /// How many bytes of `bytes` are not zero, eight at a time: a byte's high bit is set
 /// after `((x & 0x7f..) + 0x7f..) | x` exactly when the byte is not zero.
@@ -121,7 +184,7 @@ pub fn nonzero_bytes(bytes: &[u8]) -> usize {
 }
 
 /// `nparts` pieces of `piece` bytes of `data` (the whole of `data` when it is no larger),
-/// each the piece (aligned to `piece`) that holds one of `anchors` ([`anchors`]), spread
+/// each the piece (aligned to `piece`) that holds one of `anchors` ([`DataMap::anchors`]), spread
 /// over them; a piece already taken gives way to the next one.
 pub fn blocks_at(data: &[u8], piece: usize, nparts: usize, anchors: &[usize]) -> Vec<u8> {
     let piece = piece.max(1);
@@ -353,20 +416,42 @@ mod tests {
         let b = blocks(&rare, 1000, 2);
         assert_eq!((b[5], b[1999]), (1, 2));
         assert!(has_data(&rare[37_000..38_000]) && !has_data(&rare[..37_000]) && !has_data(&[]));
-        // The densest window of each stretch anchors every piece size's sample.
-        let mut cube = vec![0u8; 64 * WINDOW];
-        cube[4 * WINDOW + 7] = 1; // an edge of the data
-        cube[10 * WINDOW..11 * WINDOW].fill(5); // its middle
-        cube[40 * WINDOW + 100..40 * WINDOW + 300].fill(6);
-        let a = anchors(&cube, 2);
-        assert_eq!(a, vec![10 * WINDOW, 40 * WINDOW]);
-        let small = blocks_at(&cube, WINDOW, 2, &a);
-        assert_eq!((small[0], small[WINDOW + 100]), (5, 6));
-        let big = blocks_at(&cube, 4 * WINDOW, 2, &a);
-        assert_eq!((big[2 * WINDOW], big[4 * WINDOW + 100]), (5, 6), "the pieces that hold the anchors");
-        let one = blocks_at(&cube, 16 * WINDOW, 2, &[0, 0]);
-        assert_eq!(one.len(), 32 * WINDOW, "a piece taken gives way to the next");
-        assert_eq!(anchors(&[1u8; 100], 2), vec![0, 50]);
+        // Pieces are taken among the data, at the same places whatever their size.
+        let w = 4096;
+        let mut cube = vec![0u8; 64 * w];
+        cube[10 * w..11 * w].fill(5);
+        cube[40 * w..42 * w].fill(6);
+        let map = DataMap::probe(&cube);
+        let a = map.anchors(2);
+        assert!(a[0] >= 10 * w && a[0] < 11 * w && a[1] >= 40 * w && a[1] < 42 * w, "{a:?}");
+        let small = blocks_at(&cube, w, 2, &a);
+        assert_eq!((small[0], small[w + 100]), (5, 6));
+        let big = blocks_at(&cube, 4 * w, 2, &a);
+        assert_eq!((big[2 * w], big[4 * w + 100]), (5, 6), "the pieces that hold the anchors");
+        let one = blocks_at(&cube, 16 * w, 2, &[0, 0]);
+        assert_eq!(one.len(), 32 * w, "a piece taken gives way to the next");
+        assert_eq!(DataMap::probe(&[0u8; 100]).anchors(2), vec![0, 50]);
+        // Blocks of zeros: 61 of 64 blocks of 4 KiB, 14 of 16 of 16 KiB, none of one.
+        assert!((map.empty_fraction(&cube, w) - 61.0 / 64.0).abs() < 1e-12);
+        assert!((map.empty_fraction(&cube, 4 * w) - 14.0 / 16.0).abs() < 1e-12);
+        assert_eq!(map.empty_fraction(&cube, 64 * w), 0.0);
+        assert_eq!(DataMap::probe(&[1u8; 100_000]).empty_fraction(&[1u8; 100_000], 4096), 0.0);
+        // Planes of 64 KiB with data in their middle rows only: windows in the same place
+        // of every slot would find none.
+        let mut planes = vec![0u8; 1 << 20];
+        for p in planes.chunks_mut(1 << 16) {
+            p[30_000..34_000].fill(1);
+        }
+        let map = DataMap::probe(&planes);
+        assert!(map.anchors(8).iter().all(|&a| planes[a..a + PROBE].contains(&1)), "{:?}", map.anchors(8));
+        // Planes whose windows miss their data are read whole.
+        assert_eq!(map.empty_fraction(&planes, 1 << 16), 0.0);
+        // One byte in a block of 16 KiB: its windows miss it, the reading finds it.
+        let mut dust = vec![0u8; 1 << 20];
+        dust.iter_mut().step_by(5000).for_each(|b| *b = 1);
+        let map = DataMap::probe(&dust);
+        assert_eq!(map.empty_fraction(&dust, 16 << 10), 0.0);
+        assert!(map.empty_fraction(&dust, 1024) > 0.5, "blocks of 1 KiB are mostly zeros");
         let mixed: Vec<u8> = (0..1001u32).map(|i| if i % 3 == 0 { 0 } else { (i % 256) as u8 }).collect();
         assert_eq!(nonzero_bytes(&mixed), mixed.iter().filter(|&&b| b != 0).count());
         assert_eq!(nonzero_bytes(&[0x80, 0, 1, 0x7f, 0, 0, 0, 0xff, 0]), 4);
