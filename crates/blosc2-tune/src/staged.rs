@@ -87,6 +87,12 @@ pub struct Estimate {
     pub special: bool,
 }
 
+/// By how much a slow codec's `J_t` must fall short of the best's for its lowest clevel
+/// to be tried at once ([`Staged::record`]): on `arange_i64` at t = 0.5 Zstd 5 + shuffle
+/// ties LZ4 9 + shuffle, and Zstd 5 + shuffle + bytedelta, the best fixed setting (ratio
+/// 5,072), went down to clevel 1 and out of the budget (0.27-0.46 of the best).
+pub const LOST: f64 = 1.5;
+
 /// Whether a codec is slow to compress (entropy coding or optimal parsing).
 pub fn slow(codec: CodecId) -> bool {
     codec == CodecId::ZSTD || codec == CodecId::ZLIB || codec == CodecId::LZ4HC
@@ -429,7 +435,47 @@ impl Staged {
                 x.cratio = cratio;
                 x.special |= m.special;
             }
-            None => self.measured.push(e),
+            None => {
+                self.measured.push(e);
+                self.lighter_level(&e);
+            }
+        }
+    }
+
+    /// In the codec stage, a slow codec above its lowest clevel that loses to the best on
+    /// `J_t` by [`LOST`] or more with a higher ratio lost on speed: its lowest clevel is tried next, before the
+    /// other codecs, and its other pipelines queued at that clevel are tried at the lowest
+    /// instead (in COMP and BALANCED modes; its clevels would otherwise come only if
+    /// it won). On `galaxy_u8` Zstd 5 compresses at 0.3-0.4 GB/s a thread and Zstd 1 at
+    /// 18, and at t = 0.5 Zstd 1 + bitshuffle is the best fixed setting; the two Zstd 5
+    /// trials took the budget and LZ4 9 + bitshuffle won (0.63-0.80 of the best).
+    fn lighter_level(&mut self, e: &Estimate) {
+        let low = self.space.clevels[0];
+        let s = e.setting;
+        if self.stage != Stage::Codecs || self.obj.mode == PerfMode::Decomp || !slow(s.codec) || s.clevel <= low {
+            return;
+        }
+        let Some(best) = self.best_estimate() else { return };
+        if best.setting != s && e.cratio > best.cratio && self.log_j(e) < self.log_j(&best) - LOST.ln() {
+            // The codec's other pipelines queued at this clevel go down to the lowest too:
+            // on `galaxy_u8` Zstd 5 without a filter ran at 0.04 GB/s on the trial's
+            // pieces, a trial of 2.5 ms in a run of 7.
+            let mut lighter: Vec<Setting> = vec![Setting { clevel: low, ..s }];
+            self.queue.retain(|x| {
+                // python-blosc2's default stays: it is always measured.
+                let same = (x.codec, x.clevel) == (s.codec, s.clevel) && *x != Setting::DEFAULT;
+                if same {
+                    lighter.push(Setting { clevel: low, ..*x });
+                }
+                !same
+            });
+            for l in lighter.into_iter().rev() {
+                let seen = self.measured.iter().any(|x| x.setting == l);
+                if !seen && self.space.iter().any(|x| x == l) {
+                    self.queue.retain(|&x| x != l);
+                    self.queue.push_front(l);
+                }
+            }
         }
     }
 }
@@ -496,6 +542,68 @@ mod tests {
                 assert!(tried.iter().all(|x| !slow(x.codec) || x.clevel == 1 || *x == Setting::DEFAULT), "{tried:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_slow_codec_that_loses_on_speed_is_tried_at_its_lowest_clevel_next() {
+        // Zstd's middle clevel crawls (as on sparse data), its lowest does not.
+        let crawl = |x: &Setting| {
+            let mut m = world(x);
+            if x.codec == CodecId::ZSTD {
+                m.ctime *= if x.clevel == 1 { 0.05 } else { 3.0 };
+            }
+            m
+        };
+        let mut s = Staged::new(&BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, &SearchSpace::default());
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            s.record(x, &crawl(&x));
+            tried.push(x);
+        }
+        let first_zstd = tried.iter().position(|x| x.codec == CodecId::ZSTD).unwrap();
+        assert_eq!(tried[first_zstd].clevel, 5);
+        assert_eq!(tried[first_zstd + 1], Setting { clevel: 1, ..tried[first_zstd] }, "{tried:?}");
+        assert_eq!((s.best().codec, s.best().clevel), (CodecId::ZSTD, 1));
+        // No other Zstd 5 in the codec stage but python-blosc2's default, always measured.
+        let later_fives = tried[first_zstd + 1..]
+            .iter()
+            .filter(|x| x.codec == CodecId::ZSTD && x.clevel == 5 && **x != Setting::DEFAULT)
+            .count();
+        assert!(tried.contains(&Setting::DEFAULT));
+        assert_eq!(later_fives, 0, "{tried:?}");
+        // Not when it nearly ties the best.
+        let near = |x: &Setting| {
+            let mut m = world(x);
+            if x.codec == CodecId::ZSTD {
+                m.ctime *= 0.3;
+            }
+            m
+        };
+        let mut s = Staged::new(&BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, &SearchSpace::default());
+        let mut tried = Vec::new();
+        while let Some(x) = s.next_setting() {
+            let before = s.best_estimate().map(|e| s.log_j(&e));
+            s.record(x, &near(&x));
+            if tried.iter().all(|t: &Setting| t.codec != CodecId::ZSTD) && x.codec == CodecId::ZSTD {
+                let lost = before.unwrap() - s.log_j(&s.measured().iter().find(|e| e.setting == x).copied().unwrap());
+                assert!(lost > 0.0 && lost < LOST.ln(), "a near tie: {lost}");
+            }
+            tried.push(x);
+        }
+        let z = tried.iter().position(|x| x.codec == CodecId::ZSTD).unwrap();
+        assert_ne!(tried[z + 1], Setting { clevel: 1, ..tried[z] }, "{tried:?}");
+        // Not in DECOMP mode, where compression speed does not count.
+        let cfg = BtuneConfig { tradeoff: 0.5, perf_mode: PerfMode::Decomp, ..BtuneConfig::default() };
+        let mut s = Staged::new(&cfg, &SearchSpace::default());
+        let mut order = Vec::new();
+        while let Some(x) = s.next_setting() {
+            if s.stage() == Stage::Codecs {
+                order.push(x);
+            }
+            s.record(x, &crawl(&x));
+        }
+        let z = order.iter().position(|x| x.codec == CodecId::ZSTD).unwrap();
+        assert_ne!(order.get(z + 1).map(|x| x.clevel), Some(1), "{order:?}");
     }
 
     #[test]
