@@ -391,6 +391,36 @@ pub fn chunk_features(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// On any data, sparse or not: anchors inside the data, a fraction of empty blocks
+        /// in [0, 1] that is 0 when no block is all zeros, and reads within a shorter view.
+        #[test]
+        fn the_data_map_stays_within_the_data(
+            len in 0usize..300_000,
+            marks in proptest::collection::vec((0usize..300_000, 1u8..=255), 0..40),
+            bs in 1usize..70_000,
+        ) {
+            let mut data = vec![0u8; len];
+            for (at, v) in marks {
+                if at < len {
+                    data[at] = v;
+                }
+            }
+            let map = DataMap::probe(&data);
+            for a in map.anchors(8) {
+                prop_assert!(a < len.max(1));
+            }
+            let e = map.empty_fraction(&data, bs);
+            prop_assert!((0.0..=1.0).contains(&e), "{e}");
+            if data.chunks(bs).all(has_data) {
+                prop_assert_eq!(e, 0.0);
+            }
+            let half = map.empty_fraction(&data[..len / 2], bs);
+            prop_assert!((0.0..=1.0).contains(&half), "{half}");
+        }
+    }
 
     #[test]
     fn samples_are_spread_and_aligned() {
