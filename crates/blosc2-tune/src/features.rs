@@ -147,11 +147,11 @@ impl DataMap {
             b.0 += 1;
             b.1 += u32::from(full);
         }
-        let looked = seen.iter().filter(|b| b.0 > 0).count();
         let blank: Vec<usize> = (0..nblocks).filter(|&j| seen[j].0 > 0 && seen[j].1 == 0).collect();
-        if looked == 0 || blank.is_empty() {
+        if blank.is_empty() {
             return 0.0;
         }
+        let looked = seen.iter().filter(|b| b.0 > 0).count();
         // At most VERIFIED blocks, and as many as VERIFIED_BYTES hold (at least one).
         let m = blank.len().min(VERIFIED).min((VERIFIED_BYTES / bs).max(1));
         let zeros = (0..m)
@@ -169,19 +169,6 @@ pub const VERIFIED: usize = 4;
 
 /// How many bytes [`DataMap::empty_fraction`] reads, at most, unless one block is more.
 pub const VERIFIED_BYTES: usize = 512 << 10;
-
-/// How many bytes of `bytes` are not zero, eight at a time: a byte's high bit is set
-/// after `((x & 0x7f..) + 0x7f..) | x` exactly when the byte is not zero.
-pub fn nonzero_bytes(bytes: &[u8]) -> usize {
-    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut words = bytes.chunks_exact(8);
-    let mut n = 0;
-    for w in &mut words {
-        let x = u64::from_le_bytes(w.try_into().unwrap_or_default());
-        n += ((((x & LOW) + LOW) | x) & !LOW).count_ones() as usize;
-    }
-    n + words.remainder().iter().filter(|&&b| b != 0).count()
-}
 
 /// `nparts` pieces of `piece` bytes of `data` (the whole of `data` when it is no larger),
 /// each the piece (aligned to `piece`) that holds one of `anchors` ([`DataMap::anchors`]), spread
@@ -482,9 +469,6 @@ mod tests {
         let map = DataMap::probe(&dust);
         assert_eq!(map.empty_fraction(&dust, 16 << 10), 0.0);
         assert!(map.empty_fraction(&dust, 1024) > 0.5, "blocks of 1 KiB are mostly zeros");
-        let mixed: Vec<u8> = (0..1001u32).map(|i| if i % 3 == 0 { 0 } else { (i % 256) as u8 }).collect();
-        assert_eq!(nonzero_bytes(&mixed), mixed.iter().filter(|&&b| b != 0).count());
-        assert_eq!(nonzero_bytes(&[0x80, 0, 1, 0x7f, 0, 0, 0, 0xff, 0]), 4);
         assert!(looks_empty(&vec![0u8; 1 << 20]) && looks_empty(&[0u8; 100]) && !looks_empty(&[0, 1, 0]));
         let mut end = vec![0u8; 1 << 20];
         end[(1 << 20) - 1] = 1;
