@@ -387,14 +387,18 @@ impl Btune {
     /// for its size, so pieces of a block compressed 3.7x where the 128,000-byte blocks
     /// of the chunk were stored as they were (`temps.npy` of the README, BloscLZ 5 +
     /// bitshuffle), and it is fast enough for a whole block.
-    /// The filter stage's trials (`filters`) compress a quarter of that (at least 4 KiB):
-    /// they always run, the four of them, since a pipeline can change the ratio twenty-fold
-    /// (`arange_i64` with shuffle + bytedelta), and on a fast run the budget would not let
-    /// the fourth one run.
+    /// The filter stage's trials (`filters`) compress a quarter of that, and at least
+    /// 1/1024 of the chunk within [4 KiB, 8 KiB]: they always run, the four of them, since
+    /// a pipeline can change the ratio twenty-fold (`arange_i64` with shuffle + bytedelta),
+    /// and on a fast run the budget would not let the fourth one run. Pieces of 2 KiB and
+    /// 1 KiB drawn to LZ4 9's blocks of 4 MiB (8 MiB chunks of `linspace_f64` at t = 0.1)
+    /// gave speeds that moved 2-4x from run to run and ranked bitshuffle above shuffle +
+    /// bytedelta in two runs of three (ratios 48 and 162 on the chunk, 1.05x apart in speed);
+    /// with 8 KiB of trial the two stood 2.8x apart in `J_t` in six runs of six.
     fn sample_bytes(&self, s: &Setting, chunk: &ChunkInput<'_>, filters: bool) -> usize {
         let mut allow = self.trial_bytes(chunk.data.len(), chunk.base.nthreads);
         if filters {
-            allow = (allow / 4).max(4 << 10);
+            allow = (allow / 4).max((chunk.data.len() / 1024).clamp(4 << 10, 8 << 10));
         }
         let whole = (s.codec == blosc2_core::codec::CodecId::ZSTD && s.clevel >= 9)
             || s.codec == blosc2_core::codec::CodecId::BLOSCLZ;
@@ -694,7 +698,15 @@ impl Btune {
                     }
                     let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
                     let bytes = this.compressed_bytes(s, chunk, this.sample_bytes(s, chunk, false));
-                    let Some((fixed, rate)) = this.costs.parts(s) else { return Fit::Run };
+                    // The data's ratio with these filters so far: a slow codec costs less
+                    // of its prior on data that compress well ([`cost::dense_share`]).
+                    let ratio = view
+                        .measured()
+                        .iter()
+                        .filter(|e| !e.special && (e.setting.filter, e.setting.split) == (s.filter, s.split))
+                        .map(|e| e.cratio)
+                        .fold(1.0, f64::max);
+                    let Some((fixed, rate)) = this.costs.parts_at(s, ratio) else { return Fit::Run };
                     let cost = fixed + rate * bytes as f64;
                     let Some(best_ct) = chunk_time else { return Fit::Run };
                     // A top clevel whose ratio grew fast below it (Zstd 1 to 5 gains 5.5x
@@ -1084,6 +1096,28 @@ mod tests {
         let chunk = ChunkInput { data: &dense, ..chunk };
         b.anchor(&dense, &mut false);
         assert_eq!(b.measure_setting(&lz4(), &chunk, 2 << 16), b.measure_data(&lz4(), &chunk, 2 << 16));
+    }
+
+    #[test]
+    fn filter_trials_take_at_least_a_1024th_of_the_chunk_within_4_to_8_kib() {
+        // COMP 0.1 on two threads: a trial's share of an 8 MiB chunk is 15.7 KiB, a
+        // quarter of it under 4 KiB.
+        let b = Btune::new(
+            BtuneConfig { tradeoff: 0.1, perf_mode: crate::PerfMode::Comp, ..BtuneConfig::default() },
+            SearchSpace::default(),
+        );
+        let base = CompressParams { typesize: 8, nthreads: 2, ..CompressParams::default() };
+        let bytes = |len: usize| {
+            let data = vec![1u8; len];
+            let chunk = ChunkInput { index: 0, data: &data, base: &base, fixed: Fixed::default() };
+            (b.sample_bytes(&lz4(), &chunk, true), b.sample_bytes(&lz4(), &chunk, false))
+        };
+        assert_eq!(bytes(1 << 20).0, 4 << 10);
+        assert_eq!(bytes(6 << 20).0, 6 << 10);
+        let (filters, others) = bytes(8 << 20);
+        assert_eq!(filters, 8 << 10);
+        assert!(others > filters && others < 16 << 10, "{others}");
+        assert_eq!(bytes(16 << 20).0, 8 << 10);
     }
 
     #[test]
