@@ -1,7 +1,10 @@
 //! Synthetic data the default model is trained on: small generators of the kinds of data
 //! people compress (random walks, sorted integers, sparse counts, noisy sines, images,
-//! text-like bytes, repeated records, noise), each in a few dtypes and parameters. None
-//! is one of `shared/bench/WORKLOADS.md`'s data sets, which measure the model.
+//! text-like bytes, repeated records, noise, evenly spaced coordinates, counters, smooth
+//! fields on grids, sparse cubes of counts, bytes of a few entropies), each in a few dtypes
+//! and parameters. None is one of `shared/bench/WORKLOADS.md`'s data sets, which measure
+//! the model (their kinds are among these: a ramp, a counter, a smooth field, a sparse
+//! cube, random bytes; their generators, parameters and sizes are not).
 
 /// One generated chunk.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +40,7 @@ impl Rng {
 }
 
 /// Number of generator kinds ([`generate`]'s `kind` ranges over `0..KINDS`).
-pub const KINDS: usize = 16;
+pub const KINDS: usize = 21;
 
 fn f64s(v: impl Iterator<Item = f64>) -> Vec<u8> {
     v.flat_map(f64::to_le_bytes).collect()
@@ -251,7 +254,67 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
                     .collect(),
             )
         }
-        _ => {
+        16 => {
+            // Evenly spaced values (coordinates, `linspace`): start + i * step, exactly.
+            let n = nbytes / 8;
+            let step = [1e-7, 3e-4, 0.37, 1250.0][v] * (1.0 + r.unit());
+            let start = r.gauss() * [1.0, 10.0, 1e3, 1e6][v];
+            ("ramp_f64", 8, f64s((0..n).map(|i| start + i as f64 * step)))
+        }
+        17 => {
+            // Counters (`arange`, indices): a constant integer step, 8 or 4 bytes.
+            let step = [1u64, 7, 1000, 123_457][v];
+            let start = r.next() >> [40, 30, 20, 12][v];
+            if v < 2 {
+                let n = nbytes / 8;
+                ("counter_i64", 8, (0..n as u64).flat_map(|i| (start + i * step).to_le_bytes()).collect())
+            } else {
+                let n = nbytes / 4;
+                let start = start as u32;
+                (
+                    "counter_i32",
+                    4,
+                    (0..n as u32).flat_map(|i| start.wrapping_add(i.wrapping_mul(step as u32)).to_le_bytes()).collect(),
+                )
+            }
+        }
+        18 => {
+            // A smooth field on a 3-d grid of 64 x 64 x n (float32), with relative noise.
+            let n = nbytes / 4;
+            let noise = [0.0, 1e-5, 1e-3, 3e-2][v];
+            let (fx, fy, fz) = (0.05 + 0.1 * r.unit(), 0.03 + 0.1 * r.unit(), 0.02 + 0.05 * r.unit());
+            (
+                "grid_f32",
+                4,
+                f32s((0..n).map(|i| {
+                    let (x, y, z) = ((i % 64) as f64, ((i / 64) % 64) as f64, (i / 4096) as f64);
+                    let s = 2.0 + (x * fx).sin() * (y * fy).cos() + 0.5 * (z * fz).sin();
+                    s * (1.0 + r.gauss() * noise)
+                })),
+            )
+        }
+        19 => {
+            // A sparse cube of counts (a histogram of points in 3-d): clusters in a 128 x 128
+            // x n cube of u8, almost all zeros.
+            let p = [0.002, 0.01, 0.05, 0.2][v];
+            let mut out = vec![0u8; nbytes];
+            let nclusters = 1 + nbytes / (1 << 18);
+            for _ in 0..nclusters {
+                let c = r.unit() * nbytes as f64;
+                let (cx, cy, cz) = (c as usize % 128, (c as usize / 128) % 128, c as usize / 16_384);
+                let radius = 4.0 + 20.0 * r.unit();
+                let hits = (p * nbytes as f64 / nclusters as f64) as usize;
+                for _ in 0..hits {
+                    let d = |r: &mut Rng, c: usize| (c as f64 + r.gauss() * radius).max(0.0) as usize;
+                    let (x, y, z) = (d(&mut r, cx) % 128, d(&mut r, cy) % 128, d(&mut r, cz));
+                    if let Some(b) = out.get_mut(x + 128 * y + 16_384 * z) {
+                        *b = b.saturating_add(1 + (r.unit() * r.unit() * 4.0) as u8);
+                    }
+                }
+            }
+            ("cube_u8", 1, out)
+        }
+        15 => {
             // Float32 rounded to a few decimals (instrument readings).
             let n = nbytes / 4;
             let q = [1.0, 10.0, 100.0, 10_000.0][v];
@@ -263,6 +326,21 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
                     x += r.gauss() * 0.05;
                     (x * q).round() / q
                 })),
+            )
+        }
+        _ => {
+            // Bytes of falling entropy: uniform, 7 bits, 4 bits, geometric.
+            (
+                "bytes_u8",
+                1,
+                (0..nbytes)
+                    .map(|_| match v {
+                        0 => r.next() as u8,
+                        1 => (r.next() as u8) & 0x7f,
+                        2 => (r.next() as u8) & 0x0f,
+                        _ => (-(r.unit().max(1e-12)).ln() * 6.0).min(255.0) as u8,
+                    })
+                    .collect(),
             )
         }
     };
