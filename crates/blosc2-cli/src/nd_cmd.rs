@@ -163,7 +163,7 @@ fn convert_here(args: &ConvertArgs) -> Result<String> {
         save_array(&array, out, args.sparse, args.out.sync)?;
     }
     Ok(format!(
-        "{} -> {}: shape {:?} chunks {:?} blocks {:?} dtype {} ({} chunks, {} bytes compressed)",
+        "{} -> {}: shape {:?} chunks {:?} blocks {:?} dtype {} ({} chunk{}, {} bytes compressed)",
         inp.display(),
         out.display(),
         array.shape(),
@@ -171,6 +171,7 @@ fn convert_here(args: &ConvertArgs) -> Result<String> {
         array.blocks(),
         array.dtype(),
         array.nchunks(),
+        if array.nchunks() == 1 { "" } else { "s" },
         array.schunk().cbytes()
     ))
 }
