@@ -254,6 +254,20 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
                     .collect(),
             )
         }
+        15 => {
+            // Float32 rounded to a few decimals (instrument readings).
+            let n = nbytes / 4;
+            let q = [1.0, 10.0, 100.0, 10_000.0][v];
+            let mut x = 15.0;
+            (
+                "rounded_f32",
+                4,
+                f32s((0..n).map(|_| {
+                    x += r.gauss() * 0.05;
+                    (x * q).round() / q
+                })),
+            )
+        }
         16 => {
             // Evenly spaced values (coordinates, `linspace`): start + i * step, exactly.
             let n = nbytes / 8;
@@ -304,8 +318,8 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
                 let (cx, cy, cz) = (c as usize % 128, (c as usize / 128) % 128, c as usize / 16_384);
                 let radius = 4.0 + 20.0 * r.unit();
                 let hits = (p * nbytes as f64 / nclusters as f64) as usize;
+                let d = |r: &mut Rng, c: usize| (c as f64 + r.gauss() * radius).max(0.0) as usize;
                 for _ in 0..hits {
-                    let d = |r: &mut Rng, c: usize| (c as f64 + r.gauss() * radius).max(0.0) as usize;
                     let (x, y, z) = (d(&mut r, cx) % 128, d(&mut r, cy) % 128, d(&mut r, cz));
                     if let Some(b) = out.get_mut(x + 128 * y + 16_384 * z) {
                         *b = b.saturating_add(1 + (r.unit() * r.unit() * 4.0) as u8);
@@ -313,20 +327,6 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
                 }
             }
             ("cube_u8", 1, out)
-        }
-        15 => {
-            // Float32 rounded to a few decimals (instrument readings).
-            let n = nbytes / 4;
-            let q = [1.0, 10.0, 100.0, 10_000.0][v];
-            let mut x = 15.0;
-            (
-                "rounded_f32",
-                4,
-                f32s((0..n).map(|_| {
-                    x += r.gauss() * 0.05;
-                    (x * q).round() / q
-                })),
-            )
         }
         _ => {
             // Bytes of falling entropy: uniform, 7 bits, 4 bits, geometric.
