@@ -4,6 +4,7 @@
 //! the chunks and reports on them. `--synthetic` trains on the crate's generators (the
 //! shipped default model: `scripts/train_default_model.sh`).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -69,6 +70,14 @@ pub struct TrainArgs {
     /// Also write the measured table (one JSON line per chunk) to this file.
     #[arg(long)]
     pub table: Option<PathBuf>,
+    /// Compute the data features of the measured tables' chunks again, with the features
+    /// of this build (the measures are kept): for tables measured before the features
+    /// changed. Each chunk is made again from its source (a synthetic generator, or a
+    /// file or data set read as this command reads DATA, `--chunksize` apart) and checked
+    /// to be the chunk measured (the table's first setting compresses it to the bytes
+    /// recorded).
+    #[arg(long)]
+    pub refeature: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -173,6 +182,50 @@ fn read_table(path: &str, nsettings: usize) -> Result<Vec<Measured>> {
     Ok(out)
 }
 
+/// The chunk a table's line was measured on, made again from its source: a synthetic
+/// generator's (`NAME_sSEED`, made at the power of two the chunk's size rounds up to, as
+/// `--synthetic --chunksize` makes them), else the source read as DATA is.
+fn remake(m: &Measured, made: &mut HashMap<(u64, usize), Vec<synth::Sample>>, args: &TrainArgs) -> Result<Vec<u8>> {
+    let nbytes = m.example.cells.first().map_or(0, |c| c.nbytes);
+    let synthetic = m.source.rsplit_once("_s").and_then(|(name, seed)| Some((name, seed.parse::<u64>().ok()?)));
+    if let Some((name, seed)) = synthetic.filter(|_| !Path::new(&m.source).exists()) {
+        let size = nbytes.next_power_of_two();
+        let corpus = made.entry((seed, size)).or_insert_with(|| synth::corpus(size, seed));
+        let sample = corpus
+            .iter()
+            .find(|s| s.name == name)
+            .with_context(|| format!("{}: no synthetic generator makes {name}", m.source))?;
+        return Ok(sample.bytes.chunks(size).nth(m.chunk).unwrap_or(&[]).to_vec());
+    }
+    let inp = load(&m.source, args)?;
+    Ok(inp.bytes.chunks(args.chunksize).nth(m.chunk).unwrap_or(&[]).to_vec())
+}
+
+/// [`TrainArgs::refeature`]: the data features of every measured chunk computed again.
+fn refeature(measured: &mut [Measured], space: &SearchSpace, args: &TrainArgs) -> Result<()> {
+    use blosc2_core::chunk::{self, CompressParams};
+    let first = space.iter().next().context("an empty search space")?;
+    let mut made = HashMap::new();
+    for m in measured.iter_mut() {
+        let bytes = remake(m, &mut made, args)?;
+        let cell = m.example.cells[0];
+        let base = CompressParams { typesize: m.typesize.max(1), nthreads: 1, ..CompressParams::default() };
+        let cbytes = chunk::compress(&first.apply(&base), &bytes).map(|c| c.len()).unwrap_or(0);
+        if (bytes.len(), cbytes) != (cell.nbytes, cell.cbytes) {
+            bail!(
+                "{} chunk {}: made again, {} bytes compressing to {cbytes}, not the {} to {} measured",
+                m.source,
+                m.chunk,
+                bytes.len(),
+                cell.nbytes,
+                cell.cbytes
+            );
+        }
+        m.example.data = features::data_features(&bytes, m.typesize, 0);
+    }
+    Ok(())
+}
+
 /// Runs `blosc2 tune train`.
 pub fn run(args: TrainArgs) -> Result<()> {
     let tradeoffs: Vec<f64> = args.tradeoff.split(',').map(parse_tradeoff).collect::<Result<_, _>>()?;
@@ -195,6 +248,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
         } else {
             inputs.push(load(d, &args)?);
         }
+    }
+    if args.refeature {
+        refeature(&mut measured, &space, &args)?;
     }
     if args.synthetic {
         for seed in args.synthetic_seeds.split(',') {

@@ -68,6 +68,31 @@ fn a_trained_model_drives_eval_and_compress() {
     let a = again.to_str().unwrap();
     ok(&blosc2(&["tune", "train", t, "--epochs", "20", "--tradeoff", "0.2,0.8", "-o", a]));
     assert_eq!(std::fs::read(&again).unwrap(), std::fs::read(&model).unwrap());
+    // So does computing the features again from the chunks made again (the features
+    // have not changed); a table whose measures are not those of its chunks is refused.
+    let refeatured = dir.join("refeatured.json");
+    let rf = refeatured.to_str().unwrap();
+    let refeature = ["tune", "train", t, "--refeature", "--typesize", "4", "--chunksize", "131072"];
+    ok(&blosc2(&[&refeature[..], &["--epochs", "20", "--tradeoff", "0.2,0.8", "-o", rf]].concat()));
+    assert_eq!(std::fs::read(&refeatured).unwrap(), std::fs::read(&model).unwrap());
+    let text = std::fs::read_to_string(&table).unwrap();
+    let mut line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let cbytes = line["cells"][0][1].as_u64().unwrap();
+    line["cells"][0][1] = (cbytes + 1).into();
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, format!("{line}\n")).unwrap();
+    let b = bad.to_str().unwrap();
+    let o = blosc2(&["tune", "train", b, "--refeature", "--typesize", "4", "--chunksize", "131072", "-o", rf]);
+    let err = failed_in_one_line(&o, "a table whose chunk is not the one measured");
+    assert!(err.contains("made again") && err.contains(&format!("to {}", cbytes + 1)), "{err}");
+    // Synthetic chunks are made again by their generators.
+    let (st, sm, sr) = (dir.join("s.jsonl"), dir.join("s.json"), dir.join("sr.json"));
+    let synth = ["tune", "train", "--synthetic", "--synthetic-seeds", "5", "--chunksize", "4096", "--reps", "1"];
+    ok(&blosc2(
+        &[&synth[..], &["--epochs", "5", "--table", st.to_str().unwrap(), "-o", sm.to_str().unwrap()]].concat(),
+    ));
+    ok(&blosc2(&["tune", "train", st.to_str().unwrap(), "--refeature", "--epochs", "5", "-o", sr.to_str().unwrap()]));
+    assert_eq!(std::fs::read(&sr).unwrap(), std::fs::read(&sm).unwrap());
 
     let (json, _) = ok(&blosc2(&[
         "tune",
