@@ -1,13 +1,17 @@
 #!/bin/sh
 # Regenerates the tuner's shipped default model, crates/blosc2-tune/models/default.json,
 # from the synthetic generators of blosc2_tune::model::synth (never from the data sets of
-# shared/bench/WORKLOADS.md, which measure it): every generator and variant as chunks of
-# 1 MiB (seeds 1 and 2) and of 8 MiB (seed 3), so that the chunk and block sizes the
-# tuner meets are among the features it learned from. Measuring takes about 35 minutes
-# on one core (7 for the 1 MiB chunks, 26 for the 8 MiB ones);
+# shared/bench/WORKLOADS.md or the Milky Way star table, which measure it): every
+# generator and variant as chunks of 1 MiB (seeds 1 and 2) and of 8 MiB (seed 3), so
+# that the chunk and block sizes the tuner meets are among the features it learned from.
+# Measuring takes about 38 minutes
+# on one core (8 for the 1 MiB chunks, 29 for the 8 MiB ones);
 # timings vary from run to run, so the model does too, but training from the same
 # measured table (written with --table, given back as DATA) gives the same bytes for a
-# seed. The shipped model's table is crates/blosc2-tune/models/default-table.jsonl.gz:
+# seed. The shipped model's table is crates/blosc2-tune/models/default-table.jsonl.gz
+# (its rows of the catalogue generators, catalog_*, were measured apart with
+# --synthetic-kinds and put after the other rows of their seed, as this script orders
+# them; its features were computed again with --refeature when they changed):
 #   zcat crates/blosc2-tune/models/default-table.jsonl.gz > t.jsonl
 #   target/release/blosc2 tune train t.jsonl --seed 1 -o default.json   # = models/default.json
 set -eu

@@ -61,6 +61,11 @@ pub struct TrainArgs {
     /// Seeds of the synthetic corpus, comma-separated.
     #[arg(long, default_value = "1,2")]
     pub synthetic_seeds: String,
+    /// Only these generators of the synthetic corpus (names such as `walk_f64`,
+    /// comma-separated; all by default): to measure generators added to a corpus whose
+    /// table is measured already.
+    #[arg(long)]
+    pub synthetic_kinds: Option<String>,
     /// Hidden units of the network.
     #[arg(long, default_value_t = 32)]
     pub hidden: usize,
@@ -253,10 +258,21 @@ pub fn run(args: TrainArgs) -> Result<()> {
         refeature(&mut measured, &space, &args)?;
     }
     if args.synthetic {
+        let kinds: Option<Vec<&str>> = args.synthetic_kinds.as_deref().map(|k| k.split(',').map(str::trim).collect());
+        let all: Vec<String> = synth::corpus(4096, 0).into_iter().map(|s| s.name).collect();
+        for k in kinds.iter().flatten() {
+            if !all.iter().any(|n| n.rsplit_once("_v").is_some_and(|(name, _)| name == *k)) {
+                bail!("--synthetic-kinds: no generator is named {k:?}");
+            }
+        }
         for seed in args.synthetic_seeds.split(',') {
             let seed: u64 =
                 seed.trim().parse().with_context(|| format!("--synthetic-seeds: {seed:?} is not a number"))?;
             for s in synth::corpus(args.chunksize, seed) {
+                let kind = s.name.rsplit_once("_v").map_or(&s.name[..], |(k, _)| k);
+                if kinds.as_ref().is_some_and(|ks| !ks.contains(&kind)) {
+                    continue;
+                }
                 inputs.push(Input { name: format!("{}_s{seed}", s.name), bytes: s.bytes, typesize: s.typesize });
             }
         }

@@ -93,6 +93,13 @@ fn a_trained_model_drives_eval_and_compress() {
     ));
     ok(&blosc2(&["tune", "train", st.to_str().unwrap(), "--refeature", "--epochs", "5", "-o", sr.to_str().unwrap()]));
     assert_eq!(std::fs::read(&sr).unwrap(), std::fs::read(&sm).unwrap());
+    // Some generators only: four variants of each.
+    let kinds = ["--synthetic-kinds", "catalog_mag_f32,walk_f64", "--epochs", "1", "-o", sr.to_str().unwrap()];
+    let (out, _) = ok(&blosc2(&[&synth[..], &kinds[..]].concat()));
+    assert!(out.contains("measured 8 chunks x 60 settings"), "{out}");
+    let o = blosc2(&[&synth[..], &["--synthetic-kinds", "walk", "-o", sr.to_str().unwrap()]].concat());
+    let err = failed_in_one_line(&o, "an unknown generator");
+    assert!(err.contains("no generator is named \"walk\""), "{err}");
 
     let (json, _) = ok(&blosc2(&[
         "tune",

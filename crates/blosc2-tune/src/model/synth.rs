@@ -1,10 +1,12 @@
 //! Synthetic data the default model is trained on: small generators of the kinds of data
 //! people compress (random walks, sorted integers, sparse counts, noisy sines, images,
 //! text-like bytes, repeated records, noise, evenly spaced coordinates, counters, smooth
-//! fields on grids, sparse cubes of counts, bytes of a few entropies), each in a few dtypes
-//! and parameters. None is one of `shared/bench/WORKLOADS.md`'s data sets, which measure
-//! the model (their kinds are among these: a ramp, a counter, a smooth field, a sparse
-//! cube, random bytes; their generators, parameters and sizes are not).
+//! fields on grids, sparse cubes of counts, bytes of a few entropies, a catalogue's columns),
+//! each in a few dtypes and parameters. None is one of `shared/bench/WORKLOADS.md`'s data
+//! sets or the Milky Way star table, which measure the model (their kinds are among these:
+//! a ramp, a counter, a smooth field, a sparse cube, random bytes; identifiers sorted by
+//! spatial cell, coordinates grouped by cell, magnitudes; their generators, parameters and
+//! sizes are not).
 
 /// One generated chunk.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +42,7 @@ impl Rng {
 }
 
 /// Number of generator kinds ([`generate`]'s `kind` ranges over `0..KINDS`).
-pub const KINDS: usize = 21;
+pub const KINDS: usize = 24;
 
 fn f64s(v: impl Iterator<Item = f64>) -> Vec<u8> {
     v.flat_map(f64::to_le_bytes).collect()
@@ -328,7 +330,7 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
             }
             ("cube_u8", 1, out)
         }
-        _ => {
+        20 => {
             // Bytes of falling entropy: uniform, 7 bits, 4 bits, geometric.
             (
                 "bytes_u8",
@@ -341,6 +343,71 @@ pub fn generate(kind: usize, variant: usize, nbytes: usize, seed: u64) -> Sample
                         _ => (-(r.unit().max(1e-12)).ln() * 6.0).min(255.0) as u8,
                     })
                     .collect(),
+            )
+        }
+        21 => {
+            // A catalogue's identifiers, rows sorted by a spatial cell: the cell's index in
+            // the high bits (rising by small steps, a run of rows each), a number within
+            // the cell below, rising.
+            let n = nbytes / 8;
+            let shift = [35u32, 24, 12, 0][v];
+            let run = [40.0, 400.0, 8.0, 2000.0][v];
+            let mut cell: u64 = r.next() >> 40;
+            let (mut left, mut low) = (0u64, 0u64);
+            (
+                "catalog_ids_i64",
+                8,
+                (0..n)
+                    .flat_map(|_| {
+                        if left == 0 {
+                            cell += 1 + r.next() % 3;
+                            left = 1 + (-(r.unit().max(1e-12)).ln() * run) as u64;
+                            low = r.next() % (1 << 20);
+                        }
+                        left -= 1;
+                        low += 1 + r.next() % 5000;
+                        ((cell << shift) + low).to_le_bytes()
+                    })
+                    .collect(),
+            )
+        }
+        22 => {
+            // One coordinate of a catalogue's objects, rows grouped by spatial cell (float32,
+            // full precision): each group near its cell, the cells wandering.
+            let n = nbytes / 4;
+            let size = [0.5, 10.0, 200.0, 5000.0][v];
+            let mut centre = r.gauss() * size * 20.0;
+            let mut left = 0usize;
+            (
+                "catalog_pos_f32",
+                4,
+                f32s((0..n).map(|_| {
+                    if left == 0 {
+                        centre += r.gauss() * size;
+                        left = 1 + (-(r.unit().max(1e-12)).ln() * 60.0) as usize;
+                    }
+                    left -= 1;
+                    centre + (r.unit() - 0.5) * size
+                })),
+            )
+        }
+        _ => {
+            // Magnitudes (float32): every row its own, most near a faint limit, rounded to
+            // a precision or not.
+            let n = nbytes / 4;
+            let q = [0.0, 1e4, 1e3, 100.0][v];
+            let limit = 12.0 + 9.0 * r.unit();
+            (
+                "catalog_mag_f32",
+                4,
+                f32s((0..n).map(|_| {
+                    let m = limit - (-(r.unit().max(1e-12)).ln()) * 1.5 + r.gauss() * 0.02;
+                    if q > 0.0 {
+                        (m * q).round() / q
+                    } else {
+                        m
+                    }
+                })),
             )
         }
     };
