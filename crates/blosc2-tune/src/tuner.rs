@@ -693,7 +693,13 @@ impl Btune {
                 let this = &*self;
                 let view = st.clone();
                 let Some(s) = st.next_fitting(|s, stage| {
-                    if stage == Stage::Filters {
+                    // The first stage's trials run on the first chunk whatever the budget:
+                    // the filter stage's four pipelines, or the model's predictions (the
+                    // default after them waits like any other trial). A prediction left
+                    // for a later chunk left the first ones to the model's first choice
+                    // alone: BloscLZ 9 without a filter on `linspace_f64` at t = 0.1 (ratio
+                    // 1, where LZ4 1 + shuffle + bytedelta, the second prediction, gets 61).
+                    if stage == Stage::Filters || (stage == Stage::Model && *s != Setting::DEFAULT) {
                         return Fit::Run;
                     }
                     let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);

@@ -25,12 +25,22 @@ impl Write for Buf {
 
 /// A model that always answers `label` (one category, zero weights).
 fn constant(label: &str) -> Arc<Model> {
+    ranked(&[label])
+}
+
+/// A model that always ranks `labels` in this order (zero weights, falling biases).
+fn ranked(labels: &[&str]) -> Arc<Model> {
     let names: Vec<String> = FEATURE_NAMES.iter().map(|s| format!("{s:?}")).collect();
     let zeros = vec!["0"; names.len()].join(",");
+    let cats: Vec<String> = labels.iter().map(|l| format!("{l:?}")).collect();
+    let w = vec![format!("[{zeros}]"); labels.len()].join(",");
+    let b: Vec<String> = (0..labels.len()).map(|i| format!("{}", labels.len() - i)).collect();
     let text = format!(
         r#"{{"format": "blosc2-tune-model", "version": 1, "features": [{}], "mean": [{zeros}], "std": [{zeros}],
-        "categories": ["{label}"], "layers": [{{"act": "linear", "w": [[{zeros}]], "b": [0]}}]}}"#,
-        names.join(",")
+        "categories": [{}], "layers": [{{"act": "linear", "w": [{w}], "b": [{}]}}]}}"#,
+        names.join(","),
+        cats.join(","),
+        b.join(",")
     );
     Arc::new(Model::parse(&text).unwrap())
 }
@@ -40,7 +50,11 @@ fn data(n: usize, k: u64) -> Vec<u8> {
 }
 
 fn run(use_inference: i32, model: Arc<Model>) -> (Vec<String>, String, usize) {
-    let cfg = BtuneConfig { tradeoff: 0.5, use_inference, ..BtuneConfig::default() };
+    run_at(0.5, use_inference, model)
+}
+
+fn run_at(tradeoff: f64, use_inference: i32, model: Arc<Model>) -> (Vec<String>, String, usize) {
+    let cfg = BtuneConfig { tradeoff, use_inference, ..BtuneConfig::default() };
     let buf = Buf::default();
     let tuner = Btune::new(cfg, SearchSpace::default()).with_model(Some(model)).with_trace(Box::new(buf.clone()));
     let record = tuner.record();
@@ -82,6 +96,21 @@ fn the_search_starts_from_the_prediction() {
     let first_trial = trace.lines().find(|l| l.contains("| chunk 0 |") && !l.starts_with("INFERENCE")).unwrap();
     assert!(first_trial.contains("lz4") && first_trial.contains(" 2 "), "{first_trial}");
     assert_eq!(labels.len(), 4);
+}
+
+#[test]
+fn every_prediction_is_tried_on_the_first_chunk_whatever_the_budget() {
+    // At t = 0.1 the budget lets few trials run; the three predictions all run on chunk 0,
+    // the first one (storing without a filter) does not decide it alone.
+    let three = ["blosclz-9-nofilter-auto", "lz4-1-shuffle-auto", "lz4-5-bitshuffle-auto"];
+    let (labels, trace, _) = run_at(0.1, 1, ranked(&three));
+    assert!(trace.contains(&format!("INFERENCE | chunk 0 | {} | features", three.join(", "))), "{trace}");
+    let first: Vec<&str> = trace.lines().filter(|l| l.contains("MODEL") && l.contains("| chunk 0 |")).collect();
+    assert!(first.len() >= 3, "{trace}");
+    for (line, (codec, filter)) in first.iter().zip([("blosclz", " 0 "), ("lz4", " 1 "), ("lz4", " 2 ")]) {
+        assert!(line.contains(codec) && line.contains(filter), "{line}\n{trace}");
+    }
+    assert_ne!(labels[0], "blosclz-9-nofilter-auto", "{trace}");
 }
 
 #[test]
