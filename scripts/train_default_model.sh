@@ -4,9 +4,8 @@
 # shared/bench/WORKLOADS.md or the Milky Way star table, which measure it): every
 # generator and variant as chunks of 1 MiB (seeds 1 and 2) and of 8 MiB (seed 3), so
 # that the chunk and block sizes the tuner meets are among the features it learned from.
-# Measuring takes about 38 minutes
-# on one core (8 for the 1 MiB chunks, 29 for the 8 MiB ones);
-# timings vary from run to run, so the model does too, but training from the same
+# Measuring takes about 38 minutes on one core (8 for the 1 MiB chunks, 29 for the 8 MiB
+# ones); timings vary from run to run, so the model does too, but training from the same
 # measured table (written with --table, given back as DATA) gives the same bytes for a
 # seed. The shipped model's table is crates/blosc2-tune/models/default-table.jsonl.gz
 # (its rows of the catalogue generators, catalog_*, were measured apart with

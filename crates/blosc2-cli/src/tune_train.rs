@@ -187,6 +187,11 @@ fn read_table(path: &str, nsettings: usize) -> Result<Vec<Measured>> {
     Ok(out)
 }
 
+/// The generator of a synthetic sample's name (`walk_f64_v2` -> `walk_f64`).
+fn generator(sample: &str) -> &str {
+    sample.rsplit_once("_v").map_or(sample, |(kind, _)| kind)
+}
+
 /// The chunk a table's line was measured on, made again from its source: a synthetic
 /// generator's (`NAME_sSEED`, made at the power of two the chunk's size rounds up to, as
 /// `--synthetic --chunksize` makes them), else the source read as DATA is.
@@ -261,7 +266,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let kinds: Option<Vec<&str>> = args.synthetic_kinds.as_deref().map(|k| k.split(',').map(str::trim).collect());
         let all: Vec<String> = synth::corpus(4096, 0).into_iter().map(|s| s.name).collect();
         for k in kinds.iter().flatten() {
-            if !all.iter().any(|n| n.rsplit_once("_v").is_some_and(|(name, _)| name == *k)) {
+            if !all.iter().any(|n| generator(n) == *k) {
                 bail!("--synthetic-kinds: no generator is named {k:?}");
             }
         }
@@ -269,8 +274,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
             let seed: u64 =
                 seed.trim().parse().with_context(|| format!("--synthetic-seeds: {seed:?} is not a number"))?;
             for s in synth::corpus(args.chunksize, seed) {
-                let kind = s.name.rsplit_once("_v").map_or(&s.name[..], |(k, _)| k);
-                if kinds.as_ref().is_some_and(|ks| !ks.contains(&kind)) {
+                if kinds.as_ref().is_some_and(|ks| !ks.contains(&generator(&s.name))) {
                     continue;
                 }
                 inputs.push(Input { name: format!("{}_s{seed}", s.name), bytes: s.bytes, typesize: s.typesize });
