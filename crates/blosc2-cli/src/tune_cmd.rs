@@ -318,15 +318,40 @@ impl Run {
     }
 }
 
+/// The seconds `chunks` take to decompress into a buffer of `nbytes`: the fastest of
+/// [`DECOMPRESS_RUNS`] runs (more while they take under [`DECOMPRESS_SECONDS`]), after an
+/// untimed one, into a buffer written before. Timed once, right after the compression,
+/// into a fresh buffer, the same 16 MiB chunk of `random_bytes` (stored whole, every
+/// setting alike) decompressed on two threads at 8 to 23 GB/s across the settings of one
+/// sweep, and the tuned run of DECOMP 0.5 stood at half its oracle's speed with the
+/// same bytes to copy.
 fn decompress_all(chunks: &[Vec<u8>], nbytes: usize, nthreads: usize) -> Result<f64> {
-    let mut out = vec![0u8; nbytes];
-    let t = Instant::now();
-    for c in chunks {
-        let n = chunk::ChunkHeader::parse(c)?.nbytes;
-        chunk::decompress_into(c, &mut out[..n], nthreads)?;
+    let mut out = vec![0x5a_u8; nbytes];
+    let mut once = || -> Result<f64> {
+        let t = Instant::now();
+        for c in chunks {
+            let n = chunk::ChunkHeader::parse(c)?.nbytes;
+            chunk::decompress_into(c, &mut out[..n], nthreads)?;
+        }
+        Ok(t.elapsed().as_secs_f64())
+    };
+    once()?;
+    let (mut best, mut spent, mut runs) = (f64::INFINITY, 0.0, 0);
+    while runs < DECOMPRESS_RUNS || (spent < DECOMPRESS_SECONDS && runs < 4 * DECOMPRESS_RUNS) {
+        let t = once()?;
+        best = best.min(t);
+        spent += t;
+        runs += 1;
     }
-    Ok(t.elapsed().as_secs_f64())
+    Ok(best)
 }
+
+/// Timed decompressions of a run at least ([`decompress_all`]).
+const DECOMPRESS_RUNS: usize = 3;
+
+/// Seconds of timed decompressions under which a run's decompression is timed again, up to
+/// four times [`DECOMPRESS_RUNS`].
+const DECOMPRESS_SECONDS: f64 = 0.02;
 
 /// Runs shorter than this are timed after untimed runs of the same ([`warmed`]).
 const WARM_UP_BELOW: f64 = 0.05;
