@@ -95,6 +95,12 @@ pub struct Estimate {
 /// bitshuffle loses by 1.34x on one thread and 2x on two.
 pub const LOST: f64 = 1.2;
 
+/// By how much a slow codec's `J_t` must fall short of the best's for its other
+/// pipelines queued at the same clevel to go down to its lowest too
+/// ([`Staged::lighter_level`]): at t = 0.5 another pipeline would need 4x the ratio to
+/// make up for it.
+pub const LOST_FAR: f64 = 2.0;
+
 /// Whether a codec is slow to compress (entropy coding or optimal parsing).
 pub fn slow(codec: CodecId) -> bool {
     codec == CodecId::ZSTD || codec == CodecId::ZLIB || codec == CodecId::LZ4HC
@@ -111,6 +117,8 @@ pub struct Staged {
     confirmed: Vec<Setting>,
     /// A model's first choice, whose clevels are tried whatever its trial gave.
     predicted: Option<Setting>,
+    /// The pipelines the codec stage tries (the filter stage's best two).
+    pipelines: Vec<FilterKind>,
 }
 
 impl Staged {
@@ -124,6 +132,7 @@ impl Staged {
             measured: Vec::new(),
             confirmed: Vec::new(),
             predicted: None,
+            pipelines: Vec::new(),
         };
         let probe = s.probe();
         for &f in &s.space.filters {
@@ -165,6 +174,22 @@ impl Staged {
         }
         s.push(Setting::DEFAULT);
         s
+    }
+
+    /// Whether `s` is Zstd's first trial with one of the codec stage's pipelines when
+    /// ratio weighs half or more: such a trial runs whatever the budget, as the filter
+    /// stage's do. Zstd can rank the pipelines otherwise than LZ4 did and multiply the
+    /// ratio (`arange_i64`, one 16 MiB chunk on two threads, BALANCED 0.5: LZ4 9 gets 314
+    /// with shuffle and 293 with shuffle + bytedelta, Zstd 5 552 and 3,740), and on fast
+    /// data the filter stage takes the first chunk's budget: Zstd 5 + shuffle ran, lost
+    /// on speed, and Zstd with shuffle + bytedelta waited for a chunk that never came
+    /// (0.26 of the best fixed setting, Zstd 5 + shuffle + bytedelta).
+    pub fn leads(&self, s: &Setting) -> bool {
+        self.stage == Stage::Codecs
+            && self.obj.tradeoff >= 0.5
+            && s.codec == CodecId::ZSTD
+            && self.pipelines.contains(&s.filter)
+            && !self.measured.iter().any(|e| e.setting.codec == CodecId::ZSTD && e.setting.filter == s.filter)
     }
 
     /// The current stage.
@@ -316,11 +341,15 @@ impl Staged {
     /// The next setting to try that `fit` (given the setting and the stage it belongs to)
     /// lets run now: settings it says wait for
     /// stay queued in their order (for the next chunk), those it drops are never tried.
+    /// Zstd's leads ([`Staged::leads`]) run without asking.
     /// `None` once decided, or when every setting left in the stage waits.
     pub fn next_fitting(&mut self, mut fit: impl FnMut(&Setting, Stage) -> Fit) -> Option<Setting> {
         loop {
             let mut k = 0;
             while k < self.queue.len() {
+                if self.leads(&self.queue[k]) {
+                    return self.queue.remove(k);
+                }
                 match fit(&self.queue[k], self.stage) {
                     Fit::Run => return self.queue.remove(k),
                     Fit::Wait => k += 1,
@@ -352,6 +381,7 @@ impl Staged {
                 let filters: Vec<FilterKind> =
                     ranked.iter().filter(|e| !e.special).map(|e| e.setting.filter).take(2).collect();
                 let filters = if filters.is_empty() { vec![self.probe().filter] } else { filters };
+                self.pipelines.clone_from(&filters);
                 // Most promising first (trials that do not fit the budget wait): the
                 // entropy coders when ratio weighs more, python-blosc2's default first
                 // when it does most.
@@ -361,6 +391,22 @@ impl Staged {
                 }
                 let mut codecs = self.space.codecs.clone();
                 codecs.sort_by_key(|&c| if t >= 0.5 { c != CodecId::ZSTD } else { slow(c) });
+                // When ratio weighs half or more, Zstd with each pipeline first: the
+                // filter stage ranked them with LZ4, and Zstd can rank them otherwise
+                // (`arange_i64`: LZ4 9 gets 333 with shuffle, 673 with shuffle + bytedelta;
+                // Zstd 5 gets 632 and 4,600). Filter after filter, Zstd 5 + shuffle +
+                // bytedelta came after the fast codecs with shuffle, out of the budget in
+                // two BALANCED 0.5 runs of five (0.27 of the best fixed setting).
+                if t >= 0.5 && self.has(CodecId::ZSTD) {
+                    for &f in &filters {
+                        let l = if self.allowed(CodecId::ZSTD, mid) { mid } else { self.space.clevels[0] };
+                        if self.allowed(CodecId::ZSTD, l) {
+                            for &split in &self.space.splits.clone() {
+                                self.push(Setting { codec: CodecId::ZSTD, filter: f, clevel: l, split });
+                            }
+                        }
+                    }
+                }
                 for f in filters {
                     for &c in &codecs {
                         let l = if self.allowed(c, mid) { mid } else { self.space.clevels[0] };
@@ -475,13 +521,17 @@ impl Staged {
         }
         let Some(best) = self.best_estimate() else { return };
         if best.setting != s && e.cratio > best.cratio && self.log_j(e) < self.log_j(&best) - LOST.ln() {
-            // The codec's other pipelines queued at this clevel go down to the lowest too:
-            // on `galaxy_u8` Zstd 5 without a filter ran at 0.04 GB/s on the trial's
-            // pieces, a trial of 2.5 ms in a run of 7.
+            // The codec's other pipelines queued at this clevel go down to the lowest too
+            // when it lost by [`LOST_FAR`] or more: on `galaxy_u8` Zstd 5 without a filter
+            // ran at 0.04 GB/s on the trial's pieces, a trial of 2.5 ms in a run of 7.
+            // Not when it lost by less: another pipeline can multiply its ratio (on
+            // `arange_i64` at BALANCED 0.5, Zstd 5 + shuffle lost by 1.6x, and Zstd 5 +
+            // shuffle + bytedelta, at 7x its ratio, is the best fixed setting).
+            let far = self.log_j(e) < self.log_j(&best) - LOST_FAR.ln();
             let mut lighter: Vec<Setting> = vec![Setting { clevel: low, ..s }];
             self.queue.retain(|x| {
                 // python-blosc2's default stays: it is always measured.
-                let same = (x.codec, x.clevel) == (s.codec, s.clevel) && *x != Setting::DEFAULT;
+                let same = far && (x.codec, x.clevel) == (s.codec, s.clevel) && *x != Setting::DEFAULT;
                 if same {
                     lighter.push(Setting { clevel: low, ..*x });
                 }
@@ -567,9 +617,14 @@ mod tests {
         let stage = |t: f64| {
             let cfg = BtuneConfig { tradeoff: t, ..BtuneConfig::default() };
             let mut s = Staged::new(&cfg, &SearchSpace::default());
-            std::iter::from_fn(|| s.next_fitting(|_, st| if st == Stage::Filters { Fit::Run } else { Fit::Wait }))
-                .map(|x| (x.codec, x.filter, x.clevel))
-                .collect::<Vec<_>>()
+            let mut out = Vec::new();
+            while let Some(x) = s.next_fitting(|_, st| if st == Stage::Filters { Fit::Run } else { Fit::Wait }) {
+                if s.stage() != Stage::Filters {
+                    break;
+                }
+                out.push((x.codec, x.filter, x.clevel));
+            }
+            out
         };
         let lz4 = CodecId::LZ4;
         assert_eq!(
@@ -585,6 +640,35 @@ mod tests {
             assert!(stage(t).iter().all(|&(c, _, l)| c == lz4 && l == 9), "t={t}: {:?}", stage(t));
             assert_eq!(stage(t).len(), 4);
         }
+    }
+
+    #[test]
+    fn when_ratio_weighs_half_or_more_the_codec_stage_starts_with_zstd_on_both_pipelines() {
+        let codec_stage = |t: f64, mode: PerfMode| {
+            let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, ..BtuneConfig::default() };
+            let mut s = Staged::new(&cfg, &SearchSpace::default());
+            let mut order = Vec::new();
+            while let Some(x) = s.next_setting() {
+                if s.stage() == Stage::Codecs {
+                    order.push(x);
+                }
+                s.record(x, &world(&x));
+            }
+            order
+        };
+        for mode in [PerfMode::Comp, PerfMode::Decomp, PerfMode::Balanced] {
+            for t in [0.5, 0.9] {
+                let order = codec_stage(t, mode);
+                // Zstd's trials (its lower clevel too, when it lost on speed) before any
+                // other codec's, on both pipelines.
+                let lead: Vec<_> = order.iter().take_while(|x| x.codec == CodecId::ZSTD).collect();
+                let mut filters: Vec<_> = lead.iter().map(|x| x.filter).collect();
+                filters.dedup();
+                assert_eq!(filters.len(), 2, "t={t} {mode:?}: {order:?}");
+            }
+        }
+        // Speed first: the fast codecs lead.
+        assert!(!slow(codec_stage(0.1, PerfMode::Comp)[0].codec));
     }
 
     #[test]
@@ -647,6 +731,49 @@ mod tests {
         }
         let z = order.iter().position(|x| x.codec == CodecId::ZSTD).unwrap();
         assert_ne!(order.get(z + 1).map(|x| x.clevel), Some(1), "{order:?}");
+    }
+
+    #[test]
+    fn a_slow_codec_that_loses_by_less_than_lost_far_keeps_its_other_pipelines_at_their_clevel() {
+        // Zstd 5 slower than LZ4 by a factor that makes it lose by LOST to LOST_FAR.
+        let slower = |f: f64| {
+            move |x: &Setting| {
+                let mut m = world(x);
+                if x.codec == CodecId::ZSTD {
+                    m.ctime *= if x.clevel == 1 { 0.05 } else { f };
+                }
+                m
+            }
+        };
+        // Without shuffle, whose Zstd 5 is python-blosc2's default, always measured.
+        let space = SearchSpace {
+            filters: vec![FilterKind::None, FilterKind::Bitshuffle, FilterKind::ShuffleBytedelta],
+            ..SearchSpace::default()
+        };
+        for (f, far) in [(0.5, false), (3.0, true)] {
+            let w = slower(f);
+            let mut s = Staged::new(&BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, &space);
+            let mut tried = Vec::new();
+            let mut loss = None;
+            while let Some(x) = s.next_setting() {
+                let before = s.best_estimate().map(|e| s.log_j(&e));
+                s.record(x, &w(&x));
+                if loss.is_none() && x.codec == CodecId::ZSTD {
+                    let e = s.measured().iter().find(|e| e.setting == x).copied().unwrap();
+                    loss = Some(before.unwrap() - s.log_j(&e));
+                }
+                tried.push(x);
+            }
+            let loss = loss.unwrap();
+            assert_eq!(loss >= LOST_FAR.ln(), far, "lost by {}", loss.exp());
+            assert!(loss > LOST.ln(), "lost by {}", loss.exp());
+            let z = tried.iter().position(|x| x.codec == CodecId::ZSTD).unwrap();
+            assert_eq!(tried[z + 1], Setting { clevel: 1, ..tried[z] }, "{tried:?}");
+            let other = s.pipelines.iter().copied().find(|&f| f != tried[z].filter).unwrap();
+            // Then the other pipeline: at the lowest clevel when far, else at its own.
+            let next = Setting { filter: other, clevel: if far { 1 } else { tried[z].clevel }, ..tried[z] };
+            assert_eq!(tried[z + 2], next, "f={f}: {tried:?}");
+        }
     }
 
     #[test]

@@ -159,3 +159,38 @@ fn chunks_of_zeros_before_the_first_search_do_not_use_up_inference() {
     let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(trace.contains("INFERENCE | chunk 2 | lz4-5-shuffle-auto"), "{trace}");
 }
+
+/// A clock whose every reading takes a millisecond: trials look slow, and the budget of
+/// a chunk lets few run.
+struct Slow(Mutex<u64>);
+
+impl blosc2_core::tune::Clock for Slow {
+    fn now(&self) -> std::time::Duration {
+        let mut t = self.0.lock().unwrap();
+        *t += 1;
+        std::time::Duration::from_millis(*t)
+    }
+}
+
+#[test]
+fn zstd_is_tried_with_both_pipelines_on_the_first_chunk_when_ratio_weighs_half() {
+    for mode in [blosc2_tune::PerfMode::Comp, blosc2_tune::PerfMode::Balanced] {
+        let cfg = BtuneConfig { tradeoff: 0.5, perf_mode: mode, ..BtuneConfig::default() };
+        let buf = Buf::default();
+        let tuner = Btune::new(cfg, SearchSpace::default())
+            .with_clock(Box::new(Slow(Mutex::new(0))))
+            .with_trace(Box::new(buf.clone()));
+        let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
+        s.set_tuner(Some(Box::new(tuner)));
+        let d = data(60_000, 1);
+        s.append_buffer(&d).unwrap();
+        assert_eq!(s.decompress_chunk(0).unwrap(), d);
+        let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let filters: std::collections::BTreeSet<String> = trace
+            .lines()
+            .filter(|l| l.contains("CODECS") && l.contains("zstd"))
+            .map(|l| l.split('|').nth(2).unwrap().trim().to_string())
+            .collect();
+        assert_eq!(filters.len(), 2, "{mode:?}\n{trace}");
+    }
+}
