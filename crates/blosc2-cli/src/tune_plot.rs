@@ -280,17 +280,17 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     let mut default_run: Option<Run> = None;
     let mut tuned: Option<(Run, String)> = None;
     for _ in 0..args.rounds.max(1) {
-        let (r, params, _, chunks) = tune_cmd::tuned_run(&d, &cfg, &base, chunksize)?;
+        let (r, params, _, chunks) = tune_cmd::tuned_run(&d, &cfg, &base, chunksize, true)?;
         tune_cmd::verify(&d, &chunks, chunksize)?;
         tuned = Some(match tuned {
             Some((old, s)) => (old.min(r), s),
             None => (r, tune_cmd::summary(&params)),
         });
         for (i, st) in settings.iter().enumerate() {
-            let r = tune_cmd::fixed_run(&d, &[st.apply(&base)], chunksize, nthreads)?;
+            let r = tune_cmd::fixed_run(&d, &[st.apply(&base)], chunksize, nthreads, true)?;
             table[i] = Some(table[i].map_or(r, |old| old.min(r)));
         }
-        let r = tune_cmd::fixed_run(&d, &[Setting::DEFAULT.apply(&base)], chunksize, nthreads)?;
+        let r = tune_cmd::fixed_run(&d, &[Setting::DEFAULT.apply(&base)], chunksize, nthreads, true)?;
         default_run = Some(default_run.map_or(r, |old| old.min(r)));
     }
     let pt = |setting: Setting, r: &Run| SettingPoint { setting, cratio: r.cratio(), gbps: r.speed(&o) / 1e9 };
