@@ -379,6 +379,17 @@ impl Staged {
         }
     }
 
+    /// Queues `codec` with pipeline `filter` in every split mode, at clevel `mid`, or at
+    /// the space's lowest when the tradeoff leaves it only that ([`Staged::allowed`]).
+    fn push_codec(&mut self, codec: CodecId, filter: FilterKind, mid: u8) {
+        let clevel = if self.allowed(codec, mid) { mid } else { self.space.clevels[0] };
+        if self.allowed(codec, clevel) {
+            for &split in &self.space.splits.clone() {
+                self.push(Setting { codec, filter, clevel, split });
+            }
+        }
+    }
+
     /// Moves to the next stage and fills the queue; false once done.
     fn advance(&mut self) -> bool {
         let ranked = self.ranked();
@@ -407,22 +418,12 @@ impl Staged {
                 // two BALANCED 0.5 runs of five (0.27 of the best fixed setting).
                 if t >= 0.5 && self.has(CodecId::ZSTD) {
                     for &f in &filters {
-                        let l = if self.allowed(CodecId::ZSTD, mid) { mid } else { self.space.clevels[0] };
-                        if self.allowed(CodecId::ZSTD, l) {
-                            for &split in &self.space.splits.clone() {
-                                self.push(Setting { codec: CodecId::ZSTD, filter: f, clevel: l, split });
-                            }
-                        }
+                        self.push_codec(CodecId::ZSTD, f, mid);
                     }
                 }
                 for f in filters {
                     for &c in &codecs {
-                        let l = if self.allowed(c, mid) { mid } else { self.space.clevels[0] };
-                        if self.allowed(c, l) {
-                            for &split in &self.space.splits.clone() {
-                                self.push(Setting { codec: c, filter: f, clevel: l, split });
-                            }
-                        }
+                        self.push_codec(c, f, mid);
                     }
                 }
                 self.push(Setting::DEFAULT);

@@ -49,6 +49,17 @@ fn data(n: usize, k: u64) -> Vec<u8> {
     (0..n as u64).flat_map(|i| (k * 1000 + i / 3 + (i * 7919) % 13).to_le_bytes()).collect()
 }
 
+/// The trace of `tuner` on a super-chunk of one chunk, `d` (checked to decompress to it).
+fn one_chunk_trace(tuner: Btune, d: &[u8]) -> String {
+    let buf = Buf::default();
+    let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
+    s.set_tuner(Some(Box::new(tuner.with_trace(Box::new(buf.clone())))));
+    s.append_buffer(d).unwrap();
+    assert_eq!(s.decompress_chunk(0).unwrap(), d);
+    let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    trace
+}
+
 fn run(use_inference: i32, model: Arc<Model>) -> (Vec<String>, String, usize) {
     run_at(0.5, use_inference, model)
 }
@@ -129,14 +140,7 @@ fn the_configured_model_is_loaded_or_the_trace_says_why_not() {
         trace: true,
         ..BtuneConfig::default()
     };
-    let buf = Buf::default();
-    let tuner = Btune::new(cfg, SearchSpace::default()).with_trace(Box::new(buf.clone()));
-    let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
-    s.set_tuner(Some(Box::new(tuner)));
-    let d = data(30_000, 1);
-    s.append_buffer(&d).unwrap();
-    assert_eq!(s.decompress_chunk(0).unwrap(), d);
-    let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let trace = one_chunk_trace(Btune::new(cfg, SearchSpace::default()), &data(30_000, 1));
     assert!(trace.contains("WARNING: model /nonexistent/models:") && !trace.contains("INFERENCE"), "{trace}");
 }
 
@@ -176,16 +180,8 @@ impl blosc2_core::tune::Clock for Slow {
 fn zstd_is_tried_with_both_pipelines_on_the_first_chunk_when_ratio_weighs_half() {
     for mode in [blosc2_tune::PerfMode::Comp, blosc2_tune::PerfMode::Balanced] {
         let cfg = BtuneConfig { tradeoff: 0.5, perf_mode: mode, ..BtuneConfig::default() };
-        let buf = Buf::default();
-        let tuner = Btune::new(cfg, SearchSpace::default())
-            .with_clock(Box::new(Slow(Mutex::new(0))))
-            .with_trace(Box::new(buf.clone()));
-        let mut s = SChunk::new(CompressParams { typesize: 8, nthreads: 1, ..CompressParams::default() });
-        s.set_tuner(Some(Box::new(tuner)));
-        let d = data(60_000, 1);
-        s.append_buffer(&d).unwrap();
-        assert_eq!(s.decompress_chunk(0).unwrap(), d);
-        let trace = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let tuner = Btune::new(cfg, SearchSpace::default()).with_clock(Box::new(Slow(Mutex::new(0))));
+        let trace = one_chunk_trace(tuner, &data(60_000, 1));
         let filters: std::collections::BTreeSet<String> = trace
             .lines()
             .filter(|l| l.contains("CODECS") && l.contains("zstd"))
