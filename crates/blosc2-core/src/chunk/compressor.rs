@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::blocksize::{compute_blocksize, header_typesize, split_block};
 use super::dict::{self, Dict};
-use super::pool::pool;
+use super::pool::run_shared;
 use super::CompressParams;
 use crate::codec::{CodecContext, CodecParams};
 use crate::error::{Error, Result};
@@ -433,11 +433,13 @@ fn stored_as_is(mut header: ChunkHeader, nbytes: usize) -> Result<Encoded> {
 }
 
 impl Job<'_> {
-    /// Runs `f` (parallel work) on the pool this job's blocks belong to.
-    fn run<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+    /// Runs `work` on every item, in parallel: on the calling thread and the shared pool
+    /// ([`run_shared`]), or on the rayon pool the caller runs on; one item per task either
+    /// way, so that a thread that finishes early takes the next.
+    fn for_each<T: Send>(&self, items: Vec<T>, work: impl Fn(T) -> Result<()> + Sync + Send) -> Result<()> {
         match self.threads {
-            Threads::Own => pool(self.params.nthreads).install(f),
-            Threads::Current => f(),
+            Threads::Own => run_shared(self.params.nthreads, items, work),
+            Threads::Current => items.into_par_iter().with_max_len(1).try_for_each(work),
         }
     }
 }
@@ -479,27 +481,23 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
         // as its compressed block reaches.
         staging = vec![0u8; need];
     }
-    let sizes: Vec<Result<Option<usize>>> = job.run(|| {
-        staging[..need]
-            .par_chunks_mut(ebsize)
-            // One block per task: blocks can differ much in cost, and a thread that finishes
-            // early must be able to take the next one.
-            .with_max_len(1)
-            .enumerate()
-            .map(|(j, out)| {
-                WORKSPACE.with(|ws| {
-                    let ws = &mut *ws.borrow_mut();
-                    ws.reserve_for(job.blocksize, &job.params.filters);
-                    compress_block(job, j, out, ws)
-                })
-            })
-            .collect()
+    let mut sizes: Vec<Option<usize>> = vec![None; job.nblocks];
+    // One block per task: blocks can differ much in cost.
+    let items: Vec<_> = staging[..need].chunks_mut(ebsize).zip(sizes.iter_mut()).enumerate().collect();
+    let compressed = job.for_each(items, |(j, (out, size))| {
+        *size = WORKSPACE.with(|ws| {
+            let ws = &mut *ws.borrow_mut();
+            ws.reserve_for(job.blocksize, &job.params.filters);
+            compress_block(job, j, out, ws)
+        })?;
+        Ok(())
     });
     let laid_out = (|| {
+        compressed?;
         let mut ntbytes = job.body_start;
         let mut sizes_ok = Vec::with_capacity(sizes.len());
         for size in sizes {
-            let Some(n) = size? else { return Ok(None) };
+            let Some(n) = size else { return Ok(None) };
             sizes_ok.push(n);
         }
         // An incompressible chunk is stored as is: find out before copying anything.
@@ -518,7 +516,10 @@ fn compress_parallel(job: &Job<'_>, dst: &mut [u8]) -> Result<Option<usize>> {
             rest = tail;
             ntbytes += n;
         }
-        job.run(|| places.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s)));
+        job.for_each(places, |(d, s)| {
+            d.copy_from_slice(s);
+            Ok(())
+        })?;
         Ok(Some(ntbytes))
     })();
     // Keep the staging area for the next call, unless it is much larger than a chunk needs.

@@ -2,11 +2,9 @@
 //! ranges and single blocks, with every offset and size checked against the chunk before
 //! use.
 
-use rayon::prelude::*;
-
 use super::block_view::{DecodedBlock, ShuffledBlock, StoredPlanes};
 use super::compressor::{Workspace, WORKSPACE};
-use super::pool::pool;
+use super::pool::run_shared;
 use super::special;
 use crate::codec::{CodecId, CodecParams, UDCODEC_FORMAT};
 use crate::error::{Error, Part, Result};
@@ -449,6 +447,10 @@ impl ChunkHeader {
 /// Memcpyed chunks of at least this size are copied by several threads when asked for.
 const PARALLEL_COPY_MIN: usize = 1 << 20;
 
+/// The bytes each task of a memcpyed chunk's parallel copy takes: a thread that starts
+/// late still finds pieces to copy.
+const COPY_PIECE: usize = 256 << 10;
+
 pub(crate) fn decompress(chunk: &[u8], geometry: Option<&NdGeometry>) -> Result<Vec<u8>> {
     // The layout is checked before the output is allocated.
     let l = Layout::new(chunk, geometry)?;
@@ -492,10 +494,13 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
             let src = &l.chunk[hl..hl + nbytes];
             if nthreads > 1 && nbytes >= PARALLEL_COPY_MIN {
                 // As C-Blosc2 copies the blocks of a memcpyed chunk on its threads.
-                let piece = nbytes.div_ceil(nthreads);
-                pool(nthreads).install(|| {
-                    dst.par_chunks_mut(piece).zip(src.par_chunks(piece)).for_each(|(d, s)| l.copy_out(d, s));
-                });
+                let piece = COPY_PIECE.min(nbytes.div_ceil(nthreads));
+                let pieces: Vec<_> = dst.chunks_mut(piece).zip(src.chunks(piece)).collect();
+                run_shared::<_, ()>(nthreads, pieces, |(d, s)| {
+                    l.copy_out(d, s);
+                    Ok(())
+                })
+                .ok();
             } else {
                 l.copy_out(dst, src);
             }
@@ -530,7 +535,7 @@ fn decode_all(l: &Layout<'_>, dst: &mut [u8], nthreads: usize) -> Result<usize> 
     };
     if nthreads > 1 && pieces.len() > 1 {
         // One block per task, so that a thread that finishes early takes the next block.
-        pool(nthreads).install(|| pieces.into_par_iter().with_max_len(1).try_for_each(work))?;
+        run_shared(nthreads, pieces, work)?;
     } else {
         pieces.into_iter().try_for_each(work)?;
     }
