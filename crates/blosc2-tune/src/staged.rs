@@ -200,6 +200,24 @@ impl Staged {
             && !self.measured.iter().any(|e| e.setting.codec == CodecId::ZSTD && e.setting.filter == s.filter)
     }
 
+    /// Whether BloscLZ without a filter is tried first in the codec stage whatever the
+    /// filter stage ranked: when speed weighs more, or half in DECOMP mode, and the best
+    /// setting so far compresses less than [`LEADS_RATIO`] times. BloscLZ gives up on data
+    /// it cannot compress much and the chunk is stored as is, which decompresses as one
+    /// copy and compresses at its trial's speed: on the star table's `source_id`, ratio 2.4
+    /// with LZ4 + shuffle, the stored chunk decompressed at 30 GB/s against 5-13 and was
+    /// the best fixed setting in DECOMP up to t = 0.5 and in COMP and BALANCED at 0.1
+    /// (0.35-0.75 of it with LZ4 + shuffle chosen); the filter stage, ranking pipelines
+    /// with LZ4, left the pipeline without a filter out of the codec stage.
+    fn copy_may_win(&self) -> bool {
+        let t = self.obj.tradeoff;
+        let weighs = t < 0.5 || (self.obj.mode == PerfMode::Decomp && t <= 0.5);
+        weighs
+            && self.has(CodecId::BLOSCLZ)
+            && self.space.filters.contains(&FilterKind::None)
+            && self.best_estimate().is_some_and(|e| e.cratio < LEADS_RATIO)
+    }
+
     /// The current stage.
     pub fn stage(&self) -> Stage {
         self.stage
@@ -416,6 +434,9 @@ impl Staged {
                 // Zstd 5 gets 632 and 4,600). Filter after filter, Zstd 5 + shuffle +
                 // bytedelta came after the fast codecs with shuffle, out of the budget in
                 // two BALANCED 0.5 runs of five (0.27 of the best fixed setting).
+                if self.copy_may_win() {
+                    self.push_codec(CodecId::BLOSCLZ, FilterKind::None, mid);
+                }
                 if t >= 0.5 && self.has(CodecId::ZSTD) {
                     for &f in &filters {
                         self.push_codec(CodecId::ZSTD, f, mid);
@@ -678,6 +699,40 @@ mod tests {
         }
         // Speed first: the fast codecs lead.
         assert!(!slow(codec_stage(0.1, PerfMode::Comp)[0].codec));
+    }
+
+    #[test]
+    fn blosclz_without_a_filter_opens_the_codec_stage_when_a_copy_may_win() {
+        let first = |t: f64, mode: PerfMode, ratio: f64| {
+            let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, ..BtuneConfig::default() };
+            let mut s = Staged::new(&cfg, &SearchSpace::default());
+            let m = Measure {
+                nbytes: 1 << 16,
+                cbytes: ((1 << 16) as f64 / ratio) as usize,
+                ctime: 1e-5,
+                dtime: 1e-5,
+                special: false,
+            };
+            while let Some(x) = s.next_setting() {
+                if s.stage() == Stage::Codecs {
+                    return x;
+                }
+                // The filter stage ranks the pipelines with filters first.
+                let m = if x.filter == FilterKind::None { Measure { cbytes: m.cbytes * 2, ..m } } else { m };
+                s.record(x, &m);
+            }
+            unreachable!("no codec stage")
+        };
+        let copy = |x: Setting| x.codec == CodecId::BLOSCLZ && x.filter == FilterKind::None;
+        for (t, mode) in
+            [(0.1, PerfMode::Comp), (0.1, PerfMode::Balanced), (0.1, PerfMode::Decomp), (0.5, PerfMode::Decomp)]
+        {
+            assert!(copy(first(t, mode, 2.0)), "t={t} {mode:?}: {:?}", first(t, mode, 2.0));
+            assert!(!copy(first(t, mode, 8.0)), "t={t} {mode:?} on data that compress well");
+        }
+        for (t, mode) in [(0.5, PerfMode::Comp), (0.5, PerfMode::Balanced), (0.9, PerfMode::Decomp)] {
+            assert!(!copy(first(t, mode, 2.0)), "t={t} {mode:?}");
+        }
     }
 
     #[test]
