@@ -701,27 +701,35 @@ mod tests {
         assert!(!slow(codec_stage(0.1, PerfMode::Comp)[0].codec));
     }
 
+    /// A trial of 64 KiB at `ratio`, 10 us to compress and as much to decompress.
+    fn at_ratio(ratio: f64) -> Measure {
+        Measure {
+            nbytes: 1 << 16,
+            cbytes: ((1 << 16) as f64 / ratio) as usize,
+            ctime: 1e-5,
+            dtime: 1e-5,
+            special: false,
+        }
+    }
+
+    /// The codec stage's first setting, the filter stage's trials measured as `measure` says.
+    fn codec_stage_opening(s: &mut Staged, measure: impl Fn(&Setting) -> Measure) -> Setting {
+        while let Some(x) = s.next_setting() {
+            if s.stage() == Stage::Codecs {
+                return x;
+            }
+            s.record(x, &measure(&x));
+        }
+        panic!("no codec stage")
+    }
+
     #[test]
     fn blosclz_without_a_filter_opens_the_codec_stage_when_a_copy_may_win() {
         let first = |t: f64, mode: PerfMode, ratio: f64| {
             let cfg = BtuneConfig { tradeoff: t, perf_mode: mode, ..BtuneConfig::default() };
             let mut s = Staged::new(&cfg, &SearchSpace::default());
-            let m = Measure {
-                nbytes: 1 << 16,
-                cbytes: ((1 << 16) as f64 / ratio) as usize,
-                ctime: 1e-5,
-                dtime: 1e-5,
-                special: false,
-            };
-            while let Some(x) = s.next_setting() {
-                if s.stage() == Stage::Codecs {
-                    return x;
-                }
-                // The filter stage ranks the pipelines with filters first.
-                let m = if x.filter == FilterKind::None { Measure { cbytes: m.cbytes * 2, ..m } } else { m };
-                s.record(x, &m);
-            }
-            unreachable!("no codec stage")
+            // The filter stage ranks the pipelines with filters first.
+            codec_stage_opening(&mut s, |x| at_ratio(if x.filter == FilterKind::None { ratio / 2.0 } else { ratio }))
         };
         let copy = |x: Setting| x.codec == CodecId::BLOSCLZ && x.filter == FilterKind::None;
         for (t, mode) in
@@ -739,22 +747,7 @@ mod tests {
     fn zstd_leads_run_whatever_the_budget_only_on_data_that_compress_well() {
         for (ratio, leads) in [(2.0, false), (8.0, true)] {
             let mut s = Staged::new(&BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, &SearchSpace::default());
-            let m = Measure {
-                nbytes: 1 << 16,
-                cbytes: ((1 << 16) as f64 / ratio) as usize,
-                ctime: 1e-5,
-                dtime: 1e-5,
-                special: false,
-            };
-            let mut first = None;
-            while let Some(x) = s.next_setting() {
-                if s.stage() == Stage::Codecs {
-                    first = Some(x);
-                    break;
-                }
-                s.record(x, &m);
-            }
-            let first = first.unwrap();
+            let first = codec_stage_opening(&mut s, |_| at_ratio(ratio));
             assert_eq!(first.codec, CodecId::ZSTD);
             assert_eq!(s.leads(&first), leads, "ratio {ratio}");
         }
