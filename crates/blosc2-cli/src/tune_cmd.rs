@@ -364,20 +364,26 @@ const WARM_UP_BELOW: f64 = 0.05;
 
 /// Untimed runs before a short run is timed: at least one, and up to this many while they
 /// have taken less than [`WARM_UP_SECONDS`].
-const WARM_UP_RUNS: usize = 4;
+const WARM_UP_RUNS: usize = 8;
 
 /// Seconds of untimed runs after which a short run is timed.
-const WARM_UP_SECONDS: f64 = 0.01;
+const WARM_UP_SECONDS: f64 = 0.02;
 
-/// `run()` timed after untimed runs of the same when it is short ([`WARM_UP_BELOW`]).
-/// What ran just before a run moves a run of a millisecond by half and more: after two
-/// runs of Zstd 5 on a 2.9 MB chunk, five LZ4 runs of the same chunk in a row took 0.75,
-/// 0.57, 0.44, 0.38 and 0.36 ms, and the ones after that 0.35; one untimed run would
-/// leave a run that follows a slow codec (the next case's tuned run, right after
-/// python-blosc2's default) a third slower than one that follows a fast one.
+/// `run()` timed after untimed runs of the same when it is short ([`WARM_UP_BELOW`]),
+/// all of it after [`settle`]. What ran just before a run moves a run of a millisecond by
+/// half and more: after two runs of Zstd 5 on a 2.9 MB chunk, five LZ4 runs of the same
+/// chunk in a row took 0.75, 0.57, 0.44, 0.38 and 0.36 ms, and the ones after that 0.35;
+/// one untimed run would leave a run that follows a slow codec (the next case's tuned run,
+/// right after python-blosc2's default) a third slower than one that follows a fast one.
+/// Four untimed runs were not enough either: on the star table's `x` (5.8 MB, LZ4 9
+/// stored, one thread) the tuned runs, always the ones after the default, took 2.1-3.4,
+/// 1.7-2.2, 1.4-1.7, 1.2-1.4 and 1.2-1.3 ms, the replays of their choices right after them
+/// settled at 1.05-1.10 within four; the tuned run paid 20-40 % where its trials took 7 %.
+/// Eight untimed runs bring both to where they stay (1.1-1.15 ms against 1.05).
 /// `run(settled)` is told whether its decompression is timed settled
 /// ([`decompress_all`]): the first run (the one kept when long) and the last one.
 fn warmed<T>(mut run: impl FnMut(bool) -> Result<T>, secs: impl Fn(&T) -> f64) -> Result<T> {
+    settle();
     let mut last = run(true)?;
     let (mut runs, mut spent) = (1, secs(&last));
     if spent >= WARM_UP_BELOW {
@@ -389,6 +395,44 @@ fn warmed<T>(mut run: impl FnMut(bool) -> Result<T>, secs: impl Fn(&T) -> f64) -
         spent += secs(&last);
     }
     run(true)
+}
+
+/// Seconds of copying that [`settle`] does.
+const SETTLE_SECONDS: f64 = 0.005;
+
+/// Bytes [`settle`] copies at a time (twice this held): more than a core's caches.
+const SETTLE_BYTES: usize = 16 << 20;
+
+/// Copies memory for [`SETTLE_SECONDS`], so that every run's untimed runs start from the
+/// same state of the machine whatever ran before them ([`warmed`]). A run that moves
+/// memory (a fast codec, a stored chunk) right after one that mostly computes runs slow for
+/// a few milliseconds: on the star table's `x` (5.8 MB, LZ4 9 stored, one thread) the ten
+/// runs after 50 ms of a spin loop took 2.62, 1.99, 1.17 and then 1.05-1.07 ms, after two
+/// runs of Zstd 5 1.86, 1.32, 1.16, then 1.09-1.13, after 50 ms of the same runs 1.04-1.06.
+/// In `tune eval` with eight untimed runs, that cell (COMP 0.1, one chunk) scored 0.81-0.82
+/// on two threads over three evals without it (0.55-0.92 on one, twice with another
+/// choice), 0.84-0.89 with it (0.90-0.92 on one).
+fn settle() {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with_borrow_mut(|buf| {
+        if buf.len() < 2 * SETTLE_BYTES {
+            *buf = vec![0x5a; 2 * SETTLE_BYTES];
+        }
+        let t = Instant::now();
+        let mut forth = true;
+        while t.elapsed().as_secs_f64() < SETTLE_SECONDS {
+            let (a, b) = buf.split_at_mut(SETTLE_BYTES);
+            if forth {
+                b.copy_from_slice(a)
+            } else {
+                a.copy_from_slice(b)
+            }
+            forth = !forth;
+        }
+        std::hint::black_box(&buf);
+    });
 }
 
 /// Gives each chunk the next of a list of parameters (cycling): the fixed runs go
@@ -755,10 +799,10 @@ mod tests {
 
     #[test]
     fn a_short_run_is_timed_after_untimed_runs_a_long_one_at_once() {
-        // Four untimed runs of a millisecond, then the timed one.
+        // Eight untimed runs of a millisecond, then the timed one.
         assert_eq!(timed_run(0.001), WARM_UP_RUNS + 1);
-        // Three untimed runs reach 10 ms.
-        assert_eq!(timed_run(0.004), 4);
+        // Four untimed runs of 4 ms reach 20 ms.
+        assert_eq!(timed_run(0.004), 6);
         assert_eq!(timed_run(1.0), 1);
     }
 }
