@@ -650,8 +650,9 @@ impl Btune {
             // the buffers are sized before the timings ([`Btune::trial`]). One untimed
             // trial of LZ4 1 + shuffle (a whole set of pieces) ran before the first
             // stage: without it, the trials of the star table's one- and 2 MiB-chunk runs
-            // at COMP 0.1 and 0.5 took a median 8.3 % of the tuned run instead of 9.1 %,
-            // with the same choices and scores within their spread.
+            // at COMP 0.1 and 0.5 took a median 8.3 % of the tuned run instead of 9.1 %
+            // (the WORKLOADS data sets' 12.3 % instead of 11.7 %), scores within their
+            // spread: neutral, and simpler.
         }
         let go = !empty && self.staged.as_ref().is_some_and(|st| !st.done());
         if let Some(mut st) = self.staged.take_if(|_| go) {
