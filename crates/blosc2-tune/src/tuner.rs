@@ -675,9 +675,9 @@ impl Btune {
                 // clevels of the best pairs, for every candidate when ratio weighs most on
                 // data that compress 2x or more, or half on data that compress 4x or more,
                 // and in DECOMP mode, with the candidate when slower, up to OWN_RUN times
-                // the best's: the share is of the time of the run that the candidate would
-                // make if it won (a Zstd trial is worth its cost where Zstd can double the
-                // ratio). On data that compress less than 2x, the entropy coders' gains do
+                // the best's (uncapped in DECOMP mode at t >= 0.7: [`Btune::run_time`]): the
+                // share is of the time of the run that the candidate would make if it won (a
+                // Zstd trial is worth its cost where Zstd can double the ratio). On data that compress less than 2x, the entropy coders' gains do
                 // not pay for their speed even at t = 0.9 (the star table's float columns,
                 // ratio 1.2-1.3: LZ4 wins every cell, and the trials of Zstd, LZ4HC and Zlib
                 // took 65-80 % of the tuned run).
@@ -715,19 +715,10 @@ impl Btune {
                     let Some((fixed, rate)) = this.costs.parts_at(s, ratio) else { return Fit::Run };
                     let cost = fixed + rate * bytes as f64;
                     let Some(best_ct) = chunk_time else { return Fit::Run };
-                    // A top clevel whose ratio grew fast below it (Zstd 1 to 5 gains 5.5x
-                    // on a ramp with shuffle + bytedelta) may promise J 1.5x the best's or
-                    // more: its own run's share counts whole, not capped at OWN_RUN.
                     let own_time = rate * data.len() as f64 / threads;
                     let speed = 1.0 / rate.max(1e-15);
                     let promising = view.promise(s, speed).is_some_and(|g| g > PROMISING.ln());
-                    let ct = if promising {
-                        best_ct.max(own_time)
-                    } else if own {
-                        best_ct.max(own_time).min(OWN_RUN * best_ct)
-                    } else {
-                        best_ct
-                    };
+                    let ct = this.run_time(best_ct, own_time, own, promising);
                     let allowance = share * (compressed_before + FIRST_CHUNK * ct);
                     if cost > share * ct * DROP_CHUNKS {
                         Fit::Drop
@@ -782,6 +773,29 @@ impl Btune {
             None => Setting::DEFAULT,
         };
         best.apply(chunk.base)
+    }
+
+    /// The chunk's compression time whose share a candidate's trial may take, from the
+    /// best setting's (`best_ct`) and the candidate's own (`own_time`): the best's, or
+    /// with the candidate's own run when slower (`own`), up to [`OWN_RUN`] times the
+    /// best's. Uncapped for a top clevel whose ratio grew fast below it (`promising`: Zstd
+    /// 1 to 5 gains 5.5x on a ramp with shuffle + bytedelta, and its clevel 9 may promise
+    /// `J_t` 1.5x the best's or more), and in DECOMP mode when ratio weighs most (t >= 0.7),
+    /// where the objective does not count the compression's time: a setting that would win
+    /// pays for its trial with its own run. Capped, Zstd 9 (0.01 GB/s on `galaxy_u8`) never
+    /// ran at DECOMP 0.9, where it is the best fixed setting (docs/btune.md, "Three changes
+    /// tried on 2026-12-08"). Not below 0.7: there the trials of LZ4HC 9 and Zlib 9 that
+    /// fitted, whose decompression speeds on pieces run ahead of the chunks', won where
+    /// BloscLZ was best.
+    fn run_time(&self, best_ct: f64, own_time: f64, own: bool, promising: bool) -> f64 {
+        let decomp_ratio = self.cfg.perf_mode == PerfMode::Decomp && self.cfg.tradeoff >= 0.7;
+        if promising || decomp_ratio {
+            best_ct.max(own_time)
+        } else if own {
+            best_ct.max(own_time).min(OWN_RUN * best_ct)
+        } else {
+            best_ct
+        }
     }
 
     /// The share of a chunk's compression time the trials may take: [`Btune::tuning_share`]
@@ -1052,6 +1066,29 @@ mod tests {
         assert!((per(crate::PerfMode::Balanced) - 3.0).abs() < 1e-12);
         assert_eq!(per(crate::PerfMode::Comp), 1.0);
         assert_eq!(per(crate::PerfMode::Decomp), 1.0);
+    }
+
+    #[test]
+    fn a_slower_candidate_counts_its_own_run_capped_but_at_decomp_0_7_or_more_and_when_promising() {
+        let at = |mode: crate::PerfMode, tradeoff: f64| {
+            let cfg = BtuneConfig { tradeoff, perf_mode: mode, ..BtuneConfig::default() };
+            Btune::new(cfg, SearchSpace::default())
+        };
+        // A candidate 300 times slower than the best (1 ms a chunk).
+        let (best, own) = (1e-3, 0.3);
+        for b in [at(crate::PerfMode::Comp, 0.9), at(crate::PerfMode::Balanced, 0.9), at(crate::PerfMode::Decomp, 0.5)]
+        {
+            assert_eq!(b.run_time(best, own, false, false), best);
+            assert_eq!(b.run_time(best, own, true, false), super::OWN_RUN * best);
+            assert_eq!(b.run_time(best, own, true, true), own);
+            assert_eq!(b.run_time(best, own, false, true), own);
+        }
+        let decomp = at(crate::PerfMode::Decomp, 0.7);
+        for (o, p) in [(false, false), (true, false), (true, true)] {
+            assert_eq!(decomp.run_time(best, own, o, p), own, "DECOMP 0.7, own {o}, promising {p}");
+        }
+        // A faster candidate: the best's time.
+        assert_eq!(decomp.run_time(best, 1e-4, true, true), best);
     }
 
     #[test]
