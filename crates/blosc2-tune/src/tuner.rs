@@ -677,7 +677,8 @@ impl Btune {
                 // and in DECOMP mode, with the candidate when slower, up to OWN_RUN times
                 // the best's (uncapped in DECOMP mode at t >= 0.7: [`Btune::run_time`]): the
                 // share is of the time of the run that the candidate would make if it won (a
-                // Zstd trial is worth its cost where Zstd can double the ratio). On data that compress less than 2x, the entropy coders' gains do
+                // Zstd trial is worth its cost where Zstd can double the ratio). On data that
+                // compress less than 2x, the entropy coders' gains do
                 // not pay for their speed even at t = 0.9 (the star table's float columns,
                 // ratio 1.2-1.3: LZ4 wins every cell, and the trials of Zstd, LZ4HC and Zlib
                 // took 65-80 % of the tuned run).
@@ -783,7 +784,7 @@ impl Btune {
     /// `J_t` 1.5x the best's or more), and in DECOMP mode when ratio weighs most (t >= 0.7),
     /// where the objective does not count the compression's time: a setting that would win
     /// pays for its trial with its own run. Capped, Zstd 9 (0.01 GB/s on `galaxy_u8`) never
-    /// ran at DECOMP 0.9, where it is the best fixed setting (docs/btune.md, "Three changes
+    /// ran at DECOMP 0.9, where it is the best fixed setting (docs/btune.md, "Four changes
     /// tried on 2026-12-08"). Not below 0.7: there the trials of LZ4HC 9 and Zlib 9 that
     /// fitted, whose decompression speeds on pieces run ahead of the chunks', won where
     /// BloscLZ was best.
