@@ -21,6 +21,7 @@ use crate::filter::Pipeline;
 pub use crate::geometry::NdGeometry;
 pub use crate::header::{ChunkHeader, SpecialKind};
 pub use block_view::{DecodedBlock, ShuffledBlock, StoredPlanes};
+pub use pool::{with_helper, Helper};
 pub use sparse::{nonzero_blocks, SparseChunkEncoder};
 
 /// How blocks are split into streams (C: `BLOSC_*_SPLIT`; a frame stores `value - 1`).
