@@ -24,6 +24,7 @@ pub mod config;
 pub mod cost;
 mod error;
 pub mod features;
+mod meter;
 pub mod model;
 pub mod objective;
 pub mod search;

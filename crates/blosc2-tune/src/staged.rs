@@ -371,23 +371,33 @@ impl Staged {
     /// `None` once decided, or when every setting left in the stage waits.
     pub fn next_fitting(&mut self, mut fit: impl FnMut(&Setting, Stage) -> Fit) -> Option<Setting> {
         loop {
-            let mut k = 0;
-            while k < self.queue.len() {
-                if self.leads(&self.queue[k]) {
-                    return self.queue.remove(k);
-                }
-                match fit(&self.queue[k], self.stage) {
-                    Fit::Run => return self.queue.remove(k),
-                    Fit::Wait => k += 1,
-                    Fit::Drop => {
-                        self.queue.remove(k);
-                    }
-                }
+            if let Some(s) = self.next_fitting_here(&mut fit) {
+                return Some(s);
             }
             if !self.queue.is_empty() || !self.advance() {
                 return None;
             }
         }
+    }
+
+    /// [`Staged::next_fitting`] within the current stage: `None` when no candidate left in
+    /// it fits, without moving to the next stage (which ranks the measures of this one:
+    /// a trial taken while another of the stage runs).
+    pub fn next_fitting_here(&mut self, mut fit: impl FnMut(&Setting, Stage) -> Fit) -> Option<Setting> {
+        let mut k = 0;
+        while k < self.queue.len() {
+            if self.leads(&self.queue[k]) {
+                return self.queue.remove(k);
+            }
+            match fit(&self.queue[k], self.stage) {
+                Fit::Run => return self.queue.remove(k),
+                Fit::Wait => k += 1,
+                Fit::Drop => {
+                    self.queue.remove(k);
+                }
+            }
+        }
+        None
     }
 
     fn push(&mut self, s: Setting) {
@@ -670,6 +680,26 @@ mod tests {
             assert!(stage(t).iter().all(|&(c, _, l)| c == lz4 && l == 9), "t={t}: {:?}", stage(t));
             assert_eq!(stage(t).len(), 4);
         }
+    }
+
+    #[test]
+    fn next_fitting_here_stays_in_its_stage() {
+        let mut s = Staged::new(&BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, &SearchSpace::default());
+        let mut filters = Vec::new();
+        while let Some(x) = s.next_fitting_here(|_, _| Fit::Run) {
+            filters.push(x.filter);
+            s.record(x, &Measure { nbytes: 1000, cbytes: 100, ctime: 1e-6, dtime: 1e-6, special: false });
+        }
+        assert_eq!(filters.len(), 4, "{filters:?}");
+        assert_eq!(s.stage(), Stage::Filters, "not moved on");
+        // What waits stays queued, and nothing is taken.
+        let mut s2 = Staged::new(&BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, &SearchSpace::default());
+        assert_eq!(s2.next_fitting_here(|_, _| Fit::Wait), None);
+        assert_eq!(s2.next_fitting_here(|_, _| Fit::Run).map(|x| x.filter), Some(FilterKind::None));
+        // next_fitting moves on to the codec stage once the filters are measured.
+        let next = s.next_fitting(|_, _| Fit::Run);
+        assert!(next.is_some());
+        assert_eq!(s.stage(), Stage::Codecs);
     }
 
     #[test]

@@ -7,17 +7,18 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use blosc2_core::chunk::{self, ChunkHeader, CompressParams, SplitMode};
+use blosc2_core::chunk::{self, ChunkHeader, CompressParams};
 use blosc2_core::tune::{ChunkInput, Clock, Outcome, SystemClock, Tuner};
 use serde_json::{json, Value};
 
 use crate::config::{BtuneConfig, PerfMode, Strategy};
 use crate::cost::Costs;
 use crate::features;
+use crate::meter::{self, Meter};
 use crate::model::Model;
 use crate::search::{Measure, Search, State, Trial};
 use crate::space::{FilterKind, SearchSpace, Setting};
-use crate::staged::{slow, Estimate, Fit, Stage, Staged};
+use crate::staged::{Estimate, Fit, Stage, Staged};
 use crate::trace::{self, Row};
 
 /// What was chosen for one chunk.
@@ -128,36 +129,8 @@ const PROMISING: f64 = 1.5;
 /// A trial that would cost more than this many chunks' share of time is not run.
 const DROP_CHUNKS: f64 = 8.0;
 
-/// A trial compression (or decompression) that took less than this many seconds is
-/// timed again and the faster of the two kept ([`timed`]).
-const RETIME_BELOW: f64 = 100e-6;
-
-/// The least cost per byte a block is taken to have, as a share of the larger piece's
-/// ([`Btune::measure_setting`]): the cost per byte falls with the size on data that
-/// compress well (LZ4 9 + shuffle on `arange_i64`: 2.5x from a 3.8 KB piece to a 4 MiB
-/// block), so a share of at most a half would make such blocks look slower than they are.
-const PIECE_COST_FLOOR: f64 = 0.25;
-
 /// How many of a model's best predictions the search starts from.
 pub const PREDICTIONS: usize = 3;
-
-/// Runs `f` and times it with `clock`; `None` when `f` fails. A short timing is at the
-/// mercy of a cold start and of the scheduler: a filter's first call in the process ran
-/// 3x slower than its next (bitshuffle on 6.8 KB pieces of the README's `temps.npy`:
-/// 15 us, then 5 us), and one preemption in a few hundred calls takes tens of us. So a
-/// run under [`RETIME_BELOW`] is taken twice and the faster time kept (with the second
-/// run's result).
-fn timed<T>(clock: &dyn Clock, mut f: impl FnMut() -> Option<T>) -> Option<(T, f64)> {
-    let t0 = clock.now();
-    let mut out = f()?;
-    let mut secs = (clock.now() - t0).as_secs_f64();
-    if secs < RETIME_BELOW {
-        let t1 = clock.now();
-        out = f()?;
-        secs = secs.min((clock.now() - t1).as_secs_f64());
-    }
-    Some((out, secs))
-}
 
 /// A writer for the trace.
 pub type TraceSink = Box<dyn Write + Send + Sync>;
@@ -172,23 +145,17 @@ pub struct Btune {
     /// compressed with it since (running mean) and how many: a chunk far from it starts a
     /// new search.
     held: Option<(Option<Setting>, f64, u32)>,
-    /// Output buffer of the trials.
-    scratch: Vec<u8>,
-    /// Bytes and timed seconds (compression and decompression, without the codec's set-up)
-    /// of the trial compressions since the last [`Btune::measure_setting`] began.
-    timed: (usize, f64),
-    /// Where the chunk being searched holds its data ([`features::DataMap`]).
-    map: features::DataMap,
-    /// Where every trial's pieces are taken ([`features::DataMap::anchors`]).
-    anchors: Vec<usize>,
-    /// What a block of zeros costs, by filter pipeline, split mode and block size, in the
-    /// chunk being searched ([`Btune::zero_block`]).
-    zeros: Vec<((FilterKind, SplitMode, usize), Measure)>,
-    /// The fraction of blocks of zeros, by block size, in the chunk being searched.
-    empties: Vec<(usize, f64)>,
+    /// The trials of this thread ([`Meter`]).
+    meter: Meter,
+    /// The trials that run on a second thread while this one runs others, when the run
+    /// has two threads or more ([`Btune::next_staged`]).
+    second: Meter,
+    /// Whether trials may run two at a time (not with a scripted clock, which answers in
+    /// the order it is asked).
+    paired: bool,
     /// The trace's banner is written.
     bannered: bool,
-    clock: Box<dyn Clock>,
+    clock: Arc<dyn Clock>,
     trace: Option<TraceSink>,
     record: Record,
     /// Time spent in trials, seconds.
@@ -214,20 +181,18 @@ impl std::fmt::Debug for Btune {
 impl Btune {
     /// A tuner over `space` with the system clock and no trace.
     pub fn new(cfg: BtuneConfig, space: SearchSpace) -> Btune {
+        let mode = cfg.perf_mode;
         Btune {
             cfg,
             space,
             search: None,
             staged: None,
             held: None,
-            scratch: Vec::new(),
-            timed: (0, 0.0),
-            map: features::DataMap::default(),
-            anchors: Vec::new(),
-            zeros: Vec::new(),
-            empties: Vec::new(),
+            meter: Meter::new(Arc::new(SystemClock), mode),
+            second: Meter::new(Arc::new(SystemClock), mode),
+            paired: true,
             bannered: false,
-            clock: Box::new(SystemClock),
+            clock: Arc::new(SystemClock),
             trace: None,
             record: Record::default(),
             tuning: 0.0,
@@ -299,7 +264,10 @@ impl Btune {
 
     /// Uses `clock` for every time taken.
     pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Btune {
-        self.clock = clock;
+        self.clock = Arc::from(clock);
+        self.meter.clock = Arc::clone(&self.clock);
+        self.second.clock = Arc::clone(&self.clock);
+        self.paired = false;
         self
     }
 
@@ -367,17 +335,6 @@ impl Btune {
         ((len as f64 * self.trial_share() / 16.0 / nthreads.max(1) as f64) as usize).clamp(4 << 10, 64 << 10)
     }
 
-    /// The block size the chunk would get with `p` (whose block size it sets to 0, for
-    /// automatic, unless the container fixes it).
-    fn block_size(p: &mut CompressParams, chunk: &ChunkInput<'_>) -> usize {
-        if chunk.fixed.blocksize && chunk.base.blocksize > 0 {
-            chunk.base.blocksize
-        } else {
-            p.blocksize = 0;
-            chunk::blocksize::compute_blocksize(p, chunk.data.len())
-        }
-    }
-
     /// Bytes a trial of `s` compresses on `chunk`: [`Btune::trial_bytes`], but at least a
     /// whole block for Zstd's top clevel. Zstd picks its parameters by the size of what
     /// it compresses, and at level 22 those of a small piece are far lighter than those
@@ -404,204 +361,26 @@ impl Btune {
             || s.codec == blosc2_core::codec::CodecId::BLOSCLZ;
         if whole {
             let mut p = s.apply(chunk.base);
-            allow.max(Self::block_size(&mut p, chunk).min(chunk.data.len()))
+            allow.max(meter::block_size(&mut p, chunk).min(chunk.data.len()))
         } else {
             allow
         }
-    }
-
-    /// Compresses `sample` as blocks of `blocksize` with `p` (one thread) and times it, and
-    /// says whether it was stored whole (memcpyed: no block compressed well enough);
-    /// `None` when it cannot be compressed.
-    fn trial(&mut self, p: &CompressParams, sample: &[u8], blocksize: usize) -> Option<(Measure, bool)> {
-        let p = CompressParams { blocksize, nthreads: 1, ..p.clone() };
-        let need = sample.len() + blosc2_core::header::MAX_OVERHEAD;
-        if self.scratch.len() < need {
-            self.scratch.resize(need, 0);
-        }
-        // Untimed, on a small piece: codec contexts made for a new level (Zstd's, per
-        // thread) are set up once per chunk in a real run, not once per block. The fast
-        // codecs keep no such state.
-        if slow(p.codec) {
-            let warm = &sample[..sample.len().min(4096)];
-            chunk::compress_into(&CompressParams { blocksize: 0, ..p.clone() }, warm, &mut self.scratch).ok()?;
-        }
-        let scratch = &mut self.scratch;
-        let (n, ctime) = timed(&*self.clock, || chunk::compress_into(&p, sample, scratch).ok())?;
-        let c = &self.scratch[..n];
-        let mut dtime = 0.0;
-        if self.cfg.perf_mode != PerfMode::Comp {
-            let mut out = vec![0u8; sample.len()];
-            dtime = timed(&*self.clock, || chunk::decompress_into(c, &mut out, 1).ok())?.1;
-        }
-        // The speed a trial says (per byte: the faster timings); the second timing of a
-        // short one falls in the trial's fixed part ([`Costs::record`]).
-        self.timed.0 += sample.len();
-        self.timed.1 += ctime + dtime;
-        let header = ChunkHeader::parse(c).ok();
-        let special = header.as_ref().and_then(|h| h.special()).is_some();
-        let stored = header.is_some_and(|h| h.is_memcpyed());
-        Some((Measure { nbytes: sample.len(), cbytes: n, ctime, dtime, special }, stored))
     }
 
     /// Bytes a trial of `s` with `allow` bytes ([`Btune::measure_setting`]) compresses:
     /// up to eight whole blocks, or pieces of two sizes (half as much again).
     fn compressed_bytes(&self, s: &Setting, chunk: &ChunkInput<'_>, allow: usize) -> usize {
         let mut p = s.apply(chunk.base);
-        let bs = Self::block_size(&mut p, chunk).max(1);
+        let bs = meter::block_size(&mut p, chunk).max(1);
         if bs <= allow { (allow / bs).clamp(1, 8) * bs } else { allow + allow / 2 }
             .min(chunk.data.len() + chunk.data.len() / 2)
-    }
-
-    /// What `s` gives on one block of the chunk, from trial compressions of `allow` bytes
-    /// ([`Btune::sample_bytes`]) of sampled blocks on one thread. The block size is the one the chunk would get: when whole
-    /// blocks fit the trial's bytes, whole blocks spread over the chunk are compressed as
-    /// such; otherwise pieces of two sizes are, and compressed size and times per block
-    /// are extrapolated linearly in the block size (a block's fixed cost, headers and
-    /// codec set-up, and its cost per byte), since ratios grow with the block size; the
-    /// times with a cost per byte of at least [`PIECE_COST_FLOOR`] of the larger piece's.
-    ///
-    /// The blocks of zeros of the chunk ([`features::DataMap::empty_fraction`]) are
-    /// counted at their own cost ([`Btune::zero_block`]): the pieces are taken among the
-    /// data, and a chunk of `galaxy_u8` whose 32 blocks hold data in 11 compressed (one
-    /// thread) at 53 us a block without a filter and 79 with bitshuffle, where its pieces
-    /// said 151 and 125: bitshuffle costs as much on zeros as on data, LZ4 alone scans
-    /// them, and COMP 0.1 chose bitshuffle.
-    fn measure_setting(&mut self, s: &Setting, chunk: &ChunkInput<'_>, allow: usize) -> Measure {
-        let m = self.measure_data(s, chunk, allow);
-        let mut p = s.apply(chunk.base);
-        let bs = Self::block_size(&mut p, chunk).max(1);
-        let e = match self.empties.iter().find(|(b, _)| *b == bs) {
-            Some(&(_, e)) => e,
-            None => {
-                let e = self.map.empty_fraction(chunk.data, bs);
-                self.empties.push((bs, e));
-                e
-            }
-        };
-        if m.special || m.nbytes == 0 || e <= 0.0 || e >= 1.0 {
-            return m;
-        }
-        let Some(z) = self.zero_block(s, &p, bs) else {
-            return m;
-        };
-        // m per block (it may be of several blocks), then the mean of a block with data and
-        // one without (z is of one block).
-        let per = bs as f64 / m.nbytes as f64;
-        let mix = |d: f64, z: f64| (1.0 - e) * d * per + e * z;
-        Measure {
-            nbytes: bs,
-            cbytes: (mix(m.cbytes as f64, z.cbytes as f64).round() as usize).max(1),
-            ctime: mix(m.ctime, z.ctime),
-            dtime: mix(m.dtime, z.dtime),
-            special: false,
-        }
-    }
-
-    /// What `s` (whose parameters are `p`) costs on a block of `bs` zeros: its filters and
-    /// a scan of their output, whatever its codec (a run is stored as such), from a trial
-    /// on at most 32 KiB of zeros (and a last item that is not, so the trial is not a
-    /// special chunk), times scaled to the block; stored, a 4-byte marker per stream and
-    /// the block's offset. Measured once per filter pipeline, split mode and block size in
-    /// a chunk.
-    fn zero_block(&mut self, s: &Setting, p: &CompressParams, bs: usize) -> Option<Measure> {
-        let key = (s.filter, s.split, bs);
-        if let Some((_, m)) = self.zeros.iter().find(|(k, _)| *k == key) {
-            return Some(*m);
-        }
-        let ts = p.typesize.max(1);
-        let z = (bs.min(32 << 10) / ts).max(1) * ts;
-        let mut sample = vec![0u8; z + ts];
-        sample[z] = 1;
-        let (t, _) = self.trial(p, &sample, z)?;
-        let scale = bs as f64 / sample.len() as f64;
-        let m =
-            Measure { nbytes: bs, cbytes: 4 * ts + 4, ctime: t.ctime * scale, dtime: t.dtime * scale, special: false };
-        self.zeros.push((key, m));
-        Some(m)
-    }
-
-    /// [`Btune::measure_setting`] on the chunk's pieces with data only.
-    fn measure_data(&mut self, s: &Setting, chunk: &ChunkInput<'_>, allow: usize) -> Measure {
-        let failed = |n| Measure { nbytes: n, cbytes: n, ctime: 1.0, dtime: 1.0, special: true };
-        let ts = chunk.base.typesize.max(1);
-        let mut p = s.apply(chunk.base);
-        p.nthreads = 1;
-        let bs = Self::block_size(&mut p, chunk);
-        if bs <= allow {
-            let sample = features::blocks_at(chunk.data, bs, (allow / bs).clamp(1, 8), &self.anchors);
-            let m = self.trial(&p, &sample, bs.min(sample.len()));
-            return m.map_or_else(|| failed(sample.len()), |(m, _)| m);
-        }
-        // Two pieces of `big` bytes, then their first halves as blocks of `small`.
-        let big = (allow / 2 / ts).max(2) * ts;
-        let small = (big / 2 / ts).max(1) * ts;
-        let sample = features::blocks_at(chunk.data, big, 2, &self.anchors);
-        // Of each piece, its first half, or its second when the first is zeros.
-        let mut halves = Vec::with_capacity(sample.len() / 2 + small);
-        for c in sample.chunks(big) {
-            let (a, b) = c.split_at(small.min(c.len()));
-            let h = if features::has_data(a) || !features::has_data(b) { a } else { &b[..small.min(b.len())] };
-            halves.extend_from_slice(h);
-        }
-        // The halves first: the smaller compression takes the setting's cold start.
-        let (Some((ms, stored_s)), Some((mb, stored_b))) =
-            (self.trial(&p, &halves, small), self.trial(&p, &sample, big))
-        else {
-            return failed(bs);
-        };
-        if mb.special || ms.special {
-            return Measure { special: true, ..mb };
-        }
-        let nb = mb.nbytes.div_ceil(big) as f64;
-        let ns = ms.nbytes.div_ceil(small) as f64;
-        // Per block: y = a + b x, from (big, yb / nb) and (small, ys / ns); (a, b). Times
-        // (`time`) with the cost per byte kept within [PIECE_COST_FLOOR, 1] of the larger
-        // piece's: the difference of two timings of a few us, extrapolated 19x-37x to a
-        // block, is mostly noise (over 60 runs of the README's example, unbounded, LZ4 9 +
-        // shuffle came out at 245-568 us a block, it runs at 248, and one setting in ten
-        // runs went 2-6x off either way). Sizes keep the line: a ratio can grow
-        // twenty-fold from a piece to a block.
-        let line = |yb: f64, ys: f64, time: bool| {
-            let (pb, psm) = (yb / nb, ys / ns);
-            let slope = (pb - psm) / (big - small) as f64;
-            let per_byte = pb / big as f64;
-            let b = if time { slope.clamp(PIECE_COST_FLOOR * per_byte, per_byte) } else { slope.max(0.0) };
-            ((pb - b * big as f64).max(0.0), b)
-        };
-        let fit = |yb: f64, ys: f64, time: bool| {
-            let (a, b) = line(yb, ys, time);
-            a + b * bs as f64
-        };
-        let cbytes = fit(mb.cbytes as f64, ms.cbytes as f64, false).max(1.0);
-        // A sample stored whole decompresses as one copy, and so would the chunk: the fixed
-        // part of its time is paid once per chunk, not once per block. Counted per block,
-        // it made stored chunks look slower to decompress than they are, and DECOMP 0.5
-        // chose LZ4HC + shuffle (ratio 1.23) over stored chunks that decompress 2.6x
-        // faster (the star table's `x`).
-        let dtime = if stored_b && stored_s {
-            // At most 30 GB/s (a copy's speed), whatever the noise of two short timings.
-            (line(mb.dtime, ms.dtime, true).1 * bs as f64).max(bs as f64 / 3e10)
-        } else {
-            fit(mb.dtime, ms.dtime, true)
-        };
-        Measure {
-            nbytes: bs,
-            cbytes: (cbytes.round() as usize).max(1),
-            ctime: fit(mb.ctime, ms.ctime, true).max(1e-9),
-            dtime,
-            special: false,
-        }
     }
 
     /// Finds where `data` holds its data ([`features::DataMap`]) unless `anchored` says
     /// this chunk's map is made already.
     fn anchor(&mut self, data: &[u8], anchored: &mut bool) {
         if !*anchored {
-            self.map = features::DataMap::probe(data);
-            self.anchors = self.map.anchors(8);
-            self.zeros.clear();
-            self.empties.clear();
+            self.meter.map_chunk(data);
             *anchored = true;
         }
     }
@@ -666,98 +445,16 @@ impl Btune {
             // codecs' top levels on fast data). So a file of one chunk pays at most 1.5
             // times the share and a longer one goes on searching chunk after chunk, the
             // whole run within the share. The first trial of a search always runs.
-            let share = self.trial_share();
-            let threads = chunk.base.nthreads.max(1) as f64;
-            let (tuned_before, compressed_before) = (self.tuning, self.compressing);
-            loop {
-                let spent = (self.clock.now() - t0).as_secs_f64();
-                // The chunk's compression time with the best setting so far; for the
-                // clevels of the best pairs, for every candidate when ratio weighs most on
-                // data that compress 2x or more, or half on data that compress 4x or more,
-                // and in DECOMP mode, with the candidate when slower, up to OWN_RUN times
-                // the best's (uncapped in DECOMP mode at t >= 0.7: [`Btune::run_time`]): the
-                // share is of the time of the run that the candidate would make if it won (a
-                // Zstd trial is worth its cost where Zstd can double the ratio). On data that
-                // compress less than 2x, the entropy coders' gains do
-                // not pay for their speed even at t = 0.9 (the star table's float columns,
-                // ratio 1.2-1.3: LZ4 wins every cell, and the trials of Zstd, LZ4HC and Zlib
-                // took 65-80 % of the tuned run).
-                let best = st.best_estimate();
-                let timed_per_compress = self.objective_time_per_compression(best.as_ref());
-                let compressed_before = compressed_before * timed_per_compress;
-                let chunk_time = best.map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads * timed_per_compress);
-                let ratio = best.map_or(0.0, |e| e.cratio);
-                let own_run = (self.cfg.tradeoff >= 0.7 && ratio >= 2.0)
-                    || self.cfg.perf_mode == PerfMode::Decomp
-                    || (self.cfg.tradeoff >= 0.5 && ratio >= 4.0);
-                let this = &*self;
-                let view = st.clone();
-                let Some(s) = st.next_fitting(|s, stage| {
-                    // The first stage's trials run on the first chunk whatever the budget:
-                    // the filter stage's four pipelines, or the model's predictions (the
-                    // default after them waits like any other trial). A prediction left
-                    // for a later chunk left the first ones to the model's first choice
-                    // alone: BloscLZ 9 without a filter on `linspace_f64` at t = 0.1 (ratio
-                    // 1, where LZ4 1 + shuffle + bytedelta, the second prediction, gets 61).
-                    // (And Zstd's leads in the codec stage: [`Staged::leads`].)
-                    if stage == Stage::Filters || (stage == Stage::Model && *s != Setting::DEFAULT) {
-                        return Fit::Run;
-                    }
-                    let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
-                    let bytes = this.compressed_bytes(s, chunk, this.sample_bytes(s, chunk, false));
-                    // The data's ratio with these filters so far: a slow codec costs less
-                    // of its prior on data that compress well ([`cost::dense_share`]).
-                    let ratio = view
-                        .measured()
-                        .iter()
-                        .filter(|e| !e.special && (e.setting.filter, e.setting.split) == (s.filter, s.split))
-                        .map(|e| e.cratio)
-                        .fold(1.0, f64::max);
-                    let Some((fixed, rate)) = this.costs.parts_at(s, ratio) else { return Fit::Run };
-                    let cost = fixed + rate * bytes as f64;
-                    let Some(best_ct) = chunk_time else { return Fit::Run };
-                    let own_time = rate * data.len() as f64 / threads;
-                    let speed = 1.0 / rate.max(1e-15);
-                    let promising = view.promise(s, speed).is_some_and(|g| g > PROMISING.ln());
-                    let ct = this.run_time(best_ct, own_time, own, promising);
-                    let allowance = share * (compressed_before + FIRST_CHUNK * ct);
-                    if cost > share * ct * DROP_CHUNKS {
-                        Fit::Drop
-                    } else if cost > share * best_ct && !view.can_win(s, speed) {
-                        // Not cheap, and it would not win at the speed its trial's cost
-                        // says (the share of one chunk's time is spent without asking).
-                        Fit::Drop
-                    } else if tuned_before + spent + cost > allowance {
-                        Fit::Wait
-                    } else {
-                        Fit::Run
-                    }
-                }) else {
-                    break;
-                };
-                trials += 1;
-                self.anchor(data, &mut anchored);
-                let stage = st.stage();
-                let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
-                self.timed = (0, 0.0);
-                let t1 = self.clock.now();
-                let m = self.measure_setting(&s, chunk, bytes);
-                // The compressions' own time per byte, and the rest (a Zstd context for a
-                // new level, the sample gathered) as a fixed part.
-                let wall = (self.clock.now() - t1).as_secs_f64();
-                self.costs.record(&s, self.timed.0, self.timed.1, wall);
-                let before = st.best();
-                st.record(s, &m);
-                let w = if m.special {
-                    'S'
-                } else if st.best() == s && before != s {
-                    'W'
-                } else {
-                    '-'
-                };
-                let trial = Trial { setting: s, cthreads: 1, dthreads: 1 };
-                self.staged_row(&trial, stage.name(), w, chunk.index, &m);
-            }
+            // Two trials at a time when the run has two threads ([`Btune::search_chunk`]), on
+            // the chunk where a search begins: its first stage runs two trials or more
+            // whatever the budget. On the chunks after it, where a search goes on with the
+            // trials that waited, one fits or none, and the helper's start (20-60 us, the
+            // time a sleeping worker takes to wake) would be paid for nothing.
+            let first = matches!(st.stage(), Stage::Filters | Stage::Model);
+            let nthreads = if self.paired && first { chunk.base.nthreads } else { 1 };
+            trials = blosc2_core::chunk::with_helper(nthreads, |helper| {
+                self.search_chunk(&mut st, chunk, t0, &mut anchored, helper)
+            });
             self.staged = Some(st);
         }
         let spent = (self.clock.now() - t0).as_secs_f64();
@@ -774,6 +471,173 @@ impl Btune {
             None => Setting::DEFAULT,
         };
         best.apply(chunk.base)
+    }
+
+    /// The trials of the staged search `st` on `chunk` (whose search began at `t0`) that fit
+    /// the budget, two at a time with `helper` when the run has two threads or more: a
+    /// trial of the same stage that fits with the first one's estimated cost counted runs
+    /// on the helper meanwhile. Returns how many ran.
+    fn search_chunk<'h>(
+        &mut self,
+        st: &mut Staged,
+        chunk: &'h ChunkInput<'h>,
+        t0: std::time::Duration,
+        anchored: &mut bool,
+        helper: &blosc2_core::chunk::Helper<'h>,
+    ) -> usize {
+        let data = chunk.data;
+        let mut trials = 0;
+        let share = self.trial_share();
+        let threads = chunk.base.nthreads.max(1) as f64;
+        let (tuned_before, compressed_before) = (self.tuning, self.compressing);
+        loop {
+            let spent = (self.clock.now() - t0).as_secs_f64();
+            // The chunk's compression time with the best setting so far; for the
+            // clevels of the best pairs, for every candidate when ratio weighs most on
+            // data that compress 2x or more, or half on data that compress 4x or more,
+            // and in DECOMP mode, with the candidate when slower, up to OWN_RUN times
+            // the best's (uncapped in DECOMP mode at t >= 0.7: [`Btune::run_time`]): the
+            // share is of the time of the run that the candidate would make if it won (a
+            // Zstd trial is worth its cost where Zstd can double the ratio). On data that
+            // compress less than 2x, the entropy coders' gains do
+            // not pay for their speed even at t = 0.9 (the star table's float columns,
+            // ratio 1.2-1.3: LZ4 wins every cell, and the trials of Zstd, LZ4HC and Zlib
+            // took 65-80 % of the tuned run).
+            let best = st.best_estimate();
+            let timed_per_compress = self.objective_time_per_compression(best.as_ref());
+            let compressed_before = compressed_before * timed_per_compress;
+            let chunk_time = best.map(|e| data.len() as f64 / e.cspeed.max(1.0) / threads * timed_per_compress);
+            let ratio = best.map_or(0.0, |e| e.cratio);
+            let own_run = (self.cfg.tradeoff >= 0.7 && ratio >= 2.0)
+                || self.cfg.perf_mode == PerfMode::Decomp
+                || (self.cfg.tradeoff >= 0.5 && ratio >= 4.0);
+            let this = &*self;
+            let view = st.clone();
+            let fit = |s: &Setting, stage: Stage, ahead: f64| {
+                // The first stage's trials run on the first chunk whatever the budget:
+                // the filter stage's four pipelines, or the model's predictions (the
+                // default after them waits like any other trial). A prediction left
+                // for a later chunk left the first ones to the model's first choice
+                // alone: BloscLZ 9 without a filter on `linspace_f64` at t = 0.1 (ratio
+                // 1, where LZ4 1 + shuffle + bytedelta, the second prediction, gets 61).
+                // (And Zstd's leads in the codec stage: [`Staged::leads`].)
+                if stage == Stage::Filters || (stage == Stage::Model && *s != Setting::DEFAULT) {
+                    return Fit::Run;
+                }
+                let own = own_run || matches!(stage, Stage::Clevels | Stage::Confirm);
+                let Some((cost, rate)) = this.estimated(s, chunk, &view) else { return Fit::Run };
+                let Some(best_ct) = chunk_time else { return Fit::Run };
+                let own_time = rate * data.len() as f64 / threads;
+                let speed = 1.0 / rate.max(1e-15);
+                let promising = view.promise(s, speed).is_some_and(|g| g > PROMISING.ln());
+                let ct = this.run_time(best_ct, own_time, own, promising);
+                let allowance = share * (compressed_before + FIRST_CHUNK * ct);
+                if cost > share * ct * DROP_CHUNKS {
+                    Fit::Drop
+                } else if cost > share * best_ct && !view.can_win(s, speed) {
+                    // Not cheap, and it would not win at the speed its trial's cost
+                    // says (the share of one chunk's time is spent without asking).
+                    Fit::Drop
+                } else if tuned_before + spent + ahead + cost > allowance {
+                    Fit::Wait
+                } else {
+                    Fit::Run
+                }
+            };
+            let Some(s) = st.next_fitting(|s, stage| fit(s, stage, 0.0)) else {
+                break;
+            };
+            // A second trial of the same stage on the helper, when one fits with the
+            // first one's estimated cost counted as spent (trials are budgeted in
+            // thread-seconds; two at a time, they take about half of that in wall time),
+            // in the stages whose trials are set when they begin (the pipelines, the
+            // model's predictions, the best three measured again). In the codec and clevel
+            // stages what a trial says decides what runs next: paired, Zstd 5's two leads
+            // on `galaxy_u8` (COMP 0.5) ran together and took the budget, where after the
+            // first one lost on speed Zstd 1 + bitshuffle, the best fixed setting, ran
+            // before the second (scores 0.60-0.75 against 0.69-0.91 in two runs).
+            let settled = matches!(st.stage(), Stage::Filters | Stage::Model | Stage::Confirm);
+            let second = if helper.threads() >= 2 && settled {
+                let ahead = this.estimated_cost(&s, chunk, &view).unwrap_or(0.0);
+                st.next_fitting_here(|x, stage| fit(x, stage, ahead))
+            } else {
+                None
+            };
+            self.anchor(data, anchored);
+            let stage = st.stage();
+            let bytes = self.sample_bytes(&s, chunk, stage == Stage::Filters);
+            match second {
+                None => {
+                    let got = self.meter.measure_timed(&s, chunk, bytes);
+                    self.count_trial(st, stage, s, got, chunk.index);
+                    trials += 1;
+                }
+                Some(s2) => {
+                    let bytes2 = self.sample_bytes(&s2, chunk, stage == Stage::Filters);
+                    let mut other = std::mem::take(&mut self.second);
+                    other.follow(&self.meter);
+                    let meter = &mut self.meter;
+                    let (got, (got2, other)) = helper.both(
+                        || meter.measure_timed(&s, chunk, bytes),
+                        move || (other.measure_timed(&s2, chunk, bytes2), other),
+                    );
+                    self.meter.learn(&other);
+                    self.second = other;
+                    self.count_trial(st, stage, s, got, chunk.index);
+                    self.count_trial(st, stage, s2, got2, chunk.index);
+                    trials += 2;
+                }
+            }
+        }
+        trials
+    }
+
+    /// Records a trial of `s` (`got`: its measure, the bytes and seconds of its
+    /// compressions and its wall time) in the search, the costs and the trace.
+    fn count_trial(
+        &mut self,
+        st: &mut Staged,
+        stage: Stage,
+        s: Setting,
+        got: (Measure, (usize, f64), f64),
+        index: u64,
+    ) {
+        let (m, timed, wall) = got;
+        // The compressions' own time per byte, and the rest (a Zstd context for a new level,
+        // the sample gathered) as a fixed part.
+        self.costs.record(&s, timed.0, timed.1, wall);
+        let before = st.best();
+        st.record(s, &m);
+        let w = if m.special {
+            'S'
+        } else if st.best() == s && before != s {
+            'W'
+        } else {
+            '-'
+        };
+        let trial = Trial { setting: s, cthreads: 1, dthreads: 1 };
+        self.staged_row(&trial, stage.name(), w, index, &m);
+    }
+
+    /// A trial of `s`'s estimated cost in seconds and its cost per byte compressed, from
+    /// the trials so far ([`Costs`]); `None` before any.
+    fn estimated(&self, s: &Setting, chunk: &ChunkInput<'_>, view: &Staged) -> Option<(f64, f64)> {
+        let bytes = self.compressed_bytes(s, chunk, self.sample_bytes(s, chunk, false));
+        // The data's ratio with these filters so far: a slow codec costs less of its prior
+        // on data that compress well ([`cost::dense_share`]).
+        let ratio = view
+            .measured()
+            .iter()
+            .filter(|e| !e.special && (e.setting.filter, e.setting.split) == (s.filter, s.split))
+            .map(|e| e.cratio)
+            .fold(1.0, f64::max);
+        let (fixed, rate) = self.costs.parts_at(s, ratio)?;
+        Some((fixed + rate * bytes as f64, rate))
+    }
+
+    /// [`Btune::estimated`]'s cost alone.
+    fn estimated_cost(&self, s: &Setting, chunk: &ChunkInput<'_>, view: &Staged) -> Option<f64> {
+        self.estimated(s, chunk, view).map(|e| e.0)
     }
 
     /// The chunk's compression time whose share a candidate's trial may take, from the
@@ -1015,6 +879,7 @@ mod tests {
     use blosc2_core::tune::{ChunkInput, Clock, Fixed, Outcome, Tuner};
 
     use super::Btune;
+    use crate::space::FilterKind;
     use crate::{BtuneConfig, SearchSpace};
 
     /// A clock that advances 1 ms on every reading: trials take time.
@@ -1099,12 +964,12 @@ mod tests {
         // 90 us (short: again), then 30 us: the faster kept.
         let mut b = Btune::new(BtuneConfig::default(), SearchSpace::default())
             .with_clock(Box::new(Script::new(&[90.0, 5.0, 30.0, 5.0, 7.0])));
-        let (m, _) = b.trial(&p, &data, 16 << 10).unwrap();
+        let (m, _) = b.meter.trial(&p, &data, 16 << 10).unwrap();
         assert!((m.ctime - 30e-6).abs() < 1e-9, "{}", m.ctime);
         // 150 us: timed once (the next step, 7 us, is not a timing of it).
         let mut b = Btune::new(BtuneConfig::default(), SearchSpace::default())
             .with_clock(Box::new(Script::new(&[150.0, 7.0, 7.0])));
-        let (m, _) = b.trial(&p, &data, 16 << 10).unwrap();
+        let (m, _) = b.meter.trial(&p, &data, 16 << 10).unwrap();
         assert!((m.ctime - 150e-6).abs() < 1e-9, "{}", m.ctime);
     }
 
@@ -1120,7 +985,7 @@ mod tests {
             let steps = [halves_us, 1.0, halves_us, 1.0, big_us, 1.0, big_us, 1.0];
             let mut b =
                 Btune::new(BtuneConfig::default(), SearchSpace::default()).with_clock(Box::new(Script::new(&steps)));
-            let m = b.measure_setting(&lz4(), &chunk, 8 << 10);
+            let m = b.meter.measure_setting(&lz4(), &chunk, 8 << 10);
             assert_eq!(m.nbytes, 128_000);
             m.ctime
         };
@@ -1128,7 +993,7 @@ mod tests {
         // 2 KiB and 4.75 us fixed: 20.4 us a block. Bounded: at least a quarter of the
         // piece's cost per byte (and the rest of its time fixed).
         let per_piece = 10.5e-6 / 2.0;
-        let floor = super::PIECE_COST_FLOOR;
+        let floor = crate::meter::PIECE_COST_FLOOR;
         let t = estimate(10.0, 10.5);
         assert!((t - floor * per_piece * bs / big - (1.0 - floor) * per_piece).abs() < 1e-9, "{t}");
         // Per piece 10 us, per half 0.5 us: a line through both has no fixed part left and
@@ -1151,11 +1016,11 @@ mod tests {
         let mut b =
             Btune::new(BtuneConfig::default(), SearchSpace::default()).with_clock(Box::new(Steps(Mutex::new(0))));
         b.anchor(&data, &mut false);
-        assert!(b.anchors.iter().all(|&a| a >= 12 << 16), "pieces among the data: {:?}", b.anchors);
+        assert!(b.meter.anchors.iter().all(|&a| a >= 12 << 16), "pieces among the data: {:?}", b.meter.anchors);
         // Two whole blocks with data in 1 ms, a block of zeros from 32 KiB (and one item) in 1 ms.
-        let only_data = b.measure_data(&lz4(), &chunk, 2 << 16);
+        let only_data = b.meter.measure_data(&lz4(), &chunk, 2 << 16);
         assert_eq!(only_data.nbytes, 2 << 16);
-        let m = b.measure_setting(&lz4(), &chunk, 2 << 16);
+        let m = b.meter.measure_setting(&lz4(), &chunk, 2 << 16);
         assert_eq!(m.nbytes, 1 << 16);
         let zeros = 1e-3 * f64::from(1u32 << 16) / f64::from((1u32 << 15) + 8);
         let want = 0.25 * 1e-3 / 2.0 + 0.75 * zeros;
@@ -1167,7 +1032,7 @@ mod tests {
         let dense = ramp(1 << 20);
         let chunk = ChunkInput { data: &dense, ..chunk };
         b.anchor(&dense, &mut false);
-        assert_eq!(b.measure_setting(&lz4(), &chunk, 2 << 16), b.measure_data(&lz4(), &chunk, 2 << 16));
+        assert_eq!(b.meter.measure_setting(&lz4(), &chunk, 2 << 16), b.meter.measure_data(&lz4(), &chunk, 2 << 16));
     }
 
     #[test]
@@ -1190,6 +1055,29 @@ mod tests {
         assert_eq!(filters, 8 << 10);
         assert!(others > filters && others < 16 << 10, "{others}");
         assert_eq!(bytes(16 << 20).0, 8 << 10);
+    }
+
+    #[test]
+    fn on_two_threads_a_search_runs_its_first_trials_two_at_a_time() {
+        let data = ramp(4 << 20);
+        for nthreads in [1, 2] {
+            let mut b = Btune::new(BtuneConfig { tradeoff: 0.5, ..BtuneConfig::default() }, SearchSpace::default());
+            let base = CompressParams { typesize: 8, nthreads, ..CompressParams::default() };
+            let input = ChunkInput { index: 0, data: &data, base: &base, fixed: Fixed { blocksize: false } };
+            let p = b.next_params(&input);
+            let st = b.staged.as_ref().expect("a search");
+            // The filter stage's four pipelines, all measured, whatever ran where.
+            let filters: Vec<FilterKind> = st.measured().iter().map(|e| e.setting.filter).take(4).collect();
+            assert_eq!(filters.len(), 4, "{nthreads} threads: {filters:?}");
+            for f in [FilterKind::None, FilterKind::Shuffle, FilterKind::Bitshuffle, FilterKind::ShuffleBytedelta] {
+                assert!(filters.contains(&f), "{nthreads} threads: {f:?} not measured");
+            }
+            // The second thread's meter took the chunk's map: it ran trials.
+            assert_eq!(b.second.chunks_mapped(), u64::from(nthreads == 2), "{nthreads} threads");
+            assert_eq!(p.nthreads, nthreads);
+            let c = blosc2_core::chunk::compress(&p, &data).unwrap();
+            assert_eq!(blosc2_core::chunk::decompress(&c).unwrap(), data);
+        }
     }
 
     #[test]
