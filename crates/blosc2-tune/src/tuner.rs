@@ -558,7 +558,7 @@ impl Btune {
             // before the second (scores 0.60-0.75 against 0.69-0.91 in two runs).
             let settled = matches!(st.stage(), Stage::Filters | Stage::Model | Stage::Confirm);
             let second = if helper.threads() >= 2 && settled {
-                let ahead = this.estimated_cost(&s, chunk, &view).unwrap_or(0.0);
+                let ahead = this.estimated(&s, chunk, &view).map_or(0.0, |e| e.0);
                 st.next_fitting_here(|x, stage| fit(x, stage, ahead))
             } else {
                 None
@@ -633,11 +633,6 @@ impl Btune {
             .fold(1.0, f64::max);
         let (fixed, rate) = self.costs.parts_at(s, ratio)?;
         Some((fixed + rate * bytes as f64, rate))
-    }
-
-    /// [`Btune::estimated`]'s cost alone.
-    fn estimated_cost(&self, s: &Setting, chunk: &ChunkInput<'_>, view: &Staged) -> Option<f64> {
-        self.estimated(s, chunk, view).map(|e| e.0)
     }
 
     /// The chunk's compression time whose share a candidate's trial may take, from the
